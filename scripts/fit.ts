@@ -1,0 +1,86 @@
+/**
+ * Fits the cost model's few constants (src/cost/constants.ts) on the TRAINING split of
+ * data/eval/published.jsonl by coordinate descent on the median-and-p90 of |log(predicted/measured)|.
+ * The held-out quarter (isHoldout) is never read here. Prints the fitted values; a person copies
+ * them into constants.ts with the date, so every constant's provenance is this script + that data.
+ *
+ *   npx tsx scripts/fit.ts
+ */
+import { MODEL_CONSTANTS, type ModelConstants } from '../src/cost/constants.ts';
+import { isHoldout, isMemoryField, loadMeasuredRows } from '../src/validate/rows.ts';
+import { predictRow, quantile } from '../src/validate/validate.ts';
+
+const train = loadMeasuredRows().filter((r) => !isHoldout(r.id));
+const speedRows = train.filter((r) => !isMemoryField(r.compare));
+const memRows = train.filter((r) => isMemoryField(r.compare));
+
+type Path = { get: (k: ModelConstants) => number; set: (k: ModelConstants, v: number) => ModelConstants; name: string; memory: boolean; lo: number; hi: number };
+
+const eff = (key: keyof ModelConstants['efficiency']): Path => ({
+  name: `efficiency.${key}`,
+  memory: false,
+  lo: 0.05,
+  hi: 1,
+  get: (k) => k.efficiency[key],
+  set: (k, v) => ({ ...k, efficiency: { ...k.efficiency, [key]: v } }),
+});
+const top = (key: 'launchSeconds' | 'serverLaunchFactor' | 'stepOverheadSeconds' | 'callOverheadSeconds' | 'hostLinkEfficiency' | 'reservedActivationFactor' | 'reservedFixedBytes' | 'contextBytes', memory: boolean, lo: number, hi: number): Path => ({
+  name: key,
+  memory,
+  lo,
+  hi,
+  get: (k) => k[key],
+  set: (k, v) => ({ ...k, [key]: v }),
+});
+const backend = (key: 'rocm' | 'metal'): Path => ({
+  name: `backendScale.${key}`,
+  memory: false,
+  lo: 0.1,
+  hi: 1.5,
+  get: (k) => k.backendScale[key],
+  set: (k, v) => ({ ...k, backendScale: { ...k.backendScale, [key]: v } }),
+});
+
+const paths: Path[] = [
+  eff('linear'),
+  eff('conv'),
+  eff('attention'),
+  eff('bandwidth'),
+  top('launchSeconds', false, 2e-6, 60e-6),
+  top('serverLaunchFactor', false, 1, 4),
+  top('stepOverheadSeconds', false, 0, 0.05),
+  top('callOverheadSeconds', false, 0, 0.5),
+  top('hostLinkEfficiency', false, 0.1, 1),
+  backend('rocm'),
+  backend('metal'),
+  top('reservedActivationFactor', true, 0, 2),
+  top('reservedFixedBytes', true, 0, 2e9),
+  top('contextBytes', true, 0.2e9, 1.5e9),
+];
+
+function loss(k: ModelConstants, memory: boolean): number {
+  const rows = memory ? memRows : speedRows;
+  const e = rows.map((r) => {
+    const x = predictRow(r, k);
+    return x.predicted ? Math.abs(Math.log(x.predicted / r.value)) : 1;
+  });
+  return quantile(e, 0.5) + 0.5 * quantile(e, 0.9);
+}
+
+let k: ModelConstants = structuredClone(MODEL_CONSTANTS);
+for (let round = 0; round < 3; round++) {
+  for (const p of paths) {
+    let best = loss(k, p.memory);
+    for (const f of [0.5, 0.7, 0.85, 0.93, 1.07, 1.15, 1.4, 2]) {
+      const v = Math.min(p.hi, Math.max(p.lo, p.get(k) * f || p.lo));
+      const cand = p.set(k, v);
+      const l = loss(cand, p.memory);
+      if (l < best - 1e-4) {
+        best = l;
+        k = cand;
+      }
+    }
+    console.error(`round ${round} ${p.name} = ${p.get(k).toPrecision(3)} (loss ${best.toFixed(4)})`);
+  }
+}
+console.log(JSON.stringify(k, null, 2));

@@ -1,0 +1,135 @@
+import { defineCommand } from 'citty';
+import Table from 'cli-table3';
+import { resolveDevice } from '../../catalog/devices.ts';
+import { WorkloadError } from '../../catalog/errors.ts';
+import type { Role } from '../../catalog/models.types.ts';
+import { breakdown } from '../../cost/breakdown.ts';
+import { estimate, type StrategyChoice } from '../../cost/estimate.ts';
+import { estimateMemory, STRATEGIES } from '../../cost/memory.ts';
+import { componentsJson, estimateJson, workloadJson } from '../../cost/report.ts';
+import { RUNTIMES } from '../../cost/constants.ts';
+import { makeWorkload, type WorkloadInput } from '../../cost/workload.ts';
+import { num, rejectUnknownFlags, size } from '../_args.ts';
+import { color, gb, params, rate, seconds, tflops } from '../format.ts';
+import type { Output } from '../output.ts';
+
+export const workloadArgs = {
+  model: { type: 'string', description: 'model id or common name (see `genready models`)', required: true },
+  width: { type: 'string', description: 'image width in px (default: the model’s native size)' },
+  height: { type: 'string', description: 'image height in px' },
+  size: { type: 'string', description: 'WxH, e.g. 1024x1024 (instead of --width/--height)' },
+  batch: { type: 'string', description: 'images per pipeline call (default 1)' },
+  steps: { type: 'string', description: 'sampler steps (default: the model’s)' },
+  precision: { type: 'string', description: 'denoiser weights: fp32 fp16 bf16 fp8 int8 q8_0 nf4 int4 q4_0 q4_1 q4_k q2_k' },
+  textPrecision: { type: 'string', description: 'text-encoder weights (default: the 16-bit compute type)' },
+  vaePrecision: { type: 'string', description: 'VAE weights (default: the 16-bit compute type)' },
+  cfg: { type: 'string', description: 'classifier-free guidance on|off (default: the model’s)' },
+  attention: { type: 'string', description: 'attention kernel naive|sliced|flash (default flash)' },
+  vaeTiling: { type: 'boolean', description: 'decode in 512 px tiles, one image at a time' },
+  controlnet: { type: 'boolean', description: 'add the model’s ControlNet (sd15, sdxl)' },
+} as const;
+
+export function workloadFrom(args: Record<string, unknown>): WorkloadInput {
+  let width = num('width', args.width);
+  let height = num('height', args.height);
+  if (typeof args.size === 'string') [width, height] = size(args.size);
+  const cfg = args.cfg as string | undefined;
+  if (cfg !== undefined && cfg !== 'on' && cfg !== 'off') throw new WorkloadError('bad-cfg', `--cfg must be on or off, got "${cfg}"`);
+  const componentPrecision: Partial<Record<Role, string>> = {};
+  if (typeof args.textPrecision === 'string') componentPrecision['text-encoder'] = args.textPrecision;
+  if (typeof args.vaePrecision === 'string') componentPrecision.vae = args.vaePrecision;
+  const input: WorkloadInput = { model: String(args.model), componentPrecision };
+  const set = <K extends keyof WorkloadInput>(k: K, v: WorkloadInput[K] | undefined) => {
+    if (v !== undefined) input[k] = v;
+  };
+  set('width', width);
+  set('height', height);
+  set('batch', num('batch', args.batch));
+  set('steps', num('steps', args.steps));
+  set('precision', args.precision as string | undefined);
+  set('cfg', cfg as 'on' | 'off' | undefined);
+  set('attention', args.attention as string | undefined);
+  set('vaeTiling', args.vaeTiling as boolean | undefined);
+  set('controlnet', args.controlnet as boolean | undefined);
+  return input;
+}
+
+const estimateArgs = {
+  ...workloadArgs,
+  device: { type: 'string', description: 'device name, e.g. "RTX 4090", "Apple M2 16GB" (see `genready devices`)' },
+  strategy: { type: 'string', description: `auto|${STRATEGIES.join('|')} (default auto: fastest that fits)` },
+  runtime: { type: 'string', description: `${Object.keys(RUNTIMES).join('|')} (default pytorch)` },
+  ram: { type: 'string', description: 'system RAM in GiB (host-memory check for offload)' },
+  json: { type: 'boolean', description: 'print the JSON contract' },
+} as const;
+
+function strategyArg(v: unknown): StrategyChoice {
+  if (v === undefined) return 'auto';
+  const s = String(v);
+  if (s === 'auto' || (STRATEGIES as readonly string[]).includes(s)) return s as StrategyChoice;
+  throw new WorkloadError('bad-strategy', `unknown strategy "${s}"; use auto, ${STRATEGIES.join(', ')}`);
+}
+
+function runtimeArg(v: unknown): keyof typeof RUNTIMES {
+  if (v === undefined) return 'pytorch';
+  const s = String(v);
+  if (Object.hasOwn(RUNTIMES, s)) return s as keyof typeof RUNTIMES;
+  throw new WorkloadError('bad-runtime', `unknown runtime "${s}"; use ${Object.keys(RUNTIMES).join(', ')}`);
+}
+
+export const estimateCommand = defineCommand({
+  meta: { name: 'estimate', description: 'Parameters, FLOPs, memory per phase and time of one workload' },
+  args: estimateArgs,
+  run({ args, data, rawArgs }) {
+    rejectUnknownFlags(rawArgs, estimateArgs);
+    const out = data as Output;
+    const w = makeWorkload(workloadFrom(args));
+    if (!args.device) {
+      // Device-independent: the breakdown and the memory an all-on-device run needs.
+      const parts = breakdown(w);
+      const memory = estimateMemory(w, parts, 'gpu');
+      if (args.json) return out.json({ workload: workloadJson(w), components: componentsJson(parts), memory });
+      out.text(renderBreakdown(parts));
+      out.text(`peak allocated ${gb(memory.peakAllocatedBytes)} · reserved ${gb(memory.peakReservedBytes)} · device ${gb(memory.peakDeviceBytes)} (add --device for time and fit)`);
+      return;
+    }
+    const device = resolveDevice(String(args.device));
+    const ramGiB = num('ram', args.ram);
+    const e = estimate(w, device, { strategy: strategyArg(args.strategy), runtime: runtimeArg(args.runtime), ...(ramGiB !== undefined ? { ramGiB } : {}) });
+    const j = estimateJson(e);
+    if (args.json) return out.json(j);
+    out.text(renderBreakdown(e.parts));
+    const phases = new Table({ head: ['phase', 'weights on device', 'activations', 'allocated', 'time / call'], style: { head: [] } });
+    for (const p of j.memory.phases) {
+      const t = j.time.phases.find((x) => x.phase === p.phase)!;
+      phases.push([p.phase, gb(p.weightBytes), gb(p.activationBytes), gb(p.allocatedBytes), seconds(t.seconds)]);
+    }
+    out.text(phases.toString());
+    const verdict = j.fits ? color.green('fits') : color.red('does not fit');
+    out.text(
+      `${color.bold(j.model.name)} on ${color.bold(device.name)} (${j.runtime}, strategy ${j.strategy}): ${verdict} — ` +
+        `device ${gb(j.memory.peakDeviceBytes)} of ${gb(j.usableDeviceBytes)} usable (allocated ${gb(j.memory.peakAllocatedBytes)}, reserved ${gb(j.memory.peakReservedBytes)}), host RAM ${gb(j.memory.peakHostBytes)}`,
+    );
+    out.text(
+      `${rate(j.time.stepsPerSecond)} steps/s (${seconds(j.time.secondsPerStep)} per step, ${j.time.bound}-bound) · ${seconds(j.time.secondsPerImage)} per image · ${rate(j.time.imagesPerHour)} images/hour`,
+    );
+    const alt = j.alternatives.filter((a) => a.strategy !== j.strategy).map((a) => `${a.strategy} ${a.fits ? 'fits' : 'no'} ${seconds(a.secondsPerImage)}/img`);
+    if (alt.length) out.text(color.dim(`other strategies: ${alt.join(' · ')}`));
+  },
+});
+
+function renderBreakdown(parts: ReturnType<typeof breakdown>): string {
+  const t = new Table({ head: ['component', 'role', 'params', 'weights', 'FLOPs / forward', 'forwards', 'activation peak (naive / sliced / flash)'], style: { head: [] } });
+  for (const c of parts) {
+    t.push([
+      c.name,
+      c.role,
+      params(c.parameters),
+      `${gb(c.weightBytes)} ${c.precision}`,
+      tflops(c.flopsPerForward * c.forwardBatch),
+      `${c.forwardsPerCall} × batch ${c.forwardBatch}`,
+      `${gb(c.activationBytes.naive)} / ${gb(c.activationBytes.sliced)} / ${gb(c.activationBytes.flash)}`,
+    ]);
+  }
+  return t.toString();
+}

@@ -1,0 +1,154 @@
+/**
+ * The device-independent breakdown of a workload: per component its parameters, weight bytes in
+ * every format, FLOPs per forward, how often it runs per image, and its activation peak under each
+ * attention kernel. Pure: a workload in, numbers out.
+ */
+import type { Component, Precision, Role } from '../catalog/models.types.ts';
+import { components } from '../catalog/models.ts';
+import { walk, sumMacs } from './analyze/index.ts';
+import { PRECISIONS, PRECISION_NAMES, computeBytes, isQuantized } from './precision.ts';
+import type { AttentionKernel, Geometry, Op, Phase } from './types.ts';
+import type { Workload } from './workload.ts';
+
+/** Tile edge in pixels for tiled VAE decode (ComfyUI VAEDecodeTiled default 512, overlap 64 → stride 448). */
+export const VAE_TILE_PX = 512;
+export const VAE_TILE_OVERLAP_PX = 64;
+
+export interface ComponentBreakdown {
+  role: Role;
+  name: string;
+  phase: Phase;
+  parameters: number;
+  /** Persistent buffers stored with the weights (not parameters). */
+  buffers: number;
+  precision: Precision;
+  weightBytes: number;
+  weightBytesByPrecision: Record<Precision, number>;
+  /** FLOPs of one forward of one sample (2 × MACs). */
+  flopsPerForward: number;
+  /** Forwards per pipeline call, as samples: text encoders 1–2 prompts, denoiser steps × passes, VAE 1 per image. */
+  samplesPerCall: number;
+  /** Samples in one forward (the batch the op runs on). */
+  forwardBatch: number;
+  forwardsPerCall: number;
+  /** Activation peak bytes of one forward at `forwardBatch`, per attention kernel. */
+  activationBytes: Record<AttentionKernel, number>;
+  /** The ops of one forward (one sample), for the time model. */
+  ops: Op[];
+}
+
+const KERNELS: AttentionKernel[] = ['naive', 'sliced', 'flash'];
+
+/** Scratch memory an attention op needs beyond q, k, v and output, for `batch` samples. */
+export function attentionWorkspace(op: Op, batch: number, kernel: AttentionKernel, bytes: number): number {
+  const a = op.attention;
+  if (!a) return 0;
+  const scores = a.queries * a.keys;
+  switch (kernel) {
+    // Materialised scores and their softmax, both alive at once.
+    case 'naive':
+      return 2 * batch * a.heads * scores * bytes;
+    // diffusers "auto" slicing: half the heads of one sample at a time.
+    case 'sliced':
+      return 2 * Math.max(1, Math.floor(a.heads / 2)) * scores * bytes;
+    // Fused kernels keep only a float32 log-sum-exp per query row.
+    case 'flash':
+      return batch * a.heads * a.queries * 4;
+  }
+}
+
+export function activationPeak(ops: readonly Op[], batch: number, kernel: AttentionKernel, bytes: number): number {
+  let peak = 0;
+  for (const op of ops) peak = Math.max(peak, op.liveElems * batch * bytes + attentionWorkspace(op, batch, kernel, bytes));
+  return peak;
+}
+
+/** Stored bytes of a component's weights in a format: matmul/conv weights quantized, the rest 16-bit. */
+export function weightBytes(ops: readonly Op[], buffers: number, p: Precision): number {
+  const info = PRECISIONS[p];
+  const plain = isQuantized(p) ? 2 : info.bytesPerParam;
+  let bytes = buffers * plain;
+  for (const op of ops) {
+    const quantizable = op.kind === 'linear' || op.kind === 'conv';
+    bytes += op.params * (quantizable ? info.bytesPerParam : plain);
+  }
+  return bytes;
+}
+
+function geometryFor(c: Component, w: Workload, width: number, height: number): Geometry {
+  const down = 2 ** (w.model.vae.arch.blockOut.length - 1);
+  const textTokens = contextTokens(w);
+  void c;
+  return { width, height, latentWidth: width / down, latentHeight: height / down, textTokens };
+}
+
+/** Context tokens the denoiser attends to: CLIP encoders share one 77-token context; T5 tokens add to it in joint models. */
+export function contextTokens(w: Workload): number {
+  const encs = w.model.textEncoders;
+  const t5 = encs.find((e) => e.arch.kind === 't5-encoder')?.arch.maxTokens ?? 0;
+  const clip = encs.some((e) => e.arch.kind === 'clip-text') ? 77 : 0;
+  // FLUX uses CLIP only as a pooled vector; SD3 concatenates CLIP and T5 tokens; PixArt has T5 only.
+  const arch = w.model.denoiser.arch.kind;
+  if (arch === 'flux' || arch === 'cross-dit') return t5;
+  if (arch === 'mmdit') return clip + t5;
+  return clip;
+}
+
+function phaseOf(role: Role): Phase {
+  return role === 'text-encoder' ? 'text-encoding' : role === 'vae' ? 'vae-decode' : 'denoising';
+}
+
+export function breakdown(w: Workload): ComponentBreakdown[] {
+  const list = components(w.model).filter((c) => c.role !== 'controlnet' || w.controlnet);
+  return list.map((c) => {
+    const geom = geometryFor(c, w, w.width, w.height);
+    const ops = walk(c.arch, geom);
+    const precision = w.precision[c.role];
+    const bytes = computeBytes(precision);
+    const buffers = c.buffers ?? 0;
+    const byPrecision = Object.fromEntries(PRECISION_NAMES.map((p) => [p, weightBytes(ops, buffers, p)])) as Record<Precision, number>;
+    let forwardBatch: number;
+    let forwardsPerCall: number;
+    let actOps = ops;
+    if (c.role === 'text-encoder') {
+      // The negative prompt is encoded too under CFG; prompts are encoded once per call.
+      forwardBatch = w.passes;
+      forwardsPerCall = 1;
+    } else if (c.role === 'vae') {
+      forwardBatch = w.vaeTiling ? 1 : w.batch;
+      forwardsPerCall = w.vaeTiling ? w.batch * vaeTiles(w.width, w.height) : 1;
+      if (w.vaeTiling) actOps = walk(c.arch, geometryFor(c, w, Math.min(VAE_TILE_PX, w.width), Math.min(VAE_TILE_PX, w.height)));
+    } else {
+      forwardBatch = w.batch * w.passes;
+      forwardsPerCall = w.steps;
+    }
+    const activationBytes = Object.fromEntries(KERNELS.map((k) => [k, activationPeak(actOps, forwardBatch, k, bytes)])) as Record<AttentionKernel, number>;
+    if (c.role === 'vae' && w.vaeTiling) {
+      // The decoded images are assembled in one full-size output buffer.
+      for (const k of KERNELS) activationBytes[k] += w.batch * 3 * w.width * w.height * bytes;
+    }
+    return {
+      role: c.role,
+      name: c.name,
+      phase: phaseOf(c.role),
+      parameters: ops.reduce((s, o) => s + o.params, 0),
+      buffers,
+      precision,
+      weightBytes: byPrecision[precision],
+      weightBytesByPrecision: byPrecision,
+      flopsPerForward: 2 * sumMacs(actOps),
+      samplesPerCall: forwardBatch * forwardsPerCall,
+      forwardBatch,
+      forwardsPerCall,
+      activationBytes,
+      ops: actOps,
+    };
+  });
+}
+
+/** Tiles of a tiled decode (stride = tile − overlap). */
+export function vaeTiles(width: number, height: number): number {
+  const stride = VAE_TILE_PX - VAE_TILE_OVERLAP_PX;
+  const n = (side: number) => (side <= VAE_TILE_PX ? 1 : Math.ceil((side - VAE_TILE_OVERLAP_PX) / stride));
+  return n(width) * n(height);
+}

@@ -1,0 +1,95 @@
+/**
+ * Every empirical constant of the cost model, each with its reason and the data that set it.
+ * Values marked "fit" were chosen by scripts/fit.ts on the training split of data/eval/published.jsonl
+ * (three quarters of the rows, by a hash of the row id); the held-out quarter is reported separately
+ * by `genready validate`. Nothing here is tuned to a single row.
+ */
+import type { Backend } from '../catalog/devices.types.ts';
+
+export interface Efficiency {
+  /** Fraction of the matrix peak reached by large GEMMs (linear layers). */
+  linear: number;
+  /** Fraction of the matrix peak reached by convolutions (implicit GEMM in cuDNN/MIOpen). */
+  conv: number;
+  /** Fraction of the matrix peak reached by fused attention (QKᵀ and AV). */
+  attention: number;
+  /** Fraction of the DRAM bandwidth reached by streaming kernels (norms, activations, weight reads). */
+  bandwidth: number;
+}
+
+export interface Runtime {
+  id: 'pytorch' | 'compiled';
+  label: string;
+  /** Multiplies the kernel efficiencies. */
+  efficiencyScale: number;
+  /** Multiplies the host-side cost per launched op; a fused graph launches far fewer kernels. */
+  launchScale: number;
+  reason: string;
+}
+
+export interface ModelConstants {
+  efficiency: Efficiency;
+  backendScale: Record<Backend, number>;
+  launchSeconds: number;
+  serverLaunchFactor: number;
+  stepOverheadSeconds: number;
+  callOverheadSeconds: number;
+  reservedActivationFactor: number;
+  reservedFixedBytes: number;
+  contextBytes: number;
+  hostBaselineBytes: number;
+  hostLinkEfficiency: number;
+}
+
+export const MODEL_CONSTANTS: ModelConstants = {
+  /** fit: PyTorch eager on CUDA, large bf16/fp16 GEMMs reach about this share of the dense peak. */
+  efficiency: { linear: 0.62, conv: 0.5, attention: 0.42, bandwidth: 0.72 } satisfies Efficiency,
+  /**
+   * Backends relative to CUDA (same kernels, less tuned libraries). rocm fit on the AMD rows;
+   * metal set from the M1 Max row of the training split and the MLX README's MPS comparison
+   * (measurements.csv); oneapi and directml assumed from the Arc rows of measurements.csv;
+   * cpu: PyTorch CPU convolutions and GEMMs in fp32 reach about a third of the AVX peak (assumed, checked by `genready bench`).
+   */
+  backendScale: { cuda: 1, rocm: 0.55, metal: 0.55, oneapi: 0.5, directml: 0.45, cpu: 0.35 } satisfies Record<Backend, number>,
+  /** fit: time per launched op on the host (eager PyTorch dispatch ≈ 10–20 µs per kernel). */
+  launchSeconds: 14e-6,
+  /**
+   * fit: datacenter GPUs sit in servers whose CPUs dispatch slower (lower single-thread clocks,
+   * virtualisation); launch-bound work (SD 1.5 at batch 1) runs that much slower there.
+   */
+  serverLaunchFactor: 2,
+  /** fit: scheduler step, CFG combine and Python per denoising step. */
+  stepOverheadSeconds: 0.004,
+  /** fit: per pipeline call: tokenisation, latent set-up, image post-processing. */
+  callOverheadSeconds: 0.08,
+  /**
+   * fit: caching-allocator growth over the allocated peak, as a share of the activation peak
+   * (freed blocks of other sizes stay reserved, blocks are rounded up).
+   */
+  reservedActivationFactor: 0.35,
+  /** fit: fixed slack the caching allocator holds beyond the allocated peak (small-block pools, cuBLAS workspace). */
+  reservedFixedBytes: 0.25e9,
+  /** fit: CUDA context, cuDNN/cuBLAS handles and kernels loaded into device memory, seen by nvidia-smi only. */
+  contextBytes: 0.5e9,
+  /** Process baseline in host RAM: Python, torch and the CUDA runtime (≈ 1.5–2.5 GB resident in diffusers runs). */
+  hostBaselineBytes: 2e9,
+  /** fit: effective share of the PCIe bandwidth reached by offload hooks (pageable copies, per-module sync). */
+  hostLinkEfficiency: 0.45,
+};
+
+export const RUNTIMES: Record<Runtime['id'], Runtime> = {
+  pytorch: {
+    id: 'pytorch',
+    label: 'PyTorch eager (diffusers, ComfyUI, A1111)',
+    efficiencyScale: 1,
+    launchScale: 1,
+    reason: 'the default: what the validation rows measured',
+  },
+  compiled: {
+    id: 'compiled',
+    label: 'compiled graph (TensorRT-like)',
+    efficiencyScale: 1.45,
+    launchScale: 0.1,
+    reason: 'fused kernels and no Python dispatch; scale from the TensorRT vs PyTorch pairs in measurements.csv (SDXL on A100/H100 model cards, stable-fast README)',
+  },
+};

@@ -1,0 +1,82 @@
+/**
+ * Memory per phase for an execution strategy: what the device must hold (weights resident in that
+ * phase + the phase's activation peak), and the three figures a person can compare against tools:
+ * the allocator's peak (torch.cuda.max_memory_allocated), what the caching allocator reserves at
+ * peak (max_memory_reserved) and what the device shows (nvidia-smi, with the runtime context).
+ */
+import type { Phase } from './types.ts';
+import type { ComponentBreakdown } from './breakdown.ts';
+import { MODEL_CONSTANTS, type ModelConstants } from './constants.ts';
+import type { Workload } from './workload.ts';
+
+export type Strategy = 'gpu' | 'model-offload' | 'sequential-offload' | 'cpu';
+export const STRATEGIES: readonly Strategy[] = ['gpu', 'model-offload', 'sequential-offload', 'cpu'];
+
+export interface PhaseMemory {
+  phase: Phase;
+  /** Weights on the device during this phase. */
+  weightBytes: number;
+  /** Activation peak of the phase (largest component forward, attention workspace included). */
+  activationBytes: number;
+  /** Allocated peak in this phase = weights + activations. */
+  allocatedBytes: number;
+  /** Components that run in this phase. */
+  components: string[];
+}
+
+export interface MemoryEstimate {
+  strategy: Strategy;
+  phases: PhaseMemory[];
+  peakAllocatedBytes: number;
+  peakReservedBytes: number;
+  peakDeviceBytes: number;
+  /** Host RAM the strategy needs (process baseline + weights kept or staged on the host + CPU activations). */
+  peakHostBytes: number;
+  /** Sum of all weights (the load size). */
+  totalWeightBytes: number;
+}
+
+const PHASES: Phase[] = ['text-encoding', 'denoising', 'vae-decode'];
+
+/** Largest single op's weights: what sequential offload must have on the device at once. */
+function largestLayerBytes(c: ComponentBreakdown): number {
+  const perParam = c.weightBytes / Math.max(1, c.parameters + c.buffers);
+  return c.ops.reduce((m, o) => Math.max(m, o.params * perParam), 0);
+}
+
+export function estimateMemory(w: Workload, parts: readonly ComponentBreakdown[], strategy: Strategy, K: ModelConstants = MODEL_CONSTANTS): MemoryEstimate {
+  const total = parts.reduce((s, c) => s + c.weightBytes, 0);
+  const phases: PhaseMemory[] = PHASES.map((phase) => {
+    const inPhase = parts.filter((c) => c.phase === phase);
+    const activation = inPhase.reduce((m, c) => Math.max(m, c.activationBytes[w.attention]), 0);
+    const phaseWeights = inPhase.reduce((s, c) => s + c.weightBytes, 0);
+    const weights =
+      strategy === 'gpu'
+        ? total
+        : strategy === 'model-offload'
+          ? phaseWeights
+          : strategy === 'sequential-offload'
+            ? // two layers in flight: the one computing and the next being copied
+              2 * inPhase.reduce((m, c) => Math.max(m, largestLayerBytes(c)), 0)
+            : 0;
+    const activationOnDevice = strategy === 'cpu' ? 0 : activation;
+    return {
+      phase,
+      weightBytes: weights,
+      activationBytes: activationOnDevice,
+      allocatedBytes: weights + activationOnDevice,
+      components: inPhase.map((c) => c.name),
+    };
+  });
+  const peak = phases.reduce((a, b) => (b.allocatedBytes > a.allocatedBytes ? b : a));
+  const onDevice = strategy !== 'cpu';
+  const peakAllocatedBytes = peak.allocatedBytes;
+  const peakReservedBytes = onDevice ? peakAllocatedBytes + K.reservedActivationFactor * peak.activationBytes + K.reservedFixedBytes : 0;
+  const peakDeviceBytes = onDevice ? peakReservedBytes + K.contextBytes : 0;
+  // Host: weights pass through RAM when loading (the largest component at a time when all stay on the
+  // device); offload keeps every weight on the host; CPU execution also holds the activations there.
+  const largest = parts.reduce((m, c) => Math.max(m, c.weightBytes), 0);
+  const cpuActivations = strategy === 'cpu' ? Math.max(...parts.map((c) => c.activationBytes[w.attention])) : 0;
+  const peakHostBytes = K.hostBaselineBytes + (strategy === 'gpu' ? largest : total) + cpuActivations;
+  return { strategy, phases, peakAllocatedBytes, peakReservedBytes, peakDeviceBytes, peakHostBytes, totalWeightBytes: total };
+}

@@ -1,0 +1,90 @@
+/**
+ * The stable JSON contract of an estimate (documented in the README). Field names here are API:
+ * add, never rename.
+ */
+import type { Estimate } from './estimate.ts';
+import { MODEL_CONSTANTS } from './constants.ts';
+import type { ComponentBreakdown } from './breakdown.ts';
+import type { Workload } from './workload.ts';
+
+export const ESTIMATE_SCHEMA_VERSION = 1;
+
+export function workloadJson(w: Workload) {
+  return {
+    model: w.model.id,
+    width: w.width,
+    height: w.height,
+    batch: w.batch,
+    steps: w.steps,
+    cfg: w.passes === 2 ? 'on' : 'off',
+    precision: w.precision,
+    attention: w.attention,
+    vaeTiling: w.vaeTiling,
+    controlnet: w.controlnet,
+  };
+}
+
+export function componentsJson(parts: readonly ComponentBreakdown[]) {
+  return parts.map((c) => ({
+    role: c.role,
+    name: c.name,
+    phase: c.phase,
+    parameters: c.parameters,
+    buffers: c.buffers,
+    precision: c.precision,
+    weightBytes: Math.round(c.weightBytes),
+    weightBytesByPrecision: Object.fromEntries(Object.entries(c.weightBytesByPrecision).map(([k, v]) => [k, Math.round(v)])),
+    flopsPerForward: c.flopsPerForward,
+    forwardBatch: c.forwardBatch,
+    forwardsPerCall: c.forwardsPerCall,
+    activationBytes: Object.fromEntries(Object.entries(c.activationBytes).map(([k, v]) => [k, Math.round(v)])),
+  }));
+}
+
+export function estimateJson(e: Estimate) {
+  const { chosen } = e;
+  const m = chosen.memory;
+  const t = chosen.time;
+  return {
+    schemaVersion: ESTIMATE_SCHEMA_VERSION,
+    model: { id: e.workload.model.id, name: e.workload.model.name },
+    device: { id: e.device.id, name: e.device.name, memoryGiB: e.device.memoryGiB, backend: e.device.backend },
+    runtime: e.runtime,
+    workload: workloadJson(e.workload),
+    fits: chosen.fits,
+    strategy: chosen.strategy,
+    usableDeviceBytes: Math.round(e.usable.bytes),
+    usableReason: e.usable.reason,
+    components: componentsJson(e.parts),
+    memory: {
+      phases: m.phases.map((p) => ({ ...p, weightBytes: Math.round(p.weightBytes), activationBytes: Math.round(p.activationBytes), allocatedBytes: Math.round(p.allocatedBytes) })),
+      totalWeightBytes: Math.round(m.totalWeightBytes),
+      peakAllocatedBytes: Math.round(m.peakAllocatedBytes),
+      peakReservedBytes: Math.round(m.peakReservedBytes),
+      peakDeviceBytes: Math.round(m.peakDeviceBytes),
+      peakHostBytes: Math.round(m.peakHostBytes),
+      overheads: {
+        reservedActivationFactor: MODEL_CONSTANTS.reservedActivationFactor,
+        reservedFixedBytes: MODEL_CONSTANTS.reservedFixedBytes,
+        contextBytes: MODEL_CONSTANTS.contextBytes,
+      },
+    },
+    time: {
+      secondsPerStep: t.secondsPerStep,
+      stepsPerSecond: t.stepsPerSecond,
+      secondsPerImage: t.secondsPerImage,
+      imagesPerHour: t.imagesPerHour,
+      bound: t.bound,
+      phases: t.phases,
+    },
+    alternatives: e.alternatives.map((a) => ({
+      strategy: a.strategy,
+      fits: a.fits,
+      peakDeviceBytes: Math.round(a.memory.peakDeviceBytes),
+      peakHostBytes: Math.round(a.memory.peakHostBytes),
+      secondsPerImage: a.time.secondsPerImage,
+    })),
+  };
+}
+
+export type EstimateJson = ReturnType<typeof estimateJson>;

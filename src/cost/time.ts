@@ -1,0 +1,131 @@
+/**
+ * Time per phase: a roofline per op — FLOPs at the device's rate for the compute type and kind of
+ * op (times a kernel efficiency), against bytes over its bandwidth — floored by the host's cost to
+ * launch the op, plus per-step and per-call overheads and, for offload, the weight transfers.
+ */
+import type { Device } from '../catalog/devices.types.ts';
+import type { Phase, Op } from './types.ts';
+import type { ComponentBreakdown } from './breakdown.ts';
+import { MODEL_CONSTANTS, RUNTIMES, type ModelConstants, type Runtime } from './constants.ts';
+import { PRECISIONS, computeBytes, computeType } from './precision.ts';
+import { bandwidth, hostLink, peakFlops } from './rates.ts';
+import type { Strategy } from './memory.ts';
+import type { Workload } from './workload.ts';
+
+export interface PhaseTime {
+  phase: Phase;
+  /** Seconds for one pipeline call (the whole batch). */
+  seconds: number;
+  /** Of which: host↔device weight transfers (offload). */
+  transferSeconds: number;
+}
+
+export interface TimeEstimate {
+  phases: PhaseTime[];
+  /** One sampler step: every denoiser pass of the whole batch (CFG counts twice). */
+  secondsPerStep: number;
+  stepsPerSecond: number;
+  /** Text encoding + all steps + VAE decode, per image, without model loading. */
+  secondsPerImage: number;
+  imagesPerHour: number;
+  /** What bounds the denoiser step: compute, memory bandwidth, op launches or host transfers. */
+  bound: 'compute' | 'bandwidth' | 'launch' | 'transfer';
+}
+
+interface OpCost {
+  seconds: number;
+  compute: number;
+  memory: number;
+  launch: number;
+}
+
+/** The device a strategy computes on: the CPU strategy runs on the host's CPU device. */
+function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runtime, K: ModelConstants): OpCost {
+  const p = c.precision;
+  const ct = d.backend === 'cpu' ? 'fp32' : computeType(p, w.model.defaults.precision);
+  const actBytes = d.backend === 'cpu' ? 4 : computeBytes(p);
+  const B = c.forwardBatch;
+  const eff = K.efficiency;
+  const scale = K.backendScale[d.backend] * rt.efficiencyScale;
+  const flops = 2 * op.macs * (op.ioElems > 0 ? B : 1);
+  let compute = 0;
+  if (op.kind === 'linear' || op.kind === 'conv' || op.kind === 'attention') {
+    const e = op.kind === 'linear' ? eff.linear : op.kind === 'conv' ? eff.conv : eff.attention;
+    compute = flops / (peakFlops(d, ct, op.kind) * e * scale);
+  }
+  const perParam = c.weightBytes / Math.max(1, c.parameters + c.buffers);
+  const dequant = PRECISIONS[p].dequantPasses * op.params * 2 * 2;
+  let bytes = op.params * perParam + dequant + op.ioElems * B * actBytes;
+  if (op.attention && w.attention !== 'flash') {
+    // Materialised scores: written, read by softmax, written again, read by the AV product.
+    const a = op.attention;
+    bytes += 4 * B * a.heads * a.queries * a.keys * actBytes;
+  }
+  const memory = bytes / (bandwidth(d) * eff.bandwidth * Math.min(1, scale));
+  const server = d.segment === 'datacenter' ? K.serverLaunchFactor : 1;
+  const launch = d.backend === 'cpu' ? 0 : K.launchSeconds * rt.launchScale * server;
+  return { seconds: Math.max(compute, memory, launch), compute, memory, launch };
+}
+
+function componentSeconds(c: ComponentBreakdown, w: Workload, d: Device, rt: Runtime, K: ModelConstants) {
+  let total = 0;
+  const share = { compute: 0, bandwidth: 0, launch: 0 };
+  for (const op of c.ops) {
+    const k = opCost(op, c, w, d, rt, K);
+    total += k.seconds;
+    if (k.seconds === k.compute) share.compute += k.seconds;
+    else if (k.seconds === k.memory) share.bandwidth += k.seconds;
+    else share.launch += k.seconds;
+  }
+  return { perForward: total, share };
+}
+
+export function estimateTime(
+  w: Workload,
+  parts: readonly ComponentBreakdown[],
+  d: Device,
+  strategy: Strategy,
+  runtimeId: Runtime['id'] = 'pytorch',
+  K: ModelConstants = MODEL_CONSTANTS,
+): TimeEstimate {
+  const rt = RUNTIMES[runtimeId];
+  const link = hostLink(d);
+  const linkRate = link === null ? null : link * K.hostLinkEfficiency;
+  const phases: PhaseTime[] = [];
+  let stepSeconds = 0;
+  let stepTransfer = 0;
+  let stepShare = { compute: 0, bandwidth: 0, launch: 0 };
+  for (const phase of ['text-encoding', 'denoising', 'vae-decode'] as Phase[]) {
+    let seconds = 0;
+    let transfer = 0;
+    for (const c of parts.filter((x) => x.phase === phase)) {
+      const { perForward, share } = componentSeconds(c, w, d, rt, K);
+      seconds += perForward * c.forwardsPerCall;
+      if (linkRate !== null) {
+        // Model offload moves each component in once per call; sequential offload streams every
+        // layer in for every forward.
+        if (strategy === 'model-offload') transfer += c.weightBytes / linkRate;
+        if (strategy === 'sequential-offload') transfer += (c.weightBytes / linkRate) * c.forwardsPerCall;
+      }
+      if (phase === 'denoising') {
+        stepSeconds += perForward;
+        stepShare = { compute: stepShare.compute + share.compute, bandwidth: stepShare.bandwidth + share.bandwidth, launch: stepShare.launch + share.launch };
+        if (strategy === 'sequential-offload' && linkRate !== null) stepTransfer += c.weightBytes / linkRate;
+      }
+    }
+    if (phase === 'denoising') seconds += K.stepOverheadSeconds * w.steps;
+    phases.push({ phase, seconds: seconds + transfer, transferSeconds: transfer });
+  }
+  const secondsPerStep = stepSeconds + K.stepOverheadSeconds + stepTransfer;
+  const call = phases.reduce((s, p) => s + p.seconds, 0) + K.callOverheadSeconds;
+  const secondsPerImage = call / w.batch;
+  const bound =
+    stepTransfer > stepSeconds
+      ? 'transfer'
+      : stepShare.compute >= stepShare.bandwidth && stepShare.compute >= stepShare.launch
+        ? 'compute'
+        : stepShare.bandwidth >= stepShare.launch
+          ? 'bandwidth'
+          : 'launch';
+  return { phases, secondsPerStep, stepsPerSecond: 1 / secondsPerStep, secondsPerImage, imagesPerHour: 3600 / secondsPerImage, bound };
+}

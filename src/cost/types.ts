@@ -1,0 +1,58 @@
+/**
+ * Cost-model domain types. An architecture is walked into a flat list of `Op`s for one forward of
+ * one sample; memory and time are then pure functions of those ops, the workload and the device.
+ */
+import type { Precision, Role } from '../catalog/models.types.ts';
+
+export type OpKind = 'conv' | 'linear' | 'attention' | 'norm' | 'elementwise' | 'embedding';
+
+export type AttentionKernel = 'naive' | 'sliced' | 'flash';
+
+export interface AttentionShape {
+  heads: number;
+  queries: number;
+  keys: number;
+  headDim: number;
+}
+
+export interface Op {
+  kind: OpKind;
+  /** Dotted path, e.g. `down.1.res.0.conv1`. */
+  name: string;
+  params: number;
+  /** Multiply-accumulates for one sample. FLOPs = 2 × MACs. */
+  macs: number;
+  /** Activation elements read + written by the op for one sample (bandwidth term of the roofline). */
+  ioElems: number;
+  /** Activation elements alive while the op runs, for one sample (held skips/residuals + inputs + outputs). */
+  liveElems: number;
+  attention?: AttentionShape;
+}
+
+/** The pieces of one phase a person asks about. */
+export type Phase = 'text-encoding' | 'denoising' | 'vae-decode';
+
+/** Geometry a component is evaluated at. */
+export interface Geometry {
+  /** Image size in pixels. */
+  width: number;
+  height: number;
+  /** Latent grid (image / VAE downscale). */
+  latentWidth: number;
+  latentHeight: number;
+  /** Text tokens per encoder, in pipeline order, and the joint context width the denoiser sees. */
+  textTokens: number;
+}
+
+export interface ComponentCost {
+  role: Role;
+  name: string;
+  parameters: number;
+  /** Stored non-parameter elements (position tables). */
+  buffers: number;
+  precision: Precision;
+  weightBytes: number;
+  /** One forward for one sample. */
+  macs: number;
+  ops: Op[];
+}

@@ -1,0 +1,111 @@
+/**
+ * A workload: what a person wants made, normalised and validated. Defaults come from the model
+ * entry; every rejection is a WorkloadError with a one-line message.
+ */
+import { resolveModel } from '../catalog/models.ts';
+import { WorkloadError } from '../catalog/errors.ts';
+import type { ModelEntry, Precision, Role } from '../catalog/models.types.ts';
+import type { AttentionKernel } from './types.ts';
+import { PRECISION_NAMES, isPrecision } from './precision.ts';
+
+export const MAX_SIDE = 16384;
+export const MAX_BATCH = 1024;
+export const MAX_STEPS = 1000;
+export const ATTENTION_KERNELS: readonly AttentionKernel[] = ['naive', 'sliced', 'flash'];
+
+export interface WorkloadInput {
+  model: string | ModelEntry;
+  width?: number;
+  height?: number;
+  batch?: number;
+  steps?: number;
+  precision?: string;
+  /** Per-role weight formats (text encoders, VAE, ControlNet); default: 16-bit compute type of the denoiser. */
+  componentPrecision?: Partial<Record<Role, string>>;
+  cfg?: 'on' | 'off' | boolean;
+  attention?: string;
+  vaeTiling?: boolean;
+  controlnet?: boolean;
+}
+
+export interface Workload {
+  model: ModelEntry;
+  width: number;
+  height: number;
+  batch: number;
+  steps: number;
+  /** Weight format per role. */
+  precision: Record<Role, Precision>;
+  /** Denoiser passes per sampler step: 2 with classifier-free guidance, else 1. */
+  passes: 1 | 2;
+  attention: AttentionKernel;
+  vaeTiling: boolean;
+  controlnet: boolean;
+}
+
+/** Image sides must be a multiple of this: VAE downscale × denoiser patch. */
+export function sizeMultiple(m: ModelEntry): number {
+  const downscale = 2 ** (m.vae.arch.blockOut.length - 1);
+  const a = m.denoiser.arch;
+  const patch = a.kind === 'unet' ? 2 ** (a.blockOut.length - 1) : a.patchSize;
+  return downscale * patch;
+}
+
+function positiveInt(name: string, v: number | undefined, fallback: number, max: number): number {
+  const x = v ?? fallback;
+  if (!Number.isFinite(x) || !Number.isInteger(x)) throw new WorkloadError('bad-number', `--${name} must be a whole number, got ${v}`);
+  if (x <= 0) throw new WorkloadError('bad-number', `--${name} must be positive, got ${x}`);
+  if (x > max) throw new WorkloadError('bad-number', `--${name} ${x} is above the supported maximum ${max}`);
+  return x;
+}
+
+function precisionOf(name: string, v: string): Precision {
+  const p = v.toLowerCase();
+  if (!isPrecision(p)) throw new WorkloadError('bad-precision', `unsupported ${name} "${v}"; use one of ${PRECISION_NAMES.join(', ')}`);
+  return p;
+}
+
+export function makeWorkload(input: WorkloadInput): Workload {
+  const model = typeof input.model === 'string' ? resolveModel(input.model) : input.model;
+  const d = model.defaults;
+  const width = positiveInt('width', input.width, d.width, MAX_SIDE);
+  const height = positiveInt('height', input.height, d.height, MAX_SIDE);
+  const k = sizeMultiple(model);
+  for (const [name, v] of [['width', width], ['height', height]] as const) {
+    if (v % k !== 0) {
+      const lo = Math.max(k, Math.floor(v / k) * k);
+      throw new WorkloadError('bad-size', `${model.id} needs --${name} to be a multiple of ${k} (latent grid); ${v} is not — try ${lo} or ${lo + k}`);
+    }
+  }
+  const denoiser = precisionOf('precision', input.precision ?? d.precision);
+  // Text encoders and the VAE default to the 16-bit (or fp32) compute type, not to a quantized format.
+  const plain: Precision = denoiser === 'fp32' ? 'fp32' : denoiser === 'fp16' || denoiser === 'bf16' ? denoiser : d.precision === 'bf16' ? 'bf16' : 'fp16';
+  const cp = input.componentPrecision ?? {};
+  const precision: Record<Role, Precision> = {
+    denoiser,
+    'text-encoder': cp['text-encoder'] ? precisionOf('text-encoder precision', cp['text-encoder']) : plain,
+    vae: cp.vae ? precisionOf('VAE precision', cp.vae) : plain,
+    controlnet: cp.controlnet ? precisionOf('ControlNet precision', cp.controlnet) : denoiser,
+  };
+  const cfgDefault = d.guidance.kind === 'cfg';
+  const cfg = input.cfg === undefined ? cfgDefault : input.cfg === true || input.cfg === 'on';
+  const attention = (input.attention ?? 'flash').toLowerCase();
+  if (!(ATTENTION_KERNELS as readonly string[]).includes(attention)) {
+    throw new WorkloadError('bad-attention', `unknown attention kernel "${input.attention}"; use one of ${ATTENTION_KERNELS.join(', ')}`);
+  }
+  if (input.controlnet && model.addons.length === 0) {
+    throw new WorkloadError('no-controlnet', `${model.id} has no ControlNet in the catalog (available for: sd15, sdxl)`);
+  }
+  return {
+    model,
+    width,
+    height,
+    batch: positiveInt('batch', input.batch, 1, MAX_BATCH),
+    steps: positiveInt('steps', input.steps, d.steps, MAX_STEPS),
+    precision,
+    passes: cfg ? 2 : 1,
+    attention: attention as AttentionKernel,
+    vaeTiling: input.vaeTiling ?? false,
+    controlnet: input.controlnet ?? false,
+  };
+}
