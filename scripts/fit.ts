@@ -32,6 +32,14 @@ const top = (key: 'launchSeconds' | 'serverLaunchFactor' | 'stepOverheadSeconds'
   get: (k) => k[key],
   set: (k, v) => ({ ...k, [key]: v }),
 });
+const clock = (key: 'desktop' | 'laptop' | 'datacenter'): Path => ({
+  name: `sustainedClock.${key}`,
+  memory: false,
+  lo: 0.4,
+  hi: 1.3,
+  get: (k) => k.sustainedClock[key],
+  set: (k, v) => ({ ...k, sustainedClock: { ...k.sustainedClock, [key]: v } }),
+});
 const backend = (key: 'rocm' | 'metal'): Path => ({
   name: `backendScale.${key}`,
   memory: false,
@@ -47,12 +55,14 @@ const paths: Path[] = [
   eff('attention'),
   eff('bandwidth'),
   top('launchSeconds', false, 2e-6, 60e-6),
-  top('serverLaunchFactor', false, 1, 4),
+  top('serverLaunchFactor', false, 1, 3),
+  clock('laptop'),
+  clock('datacenter'),
   top('stepOverheadSeconds', false, 0, 0.05),
   top('callOverheadSeconds', false, 0, 0.5),
   top('hostLinkEfficiency', false, 0.1, 1),
+  // rocm only: the Apple and Arc rows are one or two per backend, too few to fit without fixing single rows.
   backend('rocm'),
-  backend('metal'),
   top('reservedActivationFactor', true, 0, 2),
   top('reservedFixedBytes', true, 0, 2e9),
   top('contextBytes', true, 0.2e9, 1.5e9),

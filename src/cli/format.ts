@@ -1,4 +1,5 @@
 /** Human formatting of bytes, durations and rates; colour that respects NO_COLOR and pipes. */
+import Table from 'cli-table3';
 import pc from 'picocolors';
 
 export const color = pc;
@@ -32,4 +33,9 @@ export function tflops(flops: number): string {
 
 export function rate(x: number): string {
   return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
+}
+
+/** A table that draws plain borders when colour is off (NO_COLOR, pipes). */
+export function table(head: string[]): Table.Table {
+  return new Table({ head, style: pc.isColorSupported ? { head: ['cyan'] } : { head: [], border: [] } });
 }

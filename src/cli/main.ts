@@ -5,13 +5,19 @@
  */
 import { defineCommand, runCommand, showUsage } from 'citty';
 import { GenreadyError } from '../catalog/errors.ts';
+import { checkCommand } from './commands/check.ts';
+import { devicesCommand } from './commands/devices.ts';
 import { estimateCommand } from './commands/estimate.ts';
 import { modelsCommand } from './commands/models.ts';
+import { validateCommand } from './commands/validate.ts';
 import { stdout, type Output } from './output.ts';
 
 export const commands = {
+  check: checkCommand,
   models: modelsCommand,
+  devices: devicesCommand,
   estimate: estimateCommand,
+  validate: validateCommand,
 };
 
 const main = defineCommand({
@@ -27,7 +33,8 @@ export async function run(argv: string[], out: Output = stdout): Promise<number>
       await showUsage(cmd as never, cmd === main ? undefined : (main as never));
       return 0;
     }
-    if (argv.length === 0) argv = ['--help'];
+    // `genready` alone runs the main job.
+    if (argv.length === 0 || argv[0]!.startsWith('-')) argv = ['check', ...argv];
     const name = argv[0]!;
     if (!Object.hasOwn(commands, name)) {
       throw new GenreadyError('unknown-command', `unknown command "${name}"; commands: ${Object.keys(commands).join(', ')}`);
@@ -49,6 +56,12 @@ export async function run(argv: string[], out: Output = stdout): Promise<number>
     return 2;
   }
 }
+
+// A closed pipe (`genready models | head`) ends the output, not the process with a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('genready.mjs') || process.argv[1]?.endsWith('/genready')) {
   process.exitCode = await run(process.argv.slice(2));

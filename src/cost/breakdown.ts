@@ -35,6 +35,21 @@ export interface ComponentBreakdown {
   activationBytes: Record<AttentionKernel, number>;
   /** The ops of one forward (one sample), for the time model. */
   ops: Op[];
+  /** The same ops with identical cost merged (repeated blocks): what the time model iterates. */
+  opGroups: { op: Op; count: number }[];
+}
+
+/** Merge ops whose cost inputs are identical; a 38-block transformer becomes a few dozen groups. */
+export function groupOps(ops: readonly Op[]): { op: Op; count: number }[] {
+  const groups = new Map<string, { op: Op; count: number }>();
+  for (const op of ops) {
+    const a = op.attention;
+    const key = `${op.kind}|${op.macs}|${op.ioElems}|${op.params}|${a ? `${a.heads},${a.queries},${a.keys},${a.headDim}` : ''}`;
+    const g = groups.get(key);
+    if (g) g.count++;
+    else groups.set(key, { op, count: 1 });
+  }
+  return [...groups.values()];
 }
 
 const KERNELS: AttentionKernel[] = ['naive', 'sliced', 'flash'];
@@ -142,6 +157,7 @@ export function breakdown(w: Workload): ComponentBreakdown[] {
       forwardsPerCall,
       activationBytes,
       ops: actOps,
+      opGroups: groupOps(actOps),
     };
   });
 }

@@ -46,7 +46,8 @@ function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runti
   const actBytes = d.backend === 'cpu' ? 4 : computeBytes(p);
   const B = c.forwardBatch;
   const eff = K.efficiency;
-  const scale = K.backendScale[d.backend] * rt.efficiencyScale;
+  const clock = d.segment === 'datacenter' ? K.sustainedClock.datacenter : d.segment === 'consumer_laptop' ? K.sustainedClock.laptop : K.sustainedClock.desktop;
+  const scale = K.backendScale[d.backend] * rt.efficiencyScale * (d.backend === 'cpu' || d.backend === 'metal' ? 1 : clock);
   const flops = 2 * op.macs * (op.ioElems > 0 ? B : 1);
   let compute = 0;
   if (op.kind === 'linear' || op.kind === 'conv' || op.kind === 'attention') {
@@ -70,12 +71,13 @@ function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runti
 function componentSeconds(c: ComponentBreakdown, w: Workload, d: Device, rt: Runtime, K: ModelConstants) {
   let total = 0;
   const share = { compute: 0, bandwidth: 0, launch: 0 };
-  for (const op of c.ops) {
+  for (const { op, count } of c.opGroups) {
     const k = opCost(op, c, w, d, rt, K);
-    total += k.seconds;
-    if (k.seconds === k.compute) share.compute += k.seconds;
-    else if (k.seconds === k.memory) share.bandwidth += k.seconds;
-    else share.launch += k.seconds;
+    const s = k.seconds * count;
+    total += s;
+    if (k.seconds === k.compute) share.compute += s;
+    else if (k.seconds === k.memory) share.bandwidth += s;
+    else share.launch += s;
   }
   return { perForward: total, share };
 }

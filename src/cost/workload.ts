@@ -47,7 +47,9 @@ export interface Workload {
 export function sizeMultiple(m: ModelEntry): number {
   const downscale = 2 ** (m.vae.arch.blockOut.length - 1);
   const a = m.denoiser.arch;
-  const patch = a.kind === 'unet' ? 2 ** (a.blockOut.length - 1) : a.patchSize;
+  // UNets accept any latent size (diffusers forwards odd sizes to the upsamplers); patchified
+  // transformers need whole patches.
+  const patch = a.kind === 'unet' ? 1 : a.patchSize;
   return downscale * patch;
 }
 

@@ -17,15 +17,11 @@ export const GiB = 1024 * MiB;
  * shipping accelerator has under 300 GiB (B300: 288 GB) and unified-memory SoCs top out near
  * 512 GiB. Anything outside is a corrupt reading, and a corrupt reading must not become a GPU.
  */
-export const MIN_PLAUSIBLE_VRAM = 16 * MiB;
-export const MAX_PLAUSIBLE_VRAM = 2048 * GiB;
+const MIN_PLAUSIBLE_VRAM = 16 * MiB;
+const MAX_PLAUSIBLE_VRAM = 2048 * GiB;
 
 export function sourced<T>(value: T, source: string, confidence: Confidence): Sourced<T> {
   return { value, from: { source, confidence } };
-}
-
-export function ok(gpus: AdapterOutcome['gpus'], notes: string[] = []): AdapterOutcome {
-  return { kind: 'ok', gpus, notes };
 }
 
 export function failed(

@@ -167,6 +167,10 @@ export const macosAdapter: ProbeAdapter = {
     const sysctlText = sc.kind === 'ok' ? sc.stdout : sc.kind === 'failed' ? sc.stdout : '';
     const facts = parseSysctl(sysctlText);
     if (facts.memBytes === null) notes.push(`sysctl: hw.memsize not read (${sc.kind})`);
+    if (facts.arm64 && ctx.arch !== 'arm64') {
+      // An x64 build under Rosetta 2 cannot use Metal from native arm64 Python wheels.
+      notes.push('macos: this process runs under Rosetta (x64 on Apple Silicon); use native arm64 tools for generation');
+    }
     if (sp.kind !== 'ok') {
       const problem = execProblem('system_profiler', sp, ctx.toolTimeoutMs);
       const soc = appleSocFromSysctl(facts);

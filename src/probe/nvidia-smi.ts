@@ -75,7 +75,6 @@ export function parseNvidiaSmi(stdout: string, fields: readonly NvidiaField[] = 
   const lines = stdout.split(/\r?\n/);
   // A final line without its newline may have been cut off mid-value (a killed process, a full pipe).
   const unterminated = !/\r?\n$/.test(stdout);
-  let rejected = 0;
 
   lines.forEach((raw, i) => {
     const line = raw.trim();
@@ -85,14 +84,12 @@ export function parseNvidiaSmi(stdout: string, fields: readonly NvidiaField[] = 
     const looksLikeRow = cells.length >= 3 && /^\d+$/.test(cells[col('index')] ?? '');
     if (!looksLikeRow) {
       notes.push(`nvidia-smi: skipped a line that is not a GPU row: "${printable(line).slice(0, 80)}"`);
-      rejected++;
       return;
     }
     const isLast = lines.slice(i + 1).every((l) => l.trim() === '');
     if (cells.length < fields.length) {
       if (isLast && unterminated) {
         notes.push(`nvidia-smi: GPU row ${index} is cut off (${cells.length} of ${fields.length} columns); ignored`);
-        rejected++;
         return;
       }
       notes.push(`nvidia-smi: GPU row ${index} has ${cells.length} of ${fields.length} columns; the missing ones are unknown`);
@@ -105,14 +102,12 @@ export function parseNvidiaSmi(stdout: string, fields: readonly NvidiaField[] = 
     const name = cell('name') ?? '';
     if (name === '' || /^\[.*\]$/.test(name)) {
       notes.push(`nvidia-smi: GPU row ${index} has no name; ignored`);
-      rejected++;
       return;
     }
 
     const totalMiB = parseNumber(cell('memory.total'));
     if (totalMiB !== null && !plausibleVram(totalMiB * MiB)) {
       notes.push(`nvidia-smi: GPU ${index} (${name}) reports an impossible memory.total "${cell('memory.total')}"; row ignored`);
-      rejected++;
       return;
     }
     const total = totalMiB === null ? null : totalMiB * MiB;
@@ -166,7 +161,6 @@ export function parseNvidiaSmi(stdout: string, fields: readonly NvidiaField[] = 
   if (gpus.length === 0) {
     return { kind: 'unparseable', gpus: [], notes: notes.length ? notes : ['nvidia-smi: no GPU rows'], detail: 'no-valid-rows' };
   }
-  if (rejected > 0 && notes.length === 0) notes.push(`nvidia-smi: ${rejected} line(s) ignored`);
   return { kind: 'ok', gpus, notes };
 }
 

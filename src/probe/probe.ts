@@ -249,7 +249,8 @@ export async function probeMachine(overrides: Partial<ProbeContext> = {}): Promi
 
   const reports: AdapterReport[] = adapters.map((a, i) => {
     const o = outcomes[i] as AdapterOutcome;
-    const detail = o.detail ?? (o.kind === 'ok' ? undefined : o.notes[0]);
+    // A person reads `detail`: the adapter's first note says what happened; the code is the fallback.
+    const detail = o.kind === 'ok' ? undefined : (o.notes[0] ?? o.detail);
     return detail === undefined ? { name: a.name, outcome: o.kind } : { name: a.name, outcome: o.kind, detail };
   });
 

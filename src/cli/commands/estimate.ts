@@ -1,5 +1,4 @@
 import { defineCommand } from 'citty';
-import Table from 'cli-table3';
 import { resolveDevice } from '../../catalog/devices.ts';
 import { WorkloadError } from '../../catalog/errors.ts';
 import type { Role } from '../../catalog/models.types.ts';
@@ -10,7 +9,7 @@ import { componentsJson, estimateJson, workloadJson } from '../../cost/report.ts
 import { RUNTIMES } from '../../cost/constants.ts';
 import { makeWorkload, type WorkloadInput } from '../../cost/workload.ts';
 import { num, rejectUnknownFlags, size } from '../_args.ts';
-import { color, gb, params, rate, seconds, tflops } from '../format.ts';
+import { color, gb, params, rate, seconds, tflops, table } from '../format.ts';
 import type { Output } from '../output.ts';
 
 export const workloadArgs = {
@@ -99,7 +98,7 @@ export const estimateCommand = defineCommand({
     const j = estimateJson(e);
     if (args.json) return out.json(j);
     out.text(renderBreakdown(e.parts));
-    const phases = new Table({ head: ['phase', 'weights on device', 'activations', 'allocated', 'time / call'], style: { head: [] } });
+    const phases = table(['phase', 'weights on device', 'activations', 'allocated', 'time / call']);
     for (const p of j.memory.phases) {
       const t = j.time.phases.find((x) => x.phase === p.phase)!;
       phases.push([p.phase, gb(p.weightBytes), gb(p.activationBytes), gb(p.allocatedBytes), seconds(t.seconds)]);
@@ -119,7 +118,7 @@ export const estimateCommand = defineCommand({
 });
 
 function renderBreakdown(parts: ReturnType<typeof breakdown>): string {
-  const t = new Table({ head: ['component', 'role', 'params', 'weights', 'FLOPs / forward', 'forwards', 'activation peak (naive / sliced / flash)'], style: { head: [] } });
+  const t = table(['component', 'role', 'params', 'weights', 'FLOPs / forward', 'forwards', 'activation peak (naive / sliced / flash)']);
   for (const c of parts) {
     t.push([
       c.name,

@@ -1,9 +1,8 @@
 import { defineCommand } from 'citty';
-import Table from 'cli-table3';
 import { listModels, components } from '../../catalog/models.ts';
 import { breakdown } from '../../cost/breakdown.ts';
 import { makeWorkload } from '../../cost/workload.ts';
-import { color, gb, params } from '../format.ts';
+import { color, gb, params, table } from '../format.ts';
 import type { Output } from '../output.ts';
 
 /** Models with the parameter count the analyzer derives for each component (not the published figure). */
@@ -40,7 +39,7 @@ export const modelsCommand = defineCommand({
     const out = data as Output;
     const list = modelsJson();
     if (args.json) return out.json(list);
-    const t = new Table({ head: ['id', 'name', 'denoiser', 'text encoders', 'VAE', 'fp16 total', 'default'], style: { head: [] } });
+    const t = table(['id', 'name', 'denoiser', 'text encoders', 'VAE', 'fp16 total', 'default']);
     for (const m of list) {
       const by = (role: string) => m.components.filter((c) => c.role === role);
       const te = by('text-encoder');

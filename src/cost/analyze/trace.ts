@@ -125,9 +125,12 @@ export function attention(
     macs: p.queries * p.dim * inner + 2 * p.keys * p.kvDim * inner,
     out: qkv,
   });
+  // diffusers' Attention copies q, k and v into (batch·heads, tokens, head_dim) layout before SDPA,
+  // so the projections and their reshaped copies are alive together.
   t.op('attention', `${name}.sdpa`, {
     macs: p.heads * p.queries * p.keys * 2 * headDim,
     out: p.queries * inner,
+    extraLive: qkv,
     attention: { heads: p.heads, queries: p.queries, keys: p.keys, headDim },
   });
   if (p.outProj ?? true) linear(t, `${name}.out`, inner, p.dim, p.queries, p.outBias);

@@ -1,0 +1,89 @@
+import { defineCommand } from 'citty';
+import { resolveDevice } from '../../catalog/devices.ts';
+import { probeMachine } from '../../probe/probe.ts';
+import { fakeProbe } from '../../probe/fake.ts';
+import { machineFromProbe, type Machine } from '../../planner/machine.ts';
+import { failurePatterns, modelVerdicts, tierOf } from '../../planner/verdict.ts';
+import { num, rejectUnknownFlags } from '../_args.ts';
+import { color, gb, rate, seconds, table } from '../format.ts';
+import type { Output } from '../output.ts';
+
+const args = {
+  as: { type: 'string', description: 'evaluate a hypothetical machine with this GPU ("RTX 3060 12GB", "Apple M2 16GB", or "none")' },
+  ram: { type: 'string', description: 'system RAM in GiB for --as (default 32)' },
+  json: { type: 'boolean', description: 'print JSON (machine, tier, models, failurePatterns)' },
+  verbose: { type: 'boolean', description: 'everything: requirements per tier, largest size and best batch per model' },
+} as const;
+
+async function machineFor(a: { as?: string; ram?: string }): Promise<Machine> {
+  if (a.as === undefined) return machineFromProbe(await probeMachine());
+  const ramGiB = num('ram', a.ram);
+  if (/^(none|cpu|no-?gpu)$/i.test(a.as)) return machineFromProbe(fakeProbe({ ramGiB: ramGiB ?? 32 }));
+  const d = resolveDevice(a.as);
+  const probe = fakeProbe({
+    gpuName: d.name,
+    vendor: d.vendor,
+    unifiedMemory: d.unifiedMemory,
+    ...(d.unifiedMemory ? {} : d.memoryGiB !== null ? { gpuMemoryGiB: d.memoryGiB } : {}),
+    ramGiB: ramGiB ?? (d.unifiedMemory ? (d.memoryGiB ?? 16) : 32),
+  });
+  const m = machineFromProbe(probe);
+  return { ...m, device: d, deviceNote: `hypothetical: ${d.name} from the catalog` };
+}
+
+export function checkReport(m: Machine, verbose: boolean) {
+  const tier = tierOf(m);
+  const models = modelVerdicts(m, { detail: verbose });
+  const patterns = failurePatterns(m, tier, models);
+  const p = m.probe;
+  return {
+    machine: {
+      device: { id: m.device.id, name: m.device.name, backend: m.device.backend, memoryGiB: m.device.memoryGiB, note: m.deviceNote },
+      cpu: { model: p.cpu.model, cores: p.cpu.cores, threads: p.cpu.threads, simd: p.cpu.simd },
+      ramGiB: Math.round(m.ramGiB * 10) / 10,
+      os: p.os,
+      gpus: p.gpus.map((g) => ({ name: g.name.value, vendor: g.vendor, memoryTotalBytes: g.memoryTotalBytes?.value ?? null, source: g.name.from.source })),
+      probe: { status: p.status, notes: p.notes, adapters: p.adapters },
+    },
+    tier: { level: tier.level, name: tier.name, ruleOfThumb: tier.ruleOfThumb, disagreement: tier.disagreement, requirements: tier.requirements },
+    models,
+    failurePatterns: patterns,
+  };
+}
+
+export const checkCommand = defineCommand({
+  meta: { name: 'check', description: 'What can this machine produce? Tier, per-model verdicts, failure patterns' },
+  args,
+  async run({ args: a, data, rawArgs }) {
+    rejectUnknownFlags(rawArgs, args);
+    const out = data as Output;
+    const m = await machineFor({ ...(a.as !== undefined ? { as: String(a.as) } : {}), ...(a.ram !== undefined ? { ram: String(a.ram) } : {}) });
+    const r = checkReport(m, Boolean(a.verbose));
+    if (a.json) return out.json(r);
+    const mc = r.machine;
+    out.text(`${color.bold('Machine')}: ${mc.device.note}; ${mc.cpu.model} (${mc.cpu.cores} cores), ${mc.ramGiB} GiB RAM`);
+    const t = r.tier;
+    out.text(`${color.bold(`Tier ${t.level}`)} — ${t.name}`);
+    out.text(`  rule of thumb by VRAM: tier ${t.ruleOfThumb.level}${t.disagreement ? color.yellow(` — disagrees: ${t.disagreement}`) : ''}`);
+    const next = t.requirements.find((x) => x.results.some((y) => !y.met));
+    if (next && m.device.backend !== 'cpu') {
+      const miss = next.results.find((y) => !y.met)!;
+      out.text(`  next tier (${next.tier}) needs: ${miss.label} — ${miss.why}`);
+    }
+    if (a.verbose) {
+      for (const x of t.requirements) for (const y of x.results) out.text(color.dim(`  tier ${x.tier}: ${y.met ? 'met' : 'not met'} — ${y.label}: ${y.why}`));
+    }
+    const head = ['model', 'established', 'size · steps', 'per image', 'images/h', 'device / usable'];
+    if (a.verbose) head.push('max side on device', 'best batch');
+    const tb = table(head);
+    for (const v of r.models) {
+      const mode = v.mode === 'on-device' ? color.green('on the device') : v.mode === 'with-offload' ? color.yellow(`with ${v.strategy}`) : v.mode === 'cpu-only' ? color.yellow('on the CPU') : color.red('no');
+      const row = [v.model, mode, `${v.width}×${v.height} · ${v.steps}`, seconds(v.secondsPerImage), rate(v.imagesPerHour), v.mode === 'cpu-only' || m.device.backend === 'cpu' ? `RAM ${gb(v.peakHostBytes)}` : `${gb(v.peakDeviceBytes)} / ${gb(v.usableBytes)}`];
+      if (a.verbose) row.push(v.maxSideOnDevice ? `${v.maxSideOnDevice}²` : '—', v.bestBatch ? String(v.bestBatch) : '—');
+      tb.push(row);
+    }
+    out.text(tb.toString());
+    for (const f of r.failurePatterns) out.text(`${color.yellow('!')} ${f.message} ${color.dim(f.advice)}`);
+    out.text(color.dim('Estimates from the cost model (genready validate shows its error against published measurements); --json for scripts, --verbose for everything.'));
+  },
+});

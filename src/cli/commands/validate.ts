@@ -1,0 +1,42 @@
+import { defineCommand } from 'citty';
+import { writeFileAtomic } from '../../io/atomic.ts';
+import { validationMarkdown } from '../../validate/markdown.ts';
+import { validate, type Stats } from '../../validate/validate.ts';
+import { rejectUnknownFlags } from '../_args.ts';
+import { color, table } from '../format.ts';
+import type { Output } from '../output.ts';
+
+const args = {
+  json: { type: 'boolean', description: 'print the whole report as JSON' },
+  verbose: { type: 'boolean', description: 'print every row' },
+  markdown: { type: 'string', description: 'also write the report as markdown to this file (atomically)' },
+} as const;
+
+const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)} %` : '—');
+const cell = (s: Stats) => (s.n ? `${pct(s.median)} / ${pct(s.p90)}  n=${s.n}` : '—');
+
+export const validateCommand = defineCommand({
+  meta: { name: 'validate', description: 'Predicted vs published measurements: median and p90 error for speed and memory' },
+  args,
+  run({ args: a, data, rawArgs }) {
+    rejectUnknownFlags(rawArgs, args);
+    const out = data as Output;
+    const r = validate();
+    if (a.markdown) writeFileAtomic(String(a.markdown), validationMarkdown(r, new Date().toISOString().slice(0, 10)));
+    if (a.json) return out.json(r);
+    if (a.verbose) {
+      const t = table(['id', 'model', 'device', 'field', 'measured', 'predicted', 'error']);
+      for (const x of r.rows) t.push([x.row.id, x.row.model, x.row.device, x.row.compare, x.row.value.toPrecision(4), x.predicted?.toPrecision(4) ?? 'failed', pct(x.error)]);
+      out.text(t.toString());
+    }
+    const s = r.summary;
+    const t = table(['', 'speed median / p90', 'memory median / p90']);
+    t.push(['all rows', cell(s.speed.all), cell(s.memory.all)], ['training split', cell(s.speed.train), cell(s.memory.train)], ['held-out split', cell(s.speed.holdout), cell(s.memory.holdout)]);
+    for (const [k, v] of Object.entries(s.byModel)) t.push([`model ${k}`, cell(v.speed), cell(v.memory)]);
+    for (const [k, v] of Object.entries(s.byVendor)) t.push([`vendor ${k}`, cell(v.speed), cell(v.memory)]);
+    out.text(t.toString());
+    const oom = s.oomViolations === 0 ? color.green(`0 of ${r.oom.length}`) : color.red(`${s.oomViolations} of ${r.oom.length}`);
+    out.text(`published out-of-memory cases predicted to fit: ${oom}`);
+    if (a.markdown) out.text(color.dim(`wrote ${a.markdown}`));
+  },
+});

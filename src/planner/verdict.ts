@@ -1,0 +1,223 @@
+/**
+ * The verdict for a machine: its capability tier (from the reference workloads), what each catalog
+ * model can do on it and how, and the failure patterns present. Pure: a Machine in, values out.
+ */
+import { listModels } from '../catalog/models.ts';
+import { estimate, type Estimate } from '../cost/estimate.ts';
+import type { Strategy } from '../cost/memory.ts';
+import { makeWorkload, type WorkloadInput } from '../cost/workload.ts';
+import type { Machine } from './machine.ts';
+import { ruleOfThumbTier, TIER_NAMES, TIER_REQUIREMENTS, type TierLevel, type TierRequirement } from './tiers.ts';
+
+export interface RequirementResult {
+  label: string;
+  met: boolean;
+  strategy: Strategy;
+  secondsPerImage: number;
+  imagesPerHour: number;
+  peakDeviceBytes: number;
+  usableBytes: number;
+  why: string;
+}
+
+export interface TierVerdict {
+  level: TierLevel;
+  name: string;
+  ruleOfThumb: { level: TierLevel; vramGiB: number | null };
+  /** Why the capability tier and the VRAM rule of thumb differ, when they do. */
+  disagreement: string | null;
+  requirements: { tier: 2 | 3 | 4; results: RequirementResult[] }[];
+}
+
+export type ModelMode = 'on-device' | 'with-offload' | 'cpu-only' | 'not-established';
+
+export interface ModelVerdict {
+  model: string;
+  name: string;
+  mode: ModelMode;
+  strategy: Strategy;
+  width: number;
+  height: number;
+  steps: number;
+  secondsPerImage: number;
+  imagesPerHour: number;
+  peakDeviceBytes: number;
+  peakHostBytes: number;
+  usableBytes: number;
+  /** Largest square side (multiple of 64) that fits all on the device; null if not even the smallest. */
+  maxSideOnDevice: number | null;
+  /** Batch (1–8) with the most images per hour on the device. */
+  bestBatch: number | null;
+  reproducibility: string;
+  why: string;
+}
+
+export interface FailurePattern {
+  id: 'no-gpu' | 'chosen-by-cpu' | 'vram-neglected' | 'ram-too-small' | 'integrated-gpu' | 'unknown-free-memory' | 'laptop-power-limit' | 'unknown-device';
+  message: string;
+  advice: string;
+}
+
+function run(m: Machine, input: WorkloadInput, strategy: Strategy | 'auto' = 'auto'): Estimate {
+  return estimate(makeWorkload(input), m.device, { strategy, host: m.host, ramGiB: m.ramGiB });
+}
+
+function checkRequirement(m: Machine, r: TierRequirement): RequirementResult {
+  const e = run(m, r.workload);
+  const ok = e.alternatives.filter((a) => a.fits && r.strategies.includes(a.strategy)).sort((a, b) => a.time.secondsPerImage - b.time.secondsPerImage)[0];
+  const onDevice = e.alternatives.find((a) => a.strategy === r.strategies[0]) ?? e.chosen;
+  const best = ok ?? onDevice;
+  const fast = best.time.secondsPerImage <= r.maxSecondsPerImage;
+  const volume = r.minImagesPerHour === undefined || best.time.imagesPerHour >= r.minImagesPerHour;
+  const met = Boolean(ok) && fast && volume;
+  const why = !ok
+    ? `needs ${(best.memory.peakDeviceBytes / 1e9).toFixed(1)} GB on the device, ${(e.usable.bytes / 1e9).toFixed(1)} GB usable`
+    : !fast
+      ? `${best.time.secondsPerImage.toFixed(1)} s per image is slower than ${r.maxSecondsPerImage} s`
+      : !volume
+        ? `${best.time.imagesPerHour.toFixed(0)} images/hour is below ${r.minImagesPerHour}`
+        : `${best.strategy}, ${best.time.secondsPerImage.toFixed(1)} s per image`;
+  return {
+    label: r.label,
+    met,
+    strategy: best.strategy,
+    secondsPerImage: best.time.secondsPerImage,
+    imagesPerHour: best.time.imagesPerHour,
+    peakDeviceBytes: best.memory.peakDeviceBytes,
+    usableBytes: e.usable.bytes,
+    why,
+  };
+}
+
+export function tierOf(m: Machine): TierVerdict {
+  const isGpu = m.device.backend !== 'cpu';
+  const requirements = ([2, 3, 4] as const).map((tier) => ({ tier, results: isGpu ? TIER_REQUIREMENTS[tier].map((r) => checkRequirement(m, r)) : [] }));
+  let level: TierLevel = 1;
+  for (const r of requirements) {
+    if (r.results.length && r.results.every((x) => x.met)) level = r.tier;
+    else break;
+  }
+  const vram = isGpu ? m.device.memoryGiB : null;
+  const thumb = ruleOfThumbTier(vram);
+  let disagreement: string | null = null;
+  if (thumb > level) {
+    const failed = requirements.find((r) => r.tier === level + 1)?.results.find((x) => !x.met);
+    disagreement = `the memory says tier ${thumb}, but ${failed ? `${failed.label}: ${failed.why}` : 'the reference workloads do not run here'}`;
+  } else if (thumb < level) {
+    disagreement = `the rule of thumb says tier ${thumb} for ${vram ?? 0} GB, but the reference workloads of tier ${level} run here`;
+  }
+  return { level, name: TIER_NAMES[level], ruleOfThumb: { level: thumb, vramGiB: vram }, disagreement, requirements };
+}
+
+function maxSide(m: Machine, model: string): number | null {
+  let best: number | null = null;
+  for (let side = 256; side <= 4096; side += 64) {
+    const e = run(m, { model, width: side, height: side }, 'gpu');
+    if (!e.chosen.fits) break;
+    best = side;
+  }
+  return best;
+}
+
+function bestBatch(m: Machine, model: string): number | null {
+  let best: { b: number; iph: number } | null = null;
+  for (const b of [1, 2, 4, 8]) {
+    const e = run(m, { model, batch: b }, 'gpu');
+    if (!e.chosen.fits) break;
+    if (!best || e.chosen.time.imagesPerHour > best.iph * 1.02) best = { b, iph: e.chosen.time.imagesPerHour };
+  }
+  return best?.b ?? null;
+}
+
+/** What a fixed seed guarantees here. */
+function reproducibility(m: Machine, precision: string): string {
+  const d = m.device;
+  if (d.backend === 'cpu') return 'bit-exact for a seed on this CPU and library version; other machines differ in the last bits';
+  const parts = ['same seed → same image on this GPU, driver and library versions'];
+  if (d.backend === 'cuda') parts.push('flash/memory-efficient attention and cuDNN autotuning can change the last bits between runs unless deterministic algorithms are forced');
+  if (d.backend === 'metal' || d.backend === 'directml') parts.push('this backend does not promise run-to-run determinism');
+  if (precision === 'fp16' && /Pascal|Maxwell|Kepler/i.test(d.architecture)) parts.push('fp16 on this architecture runs emulated: results differ from newer GPUs');
+  parts.push('another GPU model gives a similar but not identical image');
+  return parts.join('; ');
+}
+
+export function modelVerdicts(m: Machine, opts: { detail?: boolean } = {}): ModelVerdict[] {
+  return listModels().map((model) => {
+    // PyTorch and ONNX Runtime run diffusion on CPUs in fp32 (fp16 kernels are missing or slow there).
+    const e = run(m, m.device.backend === 'cpu' ? { model, precision: 'fp32' } : { model });
+    const c = e.chosen;
+    const w = e.workload;
+    const mode: ModelMode = !c.fits ? 'not-established' : c.strategy === 'gpu' ? 'on-device' : c.strategy === 'cpu' ? 'cpu-only' : 'with-offload';
+    const why = !c.fits
+      ? `needs ${(c.memory.peakDeviceBytes / 1e9).toFixed(1)} GB on the device (${(e.usable.bytes / 1e9).toFixed(1)} GB usable) or ${(c.memory.peakHostBytes / 1e9).toFixed(1)} GB RAM with offload (${m.ramGiB.toFixed(0)} GiB here)`
+      : `${c.strategy}: ${(c.memory.peakDeviceBytes / 1e9).toFixed(1)} GB device, ${(c.memory.peakHostBytes / 1e9).toFixed(1)} GB RAM, ${c.time.bound}-bound`;
+    const onGpu = m.device.backend !== 'cpu';
+    return {
+      model: model.id,
+      name: model.name,
+      mode,
+      strategy: c.strategy,
+      width: w.width,
+      height: w.height,
+      steps: w.steps,
+      secondsPerImage: c.time.secondsPerImage,
+      imagesPerHour: c.time.imagesPerHour,
+      peakDeviceBytes: c.memory.peakDeviceBytes,
+      peakHostBytes: c.memory.peakHostBytes,
+      usableBytes: e.usable.bytes,
+      maxSideOnDevice: onGpu && opts.detail ? maxSide(m, model.id) : null,
+      bestBatch: onGpu && opts.detail && c.strategy === 'gpu' ? bestBatch(m, model.id) : null,
+      reproducibility: reproducibility(m, w.precision.denoiser),
+      why,
+    };
+  });
+}
+
+export function failurePatterns(m: Machine, tier: TierVerdict, verdicts: readonly ModelVerdict[]): FailurePattern[] {
+  const out: FailurePattern[] = [];
+  const d = m.device;
+  const cores = m.probe.cpu.cores;
+  if (d.backend === 'cpu') {
+    out.push({
+      id: 'no-gpu',
+      message: 'No GPU: every image would be generated on the CPU, minutes instead of seconds.',
+      advice: 'Use a cloud GPU for anything beyond checks (tier 1), or add a GPU with 12 GB+ for practical production.',
+    });
+    if (cores >= 8) {
+      out.push({
+        id: 'chosen-by-cpu',
+        message: `A strong CPU (${cores} cores) does not make image generation fast: the GPU is the establishment condition.`,
+        advice: 'Put the budget into GPU memory (VRAM) first.',
+      });
+    }
+  }
+  if (m.gpu?.integrated) {
+    out.push({ id: 'integrated-gpu', message: 'The GPU is integrated: it shares system RAM and bandwidth.', advice: 'Expect CPU-like speeds; a discrete GPU changes the tier.' });
+  }
+  if (d.backend !== 'cpu' && (d.fp16MatrixTflops ?? 0) >= 40 && (d.memoryGiB ?? 0) < 12) {
+    out.push({
+      id: 'vram-neglected',
+      message: `${d.name} is fast (${d.fp16MatrixTflops} TFLOPS fp16) but has ${d.memoryGiB} GB: memory, not speed, limits what it can produce.`,
+      advice: 'Prefer a card with 12–16 GB over a faster one with 8 GB for SDXL and FLUX work.',
+    });
+  }
+  const ramShort = verdicts.filter((v) => v.mode === 'not-established' && v.peakHostBytes > m.ramGiB * 2 ** 30);
+  if (m.ramGiB < 16 || ramShort.length) {
+    out.push({
+      id: 'ram-too-small',
+      message: `System RAM (${m.ramGiB.toFixed(0)} GiB) is too small to load or offload ${ramShort.map((v) => v.model).join(', ') || 'the larger models'}.`,
+      advice: 'Offloading keeps the whole model in RAM: plan 32 GB for SDXL, 64 GB for FLUX.',
+    });
+  }
+  if (d.backend === 'directml') {
+    out.push({ id: 'unknown-free-memory', message: 'DirectML does not report free GPU memory: fit is judged on total memory.', advice: 'Close other GPU programs before long runs.' });
+  }
+  if (d.segment === 'consumer_laptop') {
+    out.push({ id: 'laptop-power-limit', message: `${d.name} is a laptop part: its power limit sets the speed, often well below the desktop card of the same name.`, advice: 'Run plugged in, in the performance power mode.' });
+  }
+  if (d.id === 'unknown-gpu') {
+    out.push({ id: 'unknown-device', message: 'This GPU is not in the catalog: its memory is measured, its speed is a conservative guess.', advice: 'Run `genready bench` to measure it.' });
+  }
+  void tier;
+  return out;
+}

@@ -1,0 +1,42 @@
+/** `genready check`: the main job, on this machine and on hypothetical ones. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cli } from './helpers.ts';
+
+test('check on this machine ends with a verdict and JSON for scripts', () => {
+  const r = cli(['check', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.ok(j.machine.cpu.cores >= 1);
+  assert.ok([1, 2, 3, 4].includes(j.tier.level));
+  assert.equal(typeof j.tier.name, 'string');
+  assert.equal(j.models.length, 11);
+  assert.ok(Array.isArray(j.failurePatterns));
+  if (j.machine.gpus.length === 0) {
+    // no GPU here: it says so, and still gives CPU numbers for what can be done
+    assert.equal(j.tier.level, 1);
+    assert.ok(j.failurePatterns.some((f: { id: string }) => f.id === 'no-gpu'));
+    const sd15 = j.models.find((m: { model: string }) => m.model === 'sd15');
+    assert.equal(sd15.mode, 'cpu-only');
+    assert.ok(sd15.secondsPerImage > 1 && Number.isFinite(sd15.secondsPerImage));
+  }
+});
+
+test('check --as evaluates a hypothetical machine', () => {
+  const r = cli(['check', '--as', 'RTX 3060 12GB', '--ram', '32', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.tier.level, 3);
+  assert.equal(j.machine.device.name, 'GeForce RTX 3060 12GB');
+  const text = cli(['check', '--as', 'RTX 3060 12GB']);
+  assert.equal(text.code, 0);
+  assert.match(text.stdout, /Tier 3/);
+  assert.ok(text.stdout.split('\n').length < 60, 'the default report fits a screen');
+});
+
+test('check --as with a name that is not a GPU is one line and a non-zero exit', () => {
+  const r = cli(['check', '--as', 'Voodoo 5 6000']);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr.trim(), /^genready: unknown device "Voodoo 5 6000"/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+});
