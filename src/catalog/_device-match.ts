@@ -17,6 +17,7 @@
  * before PCIe before NVL, then the first-launched, then the smallest memory (so "A100" is the
  * SXM4 40GB, "RTX 3060" the 12GB, "V100" the SXM2 16GB); the match carries a note saying so.
  */
+import { editDistance } from './_similar.ts';
 import type { Device, DeviceMatch } from './devices.types.ts';
 import { deviceNameTokens, splitParenthetical } from './_device-names.ts';
 
@@ -212,19 +213,6 @@ function withQueryMemory(device: Device, memoryGiB: number | null): { device: De
   };
 }
 
-function levenshtein(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
-}
-
 /** Token overlap plus character edit similarity; used only to order suggestions. */
 function similarity(queryTokens: string[], prepared: PreparedEntry): number {
   const withoutMemory = (tokens: string[]) => tokens.filter((t) => !MEMORY_TOKEN.test(t));
@@ -235,7 +223,7 @@ function similarity(queryTokens: string[], prepared: PreparedEntry): number {
   const jaccard = shared / Math.max(1, new Set([...q, ...c]).size);
   const qs = [...q].join('');
   const cs = nameTokens.join('');
-  const edit = 1 - levenshtein(qs, cs) / Math.max(1, qs.length, cs.length);
+  const edit = 1 - editDistance(qs, cs) / Math.max(1, qs.length, cs.length);
   return jaccard + edit;
 }
 
