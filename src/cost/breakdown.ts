@@ -3,7 +3,7 @@
  * every format, FLOPs per forward, how often it runs per image, and its activation peak under each
  * attention kernel. Pure: a workload in, numbers out.
  */
-import type { Component, Precision, Role } from '../catalog/models.types.ts';
+import type { Precision, Role } from '../catalog/models.types.ts';
 import { components } from '../catalog/models.ts';
 import { walk, sumMacs } from './analyze/index.ts';
 import { PRECISIONS, PRECISION_NAMES, computeBytes, isQuantized } from './precision.ts';
@@ -90,11 +90,9 @@ export function weightBytes(ops: readonly Op[], buffers: number, p: Precision): 
   return bytes;
 }
 
-function geometryFor(c: Component, w: Workload, width: number, height: number): Geometry {
+function geometryFor(w: Workload, width: number, height: number): Geometry {
   const down = 2 ** (w.model.vae.arch.blockOut.length - 1);
-  const textTokens = contextTokens(w);
-  void c;
-  return { width, height, latentWidth: width / down, latentHeight: height / down, textTokens };
+  return { width, height, latentWidth: width / down, latentHeight: height / down, textTokens: contextTokens(w) };
 }
 
 /** Context tokens the denoiser attends to: CLIP encoders share one 77-token context; T5 tokens add to it in joint models. */
@@ -116,7 +114,7 @@ function phaseOf(role: Role): Phase {
 export function breakdown(w: Workload): ComponentBreakdown[] {
   const list = components(w.model).filter((c) => c.role !== 'controlnet' || w.controlnet);
   return list.map((c) => {
-    const geom = geometryFor(c, w, w.width, w.height);
+    const geom = geometryFor(w, w.width, w.height);
     const ops = walk(c.arch, geom);
     const precision = w.precision[c.role];
     const bytes = computeBytes(precision);
@@ -132,7 +130,7 @@ export function breakdown(w: Workload): ComponentBreakdown[] {
     } else if (c.role === 'vae') {
       forwardBatch = w.vaeTiling ? 1 : w.batch;
       forwardsPerCall = w.vaeTiling ? w.batch * vaeTiles(w.width, w.height) : 1;
-      if (w.vaeTiling) actOps = walk(c.arch, geometryFor(c, w, Math.min(VAE_TILE_PX, w.width), Math.min(VAE_TILE_PX, w.height)));
+      if (w.vaeTiling) actOps = walk(c.arch, geometryFor(w, Math.min(VAE_TILE_PX, w.width), Math.min(VAE_TILE_PX, w.height)));
     } else {
       forwardBatch = w.batch * w.passes;
       forwardsPerCall = w.steps;

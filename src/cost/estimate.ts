@@ -4,6 +4,7 @@
  * the fastest strategy that fits. Pure.
  */
 import type { Device } from '../catalog/devices.types.ts';
+import { cpuDevice } from '../catalog/cpu.ts';
 import { WorkloadError } from '../catalog/errors.ts';
 import { breakdown, type ComponentBreakdown } from './breakdown.ts';
 import type { ModelConstants, Runtime } from './constants.ts';
@@ -13,6 +14,8 @@ import { usableDeviceMemory, type UsableMemory } from './usable.ts';
 import type { Workload } from './workload.ts';
 
 export type StrategyChoice = Strategy | 'auto';
+
+const TYPICAL_HOST = cpuDevice({ model: 'typical desktop CPU (assumed)', cores: 8, clockGHz: 4, simd: { avx2: true } });
 
 export interface StrategyOutcome {
   strategy: Strategy;
@@ -45,7 +48,8 @@ export interface EstimateOptions {
 
 function outcome(w: Workload, parts: ComponentBreakdown[], device: Device, strategy: Strategy, opts: EstimateOptions, usable: UsableMemory): StrategyOutcome {
   const memory = estimateMemory(w, parts, strategy, opts.constants);
-  const computeDevice = strategy === 'cpu' ? (opts.host ?? device) : device;
+  // Without a known host, the CPU strategy runs on a typical desktop CPU (8 cores, AVX2), said as assumed.
+  const computeDevice = strategy === 'cpu' ? (opts.host ?? (device.backend === 'cpu' ? device : TYPICAL_HOST)) : device;
   const time = estimateTime(w, parts, computeDevice, strategy, opts.runtime ?? 'pytorch', opts.constants);
   const ram = opts.ramGiB !== undefined ? opts.ramGiB * 2 ** 30 : Infinity;
   const hostFits = memory.peakHostBytes <= ram;

@@ -67,7 +67,7 @@ export function walkT5Encoder(a: T5EncoderArch): Tracer {
 /** Mid block: resnet, single-head self-attention over every latent pixel, resnet. */
 function vaeMid(t: Tracer, a: AutoencoderArch, ch: number, hw: number): void {
   t.in('mid', () => {
-    resnet(t, 'res0', ch, ch, hw, null, a.normGroups);
+    resnet(t, 'res0', ch, ch, hw, null);
     if (a.midAttention) {
       t.hold();
       norm(t, 'attn.norm', ch, 2);
@@ -75,7 +75,7 @@ function vaeMid(t: Tracer, a: AutoencoderArch, ch: number, hw: number): void {
       t.release();
       elementwise(t, 'attn.residual');
     }
-    resnet(t, 'res1', ch, ch, hw, null, a.normGroups);
+    resnet(t, 'res1', ch, ch, hw, null);
   });
 }
 
@@ -90,7 +90,7 @@ export function walkVaeDecoder(a: AutoencoderArch, g: { latentHeight: number; la
   rev.forEach((out, i) => {
     t.in(`up${i}`, () => {
       for (let j = 0; j <= a.layersPerBlock; j++) {
-        resnet(t, `res${j}`, ch, out, hw, null, a.normGroups);
+        resnet(t, `res${j}`, ch, out, hw, null);
         ch = out;
       }
       if (i < rev.length - 1) {
@@ -114,7 +114,7 @@ export function walkVaeEncoder(a: AutoencoderArch, g: { height: number; width: n
   a.blockOut.forEach((out, i) => {
     t.in(`down${i}`, () => {
       for (let j = 0; j < a.layersPerBlock; j++) {
-        resnet(t, `res${j}`, ch, out, hw, null, a.normGroups);
+        resnet(t, `res${j}`, ch, out, hw, null);
         ch = out;
       }
       if (i < a.blockOut.length - 1) {

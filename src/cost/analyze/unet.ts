@@ -15,8 +15,7 @@ export interface UNetGeometry {
 const timeEmbedDim = (a: UNetArch) => 4 * a.blockOut[0]!;
 
 /** ResnetBlock2D with a time-embedding projection. The block input is held for the residual. */
-export function resnet(t: Tracer, name: string, ci: number, co: number, hw: number, temb: number | null, groups = 32): void {
-  void groups;
+export function resnet(t: Tracer, name: string, ci: number, co: number, hw: number, temb: number | null): void {
   t.in(name, () => {
     t.hold();
     norm(t, 'norm1', ci, 2);
@@ -93,7 +92,7 @@ function encoder(t: Tracer, a: UNetArch, g: UNetGeometry, onSkip: (ch: number, h
   a.blockOut.forEach((out, i) => {
     t.in(`down${i}`, () => {
       for (let j = 0; j < a.layersPerBlock; j++) {
-        resnet(t, `res${j}`, ch, out, hw, T, a.normGroups);
+        resnet(t, `res${j}`, ch, out, hw, T);
         ch = out;
         if (a.crossAttention[i]) transformer2d(t, `attn${j}`, ch, a.transformerDepth[i]!, a.heads[i]!, hw, g.textTokens, a.crossAttentionDim);
         onSkip(ch, hw);
@@ -106,9 +105,9 @@ function encoder(t: Tracer, a: UNetArch, g: UNetGeometry, onSkip: (ch: number, h
     });
   });
   t.in('mid', () => {
-    resnet(t, 'res0', ch, ch, hw, T, a.normGroups);
+    resnet(t, 'res0', ch, ch, hw, T);
     if (a.midAttention) transformer2d(t, 'attn', ch, a.midTransformerDepth, a.heads[a.heads.length - 1]!, hw, g.textTokens, a.crossAttentionDim);
-    resnet(t, 'res1', ch, ch, hw, T, a.normGroups);
+    resnet(t, 'res1', ch, ch, hw, T);
   });
   return { ch, hw };
 }
@@ -134,7 +133,7 @@ export function walkUNet(a: UNetArch, g: UNetGeometry): Tracer {
         const skipElems = t.release();
         // torch.cat([hidden, skip]) allocates the concatenation before the resnet reads it.
         elementwise(t, `cat${j}`, t.current + skipElems, skipElems);
-        resnet(t, `res${j}`, ch + skip.ch, out, hw, T, a.normGroups);
+        resnet(t, `res${j}`, ch + skip.ch, out, hw, T);
         ch = out;
         if (revCross[i]) transformer2d(t, `attn${j}`, ch, revDepth[i]!, revHeads[i]!, hw, g.textTokens, a.crossAttentionDim);
       }
