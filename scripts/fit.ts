@@ -16,14 +16,23 @@ const memRows = train.filter((r) => isMemoryField(r.compare));
 
 type Path = { get: (k: ModelConstants) => number; set: (k: ModelConstants, v: number) => ModelConstants; name: string; memory: boolean; lo: number; hi: number };
 
-const eff = (key: keyof ModelConstants['efficiency']): Path => ({
-  name: `efficiency.${key}`,
-  memory: false,
-  lo: 0.05,
-  hi: 1,
-  get: (k) => k.efficiency[key],
-  set: (k, v) => ({ ...k, efficiency: { ...k.efficiency, [key]: v } }),
-});
+type Group = 'efficiency' | 'sustainedClock' | 'backendScale';
+
+/** A constant inside one of the grouped records of ModelConstants (efficiency.linear, backendScale.rocm, …). */
+function nested<G extends Group>(group: G, key: keyof ModelConstants[G] & string, lo: number, hi: number): Path {
+  const read = (k: ModelConstants) => k[group] as Record<string, number>;
+  return {
+    name: `${group}.${key}`,
+    memory: false,
+    lo,
+    hi,
+    get: (k) => read(k)[key]!,
+    set: (k, v) => ({ ...k, [group]: { ...read(k), [key]: v } }),
+  };
+}
+const eff = (key: keyof ModelConstants['efficiency']) => nested('efficiency', key, 0.05, 1);
+const clock = (key: keyof ModelConstants['sustainedClock']) => nested('sustainedClock', key, 0.4, 1.3);
+const backend = (key: 'rocm' | 'metal') => nested('backendScale', key, 0.1, 1.5);
 const top = (key: 'launchSeconds' | 'serverLaunchFactor' | 'stepOverheadSeconds' | 'callOverheadSeconds' | 'hostLinkEfficiency' | 'reservedActivationFactor' | 'reservedFixedBytes' | 'contextBytes', memory: boolean, lo: number, hi: number): Path => ({
   name: key,
   memory,
@@ -31,22 +40,6 @@ const top = (key: 'launchSeconds' | 'serverLaunchFactor' | 'stepOverheadSeconds'
   hi,
   get: (k) => k[key],
   set: (k, v) => ({ ...k, [key]: v }),
-});
-const clock = (key: 'desktop' | 'laptop' | 'datacenter'): Path => ({
-  name: `sustainedClock.${key}`,
-  memory: false,
-  lo: 0.4,
-  hi: 1.3,
-  get: (k) => k.sustainedClock[key],
-  set: (k, v) => ({ ...k, sustainedClock: { ...k.sustainedClock, [key]: v } }),
-});
-const backend = (key: 'rocm' | 'metal'): Path => ({
-  name: `backendScale.${key}`,
-  memory: false,
-  lo: 0.1,
-  hi: 1.5,
-  get: (k) => k.backendScale[key],
-  set: (k, v) => ({ ...k, backendScale: { ...k.backendScale, [key]: v } }),
 });
 
 const paths: Path[] = [
