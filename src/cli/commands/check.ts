@@ -15,7 +15,7 @@ const args = {
   verbose: { type: 'boolean', description: 'everything: requirements per tier, largest size and best batch per model' },
 } as const;
 
-async function machineFor(a: { as?: string; ram?: string }): Promise<Machine> {
+export async function machineFor(a: { as?: string; ram?: string }): Promise<Machine> {
   if (a.as === undefined) return machineFromProbe(await probeMachine());
   const ramGiB = num('ram', a.ram);
   if (/^(none|cpu|no-?gpu)$/i.test(a.as)) return machineFromProbe(fakeProbe({ ramGiB: ramGiB ?? 32 }));

@@ -76,27 +76,41 @@ function runtimeArg(v: unknown): keyof typeof RUNTIMES {
   throw new WorkloadError('bad-runtime', `unknown runtime "${s}"; use ${Object.keys(RUNTIMES).join(', ')}`);
 }
 
+/** The `--json` answer for estimate flags (also served by `POST /api/estimate`). */
+export function estimateAnswer(args: Record<string, unknown>) {
+  const w = makeWorkload(workloadFrom(args));
+  if (!args.device) {
+    // Device-independent: the breakdown and the memory an all-on-device run needs.
+    const parts = breakdown(w);
+    return { workload: workloadJson(w), components: componentsJson(parts), memory: estimateMemory(w, parts, 'gpu') };
+  }
+  return estimateJson(estimateOn(w, args));
+}
+
+function estimateOn(w: ReturnType<typeof makeWorkload>, args: Record<string, unknown>) {
+  const device = resolveDevice(String(args.device));
+  const ramGiB = num('ram', args.ram);
+  return estimate(w, device, { strategy: strategyArg(args.strategy), runtime: runtimeArg(args.runtime), ...(ramGiB !== undefined ? { ramGiB } : {}) });
+}
+
 export const estimateCommand = defineCommand({
   meta: { name: 'estimate', description: 'Parameters, FLOPs, memory per phase and time of one workload' },
   args: estimateArgs,
   run({ args, data, rawArgs }) {
     rejectUnknownFlags(rawArgs, estimateArgs);
     const out = data as Output;
+    if (args.json) return out.json(estimateAnswer(args));
     const w = makeWorkload(workloadFrom(args));
     if (!args.device) {
-      // Device-independent: the breakdown and the memory an all-on-device run needs.
       const parts = breakdown(w);
       const memory = estimateMemory(w, parts, 'gpu');
-      if (args.json) return out.json({ workload: workloadJson(w), components: componentsJson(parts), memory });
       out.text(renderBreakdown(parts));
       out.text(`peak allocated ${gb(memory.peakAllocatedBytes)} · reserved ${gb(memory.peakReservedBytes)} · device ${gb(memory.peakDeviceBytes)} (add --device for time and fit)`);
       return;
     }
-    const device = resolveDevice(String(args.device));
-    const ramGiB = num('ram', args.ram);
-    const e = estimate(w, device, { strategy: strategyArg(args.strategy), runtime: runtimeArg(args.runtime), ...(ramGiB !== undefined ? { ramGiB } : {}) });
+    const e = estimateOn(w, args);
+    const device = e.device;
     const j = estimateJson(e);
-    if (args.json) return out.json(j);
     out.text(renderBreakdown(e.parts));
     const phases = table(['phase', 'weights on device', 'activations', 'allocated', 'time / call']);
     for (const p of j.memory.phases) {
