@@ -9,6 +9,8 @@ import { checkCommand } from './commands/check.ts';
 import { devicesCommand } from './commands/devices.ts';
 import { estimateCommand } from './commands/estimate.ts';
 import { modelsCommand } from './commands/models.ts';
+import { planCommand } from './commands/plan.ts';
+import { gpusCommand } from './commands/gpus.ts';
 import { validateCommand } from './commands/validate.ts';
 import { stdout, type Output } from './output.ts';
 
@@ -17,6 +19,8 @@ export const commands = {
   models: modelsCommand,
   devices: devicesCommand,
   estimate: estimateCommand,
+  plan: planCommand,
+  gpus: gpusCommand,
   validate: validateCommand,
 };
 

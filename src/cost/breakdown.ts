@@ -3,7 +3,7 @@
  * every format, FLOPs per forward, how often it runs per image, and its activation peak under each
  * attention kernel. Pure: a workload in, numbers out.
  */
-import type { Precision, Role } from '../catalog/models.types.ts';
+import type { Component, Precision, Role } from '../catalog/models.types.ts';
 import { components } from '../catalog/models.ts';
 import { walk, sumMacs } from './analyze/index.ts';
 import { PRECISIONS, PRECISION_NAMES, computeBytes, isQuantized } from './precision.ts';
@@ -111,15 +111,49 @@ function phaseOf(role: Role): Phase {
   return role === 'text-encoder' ? 'text-encoding' : role === 'vae' ? 'vae-decode' : 'denoising';
 }
 
+/**
+ * Walks are pure in (architecture, geometry) and planners ask for the same ones thousands of times
+ * (every device × batch × strategy), so each architecture keeps its walks and their derived sums.
+ */
+const walks = new WeakMap<object, Map<string, Op[]>>();
+const derived = new WeakMap<readonly Op[], { groups: { op: Op; count: number }[]; macs: number; params: number; weights: Map<string, number> }>();
+
+function walkCached(arch: Component['arch'], geom: ReturnType<typeof geometryFor>): Op[] {
+  let byGeom = walks.get(arch);
+  if (!byGeom) walks.set(arch, (byGeom = new Map()));
+  const key = JSON.stringify(geom);
+  let ops = byGeom.get(key);
+  if (!ops) {
+    ops = walk(arch, geom);
+    if (byGeom.size > 64) byGeom.clear(); // bounded: sweeps over many sizes should not grow without end
+    byGeom.set(key, ops);
+  }
+  return ops;
+}
+
+function sums(ops: readonly Op[]) {
+  let d = derived.get(ops);
+  if (!d) derived.set(ops, (d = { groups: groupOps(ops), macs: sumMacs(ops), params: ops.reduce((s, o) => s + o.params, 0), weights: new Map() }));
+  return d;
+}
+
 export function breakdown(w: Workload): ComponentBreakdown[] {
   const list = components(w.model).filter((c) => c.role !== 'controlnet' || w.controlnet);
   return list.map((c) => {
     const geom = geometryFor(w, w.width, w.height);
-    const ops = walk(c.arch, geom);
+    const ops = walkCached(c.arch, geom);
     const precision = w.precision[c.role];
     const bytes = computeBytes(precision);
     const buffers = c.buffers ?? 0;
-    const byPrecision = Object.fromEntries(PRECISION_NAMES.map((p) => [p, weightBytes(ops, buffers, p)])) as Record<Precision, number>;
+    const opSums = sums(ops);
+    const byPrecision = Object.fromEntries(
+      PRECISION_NAMES.map((p) => {
+        const key = `${p}:${buffers}`;
+        let b = opSums.weights.get(key);
+        if (b === undefined) opSums.weights.set(key, (b = weightBytes(ops, buffers, p)));
+        return [p, b];
+      }),
+    ) as Record<Precision, number>;
     let forwardBatch: number;
     let forwardsPerCall: number;
     let actOps = ops;
@@ -130,7 +164,7 @@ export function breakdown(w: Workload): ComponentBreakdown[] {
     } else if (c.role === 'vae') {
       forwardBatch = w.vaeTiling ? 1 : w.batch;
       forwardsPerCall = w.vaeTiling ? w.batch * vaeTiles(w.width, w.height) : 1;
-      if (w.vaeTiling) actOps = walk(c.arch, geometryFor(w, Math.min(VAE_TILE_PX, w.width), Math.min(VAE_TILE_PX, w.height)));
+      if (w.vaeTiling) actOps = walkCached(c.arch, geometryFor(w, Math.min(VAE_TILE_PX, w.width), Math.min(VAE_TILE_PX, w.height)));
     } else {
       forwardBatch = w.batch * w.passes;
       forwardsPerCall = w.steps;
@@ -144,18 +178,18 @@ export function breakdown(w: Workload): ComponentBreakdown[] {
       role: c.role,
       name: c.name,
       phase: phaseOf(c.role),
-      parameters: ops.reduce((s, o) => s + o.params, 0),
+      parameters: opSums.params,
       buffers,
       precision,
       weightBytes: byPrecision[precision],
       weightBytesByPrecision: byPrecision,
-      flopsPerForward: 2 * sumMacs(actOps),
+      flopsPerForward: 2 * sums(actOps).macs,
       samplesPerCall: forwardBatch * forwardsPerCall,
       forwardBatch,
       forwardsPerCall,
       activationBytes,
       ops: actOps,
-      opGroups: groupOps(actOps),
+      opGroups: sums(actOps).groups,
     };
   });
 }

@@ -6,6 +6,7 @@
 import { cpuDevice } from '../catalog/cpu.ts';
 import { matchDevice } from '../catalog/devices.ts';
 import type { Device } from '../catalog/devices.types.ts';
+import { fakeProbe } from '../probe/fake.ts';
 import type { DetectedGpu, ProbeResult } from '../probe/types.ts';
 
 const GiB = 2 ** 30;
@@ -73,4 +74,25 @@ export function machineFromProbe(p: ProbeResult): Machine {
   let device = m.device;
   if (gpu.unifiedMemory) device = { ...device, memoryGiB: Math.round(ramGiB) };
   return { device, deviceNote: `${gpu.name.value} matched to ${device.name}${m.kind === 'matched' && m.note ? ` (${m.note})` : ''}`, host, ramGiB, gpu, probe: p };
+}
+
+/** Assumed RAM of a hypothetical desktop around a catalog GPU (a common 2024-era build). */
+export const HYPOTHETICAL_RAM_GIB = 32;
+
+/**
+ * A hypothetical machine built around a catalog device: "what if I had an RTX 3060 12GB?". A
+ * unified-memory device (Apple, APU) brings its own memory as the RAM; otherwise `ramGiB` or 32 GiB.
+ */
+export function hypotheticalMachine(d: Device, ramGiB?: number): Machine {
+  const ram = ramGiB ?? (d.unifiedMemory ? (d.memoryGiB ?? 16) : HYPOTHETICAL_RAM_GIB);
+  const m = machineFromProbe(
+    fakeProbe({
+      gpuName: d.name,
+      vendor: d.vendor === 'other' ? undefined : d.vendor,
+      unifiedMemory: d.unifiedMemory,
+      ...(d.unifiedMemory || d.memoryGiB === null ? {} : { gpuMemoryGiB: d.memoryGiB }),
+      ramGiB: ram,
+    }),
+  );
+  return { ...m, device: d, deviceNote: `hypothetical: ${d.name} from the catalog` };
 }

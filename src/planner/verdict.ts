@@ -53,7 +53,7 @@ export interface ModelVerdict {
 }
 
 export interface FailurePattern {
-  id: 'no-gpu' | 'chosen-by-cpu' | 'vram-neglected' | 'ram-too-small' | 'integrated-gpu' | 'unknown-free-memory' | 'laptop-power-limit' | 'unknown-device';
+  id: 'no-gpu' | 'chosen-by-cpu' | 'vram-neglected' | 'planned-from-the-cloud' | 'ram-too-small' | 'integrated-gpu' | 'unknown-free-memory' | 'laptop-power-limit' | 'unknown-device';
   message: string;
   advice: string;
 }

@@ -1,0 +1,84 @@
+import { defineCommand } from 'citty';
+import { listDevices } from '../../catalog/devices.ts';
+import { makeWorkload } from '../../cost/workload.ts';
+import { workloadJson } from '../../cost/report.ts';
+import { rankDevices } from '../../planner/ranking.ts';
+import { positive, rejectUnknownFlags, UsageError } from '../_args.ts';
+import { parseWorkloadSpec } from '../_spec.ts';
+import { color, gb, rate, seconds, table } from '../format.ts';
+import type { Output } from '../output.ts';
+import { workloadArgs, workloadFrom } from './estimate.ts';
+
+const gpusArgs = {
+  for: { type: 'string', description: 'the workload in words: "sdxl 1024x1024 batch 4", "flux-dev 1024x1024 fp8"' },
+  ...workloadArgs,
+  model: { ...workloadArgs.model, required: false },
+  top: { type: 'string', description: 'how many devices to list (default 20)' },
+  vendor: { type: 'string', description: 'only this vendor: nvidia, amd, intel, apple' },
+  maxPrice: { type: 'string', description: 'only devices with a launch price up to this, USD' },
+  all: { type: 'boolean', description: 'list devices that cannot run it too' },
+  json: { type: 'boolean', description: 'print JSON' },
+} as const;
+
+/** The `--json` answer for gpus flags (also served by `POST /api/gpus`). */
+export function gpusAnswer(args: Record<string, unknown>) {
+  if (args.for === undefined && args.model === undefined) throw new UsageError('missing-flag', 'say which workload: --for "sdxl 1024x1024 batch 4" or --model …');
+  const input = typeof args.for === 'string' ? { ...parseWorkloadSpec(args.for), ...withoutModel(workloadFrom({ ...args, model: 'x' })) } : workloadFrom(args);
+  const batchAsked = input.batch !== undefined;
+  const w = makeWorkload(input);
+  const vendor = typeof args.vendor === 'string' ? args.vendor.toLowerCase() : null;
+  if (vendor && !VENDORS.includes(vendor)) throw new UsageError('bad-vendor', `--vendor must be one of ${VENDORS.join(', ')}, got "${args.vendor}"`);
+  const maxPrice = positive('max-price', args.maxPrice, 1e7);
+  const devices = listDevices().filter((d) => (!vendor || d.vendor.toLowerCase() === vendor) && (maxPrice === undefined || (d.launchPriceUsd !== null && d.launchPriceUsd <= maxPrice)));
+  const { batch: _batch, ...unbatched } = input;
+  const ranked = rankDevices(batchAsked ? input : unbatched, { devices });
+  return {
+    workload: { ...workloadJson(w), name: w.model.name },
+    batchChosen: !batchAsked,
+    devices: ranked.map((r) => ({
+      device: { id: r.device.id, name: r.device.name, vendor: r.device.vendor, memoryGiB: r.device.memoryGiB, launchPriceUsd: r.device.launchPriceUsd, segment: r.device.segment },
+      tier: r.tier,
+      fits: r.fits,
+      strategy: r.strategy,
+      batch: r.batch,
+      imagesPerHour: r.imagesPerHour,
+      secondsPerImage: r.secondsPerImage,
+      peakDeviceBytes: r.peakDeviceBytes,
+      usableBytes: r.usableBytes,
+      imagesPerHourPer1000Usd: r.device.launchPriceUsd ? (r.imagesPerHour / r.device.launchPriceUsd) * 1000 : null,
+    })),
+  };
+}
+
+/** Flags given beside --for refine it (an explicit --batch wins over "batch 4" in the words). */
+function withoutModel(i: ReturnType<typeof workloadFrom>) {
+  const { model: _model, componentPrecision, ...rest } = i;
+  return { ...rest, ...(componentPrecision && Object.keys(componentPrecision).length ? { componentPrecision } : {}) };
+}
+
+const VENDORS = ['nvidia', 'amd', 'intel', 'apple'];
+
+export type GpusJson = ReturnType<typeof gpusAnswer>;
+
+export const gpusCommand = defineCommand({
+  meta: { name: 'gpus', description: 'Rank the catalog’s GPUs for a workload: images per hour, strategy, tier, price' },
+  args: gpusArgs,
+  run({ args, data, rawArgs }) {
+    rejectUnknownFlags(rawArgs, gpusArgs);
+    const out = data as Output;
+    const g = gpusAnswer(args);
+    if (args.json) return out.json(g);
+    const top = positive('top', args.top, 1000, { integer: true }) ?? 20;
+    const w = g.workload;
+    out.text(`${color.bold(w.name)} ${w.width}×${w.height}, ${w.steps} steps, ${g.batchChosen ? 'best batch per device' : `batch ${w.batch}`}, ${w.precision.denoiser} weights`);
+    const t = table(['#', 'device', 'memory', 'tier', 'run', 'per image', 'images/h', 'device / usable', 'price', 'images/h per $1000']);
+    const rows = args.all ? g.devices : g.devices.filter((d) => d.fits);
+    rows.slice(0, top).forEach((d, i) => {
+      const run = !d.fits ? color.red('does not fit') : d.strategy === 'gpu' ? `on device · batch ${d.batch}` : color.yellow(`${d.strategy} · batch ${d.batch}`);
+      t.push([String(i + 1), d.device.name, d.device.memoryGiB === null ? '—' : `${d.device.memoryGiB} GB`, String(d.tier), run, seconds(d.secondsPerImage), rate(d.imagesPerHour), `${gb(d.peakDeviceBytes)} / ${gb(d.usableBytes)}`, d.device.launchPriceUsd ? `$${d.device.launchPriceUsd.toLocaleString('en-US')}` : '—', d.imagesPerHourPer1000Usd === null ? '—' : rate(d.imagesPerHourPer1000Usd)]);
+    });
+    out.text(t.toString());
+    const cannot = g.devices.filter((d) => !d.fits).length;
+    out.text(color.dim(`${rows.length > top ? `${rows.length - top} more (--top N). ` : ''}${cannot && !args.all ? `${cannot} devices cannot run it (--all lists them). ` : ''}Tier = capability tier of the device in a 32 GB desktop; estimates from the cost model.`));
+  },
+});

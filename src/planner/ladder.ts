@@ -1,0 +1,96 @@
+/**
+ * The strategy ladder: what to give up, in order, when a workload does not fit all on the device —
+ * lower-precision weights first (costs a little quality, no time), then moving models off the
+ * device between phases, decoding in tiles, streaming layers, and finally the CPU. Like ComfyUI's
+ * low-VRAM modes, but decided before the run, with what each step costs.
+ */
+import type { Device } from '../catalog/devices.types.ts';
+import { estimate } from '../cost/estimate.ts';
+import type { Strategy } from '../cost/memory.ts';
+import { isQuantized, PRECISIONS } from '../cost/precision.ts';
+import type { Precision } from '../catalog/models.types.ts';
+import { makeWorkload, type WorkloadInput } from '../cost/workload.ts';
+import type { RunContext } from './throughput.ts';
+
+type Placement = { strategy: Strategy; vaeTiling: boolean };
+
+export interface LadderStep {
+  id: 'on-device' | 'lower-precision' | 'model-offload' | 'vae-tiling' | 'sequential-offload' | 'cpu';
+  label: string;
+  strategy: Strategy;
+  /** Weight format of the denoiser in this step (text encoders follow it down to fp8). */
+  precision: Precision;
+  vaeTiling: boolean;
+  /** What this step costs in image quality, in a sentence. */
+  quality: string;
+}
+
+/** Placements in the order they are given up for, each with its quality cost. */
+const PLACEMENTS: readonly (Placement & { id: LadderStep['id']; label: string; quality: string })[] = [
+  { id: 'on-device', label: 'all on the device', strategy: 'gpu', vaeTiling: false, quality: 'reference quality' },
+  { id: 'model-offload', label: 'model offload (components move to the device in turn)', strategy: 'model-offload', vaeTiling: false, quality: 'reference quality; slower by the transfers' },
+  { id: 'vae-tiling', label: 'model offload + VAE tiling', strategy: 'model-offload', vaeTiling: true, quality: 'faint seams are possible at tile borders' },
+  { id: 'sequential-offload', label: 'sequential offload (layers streamed) + VAE tiling', strategy: 'sequential-offload', vaeTiling: true, quality: 'reference quality; many times slower' },
+];
+
+/** Lower weight formats tried at each placement, with what they cost in quality. */
+const LOWER: readonly { precision: Precision; quality: string }[] = [
+  { precision: 'fp8', quality: 'fp8 weights: close to the reference, fine texture may shift' },
+  { precision: 'nf4', quality: '4-bit weights: visible drift in fine detail and prompt adherence' },
+];
+
+export interface LadderRung {
+  step: LadderStep;
+  fits: boolean;
+  secondsPerImage: number;
+  /** Seconds per image relative to the first rung. */
+  slowdown: number;
+  peakDeviceBytes: number;
+  peakHostBytes: number;
+}
+
+export interface Ladder {
+  rungs: LadderRung[];
+  /** The first rung that fits, in ladder order; null when nothing does. */
+  chosen: LadderRung | null;
+}
+
+function rung(device: Device, input: WorkloadInput, ctx: RunContext, step: LadderStep): LadderRung {
+  const lowered = step.precision !== makeWorkload(input).precision.denoiser;
+  const w = makeWorkload({
+    ...input,
+    precision: step.precision,
+    vaeTiling: step.vaeTiling || Boolean(input.vaeTiling),
+    // Lower rungs shrink the text encoders too (the fp8 T5 is what 8–12 GB FLUX users load).
+    ...(lowered ? { componentPrecision: { ...input.componentPrecision, 'text-encoder': 'fp8' } } : {}),
+  });
+  const e = estimate(w, device, { strategy: step.strategy, ...(ctx.host ? { host: ctx.host } : {}), ...(ctx.ramGiB !== undefined ? { ramGiB: ctx.ramGiB } : {}) });
+  return { step, fits: e.chosen.fits, secondsPerImage: e.chosen.time.secondsPerImage, slowdown: 1, peakDeviceBytes: e.chosen.memory.peakDeviceBytes, peakHostBytes: e.chosen.memory.peakHostBytes };
+}
+
+/**
+ * Every placement at the asked weight format; where that does not fit, the same placement with
+ * fp8, then 4-bit weights. On a CPU, the one rung is the CPU in fp32.
+ */
+export function strategyLadder(device: Device, input: WorkloadInput, ctx: RunContext = {}): Ladder {
+  const asked = makeWorkload(input).precision.denoiser;
+  const rungs: LadderRung[] = [];
+  const cpuStep: LadderStep = { id: 'cpu', label: 'on the CPU (fp32)', strategy: 'cpu', precision: 'fp32', vaeTiling: false, quality: 'reference quality; minutes per image' };
+  if (device.backend === 'cpu') rungs.push(rung(device, input, ctx, cpuStep));
+  else {
+    for (const p of PLACEMENTS) {
+      let r = rung(device, input, ctx, { id: p.id, label: p.label, strategy: p.strategy, precision: asked, vaeTiling: p.vaeTiling, quality: p.quality });
+      rungs.push(r);
+      for (const l of LOWER) {
+        if (r.fits || isQuantized(asked) || PRECISIONS[l.precision].bytesPerParam >= PRECISIONS[asked].bytesPerParam) continue;
+        const id = p.id === 'on-device' ? 'lower-precision' : p.id;
+        r = rung(device, input, ctx, { id, label: `${p.label}, ${l.precision} weights`, strategy: p.strategy, precision: l.precision, vaeTiling: p.vaeTiling, quality: p.id === 'on-device' ? l.quality : `${l.quality}; ${p.quality}` });
+        rungs.push(r);
+      }
+    }
+    if (ctx.host) rungs.push(rung(device, input, ctx, cpuStep));
+  }
+  const first = rungs[0]!.secondsPerImage;
+  for (const r of rungs) r.slowdown = r.secondsPerImage / first;
+  return { rungs, chosen: rungs.find((r) => r.fits) ?? null };
+}
