@@ -47,6 +47,7 @@ const paths: Path[] = [
   eff('conv'),
   eff('attention'),
   eff('bandwidth'),
+  eff('vector'),
   top('launchSeconds', false, 2e-6, 60e-6),
   top('serverLaunchFactor', false, 1, 3),
   clock('laptop'),

@@ -15,6 +15,8 @@ export interface Efficiency {
   attention: number;
   /** Fraction of the DRAM bandwidth reached by streaming kernels (norms, activations, weight reads). */
   bandwidth: number;
+  /** Fraction of the vector (non-tensor-core) peak reached by matmul-like ops: fp32 before Ampere, GPUs without matrix units, CPUs. */
+  vector: number;
 }
 
 export interface Runtime {
@@ -44,35 +46,41 @@ export interface ModelConstants {
 
 export const MODEL_CONSTANTS: ModelConstants = {
   /**
-   * fit (scripts/fit.ts, 2026-11-26, training split): share of the dense peak reached by eager
+   * fit (scripts/fit.ts, 2026-11-26 refit after TF32 matmuls and vector units, training split): share of the dense peak reached by eager
    * PyTorch per kind of op. Linear layers are large GEMMs; convolutions pay im2col-like overheads;
-   * fused attention runs below GEMM rate (softmax between the two matmuls).
+   * fused attention runs below GEMM rate (softmax between the two matmuls). vector: ops on the
+   * vector ALUs (fp32 before Ampere, GPUs without tensor cores) — the coordinate descent leaves it
+   * flat, so it is the value that centres the five training rows that run there (T4 fp32 ×2, P40,
+   * GTX 1060 ×2: predicted/measured 0.73–1.10 at 0.65).
    */
-  efficiency: { linear: 0.81, conv: 0.425, attention: 0.33, bandwidth: 0.72 } satisfies Efficiency,
+  efficiency: { linear: 0.867, conv: 0.455, attention: 0.231, bandwidth: 0.72, vector: 0.65 } satisfies Efficiency,
   /**
    * Backends relative to CUDA (same kernels, less tuned libraries). rocm fit on the AMD rows;
    * metal set from the M1 Max row of the training split and the MLX README's MPS comparison
    * (measurements.csv); oneapi and directml assumed from the Arc rows of measurements.csv;
-   * cpu: PyTorch CPU convolutions and GEMMs in fp32 reach about a third of the AVX peak (assumed, checked by `genready bench`).
+   * cpu: measured by `genready bench` (onnxruntime 1.30 CPU, fp32, random-weight graphs of the catalog
+   * architectures; 2-core Xeon with AVX-512, 2026-11-26): SD 1.5 UNet step at batch 2 took 2.10 s at
+   * 256² and 10.3 s at 512², the VAE decode 5.1 s and 16.4–19.4 s, all 2.2–2.5× faster than the
+   * previous assumed 0.35 predicted; 0.85 puts every phase within 0.89–1.05 (`npx tsx bench/cpu-sd15.ts`).
    */
-  backendScale: { cuda: 1, rocm: 0.82, metal: 0.55, oneapi: 0.5, directml: 0.45, cpu: 0.35 } satisfies Record<Backend, number>,
+  backendScale: { cuda: 1, rocm: 0.82, metal: 0.55, oneapi: 0.5, directml: 0.45, cpu: 0.85 } satisfies Record<Backend, number>,
   /**
    * fit: sustained tensor clock over the spec-sheet boost clock the peak figures assume. GeForce and
    * workstation cards boost past their rated clock when cool; laptops and datacenter parts hold
    * their power cap under dense matrix load and run below it (a T4 at 70 W, an H100 at 700 W).
    */
-  sustainedClock: { desktop: 1, laptop: 0.8, datacenter: 0.7 },
+  sustainedClock: { desktop: 1, laptop: 0.856, datacenter: 0.7 },
   /** fit: time per launched op on the host (eager PyTorch dispatch ≈ 10–20 µs per kernel). */
-  launchSeconds: 15e-6,
+  launchSeconds: 14.9e-6,
   /**
    * fit: datacenter GPUs sit in servers whose CPUs dispatch slower (lower single-thread clocks,
    * virtualisation); launch-bound work (SD 1.5 at batch 1) runs that much slower there.
    */
-  serverLaunchFactor: 2,
+  serverLaunchFactor: 1.86,
   /** fit: scheduler step, CFG combine and Python per denoising step. */
-  stepOverheadSeconds: 0.004,
+  stepOverheadSeconds: 0.0049,
   /** fit: per pipeline call: tokenisation, latent set-up, image post-processing. */
-  callOverheadSeconds: 0.1,
+  callOverheadSeconds: 0.114,
   /**
    * fit: caching-allocator growth over the allocated peak, as a share of the activation peak
    * (freed blocks of other sizes stay reserved, blocks are rounded up).

@@ -1,7 +1,7 @@
 /**
  * What a device delivers for a compute type and a kind of op: peak FLOP/s from the spec sheet,
  * chosen the way PyTorch actually runs it (fp16 with FP32 accumulate on tensor cores; TF32 for fp32
- * convolutions on Ampere and newer, since cuDNN allows TF32 by default; no tensor cores → vector FP32).
+ * on Ampere and newer; no tensor cores → the vector FP32 units).
  */
 import type { Device } from '../catalog/devices.types.ts';
 
@@ -15,23 +15,37 @@ export function smVersion(d: Device): number {
   return m ? Number(m[1]) : 0;
 }
 
-function fp16Rate(d: Device): number {
-  // Without matrix units fp16 GEMMs run as "pseudo-fp16" at the FP32 (or packed FP16) vector rate;
-  // Pascal GeForce's native fp16 is 1/64 rate, so max() picks FP32 there.
-  return d.fp16MatrixTflops ?? Math.max(d.fp32Tflops, d.fp16VectorTflops ?? 0);
+/** Which units run an op: tensor/matrix cores, or the vector (SIMT) ALUs. */
+export type Units = 'matrix' | 'vector';
+
+export interface Peak {
+  flops: number;
+  units: Units;
 }
 
-/** Peak FLOP/s for a matmul-like op of the given kind and compute type. */
-export function peakFlops(d: Device, compute: ComputeType, kind: 'linear' | 'conv' | 'attention'): number {
-  if (compute === 'fp16') return fp16Rate(d) * TERA;
+/*
+ * fp32 on sm_80+ runs as TF32 on the tensor cores, convolutions and matmuls alike. cuDNN allows it
+ * for convolutions by default; for matmuls NVIDIA's NGC PyTorch containers enable it by default and
+ * diffusers' speed guide tells fp32 users to set `allow_tf32`; the published fp32 rows on A100s
+ * (diffusers torch 2.0 table, Lambda's NGC 22.11 runs) are faster than FP32 math allows (1.8 s per
+ * SD 1.5 image = 28 TFLOP/s on a 19.5 TFLOP/s FP32 part), so they ran TF32.
+ */
+
+/** Peak FLOP/s of matmul-like ops (linear, conv, attention) in a compute type, and the units that deliver it. */
+export function peakRate(d: Device, compute: ComputeType): Peak {
+  const matrix = (t: number | null | undefined): Peak | null => (t ? { flops: t * TERA, units: 'matrix' } : null);
+  const vector = (t: number): Peak => ({ flops: t * TERA, units: 'vector' });
+  // Without matrix units fp16 GEMMs run as "pseudo-fp16" at the FP32 (or packed FP16) vector rate;
+  // Pascal GeForce's native fp16 is 1/64 rate, so max() picks FP32 there.
+  const fp16 = () => matrix(d.fp16MatrixTflops) ?? vector(Math.max(d.fp32Tflops, d.fp16VectorTflops ?? 0));
+  if (compute === 'fp16') return fp16();
   if (compute === 'bf16') {
-    if (d.bf16MatrixTflops) return d.bf16MatrixTflops * TERA;
     // No bf16 hardware (Turing, Volta, Pascal): PyTorch falls back to FP32 math.
-    return d.bf16Support ? fp16Rate(d) * TERA : d.fp32Tflops * TERA;
+    return matrix(d.bf16MatrixTflops) ?? (d.bf16Support ? fp16() : vector(d.fp32Tflops));
   }
-  // fp32: cuDNN convolutions use TF32 on sm_80+ by default (half the dense fp16 rate); matmuls do not.
-  if (kind === 'conv' && smVersion(d) >= 80 && d.fp16MatrixTflops) return Math.max(d.fp32Tflops, d.fp16MatrixTflops / 2) * TERA;
-  return d.fp32Tflops * TERA;
+  // fp32 on sm_80+: TF32 at half the dense fp16 rate (see above).
+  if (smVersion(d) >= 80 && d.fp16MatrixTflops && d.fp16MatrixTflops / 2 > d.fp32Tflops) return { flops: (d.fp16MatrixTflops / 2) * TERA, units: 'matrix' };
+  return vector(d.fp32Tflops);
 }
 
 export const bandwidth = (d: Device) => d.memoryBandwidthGBs * 1e9;

@@ -8,7 +8,7 @@ import type { Phase, Op } from './types.ts';
 import type { ComponentBreakdown } from './breakdown.ts';
 import { MODEL_CONSTANTS, RUNTIMES, type ModelConstants, type Runtime } from './constants.ts';
 import { PRECISIONS, computeBytes, computeType } from './precision.ts';
-import { bandwidth, hostLink, peakFlops } from './rates.ts';
+import { bandwidth, hostLink, peakRate } from './rates.ts';
 import type { Strategy } from './memory.ts';
 import type { Workload } from './workload.ts';
 
@@ -51,8 +51,11 @@ function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runti
   const flops = 2 * op.macs * (op.ioElems > 0 ? B : 1);
   let compute = 0;
   if (op.kind === 'linear' || op.kind === 'conv' || op.kind === 'attention') {
-    const e = op.kind === 'linear' ? eff.linear : op.kind === 'conv' ? eff.conv : eff.attention;
-    compute = flops / (peakFlops(d, ct, op.kind) * e * scale);
+    const peak = peakRate(d, ct);
+    // Vector ALUs run GEMMs, convolutions and attention alike near their (much lower) peak; the
+    // tensor-core share depends on the kind of op.
+    const e = peak.units === 'vector' ? eff.vector : op.kind === 'linear' ? eff.linear : op.kind === 'conv' ? eff.conv : eff.attention;
+    compute = flops / (peak.flops * e * scale);
   }
   const perParam = c.weightBytes / Math.max(1, c.parameters + c.buffers);
   const dequant = PRECISIONS[p].dequantPasses * op.params * 2 * 2;
