@@ -9,6 +9,7 @@ import { checkCommand } from './commands/check.ts';
 import { devicesCommand } from './commands/devices.ts';
 import { estimateCommand } from './commands/estimate.ts';
 import { modelsCommand } from './commands/models.ts';
+import { constantsCommand } from './commands/constants.ts';
 import { planCommand } from './commands/plan.ts';
 import { gpusCommand } from './commands/gpus.ts';
 import { validateCommand } from './commands/validate.ts';
@@ -22,6 +23,7 @@ export const commands = {
   plan: planCommand,
   gpus: gpusCommand,
   validate: validateCommand,
+  constants: constantsCommand,
 };
 
 const main = defineCommand({
