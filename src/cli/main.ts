@@ -10,6 +10,7 @@ import { devicesCommand } from './commands/devices.ts';
 import { estimateCommand } from './commands/estimate.ts';
 import { modelsCommand } from './commands/models.ts';
 import { constantsCommand } from './commands/constants.ts';
+import { serveCommand } from './commands/serve.ts';
 import { planCommand } from './commands/plan.ts';
 import { gpusCommand } from './commands/gpus.ts';
 import { validateCommand } from './commands/validate.ts';
@@ -24,6 +25,7 @@ export const commands = {
   gpus: gpusCommand,
   validate: validateCommand,
   constants: constantsCommand,
+  serve: serveCommand,
 };
 
 const main = defineCommand({

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { test } from 'node:test';
+
+/** Start `genready serve` with these flags; resolves with the process and the URL it printed. */
+async function start(flags: string[]) {
+  const child = spawn(process.execPath, ['bin/genready.mjs', 'serve', '--port', '0', ...flags], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (c) => (err += c));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (c) => {
+      out += c;
+      const m = /on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code}: ${err}`)));
+  });
+  return { child, url, stderr: () => err };
+}
+
+test('genready serve binds 127.0.0.1, answers the API and stops cleanly on Ctrl-C', async () => {
+  const { child, url } = await start(['--api']);
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+  const models = (await (await fetch(url + 'api/models')).json()) as { id: string }[];
+  assert.ok(models.some((m) => m.id === 'sdxl'));
+  // --api serves no dashboard
+  assert.equal((await fetch(url)).status, 404);
+  child.kill('SIGINT');
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 0);
+});
+
+test('--host beyond loopback warns that anyone who can reach it can use it', async () => {
+  const { child, url, stderr } = await start(['--api', '--host', '0.0.0.0']);
+  assert.match(url, /^http:\/\/0\.0\.0\.0:\d+\/$/);
+  assert.match(stderr(), /warning: listening on 0\.0\.0\.0: anyone who can reach this address/);
+  child.kill('SIGINT');
+  await once(child, 'exit');
+});
