@@ -44,6 +44,8 @@ export interface ModelVerdict {
   peakDeviceBytes: number;
   peakHostBytes: number;
   usableBytes: number;
+  /** Weight files on disk at the default formats (what a download takes). */
+  weightsBytes: number;
   /** Largest square side (multiple of 64) that fits all on the device; null if not even the smallest. */
   maxSideOnDevice: number | null;
   /** Batch (1–8) with the most images per hour on the device. */
@@ -53,7 +55,7 @@ export interface ModelVerdict {
 }
 
 export interface FailurePattern {
-  id: 'no-gpu' | 'chosen-by-cpu' | 'vram-neglected' | 'planned-from-the-cloud' | 'ram-too-small' | 'integrated-gpu' | 'unknown-free-memory' | 'laptop-power-limit' | 'unknown-device';
+  id: 'no-gpu' | 'chosen-by-cpu' | 'vram-neglected' | 'planned-from-the-cloud' | 'disk-too-small' | 'ram-too-small' | 'integrated-gpu' | 'unknown-free-memory' | 'laptop-power-limit' | 'unknown-device';
   message: string;
   advice: string;
 }
@@ -165,6 +167,7 @@ export function modelVerdicts(m: Machine, opts: { detail?: boolean } = {}): Mode
       peakDeviceBytes: c.memory.peakDeviceBytes,
       peakHostBytes: c.memory.peakHostBytes,
       usableBytes: e.usable.bytes,
+      weightsBytes: e.parts.filter((p) => p.role !== 'controlnet').reduce((sum, p) => sum + p.weightBytes, 0),
       maxSideOnDevice: onGpu && opts.detail ? maxSide(m, model.id) : null,
       bestBatch: onGpu && opts.detail && c.strategy === 'gpu' ? bestBatch(m, model.id) : null,
       reproducibility: reproducibility(m, w.precision.denoiser),
@@ -208,6 +211,17 @@ export function failurePatterns(m: Machine, tier: TierVerdict, verdicts: readonl
       message: `System RAM (${m.ramGiB.toFixed(0)} GiB) is too small to load or offload ${ramShort.map((v) => v.model).join(', ') || 'the larger models'}.`,
       advice: 'Offloading keeps the whole model in RAM: plan 32 GB for SDXL, 64 GB for FLUX.',
     });
+  }
+  const free = m.probe.freeDiskBytes?.value;
+  if (free !== undefined) {
+    const tooBig = verdicts.filter((v) => v.mode !== 'not-established' && v.weightsBytes > free);
+    if (tooBig.length) {
+      out.push({
+        id: 'disk-too-small',
+        message: `Free disk (${(free / 1e9).toFixed(0)} GB at ${m.probe.diskPath ?? 'the cache folder'}) cannot hold the weights of ${tooBig.map((v) => `${v.model} (${(v.weightsBytes / 1e9).toFixed(0)} GB)`).join(', ')}.`,
+        advice: 'Free space or point the model cache at a larger disk; offload also needs the weights on disk to load them.',
+      });
+    }
   }
   if (d.backend === 'directml') {
     out.push({ id: 'unknown-free-memory', message: 'DirectML does not report free GPU memory: fit is judged on total memory.', advice: 'Close other GPU programs before long runs.' });

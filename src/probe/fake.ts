@@ -19,6 +19,8 @@ export interface FakeMachineSpec {
   cores?: number;
   cpuModel?: string;
   platform?: Platform;
+  /** Free disk in GiB where models are cached; unknown when left out. */
+  freeDiskGiB?: number;
 }
 
 const DEFAULT_RAM_GIB = 16;
@@ -80,8 +82,8 @@ export function fakeProbe(spec: FakeMachineSpec = {}): ProbeResult {
       from: { source: spec.cores !== undefined || spec.cpuModel !== undefined ? 'user' : 'default', confidence: 'assumed' },
     },
     ramBytes: ram,
-    freeDiskBytes: null,
-    diskPath: null,
+    freeDiskBytes: spec.freeDiskGiB !== undefined ? sourced(spec.freeDiskGiB * GiB, 'user', 'assumed') : null,
+    diskPath: spec.freeDiskGiB !== undefined ? '(hypothetical)' : null,
     gpus,
     status: gpus.length > 0 ? 'detected' : 'no-gpu',
     notes,

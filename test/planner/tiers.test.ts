@@ -57,3 +57,17 @@ test('per-model verdicts: FLUX.1-dev needs offload on 24 GB; SD 1.5 runs on the 
   assert.equal(v.find((x) => x.model === 'sd15')!.mode, 'on-device');
   assert.equal(modelVerdicts(machine('GTX 1650')).find((x) => x.model === 'sd15')!.mode, 'on-device');
 });
+
+test('disk too small: named with the models whose weights it cannot hold; absent with room to spare', () => {
+  const d = resolveDevice('RTX 4090');
+  const at = (freeDiskGiB: number) => {
+    const m = { ...machineFromProbe(fakeProbe({ gpuName: d.name, vendor: d.vendor, gpuMemoryGiB: 24, ramGiB: 64, freeDiskGiB })), device: d };
+    const t = tierOf(m);
+    return failurePatterns(m, t, modelVerdicts(m));
+  };
+  const small = at(20).find((p) => p.id === 'disk-too-small');
+  assert.ok(small, 'FLUX.1-dev weights (~34 GB) cannot fit 20 GiB');
+  assert.match(small.message, /flux1-dev \(\d+ GB\)/);
+  assert.doesNotMatch(small.message, /sd15/, 'SD 1.5 (~2 GB) fits');
+  assert.equal(at(500).find((p) => p.id === 'disk-too-small'), undefined);
+});
