@@ -14,6 +14,8 @@ import { serveCommand } from './commands/serve.ts';
 import { planCommand } from './commands/plan.ts';
 import { gpusCommand } from './commands/gpus.ts';
 import { validateCommand } from './commands/validate.ts';
+import { runRecipeCommand } from './commands/run.ts';
+import { verifyCommand } from './commands/verify.ts';
 import { stdout, type Output } from './output.ts';
 
 export const commands = {
@@ -25,6 +27,9 @@ export const commands = {
   gpus: gpusCommand,
   validate: validateCommand,
   constants: constantsCommand,
+  run: runRecipeCommand,
+  verify: verifyCommand,
+  bench: (await import('./commands/bench.ts')).benchCommand,
   serve: serveCommand,
 };
 

@@ -59,11 +59,14 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * metal set from the M1 Max row of the training split and the MLX README's MPS comparison
    * (measurements.csv); oneapi and directml assumed from the Arc rows of measurements.csv;
    * cpu: measured by `genready bench` (onnxruntime 1.30 CPU, fp32, random-weight graphs of the catalog
-   * architectures; 2-core Xeon with AVX-512, 2026-11-26): SD 1.5 UNet step at batch 2 took 2.10 s at
-   * 256² and 10.3 s at 512², the VAE decode 5.1 s and 16.4–19.4 s, all 2.2–2.5× faster than the
-   * previous assumed 0.35 predicted; 0.85 puts every phase within 0.89–1.05 (`npx tsx bench/cpu-sd15.ts`).
+   * architectures; 2-core Xeon with AVX-512, 2026-11-26; fastest of 3–4 iterations after a warm-up,
+   * several runs): SD 1.5 UNet step at batch 2 took 1.61 s at 256² and 10.2 s at 512², the VAE
+   * decode 2.40 s and 16.4 s. With vector efficiency 0.65 for CPU matmuls, 0.82 puts the four
+   * phases at predicted/measured 0.77–1.30 (`npx tsx bench/cpu-sd15.ts`). 256² runs faster than its
+   * FLOPs and DRAM bytes say (activations stay in the L3 cache), 512² slower: one scale splits the
+   * difference. Runs on a busy machine were 2× slower (one of the two cores taken): not used.
    */
-  backendScale: { cuda: 1, rocm: 0.82, metal: 0.55, oneapi: 0.5, directml: 0.45, cpu: 0.85 } satisfies Record<Backend, number>,
+  backendScale: { cuda: 1, rocm: 0.82, metal: 0.55, oneapi: 0.5, directml: 0.45, cpu: 0.82 } satisfies Record<Backend, number>,
   /**
    * fit: sustained tensor clock over the spec-sheet boost clock the peak figures assume. GeForce and
    * workstation cards boost past their rated clock when cool; laptops and datacenter parts hold

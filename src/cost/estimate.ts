@@ -7,6 +7,7 @@ import type { Device } from '../catalog/devices.types.ts';
 import { cpuDevice } from '../catalog/cpu.ts';
 import { WorkloadError } from '../catalog/errors.ts';
 import { breakdown, type ComponentBreakdown } from './breakdown.ts';
+import { appliesTo, calibrateTime, type Basis, type Calibration } from './calibration.ts';
 import type { ModelConstants, Runtime } from './constants.ts';
 import { estimateMemory, STRATEGIES, type MemoryEstimate, type Strategy } from './memory.ts';
 import { estimateTime, type TimeEstimate } from './time.ts';
@@ -22,6 +23,8 @@ export interface StrategyOutcome {
   fits: boolean;
   memory: MemoryEstimate;
   time: TimeEstimate;
+  /** `measured here` when the time is scaled by a calibration measured on the compute device. */
+  basis: Basis;
 }
 
 export interface Estimate {
@@ -34,6 +37,8 @@ export interface Estimate {
   chosen: StrategyOutcome;
   /** Every strategy evaluated, for explanations ("model offload would fit at 3× the time"). */
   alternatives: StrategyOutcome[];
+  /** The calibration the chosen outcome was scaled by, if any. */
+  calibration: Calibration | null;
 }
 
 export interface EstimateOptions {
@@ -44,17 +49,21 @@ export interface EstimateOptions {
   ramGiB?: number;
   /** Cost-model constants (default MODEL_CONSTANTS); the fitting script passes candidates here. */
   constants?: ModelConstants;
+  /** Per-phase measured/predicted ratios of one device (`genready bench`); applied when that device computes. */
+  calibration?: Calibration;
 }
 
 function outcome(w: Workload, parts: ComponentBreakdown[], device: Device, strategy: Strategy, opts: EstimateOptions, usable: UsableMemory): StrategyOutcome {
   const memory = estimateMemory(w, parts, strategy, opts.constants);
   // Without a known host, the CPU strategy runs on a typical desktop CPU (8 cores, AVX2), said as assumed.
   const computeDevice = strategy === 'cpu' ? (opts.host ?? (device.backend === 'cpu' ? device : TYPICAL_HOST)) : device;
-  const time = estimateTime(w, parts, computeDevice, strategy, opts.runtime ?? 'pytorch', opts.constants);
+  const predicted = estimateTime(w, parts, computeDevice, strategy, opts.runtime ?? 'pytorch', opts.constants);
+  const calibrated = appliesTo(opts.calibration, computeDevice.id);
+  const time = calibrated ? calibrateTime(predicted, opts.calibration!, w.batch) : predicted;
   const ram = opts.ramGiB !== undefined ? opts.ramGiB * 2 ** 30 : Infinity;
   const hostFits = memory.peakHostBytes <= ram;
   const deviceFits = strategy === 'cpu' ? true : memory.peakDeviceBytes <= usable.bytes;
-  return { strategy, fits: deviceFits && hostFits, memory, time };
+  return { strategy, fits: deviceFits && hostFits, memory, time, basis: calibrated ? 'measured here' : 'estimated' };
 }
 
 export function estimate(w: Workload, device: Device, opts: EstimateOptions = {}): Estimate {
@@ -72,5 +81,6 @@ export function estimate(w: Workload, device: Device, opts: EstimateOptions = {}
     if (isCpu && choice !== 'cpu') throw new WorkloadError('bad-strategy', `${device.name} is a CPU: only --strategy cpu (or auto) applies`);
     chosen = alternatives.find((a) => a.strategy === choice) ?? outcome(w, parts, device, choice, opts, usable);
   }
-  return { workload: w, device, runtime: opts.runtime ?? 'pytorch', usable, parts, chosen: chosen!, alternatives };
+  const calibration = chosen!.basis === 'measured here' ? opts.calibration! : null;
+  return { workload: w, device, runtime: opts.runtime ?? 'pytorch', usable, parts, chosen: chosen!, alternatives, calibration };
 }

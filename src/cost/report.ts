@@ -77,12 +77,16 @@ export function estimateJson(e: Estimate) {
       bound: t.bound,
       phases: t.phases,
     },
+    /** `measured here`: times scaled by this machine's `genready bench` measurements (see `calibration`). */
+    basis: chosen.basis,
+    calibration: e.calibration && { factors: e.calibration.factors, measuredAt: e.calibration.measuredAt, source: e.calibration.source },
     alternatives: e.alternatives.map((a) => ({
       strategy: a.strategy,
       fits: a.fits,
       peakDeviceBytes: Math.round(a.memory.peakDeviceBytes),
       peakHostBytes: Math.round(a.memory.peakHostBytes),
       secondsPerImage: a.time.secondsPerImage,
+      basis: a.basis,
     })),
   };
 }

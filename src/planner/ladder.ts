@@ -10,7 +10,7 @@ import type { Strategy } from '../cost/memory.ts';
 import { isQuantized, PRECISIONS } from '../cost/precision.ts';
 import type { Precision } from '../catalog/models.types.ts';
 import { makeWorkload, type WorkloadInput } from '../cost/workload.ts';
-import type { RunContext } from './throughput.ts';
+import { contextOptions, type RunContext } from './throughput.ts';
 
 type Placement = { strategy: Strategy; vaeTiling: boolean };
 
@@ -64,7 +64,7 @@ function rung(device: Device, input: WorkloadInput, ctx: RunContext, step: Ladde
     // Lower rungs shrink the text encoders too (the fp8 T5 is what 8–12 GB FLUX users load).
     ...(lowered ? { componentPrecision: { ...input.componentPrecision, 'text-encoder': 'fp8' } } : {}),
   });
-  const e = estimate(w, device, { strategy: step.strategy, ...(ctx.host ? { host: ctx.host } : {}), ...(ctx.ramGiB !== undefined ? { ramGiB: ctx.ramGiB } : {}) });
+  const e = estimate(w, device, { strategy: step.strategy, ...contextOptions(ctx) });
   return { step, fits: e.chosen.fits, secondsPerImage: e.chosen.time.secondsPerImage, slowdown: 1, peakDeviceBytes: e.chosen.memory.peakDeviceBytes, peakHostBytes: e.chosen.memory.peakHostBytes };
 }
 

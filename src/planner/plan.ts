@@ -6,6 +6,8 @@
  */
 import { cloudCatalog, type CloudOffer } from '../catalog/cloud.ts';
 import type { Device } from '../catalog/devices.types.ts';
+import type { Calibration } from '../cost/calibration.ts';
+import { usd } from '../text/units.ts';
 import { makeWorkload, type WorkloadInput } from '../cost/workload.ts';
 import { breakEvenImages, cloudCostPer1000, ECONOMICS, localCost, type LocalCost } from './economics.ts';
 import { strategyLadder, type Ladder } from './ladder.ts';
@@ -25,6 +27,8 @@ export interface PlanRequest {
   budgetUsd: number | null;
   electricityUsdPerKWh: number;
   machine: Machine;
+  /** This machine's `genready bench` calibration (never applied to other devices). */
+  calibration?: Calibration | null;
   /** Offers to compare with (default: the shipped cloud price table). */
   offers?: readonly CloudOffer[];
   /** Devices to consider buying (default: the catalog's GPUs). */
@@ -126,9 +130,10 @@ export function plan(req: PlanRequest) {
   const needRate = req.images / req.withinHours;
 
   // This machine: its best throughput, and the ladder of what it would give up to fit.
-  const own = bestThroughput(m.device, req.workload, { host: m.host, ramGiB: m.ramGiB });
+  const ctx = { host: m.host, ramGiB: m.ramGiB, calibration: req.calibration ?? null };
+  const own = bestThroughput(m.device, req.workload, ctx);
   const ownHours = req.images / own.imagesPerHour;
-  const ladder: Ladder = strategyLadder(m.device, req.workload, { host: m.host, ramGiB: m.ramGiB });
+  const ladder: Ladder = strategyLadder(m.device, req.workload, ctx);
   const machineMeets = own.fits && ownHours <= req.withinHours;
   const ownCost = localCost(m.device, own.imagesPerHour, req.electricityUsdPerKWh, { owned: true });
 
@@ -214,6 +219,7 @@ export function plan(req: PlanRequest) {
       fits: own.fits,
       strategy: own.strategy,
       batch: own.batch,
+      basis: own.basis,
       imagesPerHour: own.imagesPerHour,
       hoursToFinish: ownHours,
       tier: tierOf(m).level,
@@ -251,7 +257,3 @@ export type PlanJson = ReturnType<typeof plan>;
 
 const perHour = (x: number) => (x >= 10 ? x.toFixed(0) : x.toPrecision(2));
 
-function usd(x: number | null): string {
-  if (x === null) return 'unknown';
-  return x >= 100 ? `$${Math.round(x).toLocaleString('en-US')}` : `$${x.toFixed(2)}`;
-}

@@ -3,7 +3,8 @@
  * batch (1–8, or the one asked for) with the most images per hour.
  */
 import type { Device } from '../catalog/devices.types.ts';
-import { estimate } from '../cost/estimate.ts';
+import type { Basis, Calibration } from '../cost/calibration.ts';
+import { estimate, type EstimateOptions } from '../cost/estimate.ts';
 import type { Strategy } from '../cost/memory.ts';
 import { makeWorkload, type WorkloadInput } from '../cost/workload.ts';
 
@@ -13,6 +14,7 @@ export interface Throughput {
   fits: boolean;
   strategy: Strategy;
   batch: number;
+  basis: Basis;
   secondsPerImage: number;
   imagesPerHour: number;
   peakDeviceBytes: number;
@@ -23,6 +25,13 @@ export interface Throughput {
 export interface RunContext {
   host?: Device;
   ramGiB?: number;
+  /** This machine's `genready bench` calibration; applied where its device computes. */
+  calibration?: Calibration | null;
+}
+
+/** The estimate options a run context stands for. */
+export function contextOptions(ctx: RunContext): EstimateOptions {
+  return { ...(ctx.host ? { host: ctx.host } : {}), ...(ctx.ramGiB !== undefined ? { ramGiB: ctx.ramGiB } : {}), ...(ctx.calibration ? { calibration: ctx.calibration } : {}) };
 }
 
 /** `input.batch` set = that batch only; otherwise the batch with the most images per hour that fits. */
@@ -30,12 +39,13 @@ export function bestThroughput(device: Device, input: WorkloadInput, ctx: RunCon
   const batches = input.batch !== undefined ? [input.batch] : BATCHES;
   let best: Throughput | null = null;
   for (const batch of batches) {
-    const e = estimate(makeWorkload({ ...input, batch }), device, { ...(ctx.host ? { host: ctx.host } : {}), ...(ctx.ramGiB !== undefined ? { ramGiB: ctx.ramGiB } : {}) });
+    const e = estimate(makeWorkload({ ...input, batch }), device, contextOptions(ctx));
     const c = e.chosen;
     const t: Throughput = {
       fits: c.fits,
       strategy: c.strategy,
       batch,
+      basis: c.basis,
       secondsPerImage: c.time.secondsPerImage,
       imagesPerHour: c.time.imagesPerHour,
       peakDeviceBytes: c.memory.peakDeviceBytes,

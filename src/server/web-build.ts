@@ -13,6 +13,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const WEB_SRC = fileURLToPath(new URL('../web', import.meta.url));
 export const WEB_DIST = fileURLToPath(new URL('../../dist/web', import.meta.url));
+/** Library modules the dashboard bundles besides its own folder (the shared number formatting). */
+const SHARED_SRC = [fileURLToPath(new URL('../text', import.meta.url))];
 /** Files copied as they are; everything else under src/web is bundled from main.ts. */
 const STATIC_FILES = ['index.html', 'style.css'];
 const STAMP = 'build.json';
@@ -26,7 +28,9 @@ export async function sourceHash(src = WEB_SRC): Promise<string> {
   const h = createHash('sha256');
   const { version } = await import('esbuild');
   h.update(`esbuild ${version}\n`);
-  for (const f of listFiles(src).sort()) h.update(`${relative(src, f)}\n`).update(readFileSync(f));
+  for (const dir of [src, ...(src === WEB_SRC ? SHARED_SRC : [])]) {
+    for (const f of listFiles(dir).sort()) h.update(`${relative(src, f)}\n`).update(readFileSync(f));
+  }
   return h.digest('hex').slice(0, 16);
 }
 

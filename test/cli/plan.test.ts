@@ -16,6 +16,7 @@ test('plan --json: the machine verdict, GPUs that meet it cheapest first, cloud 
   assert.ok(p.cheapest.device.launchPriceUsd <= 1500);
   assert.ok(p.cloud[0].costPer1000Usd > 0 && typeof p.cloud[0].source === 'string');
   assert.equal(typeof p.breakEven.explanation, 'string');
+  assert.ok(p.accuracyByVendor.NVIDIA.speed.n > 100, 'recommendations carry the published error of their vendor');
 });
 
 test('plan in words: target, this machine, GPUs to buy, cloud, break-even, assumptions', () => {
@@ -55,6 +56,7 @@ test('gpus --for ranks devices by images per hour and keeps the batch in the wor
   const text = cli(['gpus', '--for', 'sd15 512x512', '--top', '3']);
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /best batch per device/);
+  assert.match(text.stdout, /Speed error against published measurements: NVIDIA \d+ % median/);
   const bad = cli(['gpus', '--for', '1024x1024']);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /names no model/);

@@ -39,3 +39,23 @@ test('--host beyond loopback warns that anyone who can reach it can use it', asy
   child.kill('SIGINT');
   await once(child, 'exit');
 });
+
+test('--run mounts the review gallery of a run folder; a missing folder is one line and exit 1', async () => {
+  const { mkdtempSync, mkdirSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'genready-serve-run-'));
+  mkdirSync(join(dir, 'out'));
+  const { child, url } = await start(['--api', '--run', join(dir, 'out')]);
+  const runs = (await (await fetch(url + 'api/review/runs')).json()) as { id: string; name: string; images: number }[];
+  assert.deepEqual(runs, [{ id: '0', name: 'out', images: 0, keep: 0, reject: 0 }]);
+  assert.equal((await fetch(url + 'review')).status, 200);
+  child.kill('SIGINT');
+  await once(child, 'exit');
+  const bad = spawn(process.execPath, ['bin/genready.mjs', 'serve', '--api', '--port', '0', '--run', join(dir, 'nope')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  bad.stderr.on('data', (c) => (err += c));
+  const [code] = await once(bad, 'exit');
+  assert.equal(code, 1);
+  assert.match(err.trim(), /^genready: --run: .*nope is not a folder$/);
+});

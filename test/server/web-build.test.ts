@@ -11,6 +11,8 @@ test('the dashboard is built when missing or changed, and not rebuilt otherwise'
   const dir = mkdtempSync(join('test-artifacts', 'build-'));
   const src = join(dir, 'web');
   cpSync(WEB_SRC, src, { recursive: true });
+  // …and the library module it bundles (the shared number formatting), at the same relative place.
+  cpSync(join(WEB_SRC, '..', 'text'), join(dir, 'text'), { recursive: true });
   const out = join(dir, 'dist', 'web');
   assert.equal((await ensureWebBuilt({ src, out })).built, true);
   const js = readFileSync(join(out, 'app.js'), 'utf8');

@@ -4,6 +4,10 @@ import { probeMachine } from '../../probe/probe.ts';
 import { fakeProbe } from '../../probe/fake.ts';
 import { machineFromProbe, type Machine } from '../../planner/machine.ts';
 import { failurePatterns, modelVerdicts, tierOf } from '../../planner/verdict.ts';
+import { loadCalibration } from '../../bench/calibration.ts';
+import type { Calibration } from '../../cost/calibration.ts';
+import { estimate } from '../../cost/estimate.ts';
+import { makeWorkload } from '../../cost/workload.ts';
 import { num, rejectUnknownFlags } from '../_args.ts';
 import { color, gb, rate, seconds, table } from '../format.ts';
 import type { Output } from '../output.ts';
@@ -31,9 +35,23 @@ export async function machineFor(a: { as?: string; ram?: string }): Promise<Mach
   return { ...m, device: d, deviceNote: `hypothetical: ${d.name} from the catalog` };
 }
 
-export function checkReport(m: Machine, verbose: boolean) {
+/**
+ * Per-model times scaled by this machine's `genready bench` calibration, where the model's compute
+ * device is the calibrated one; `basis` says which numbers were measured here. Verdicts (fits,
+ * strategy) stay the cost model's: calibration changes time, not memory.
+ */
+function calibrated(m: Machine, verdicts: ReturnType<typeof modelVerdicts>, c: Calibration | null) {
+  return verdicts.map((v) => {
+    if (!c || v.mode === 'not-established') return { ...v, basis: 'estimated' as const };
+    const e = estimate(makeWorkload(m.device.backend === 'cpu' ? { model: v.model, precision: 'fp32' } : { model: v.model }), m.device, { strategy: v.strategy, host: m.host, ramGiB: m.ramGiB, calibration: c });
+    if (e.chosen.basis !== 'measured here') return { ...v, basis: 'estimated' as const };
+    return { ...v, secondsPerImage: e.chosen.time.secondsPerImage, imagesPerHour: e.chosen.time.imagesPerHour, basis: e.chosen.basis };
+  });
+}
+
+export function checkReport(m: Machine, verbose: boolean, calibration: Calibration | null = null) {
   const tier = tierOf(m);
-  const models = modelVerdicts(m, { detail: verbose });
+  const models = calibrated(m, modelVerdicts(m, { detail: verbose }), calibration);
   const patterns = failurePatterns(m, tier, models);
   const p = m.probe;
   return {
@@ -48,6 +66,8 @@ export function checkReport(m: Machine, verbose: boolean) {
     tier: { level: tier.level, name: tier.name, ruleOfThumb: tier.ruleOfThumb, disagreement: tier.disagreement, requirements: tier.requirements },
     models,
     failurePatterns: patterns,
+    /** This machine's `genready bench` calibration (measured/estimated per phase), when one applied. */
+    calibration: calibration && models.some((x) => x.basis === 'measured here') ? { deviceId: calibration.deviceId, factors: calibration.factors, measuredAt: calibration.measuredAt, source: calibration.source } : null,
   };
 }
 
@@ -58,7 +78,10 @@ export const checkCommand = defineCommand({
     rejectUnknownFlags(rawArgs, args);
     const out = data as Output;
     const m = await machineFor({ ...(a.as !== undefined ? { as: String(a.as) } : {}), ...(a.ram !== undefined ? { ram: String(a.ram) } : {}) });
-    const r = checkReport(m, Boolean(a.verbose));
+    // Measurements apply to this machine only, never to a hypothetical one (--as).
+    const local = a.as === undefined ? loadCalibration(m.device) : { calibration: null };
+    if ('warning' in local && local.warning) process.stderr.write(`genready: calibration ignored: ${local.warning}\n`);
+    const r = checkReport(m, Boolean(a.verbose), local.calibration);
     if (a.json) return out.json(r);
     const mc = r.machine;
     out.text(`${color.bold('Machine')}: ${mc.device.note}; ${mc.cpu.model} (${mc.cpu.cores} cores), ${mc.ramGiB} GiB RAM`);
@@ -78,12 +101,17 @@ export const checkCommand = defineCommand({
     const tb = table(head);
     for (const v of r.models) {
       const mode = v.mode === 'on-device' ? color.green('on the device') : v.mode === 'with-offload' ? color.yellow(`with ${v.strategy}`) : v.mode === 'cpu-only' ? color.yellow('on the CPU') : color.red('no');
-      const row = [v.model, mode, `${v.width}×${v.height} · ${v.steps}`, seconds(v.secondsPerImage), rate(v.imagesPerHour), v.mode === 'cpu-only' || m.device.backend === 'cpu' ? `RAM ${gb(v.peakHostBytes)}` : `${gb(v.peakDeviceBytes)} / ${gb(v.usableBytes)}`];
+      const mark = v.basis === 'measured here' ? ' ◆' : '';
+      const row = [v.model, mode, `${v.width}×${v.height} · ${v.steps}`, seconds(v.secondsPerImage) + mark, rate(v.imagesPerHour) + mark, v.mode === 'cpu-only' || m.device.backend === 'cpu' ? `RAM ${gb(v.peakHostBytes)}` : `${gb(v.peakDeviceBytes)} / ${gb(v.usableBytes)}`];
       if (a.verbose) row.push(v.maxSideOnDevice ? `${v.maxSideOnDevice}²` : '—', v.bestBatch ? String(v.bestBatch) : '—');
       tb.push(row);
     }
     out.text(tb.toString());
     for (const f of r.failurePatterns) out.text(`${color.yellow('!')} ${f.message} ${color.dim(f.advice)}`);
-    out.text(color.dim('Estimates from the cost model (genready validate shows its error against published measurements); --json for scripts, --verbose for everything.'));
+    if (r.calibration) {
+      const f = Object.entries(r.calibration.factors).map(([p, x]) => `${p} ×${x.toFixed(2)}`).join(', ');
+      out.text(color.green(`◆ measured here: times scaled by genready bench on this machine (${r.calibration.source}, ${r.calibration.measuredAt.slice(0, 10)}; measured/estimated ${f}); the rest are estimates.`));
+    }
+    out.text(color.dim(`${r.calibration ? 'Other figures are estimates' : 'Estimates'} from the cost model (genready validate shows its error against published measurements${r.calibration ? '' : '; genready bench measures this machine'}); --json for scripts, --verbose for everything.`));
   },
 });

@@ -8,6 +8,11 @@ import { estimateMemory, STRATEGIES } from '../../cost/memory.ts';
 import { componentsJson, estimateJson, workloadJson } from '../../cost/report.ts';
 import { RUNTIMES } from '../../cost/constants.ts';
 import { makeWorkload, type WorkloadInput } from '../../cost/workload.ts';
+import type { Device } from '../../catalog/devices.types.ts';
+import type { Calibration } from '../../cost/calibration.ts';
+import { loadCalibration } from '../../bench/calibration.ts';
+import { machineFromProbe } from '../../planner/machine.ts';
+import { probeMachine } from '../../probe/probe.ts';
 import { num, rejectUnknownFlags, size } from '../_args.ts';
 import { color, gb, params, rate, seconds, tflops, table } from '../format.ts';
 import type { Output } from '../output.ts';
@@ -55,7 +60,8 @@ export function workloadFrom(args: Record<string, unknown>): WorkloadInput {
 
 const estimateArgs = {
   ...workloadArgs,
-  device: { type: 'string', description: 'device name, e.g. "RTX 4090", "Apple M2 16GB" (see `genready devices`)' },
+  device: { type: 'string', description: 'device name, e.g. "RTX 4090", "Apple M2 16GB" (see `genready devices`), or "here" for this machine' },
+  calibration: { type: 'boolean', default: true, description: 'scale times by `genready bench` measurements of the device, when there are some (--no-calibration: the pure estimate)' },
   strategy: { type: 'string', description: `auto|${STRATEGIES.join('|')} (default auto: fastest that fits)` },
   runtime: { type: 'string', description: `${Object.keys(RUNTIMES).join('|')} (default pytorch)` },
   ram: { type: 'string', description: 'system RAM in GiB (host-memory check for offload)' },
@@ -76,30 +82,60 @@ function runtimeArg(v: unknown): keyof typeof RUNTIMES {
   throw new WorkloadError('bad-runtime', `unknown runtime "${s}"; use ${Object.keys(RUNTIMES).join(', ')}`);
 }
 
+/** What only this machine knows: its own device ("here") and its `genready bench` calibration. */
+export interface LocalContext {
+  device?: Device;
+  host?: Device;
+  calibration?: Calibration | null;
+}
+
+async function localContext(args: Record<string, unknown>): Promise<LocalContext> {
+  if (!args.device) return {};
+  const ctx: LocalContext = {};
+  if (String(args.device).toLowerCase() === 'here') {
+    const m = machineFromProbe(await probeMachine());
+    ctx.device = m.device;
+    ctx.host = m.host;
+  }
+  if (args.calibration !== false) {
+    const { calibration, warning } = loadCalibration(ctx.device ?? resolveDevice(String(args.device)));
+    if (warning) process.stderr.write(`genready: calibration ignored: ${warning}\n`);
+    ctx.calibration = calibration;
+  }
+  return ctx;
+}
+
 /** The `--json` answer for estimate flags (also served by `POST /api/estimate`). */
-export function estimateAnswer(args: Record<string, unknown>) {
+export function estimateAnswer(args: Record<string, unknown>, local: LocalContext = {}) {
   const w = makeWorkload(workloadFrom(args));
   if (!args.device) {
     // Device-independent: the breakdown and the memory an all-on-device run needs.
     const parts = breakdown(w);
     return { workload: workloadJson(w), components: componentsJson(parts), memory: estimateMemory(w, parts, 'gpu') };
   }
-  return estimateJson(estimateOn(w, args));
+  return estimateJson(estimateOn(w, args, local));
 }
 
-function estimateOn(w: ReturnType<typeof makeWorkload>, args: Record<string, unknown>) {
-  const device = resolveDevice(String(args.device));
+function estimateOn(w: ReturnType<typeof makeWorkload>, args: Record<string, unknown>, local: LocalContext = {}) {
+  const device = local.device ?? resolveDevice(String(args.device));
   const ramGiB = num('ram', args.ram);
-  return estimate(w, device, { strategy: strategyArg(args.strategy), runtime: runtimeArg(args.runtime), ...(ramGiB !== undefined ? { ramGiB } : {}) });
+  return estimate(w, device, {
+    strategy: strategyArg(args.strategy),
+    runtime: runtimeArg(args.runtime),
+    ...(ramGiB !== undefined ? { ramGiB } : {}),
+    ...(local.host ? { host: local.host } : {}),
+    ...(local.calibration ? { calibration: local.calibration } : {}),
+  });
 }
 
 export const estimateCommand = defineCommand({
   meta: { name: 'estimate', description: 'Parameters, FLOPs, memory per phase and time of one workload' },
   args: estimateArgs,
-  run({ args, data, rawArgs }) {
+  async run({ args, data, rawArgs }) {
     rejectUnknownFlags(rawArgs, estimateArgs);
     const out = data as Output;
-    if (args.json) return out.json(estimateAnswer(args));
+    const local = await localContext(args);
+    if (args.json) return out.json(estimateAnswer(args, local));
     const w = makeWorkload(workloadFrom(args));
     if (!args.device) {
       const parts = breakdown(w);
@@ -108,7 +144,7 @@ export const estimateCommand = defineCommand({
       out.text(`peak allocated ${gb(memory.peakAllocatedBytes)} · reserved ${gb(memory.peakReservedBytes)} · device ${gb(memory.peakDeviceBytes)} (add --device for time and fit)`);
       return;
     }
-    const e = estimateOn(w, args);
+    const e = estimateOn(w, args, local);
     const device = e.device;
     const j = estimateJson(e);
     out.text(renderBreakdown(e.parts));
@@ -126,6 +162,12 @@ export const estimateCommand = defineCommand({
     out.text(
       `${rate(j.time.stepsPerSecond)} steps/s (${seconds(j.time.secondsPerStep)} per step, ${j.time.bound}-bound) · ${seconds(j.time.secondsPerImage)} per image · ${rate(j.time.imagesPerHour)} images/hour`,
     );
+    if (e.calibration) {
+      const f = Object.entries(e.calibration.factors).map(([p, x]) => `${p} ×${x.toFixed(2)}`).join(', ');
+      out.text(color.green(`measured here: times scaled by genready bench on this machine (${e.calibration.source}, ${e.calibration.measuredAt.slice(0, 10)}): ${f}`));
+    } else {
+      out.text(color.dim('estimated by the cost model (genready bench measures this machine; then this says "measured here")'));
+    }
     const alt = j.alternatives.filter((a) => a.strategy !== j.strategy).map((a) => `${a.strategy} ${a.fits ? 'fits' : 'no'} ${seconds(a.secondsPerImage)}/img`);
     if (alt.length) out.text(color.dim(`other strategies: ${alt.join(' · ')}`));
   },

@@ -3,6 +3,8 @@ import { listDevices } from '../../catalog/devices.ts';
 import { makeWorkload } from '../../cost/workload.ts';
 import { workloadJson } from '../../cost/report.ts';
 import { rankDevices } from '../../planner/ranking.ts';
+import { validate } from '../../validate/validate.ts';
+import { accuracyLine } from '../_accuracy.ts';
 import { positive, rejectUnknownFlags, UsageError } from '../_args.ts';
 import { parseWorkloadSpec } from '../_spec.ts';
 import { color, gb, rate, seconds, table } from '../format.ts';
@@ -34,6 +36,8 @@ export function gpusAnswer(args: Record<string, unknown>) {
   const ranked = rankDevices(batchAsked ? input : unbatched, { devices });
   return {
     workload: { ...workloadJson(w), name: w.model.name },
+    /** How far the estimates were from published measurements, per vendor (`genready validate`). */
+    accuracyByVendor: validate().summary.byVendor,
     batchChosen: !batchAsked,
     devices: ranked.map((r) => ({
       device: { id: r.device.id, name: r.device.name, vendor: r.device.vendor, memoryGiB: r.device.memoryGiB, launchPriceUsd: r.device.launchPriceUsd, segment: r.device.segment },
@@ -79,6 +83,7 @@ export const gpusCommand = defineCommand({
     });
     out.text(t.toString());
     const cannot = g.devices.filter((d) => !d.fits).length;
+    out.text(color.dim(accuracyLine(g.accuracyByVendor, rows.slice(0, top).map((d) => d.device.vendor))));
     out.text(color.dim(`${rows.length > top ? `${rows.length - top} more (--top N). ` : ''}${cannot && !args.all ? `${cannot} devices cannot run it (--all lists them). ` : ''}Tier = capability tier of the device in a 32 GB desktop; estimates from the cost model.`));
   },
 });

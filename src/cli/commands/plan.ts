@@ -1,8 +1,10 @@
 import { defineCommand } from 'citty';
 import { ECONOMICS } from '../../planner/economics.ts';
 import { plan, type PlanJson } from '../../planner/plan.ts';
+import { validate } from '../../validate/validate.ts';
+import { accuracyLine } from '../_accuracy.ts';
 import { hours, positive, rejectUnknownFlags, UsageError } from '../_args.ts';
-import { color, rate, table } from '../format.ts';
+import { color, hours as h, rate, table, usd } from '../format.ts';
 import type { Output } from '../output.ts';
 import { machineFor } from './check.ts';
 import { workloadArgs, workloadFrom } from './estimate.ts';
@@ -22,7 +24,7 @@ const planArgs = {
 const MAX_IMAGES = 1e9;
 
 /** The `--json` answer for plan flags (also served by `POST /api/plan`). */
-export async function planAnswer(args: Record<string, unknown>): Promise<PlanJson> {
+export async function planAnswer(args: Record<string, unknown>): Promise<PlanAnswer> {
   if (args.images === undefined) throw new UsageError('missing-flag', 'missing --images (how many images to make)');
   if (args.within === undefined) throw new UsageError('missing-flag', 'missing --within (e.g. 8h)');
   const images = positive('images', args.images, MAX_IMAGES, { integer: true })!;
@@ -33,13 +35,14 @@ export async function planAnswer(args: Record<string, unknown>): Promise<PlanJso
   // Unset, the plan picks the batch with the most images per hour on each device.
   if (args.batch === undefined) delete workload.batch;
   const machine = await machineFor({ ...(args.as !== undefined ? { as: String(args.as) } : {}), ...(args.ram !== undefined ? { ram: String(args.ram) } : {}) });
-  return plan({ workload, images, withinHours, budgetUsd, electricityUsdPerKWh, machine });
+  // How far estimates were from published measurements, per vendor, so a recommendation carries its uncertainty.
+  return { ...plan({ workload, images, withinHours, budgetUsd, electricityUsdPerKWh, machine }), accuracyByVendor: validate().summary.byVendor };
 }
 
-const usd = (x: number | null) => (x === null ? '—' : x >= 100 ? `$${Math.round(x).toLocaleString('en-US')}` : `$${x.toFixed(2)}`);
-const h = (x: number) => (x >= 48 ? `${(x / 24).toFixed(1)} d` : x >= 1 ? `${x.toFixed(1)} h` : `${Math.round(x * 60)} min`);
+export type PlanAnswer = PlanJson & { accuracyByVendor: ReturnType<typeof validate>['summary']['byVendor'] };
 
-export function renderPlan(p: PlanJson, top: number): string[] {
+
+export function renderPlan(p: PlanAnswer, top: number): string[] {
   const lines: string[] = [];
   const r = p.request;
   lines.push(`${color.bold('Target')}: ${r.model} ${r.width}×${r.height}, ${r.steps} steps — ${r.images.toLocaleString('en-US')} images within ${h(r.withinHours)} (≥ ${rate(r.imagesPerHourNeeded)} images/hour)`);
@@ -66,6 +69,8 @@ export function renderPlan(p: PlanJson, top: number): string[] {
     lines.push(t.toString());
   }
   lines.push(`${color.bold('Break-even')}: ${p.breakEven.explanation}`);
+  const vendors = [...p.candidates.slice(0, top), ...p.cloud.slice(0, top)].map((c) => c.device.vendor);
+  if (vendors.length) lines.push(color.dim(accuracyLine(p.accuracyByVendor, vendors)));
   for (const f of p.patterns) lines.push(`${color.yellow('!')} ${f.message} ${color.dim(f.advice)}`);
   lines.push(color.dim(`Assumed: electricity ${usd(r.electricityUsdPerKWh)}/kWh, GPU at its TDP + ${p.assumptions.hostPowerW.value} W for the host, purchase amortised over ${p.assumptions.serviceLifeHours.value} h; prices from data/cloud_prices.csv with their dates. --json for everything.`));
   return lines;

@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineCommand } from 'citty';
 import { GenreadyError } from '../../catalog/errors.ts';
 import { createApp } from '../../server/app.ts';
 import { productionDeps } from '../../server/deps.ts';
+import { reviewRoutes } from '../../server/review.ts';
 import { DEFAULT_HOST, DEFAULT_PORT, isLoopback, listen, LOOPBACK_HOSTNAMES } from '../../server/node.ts';
 import { ensureWebBuilt } from '../../server/web-build.ts';
 import { num, rejectUnknownFlags } from '../_args.ts';
@@ -16,6 +18,7 @@ const args = {
   host: { type: 'string', description: `address to bind (default ${DEFAULT_HOST}: this machine only)` },
   api: { type: 'boolean', description: 'serve the HTTP API only, without building or serving the dashboard' },
   open: { type: 'boolean', description: 'open the dashboard in the default browser' },
+  run: { type: 'string', description: 'run folder(s) of `genready run` to review in the gallery at /review (comma-separated)' },
 } as const;
 
 export const serveCommand = defineCommand({
@@ -41,9 +44,17 @@ export const serveCommand = defineCommand({
       if (web.built) out.text(color.dim('built the dashboard (dist/web)'));
       webRoot = web.out;
     }
-    const app = createApp({ deps: productionDeps(), webRoot, ...(loopback ? { allowedHostnames: LOOPBACK_HOSTNAMES } : {}) });
+    const runs = a.run ? String(a.run).split(',').map((d) => d.trim()).filter(Boolean) : [];
+    for (const d of runs) if (!existsSync(d) || !statSync(d).isDirectory()) throw new GenreadyError('no-run', `--run: ${d} is not a folder`);
+    const app = createApp({
+      deps: productionDeps(),
+      webRoot,
+      ...(loopback ? { allowedHostnames: LOOPBACK_HOSTNAMES } : {}),
+      ...(runs.length ? { extraRoutes: reviewRoutes({ runs }) } : {}),
+    });
     const server = await listen(app, { host, port });
     out.text(`${color.bold('genready')} ${webRoot ? 'dashboard' : 'API'} on ${color.cyan(server.url)}  ${color.dim('(API under /api; Ctrl-C stops)')}`);
+    if (runs.length) out.text(`review gallery: ${color.cyan(`${server.url.replace(/\/$/, '')}/review`)}  ${color.dim('(j/k move, y keep, n reject)')}`);
     if (a.open && webRoot) openBrowser(server.url);
     // Run until interrupted, then close so the exit code is 0.
     await new Promise<void>((done) => {

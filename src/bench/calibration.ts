@@ -1,0 +1,160 @@
+/**
+ * The calibration store: measured phase times per device, kept in genready's home directory
+ * (`$GENREADY_HOME`, else the platform config directory + `/genready`), written atomically.
+ *
+ * Only measurements are stored (workload, device, seconds); the ratio is recomputed against the
+ * current cost model whenever it is used, so a later change of a constant never leaves a stale
+ * correction behind.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Device } from '../catalog/devices.types.ts';
+import type { Calibration } from '../cost/calibration.ts';
+import { estimate } from '../cost/estimate.ts';
+import { makeWorkload } from '../cost/workload.ts';
+import type { Phase } from '../cost/types.ts';
+import { writeFileAtomic } from '../io/atomic.ts';
+import { BenchError } from './errors.ts';
+import type { BenchPhase, BenchResult, Environment } from './types.ts';
+
+export const CALIBRATION_FORMAT = 1;
+
+/** `$GENREADY_HOME`, else `$XDG_CONFIG_HOME/genready` / `~/.config/genready` (macOS: Application Support, Windows: %APPDATA%). */
+export function genreadyHome(env: Readonly<Record<string, string | undefined>> = process.env, platform: NodeJS.Platform = process.platform, home = homedir()): string {
+  if (env['GENREADY_HOME']) return env['GENREADY_HOME'];
+  if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'genready');
+  if (platform === 'win32') return join(env['APPDATA'] ?? join(home, 'AppData', 'Roaming'), 'genready');
+  return join(env['XDG_CONFIG_HOME'] || join(home, '.config'), 'genready');
+}
+
+export const calibrationPath = (env?: Readonly<Record<string, string | undefined>>) => join(genreadyHome(env), 'calibration.json');
+
+const environmentSchema = z.object({
+  device: z.string(),
+  deviceId: z.string(),
+  runtime: z.enum(['onnxruntime', 'pytorch']),
+  provider: z.string(),
+  cpu: z.string(),
+  cores: z.number(),
+  ramBytes: z.number(),
+  os: z.string(),
+  versions: z.record(z.string(), z.string()),
+  date: z.string(),
+  loadAverage: z.number().optional(),
+});
+
+const measurementSchema = z.object({
+  model: z.string(),
+  phase: z.enum(['denoising', 'vae-decode']),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  batch: z.number().int().positive(),
+  precision: z.enum(['fp32', 'fp16']),
+  /** The strategy the prediction is made for: the CPU strategy for CPU runs, all on the device otherwise. */
+  strategy: z.enum(['cpu', 'gpu']),
+  measuredSeconds: z.number().positive(),
+  peakMemoryBytes: z.number().nonnegative(),
+  environment: environmentSchema,
+});
+export type Measurement = z.infer<typeof measurementSchema>;
+
+const storeSchema = z.object({
+  format: z.literal(CALIBRATION_FORMAT),
+  devices: z.record(z.string(), z.object({ device: z.string(), measurements: z.array(measurementSchema) })),
+});
+export type CalibrationStore = z.infer<typeof storeSchema>;
+
+const EMPTY: CalibrationStore = { format: CALIBRATION_FORMAT, devices: {} };
+
+export function loadStore(path = calibrationPath()): CalibrationStore {
+  if (!existsSync(path)) return structuredClone(EMPTY);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new BenchError('bad-calibration', `${path} is not valid JSON; delete it or run genready bench again`, { cause: err });
+  }
+  const r = storeSchema.safeParse(raw);
+  if (!r.success) throw new BenchError('bad-calibration', `${path} is not a genready calibration file (format ${CALIBRATION_FORMAT}); delete it or run genready bench again`);
+  return r.data;
+}
+
+const caseKey = (m: Measurement) => `${m.model}|${m.phase}|${m.width}x${m.height}|${m.batch}|${m.precision}|${m.environment.runtime}`;
+
+/** Add measurements (a newer one replaces the same case) and save atomically. */
+export function recordMeasurements(measurements: readonly Measurement[], path = calibrationPath()): CalibrationStore {
+  const store = loadStore(path);
+  for (const m of measurements) {
+    const id = m.environment.deviceId;
+    const entry = (store.devices[id] ??= { device: m.environment.device, measurements: [] });
+    entry.device = m.environment.device;
+    entry.measurements = entry.measurements.filter((x) => caseKey(x) !== caseKey(m));
+    entry.measurements.push(m);
+  }
+  writeFileAtomic(path, JSON.stringify(store, null, 2) + '\n');
+  return store;
+}
+
+export function measurementFrom(r: BenchResult, env: Environment, strategy: 'cpu' | 'gpu'): Measurement {
+  return {
+    model: r.model,
+    phase: r.phase,
+    width: r.width,
+    height: r.height,
+    batch: r.batch,
+    precision: r.precision,
+    strategy,
+    measuredSeconds: r.measuredSeconds,
+    peakMemoryBytes: r.peakMemoryBytes,
+    environment: env,
+  };
+}
+
+/**
+ * The cost model's seconds for one measured case on `device`: per sampler step (all denoiser passes
+ * of the batch) or per VAE decode of the batch. fp32 on the CPU, the measured precision elsewhere.
+ */
+export function predictSeconds(m: Pick<Measurement, 'model' | 'phase' | 'width' | 'height' | 'batch' | 'precision' | 'strategy'>, device: Device): number {
+  const w = makeWorkload({ model: m.model, width: m.width, height: m.height, batch: m.batch, precision: m.precision, componentPrecision: { vae: m.precision, 'text-encoder': m.precision } });
+  const e = estimate(w, device, { strategy: m.strategy, host: device });
+  const t = e.chosen.time;
+  return m.phase === 'denoising' ? t.secondsPerStep : t.phases.find((p) => p.phase === 'vae-decode')!.seconds;
+}
+
+/**
+ * The calibration for `device` from stored measurements: per phase, the geometric mean of
+ * measured / predicted over the cases measured there. Null when nothing was measured on it.
+ */
+export function calibrationFor(device: Device, store: CalibrationStore): Calibration | null {
+  const entry = store.devices[device.id];
+  if (!entry || entry.measurements.length === 0) return null;
+  const logs = new Map<BenchPhase, number[]>();
+  for (const m of entry.measurements) {
+    let predicted: number;
+    try {
+      predicted = predictSeconds(m, device);
+    } catch {
+      continue; // a model or size the catalog no longer has
+    }
+    const list = logs.get(m.phase) ?? [];
+    list.push(Math.log(m.measuredSeconds / predicted));
+    logs.set(m.phase, list);
+  }
+  if (logs.size === 0) return null;
+  const factors: Partial<Record<Phase, number>> = {};
+  for (const [phase, xs] of logs) factors[phase] = Math.exp(xs.reduce((a, b) => a + b, 0) / xs.length);
+  const newest = entry.measurements.reduce((a, b) => (a.environment.date > b.environment.date ? a : b));
+  const env = newest.environment;
+  return { deviceId: device.id, factors, measuredAt: env.date, source: `${env.runtime} ${env.versions[env.runtime] ?? ''} ${env.provider}`.replace(/\s+/g, ' ').trim() };
+}
+
+/** The calibration for `device` from the default store, or null (a broken store is reported, not fatal for estimates). */
+export function loadCalibration(device: Device, path = calibrationPath()): { calibration: Calibration | null; warning?: string } {
+  try {
+    return { calibration: calibrationFor(device, loadStore(path)) };
+  } catch (err) {
+    return { calibration: null, warning: err instanceof Error ? err.message : String(err) };
+  }
+}

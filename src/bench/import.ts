@@ -1,0 +1,146 @@
+/**
+ * `genready bench --import FILE`: the JSON the emitted PyTorch script prints becomes this machine's
+ * calibration for the GPU it ran on. Everything in the file is checked (format, numbers, known
+ * models, the parameter count genready would build) before anything is stored.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { resolveDevice } from '../catalog/devices.ts';
+import type { Device } from '../catalog/devices.types.ts';
+import { GenreadyError } from '../catalog/errors.ts';
+import type { Machine } from '../planner/machine.ts';
+import { GENREADY_VERSION, planBench } from './bench.ts';
+import { predictSeconds, recordMeasurements, type Measurement } from './calibration.ts';
+import { BenchError } from './errors.ts';
+import { buildGraph } from './graph/index.ts';
+import type { BenchReport, BenchResult, Environment } from './types.ts';
+
+const positive = z.number().finite().positive();
+
+export const torchResultsSchema = z.object({
+  format: z.literal('genready-torch-bench'),
+  version: z.literal(1),
+  environment: z.object({
+    device: z.string().min(1),
+    backend: z.enum(['cuda', 'rocm', 'mps']),
+    torch: z.string(),
+    python: z.string(),
+    os: z.string(),
+    cpu: z.string(),
+    date: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not a date'),
+    genready: z.string(),
+  }),
+  results: z
+    .array(
+      z.object({
+        model: z.string(),
+        phase: z.enum(['denoising', 'vae-decode']),
+        width: z.number().int().positive(),
+        height: z.number().int().positive(),
+        batch: z.number().int().positive(),
+        forwardBatch: z.number().int().positive(),
+        precision: z.literal('fp16'),
+        parameters: z.number().int().positive(),
+        measuredSeconds: positive,
+        medianSeconds: positive,
+        samples: z.array(positive).min(1),
+        warmupSamples: z.array(positive),
+        peakAllocatedBytes: z.number().int().nonnegative(),
+        peakReservedBytes: z.number().int().nonnegative(),
+      }),
+    )
+    .min(1),
+});
+export type TorchResults = z.infer<typeof torchResultsSchema>;
+
+function readInput(path: string): string {
+  try {
+    return readFileSync(path === '-' ? 0 : path, 'utf8');
+  } catch (err) {
+    throw new BenchError('bad-import', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+  }
+}
+
+/** Parse and check the script's JSON; every failure is one line naming the file and the field. */
+export function parseTorchResults(text: string, path: string): TorchResults {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new BenchError('bad-import', `${path} is not JSON (expected the output of the script genready bench --emit-torch writes)`);
+  }
+  const r = torchResultsSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new BenchError('bad-import', `${path} is not a genready torch benchmark: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+  }
+  return r.data;
+}
+
+export function importTorchResults(path: string, machine: Machine, deviceName?: string, calibrationFile?: string): { report: BenchReport; device: Device } {
+  const data = parseTorchResults(readInput(path), path);
+  const env = data.environment;
+  let device: Device;
+  try {
+    device = resolveDevice(deviceName ?? env.device);
+  } catch (err) {
+    if (err instanceof GenreadyError) throw new BenchError('unknown-device', `${path}: the GPU "${deviceName ?? env.device}" is not in the catalog; pass --device NAME (see genready devices)`, { cause: err });
+    throw err;
+  }
+  if (device.backend === 'cpu') throw new BenchError('bad-import', `${path}: ${device.name} is a CPU; the PyTorch script measures GPUs`);
+  const environment: Environment = {
+    device: device.name,
+    deviceId: device.id,
+    runtime: 'pytorch',
+    provider: env.backend,
+    cpu: env.cpu || machine.probe.cpu.model,
+    cores: machine.probe.cpu.cores,
+    ramBytes: machine.probe.ramBytes.value,
+    os: env.os,
+    versions: { pytorch: env.torch, python: env.python, genready: env.genready, importedBy: GENREADY_VERSION },
+    date: new Date(Date.parse(env.date)).toISOString(),
+  };
+  const results: BenchResult[] = data.results.map((r, i) => {
+    const where = `${path}: results.${i} (${r.model} ${r.phase})`;
+    let c;
+    try {
+      c = planBench({ model: r.model, sizes: [[r.width, r.height]], batch: r.batch, phases: [r.phase] }).cases[0]!;
+    } catch (err) {
+      throw new BenchError('bad-import', `${where}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    const expected = buildGraph(c.arch, 'float16').parameters;
+    if (r.parameters !== expected) throw new BenchError('bad-import', `${where}: built ${r.parameters} parameters, genready's graph has ${expected} (a script from another genready version?)`);
+    return {
+      model: c.model.id,
+      phase: r.phase,
+      width: r.width,
+      height: r.height,
+      batch: r.batch,
+      measuredSeconds: r.measuredSeconds,
+      predictedSeconds: predictSeconds({ model: c.model.id, phase: r.phase, width: r.width, height: r.height, batch: r.batch, precision: 'fp16', strategy: 'gpu' }, device),
+      // What the device must hold at peak: the caching allocator's reservation.
+      peakMemoryBytes: r.peakReservedBytes,
+      medianSeconds: r.medianSeconds,
+      samples: r.samples,
+      warmupSamples: r.warmupSamples,
+      forwardBatch: r.forwardBatch,
+      precision: 'fp16',
+      parameters: r.parameters,
+      loadSeconds: 0,
+    };
+  });
+  const measurements: Measurement[] = results.map((r) => ({
+    model: r.model,
+    phase: r.phase,
+    width: r.width,
+    height: r.height,
+    batch: r.batch,
+    precision: r.precision,
+    strategy: 'gpu',
+    measuredSeconds: r.measuredSeconds,
+    peakMemoryBytes: r.peakMemoryBytes,
+    environment,
+  }));
+  recordMeasurements(measurements, calibrationFile);
+  return { report: { environment, results }, device };
+}

@@ -1,0 +1,103 @@
+import { defineCommand } from 'citty';
+import { SingleBar } from 'cli-progress';
+import { relative } from 'node:path';
+import { RunnerError } from '../../runner/errors.ts';
+import { writeExample } from '../../runner/example.ts';
+import { runProduction, type RunEvents } from '../../runner/production.ts';
+import { loadRecipe } from '../../runner/recipe.ts';
+import { num, rejectUnknownFlags } from '../_args.ts';
+import type { Output } from '../output.ts';
+
+const runArgs = {
+  recipe: { type: 'positional', description: 'recipe file (.json, .yaml)', required: false },
+  batch: { type: 'string', description: 'images per denoiser call (overrides the recipe and the planner)' },
+  provider: { type: 'string', description: 'onnxruntime execution provider: cpu (default), cuda, dml, coreml' },
+  threads: { type: 'string', description: 'onnxruntime threads (default: one per core); the images do not change' },
+  redoRejected: { type: 'boolean', description: 'regenerate the images marked "reject" in review, with new seeds' },
+  example: { type: 'string', description: 'write a tiny model and a ready recipe into this folder, then stop' },
+  json: { type: 'boolean', description: 'print the summary as JSON' },
+} as const;
+
+function clock(s: number): string {
+  if (!Number.isFinite(s) || s < 0) return '--:--';
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = Math.floor(s % 60);
+  return `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}`;
+}
+
+/** Progress on stderr: a bar with images/hour and time left on a terminal, one line per image otherwise. */
+function progress(quiet: boolean): RunEvents & { stop(): void } {
+  const tty = process.stderr.isTTY === true && !quiet;
+  let bar: SingleBar | null = null;
+  let started = 0;
+  let doneAtStart = 0;
+  let total = 0;
+  let stepInfo = '';
+  const rates = (done: number) => {
+    const elapsed = (performance.now() - started) / 1000;
+    const made = done - doneAtStart;
+    const perHour = made > 0 ? (made / elapsed) * 3600 : 0;
+    const left = perHour > 0 ? ((total - done) / perHour) * 3600 : NaN;
+    return { perHour: Math.round(perHour).toLocaleString('en-US'), left: clock(left) };
+  };
+  return {
+    onPlan(p) {
+      total = p.total;
+      doneAtStart = p.done;
+      started = performance.now();
+      process.stderr.write(`genready run: ${p.todo} to make, ${p.done} already done, model ${p.model}; ${p.plan.reason}; provider ${p.plan.providers[0]}\n`);
+      if (tty && p.todo > 0) {
+        bar = new SingleBar({ format: '{bar} {value}/{total} images | {perHour} images/hour | {left} left | {step}', hideCursor: true, clearOnComplete: false, stream: process.stderr });
+        bar.start(p.total, p.done, { perHour: '0', left: '--:--', step: '' });
+      }
+    },
+    onStep(s, n) {
+      stepInfo = `step ${s}/${n}`;
+      bar?.update({ step: stepInfo });
+    },
+    onImage(e, p) {
+      const r = rates(p.done);
+      if (bar) bar.update(p.done, { perHour: r.perHour, left: r.left, step: stepInfo });
+      else if (!quiet) process.stderr.write(`[${p.done}/${p.total}] ${e.file} · ${r.perHour} images/hour · ${r.left} left\n`);
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
+}
+
+export const runRecipeCommand = defineCommand({
+  meta: { name: 'run', description: 'Generate a recipe’s images with a local ONNX model; resumable; records every image' },
+  args: runArgs,
+  async run({ args, data, rawArgs }) {
+    rejectUnknownFlags(rawArgs, runArgs);
+    const out = data as Output;
+    if (typeof args.example === 'string') {
+      if (args.example === '') throw new RunnerError('bad-flag', '--example needs a folder');
+      const ex = await writeExample(args.example);
+      const recipe = relative(process.cwd(), ex.recipe) || ex.recipe;
+      if (args.json) return out.json({ recipe: ex.recipe, modelDir: ex.modelDir, parameters: ex.parameters });
+      out.text(`wrote a tiny model (${ex.parameters.toLocaleString('en-US')} parameters, random weights) and ${recipe}\ntry: genready run ${recipe}`);
+      return;
+    }
+    if (typeof args.recipe !== 'string' || args.recipe === '') throw new RunnerError('no-recipe', 'give a recipe file: genready run RECIPE.json (or --example DIR to make one)');
+    const batch = num('batch', args.batch);
+    if (batch !== undefined && (!Number.isInteger(batch) || batch < 1 || batch > 64)) throw new RunnerError('bad-flag', `--batch must be a whole number from 1 to 64, got ${args.batch}`);
+    const threads = num('threads', args.threads);
+    if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > 256)) throw new RunnerError('bad-flag', `--threads must be a whole number from 1 to 256, got ${args.threads}`);
+    const recipe = loadRecipe(args.recipe);
+    const p = progress(args.json === true);
+    let summary;
+    try {
+      summary = await runProduction(recipe, { ...(batch !== undefined ? { batch } : {}), ...(typeof args.provider === 'string' ? { provider: args.provider } : {}), ...(threads !== undefined ? { threads } : {}), redoRejected: args.redoRejected === true, events: p });
+    } finally {
+      p.stop();
+    }
+    if (args.json) return out.json(summary);
+    const where = relative(process.cwd(), summary.outputDir) || '.';
+    const rate = summary.made > 0 ? ` in ${summary.seconds.toFixed(1)} s (${Math.round(summary.imagesPerHour).toLocaleString('en-US')} images/hour)` : '';
+    const what = args.redoRejected ? `${summary.made} rejected image(s) redone` : `${summary.made} image(s) made, ${summary.skipped} already there, ${summary.total} in the recipe`;
+    out.text(`${what}${rate} → ${where}/ (manifest.jsonl)`);
+  },
+});

@@ -1,0 +1,62 @@
+/**
+ * The "parameters" text that AUTOMATIC1111 writes into its PNGs and that ComfyUI, Civitai and most
+ * image browsers read:
+ *
+ *   a cat in a hat
+ *   Negative prompt: blurry
+ *   Steps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 512x512, Model hash: 1a2b3c4d5e, Model: sd15
+ *
+ * The last line is "key: value" pairs split on ", "; a value holding a comma, colon or newline is
+ * JSON-quoted (A1111's `quote()`). The negative prompt line is left out when it is empty.
+ */
+import { SAMPLERS, type SamplerId } from './schedulers/index.ts';
+
+export interface ParametersInfo {
+  prompt: string;
+  negativePrompt: string;
+  steps: number;
+  sampler: SamplerId;
+  guidance: number;
+  seed: number;
+  width: number;
+  height: number;
+  modelHash: string;
+  modelName: string;
+  version: string;
+}
+
+const quote = (v: string) => (/[,:\n]/.test(v) ? JSON.stringify(v) : v);
+
+export function formatParameters(p: ParametersInfo): string {
+  const pairs: [string, string | number][] = [
+    ['Steps', p.steps],
+    ['Sampler', SAMPLERS[p.sampler].a1111],
+    ['CFG scale', p.guidance],
+    ['Seed', p.seed],
+    ['Size', `${p.width}x${p.height}`],
+    ['Model hash', p.modelHash],
+    ['Model', p.modelName],
+    // A1111 names the noise source when it is the CPU generator; ours always is (src/runner/noise.ts).
+    ['RNG', 'CPU'],
+    ['Version', p.version],
+  ];
+  const lines = [p.prompt];
+  if (p.negativePrompt !== '') lines.push(`Negative prompt: ${p.negativePrompt}`);
+  lines.push(pairs.map(([k, v]) => `${k}: ${quote(String(v))}`).join(', '));
+  return lines.join('\n');
+}
+
+/** Parse an A1111 parameters text: prompt, negative prompt and the key/value pairs of the last line. */
+export function parseParameters(text: string): { prompt: string; negativePrompt: string; settings: Record<string, string> } {
+  const lines = text.split('\n');
+  const last = lines.pop() ?? '';
+  const settings: Record<string, string> = {};
+  for (const m of last.matchAll(/\s*([\w ][\w \-/+]*):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)/g)) {
+    const v = m[2]!.trim();
+    settings[m[1]!.trim()] = v.startsWith('"') ? (JSON.parse(v) as string) : v;
+  }
+  const negAt = lines.findIndex((l) => l.startsWith('Negative prompt: '));
+  const prompt = (negAt < 0 ? lines : lines.slice(0, negAt)).join('\n');
+  const negativePrompt = negAt < 0 ? '' : [lines[negAt]!.slice('Negative prompt: '.length), ...lines.slice(negAt + 1)].join('\n');
+  return { prompt, negativePrompt, settings };
+}

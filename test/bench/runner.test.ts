@@ -1,0 +1,133 @@
+/**
+ * The measurement discipline (warm-up excluded, fixed iterations, every sample kept, min and
+ * median) through the clock seam; the phase worker in a real child process on a tiny model; and
+ * the bench flow (plan, memory check, prediction, result contract) with a fake phase runner.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkFits, forkPhase, forwardBatch, planBench, runBench, type BenchEvent } from '../../src/bench/bench.ts';
+import { ensureModel } from '../../src/bench/cache.ts';
+import { predictSeconds } from '../../src/bench/calibration.ts';
+import { BenchError } from '../../src/bench/errors.ts';
+import { providerById } from '../../src/bench/providers.ts';
+import { measure, median } from '../../src/bench/runner.ts';
+import type { WorkerMessage } from '../../src/bench/_worker.ts';
+import { machineFromProbe } from '../../src/planner/machine.ts';
+import { fakeProbe } from '../../src/probe/fake.ts';
+import { tinyUNet } from './_tiny.ts';
+
+test('measure: warm-up runs are kept apart, every sample is kept in order, min and median are of the measured ones', async () => {
+  const durations = [900, 120, 100, 140, 110]; // ms; the first is the warm-up
+  let t = 0;
+  let i = 0;
+  const seen: boolean[] = [];
+  const r = await measure(
+    async () => {
+      t += durations[i++]!;
+    },
+    { warmup: 1, iterations: 4, clock: () => t, onIteration: (e) => seen.push(e.warmup) },
+  );
+  assert.deepEqual(r.warmup, [0.9]);
+  assert.deepEqual(r.samples, [0.12, 0.1, 0.14, 0.11]);
+  assert.equal(r.minSeconds, 0.1);
+  assert.ok(Math.abs(r.medianSeconds - 0.115) < 1e-12);
+  assert.deepEqual(seen, [true, false, false, false, false]);
+  assert.equal(median([3, 1, 2]), 2);
+  await assert.rejects(() => measure(async () => {}, { warmup: 0, iterations: 0 }), RangeError);
+});
+
+test('the phase worker runs a cached model in its own process and reports samples and its peak memory', async () => {
+  const model = await ensureModel(tinyUNet, { dtype: 'float32', seed: 0, root: mkdtempSync(join(tmpdir(), 'genready-w-')) });
+  const messages: WorkerMessage['kind'][] = [];
+  const r = await forkPhase(
+    { modelPath: model.path, arch: tinyUNet, dtype: 'float32', shape: { batch: 2, latentHeight: 8, latentWidth: 8, textTokens: 7 }, provider: 'cpu', warmup: 1, iterations: 3 },
+    (m) => messages.push(m.kind),
+  );
+  assert.equal(r.samples.length, 3);
+  assert.equal(r.warmup.length, 1);
+  assert.ok(r.samples.every((s) => s > 0 && s < 10));
+  assert.ok(r.peakRssBytes > 20e6 && r.peakRssBytes < 4e9, `peak ${r.peakRssBytes}`);
+  assert.deepEqual(messages, ['loaded', 'iteration', 'iteration', 'iteration', 'iteration']);
+});
+
+test('a model the runtime cannot run is one BenchError line, not a crash', async () => {
+  const model = await ensureModel(tinyUNet, { dtype: 'float32', seed: 0, root: mkdtempSync(join(tmpdir(), 'genready-w-')) });
+  await assert.rejects(
+    () => forkPhase({ modelPath: model.path, arch: tinyUNet, dtype: 'float32', shape: { batch: 1, latentHeight: 5, latentWidth: 8, textTokens: 7 }, provider: 'cpu', warmup: 0, iterations: 1 }, () => {}),
+    (e: unknown) => e instanceof BenchError && e.code === 'run-failed' && !e.message.includes('\n'),
+  );
+});
+
+test('plan: --quick is SD 1.5 at 256² with fixed iterations; sizes are validated; CFG doubles the denoiser batch', () => {
+  const q = planBench({ quick: true, totalMemoryBytes: 64e9 });
+  assert.deepEqual(
+    q.cases.map((c) => [c.model.id, c.phase, c.workload.width, c.workload.height]),
+    [
+      ['sd15', 'denoising', 256, 256],
+      ['sd15', 'vae-decode', 256, 256],
+    ],
+  );
+  assert.deepEqual([q.warmup, q.iterations], [1, 3]);
+  assert.equal(forwardBatch(q.cases[0]!), 2);
+  assert.equal(forwardBatch(q.cases[1]!), 1);
+  assert.equal(planBench({ model: 'sdxl-turbo', totalMemoryBytes: 64e9 }).cases[0]!.workload.passes, 1);
+  assert.throws(() => planBench({ model: 'sd15', sizes: [[500, 500]] }), /multiple/);
+  assert.throws(() => planBench({ model: 'nope' }), /unknown model/);
+  assert.throws(() => planBench({ iterations: 0 }), /--iterations/);
+});
+
+test('models that cannot run here say so: no room in RAM, or no graph for the architecture yet', () => {
+  assert.throws(
+    () => planBench({ model: 'flux1-dev', totalMemoryBytes: 24e9 }),
+    (e: unknown) => e instanceof BenchError && e.code === 'does-not-fit' && /FLUX.*GB of fp32 weights.*24\.0 GB of RAM/.test(e.message),
+  );
+  assert.throws(() => planBench({ model: 'flux1-dev', totalMemoryBytes: 128e9 }), (e: unknown) => e instanceof BenchError && e.code === 'unsupported-model' && /no ONNX graph for its flux denoiser/.test(e.message));
+  assert.equal(planBench({ model: 'sd3-medium', totalMemoryBytes: 64e9 }).cases[0]!.arch.kind, 'mmdit');
+  assert.equal(planBench({ model: 'pixart-sigma', totalMemoryBytes: 64e9 }).cases[0]!.arch.kind, 'cross-dit');
+  const sdxl = planBench({ model: 'sdxl', totalMemoryBytes: 8e9 });
+  assert.throws(() => checkFits(sdxl, providerById('cpu'), 8e9), (e: unknown) => e instanceof BenchError && e.code === 'does-not-fit' && /SDXL/.test(e.message));
+  assert.doesNotThrow(() => checkFits(planBench({ quick: true, totalMemoryBytes: 24e9 }), providerById('cpu'), 24e9));
+  // SD3.5 Large has a graph but 8 B fp32 parameters: refused before anything is built.
+  assert.throws(() => checkFits(planBench({ model: 'sd35-large', totalMemoryBytes: 24e9 }), providerById('cpu'), 24e9), (e: unknown) => e instanceof BenchError && e.code === 'does-not-fit' && /SD ?3\.5 Large/i.test(e.message));
+});
+
+test('runBench: results carry the contract fields, the prediction for the same workload and device, and the environment', async () => {
+  const machine = machineFromProbe(fakeProbe({ ramGiB: 32 }));
+  const plan = planBench({ quick: true, totalMemoryBytes: 64e9 });
+  const events: BenchEvent['kind'][] = [];
+  const jobs: { batch: number; h: number }[] = [];
+  const report = await runBench(plan, {
+    machine,
+    provider: providerById('cpu'),
+    totalMemoryBytes: 64e9,
+    clock: () => new Date('2026-11-26T12:00:00Z'),
+    ensure: async (arch) => ({ path: `/fake/${arch.kind}.onnx`, dir: '/fake', parameters: 42, status: 'reused', bytes: 168 }),
+    runPhase: async (job, on) => {
+      jobs.push({ batch: job.shape.batch, h: job.shape.latentHeight });
+      on({ kind: 'loaded', seconds: 0.5 });
+      return { kind: 'done', samples: [2, 3, 4], warmup: [9], minSeconds: 2, medianSeconds: 3, peakRssBytes: 1e9, loadSeconds: 0.5 };
+    },
+    onEvent: (e) => events.push(e.kind),
+  });
+  assert.deepEqual(jobs, [
+    { batch: 2, h: 32 },
+    { batch: 1, h: 32 },
+  ]);
+  const [step, decode] = report.results;
+  // The minimum is the measurement (interference only adds time); the median is kept beside it.
+  assert.equal(step!.measuredSeconds, 2);
+  assert.equal(step!.medianSeconds, 3);
+  assert.deepEqual(step!.samples, [2, 3, 4]);
+  assert.equal(step!.peakMemoryBytes, 1e9);
+  assert.equal(step!.predictedSeconds, predictSeconds({ model: 'sd15', phase: 'denoising', width: 256, height: 256, batch: 1, precision: 'fp32', strategy: 'cpu' }, machine.host));
+  assert.ok(decode!.predictedSeconds > 0 && decode!.phase === 'vae-decode');
+  for (const r of report.results) for (const k of ['model', 'phase', 'width', 'height', 'batch', 'measuredSeconds', 'predictedSeconds', 'peakMemoryBytes']) assert.ok(k in r, k);
+  assert.equal(report.environment.deviceId, machine.host.id);
+  assert.equal(report.environment.provider, 'cpu');
+  assert.equal(report.environment.date, '2026-11-26T12:00:00.000Z');
+  assert.ok(report.environment.versions.onnxruntime && report.environment.versions.node && report.environment.versions.genready);
+  assert.deepEqual(events, ['case', 'cache', 'loaded', 'result', 'case', 'cache', 'loaded', 'result']);
+});
