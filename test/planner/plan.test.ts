@@ -164,3 +164,15 @@ test('a corrupt price table is a catalog error naming the row, not a crash', () 
   assert.throws(() => parseCloudPrices('provider,gpu,vram_gb,usd_per_hour,date,source,price_basis,pricing_type\nAWS,T4,16,free,2026,x,y,z\n'), (e: unknown) => e instanceof CatalogError && /row 2: usd_per_hour/.test(e.message));
   assert.throws(() => parseCloudPrices('a,"b\n'), CatalogError);
 });
+
+test('a bench calibration of this machine scales its own time (said as measured here), never the GPUs to buy', () => {
+  const base = request({ gpu: null, workload: { model: 'sd15', width: 256, height: 256, steps: 10 }, images: 10, withinHours: 1000 });
+  const plain = plan(base);
+  const c = { deviceId: base.machine.device.id, factors: { 'text-encoding': 2, denoising: 2, 'vae-decode': 2 }, measuredAt: '2026-11-26T00:00:00Z', source: 'test' };
+  const slow = plan({ ...base, calibration: c });
+  assert.equal(plain.machine.basis, 'estimated');
+  assert.equal(slow.machine.basis, 'measured here');
+  // Every phase twice as slow: half the images per hour, up to the fixed per-call overhead.
+  assert.ok(Math.abs(slow.machine.imagesPerHour / plain.machine.imagesPerHour - 0.5) < 0.05, String(slow.machine.imagesPerHour / plain.machine.imagesPerHour));
+  assert.deepEqual(slow.candidates.map((x) => x.imagesPerHour), plain.candidates.map((x) => x.imagesPerHour));
+});

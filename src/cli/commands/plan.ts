@@ -1,4 +1,5 @@
 import { defineCommand } from 'citty';
+import { loadCalibration } from '../../bench/calibration.ts';
 import { ECONOMICS } from '../../planner/economics.ts';
 import { plan, type PlanJson } from '../../planner/plan.ts';
 import { validate } from '../../validate/validate.ts';
@@ -35,8 +36,10 @@ export async function planAnswer(args: Record<string, unknown>): Promise<PlanAns
   // Unset, the plan picks the batch with the most images per hour on each device.
   if (args.batch === undefined) delete workload.batch;
   const machine = await machineFor({ ...(args.as !== undefined ? { as: String(args.as) } : {}), ...(args.ram !== undefined ? { ram: String(args.ram) } : {}) });
+  // This machine's own `genready bench` measurements, never a hypothetical one's (--as).
+  const calibration = args.as === undefined ? loadCalibration(machine.device).calibration : null;
   // How far estimates were from published measurements, per vendor, so a recommendation carries its uncertainty.
-  return { ...plan({ workload, images, withinHours, budgetUsd, electricityUsdPerKWh, machine }), accuracyByVendor: validate().summary.byVendor };
+  return { ...plan({ workload, images, withinHours, budgetUsd, electricityUsdPerKWh, machine, calibration }), accuracyByVendor: validate().summary.byVendor };
 }
 
 export type PlanAnswer = PlanJson & { accuracyByVendor: ReturnType<typeof validate>['summary']['byVendor'] };
@@ -48,7 +51,7 @@ export function renderPlan(p: PlanAnswer, top: number): string[] {
   lines.push(`${color.bold('Target')}: ${r.model} ${r.width}×${r.height}, ${r.steps} steps — ${r.images.toLocaleString('en-US')} images within ${h(r.withinHours)} (≥ ${rate(r.imagesPerHourNeeded)} images/hour)`);
   const m = p.machine;
   const verdict = m.meets ? color.green('meets it') : color.red('does not meet it');
-  lines.push(`${color.bold('This machine')} (${m.device.name}, tier ${m.tier}): ${verdict} — ${m.why}`);
+  lines.push(`${color.bold('This machine')} (${m.device.name}, tier ${m.tier}): ${verdict} — ${m.why}${m.basis === 'measured here' ? color.green(' (time measured here by genready bench)') : ''}`);
   if (m.ladderChoice && m.ladder[0] && !m.ladder[0].fits) lines.push(color.dim(`  to fit it gives up: ${m.ladderChoice}`));
   if (m.meets) lines.push(color.dim(`  electricity ${usd(m.local.electricityPer1000Usd)} per 1000 images here`));
   if (p.candidates.length) {
