@@ -44,7 +44,7 @@ test('the script builds PyTorch modules with exactly the parameters of the ONNX 
   const path = join(dir, 'all.py');
   emitTorchScript(path, { models: ['sd15', 'sd21', 'sdxl', 'sdxl-refiner', 'sdxl-turbo'], sizes: [[512, 512]] });
   const fixtures = new URL('../fixtures/bench/', import.meta.url).pathname;
-  const py = spawnSync('python3', [join(fixtures, 'count_params.py'), path], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: join(fixtures, 'fake_torch') } });
+  const py = spawnSync('python3', [join(fixtures, 'count_params.py'), path], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: join(fixtures, 'fake_torch'), PYTHONDONTWRITEBYTECODE: '1' } });
   assert.equal(py.status, 0, py.stderr);
   const rows = JSON.parse(py.stdout) as { model: string; phase: string; built: number; expected: number }[];
   assert.equal(rows.length, 10);
