@@ -10,7 +10,7 @@ import type { Device } from '../catalog/devices.types.ts';
 import { GenreadyError } from '../catalog/errors.ts';
 import type { Machine } from '../planner/machine.ts';
 import { GENREADY_VERSION, planBench } from './bench.ts';
-import { predictSeconds, recordMeasurements, type Measurement } from './calibration.ts';
+import { measurementFrom, predictSeconds, recordMeasurements, type Measurement } from './calibration.ts';
 import { BenchError } from './errors.ts';
 import { buildGraph } from './graph/index.ts';
 import type { BenchReport, BenchResult, Environment } from './types.ts';
@@ -129,18 +129,7 @@ export function importTorchResults(path: string, machine: Machine, deviceName?: 
       loadSeconds: 0,
     };
   });
-  const measurements: Measurement[] = results.map((r) => ({
-    model: r.model,
-    phase: r.phase,
-    width: r.width,
-    height: r.height,
-    batch: r.batch,
-    precision: r.precision,
-    strategy: 'gpu',
-    measuredSeconds: r.measuredSeconds,
-    peakMemoryBytes: r.peakMemoryBytes,
-    environment,
-  }));
+  const measurements: Measurement[] = results.map((r) => measurementFrom(r, environment, 'gpu'));
   recordMeasurements(measurements, calibrationFile);
   return { report: { environment, results }, device };
 }
