@@ -104,12 +104,13 @@ describe('review gallery in chromium, keyboard only', { skip: noBrowser }, () =>
     await press('n');
     await press('y');
     assert.deepEqual(readReview(dir).marks, { 0: 'reject', 1: 'keep' });
-    assert.equal(await page.locator('.tile[aria-current="true"]').getAttribute('aria-label'), 'image 2, seed 2, unmarked');
+    await page.locator('.tile[aria-current="true"][aria-label="image 2, seed 2, unmarked"]').waitFor({ timeout: 5000 });
     await press('k');
     await press('k');
     await press('u');
     assert.deepEqual(readReview(dir).marks, { 1: 'keep' });
-    assert.match((await page.locator('#counts').textContent())!, /4 images · 1 kept · 0 rejected · 3 to review/);
+    // The page re-renders after the server answers: wait for it (up to 5 s) rather than race it.
+    await page.locator('#counts', { hasText: /4 images · 1 kept · 0 rejected · 3 to review/ }).waitFor({ timeout: 5000 });
     assert.equal(await page.locator('.tile').first().getAttribute('data-mark'), null);
     assert.equal(await page.locator('.tile').nth(1).getAttribute('data-mark'), 'keep');
   });
