@@ -31,8 +31,7 @@ export interface Peak {
  * SD 1.5 image = 28 TFLOP/s on a 19.5 TFLOP/s FP32 part), so they ran TF32.
  */
 
-/** Peak FLOP/s of matmul-like ops (linear, conv, attention) in a compute type, and the units that deliver it. */
-export function peakRate(d: Device, compute: ComputeType): Peak {
+function computePeak(d: Device, compute: ComputeType): Peak {
   const matrix = (t: number | null | undefined): Peak | null => (t ? { flops: t * TERA, units: 'matrix' } : null);
   const vector = (t: number): Peak => ({ flops: t * TERA, units: 'vector' });
   // Without matrix units fp16 GEMMs run as "pseudo-fp16" at the FP32 (or packed FP16) vector rate;
@@ -46,6 +45,16 @@ export function peakRate(d: Device, compute: ComputeType): Peak {
   // fp32 on sm_80+: TF32 at half the dense fp16 rate (see above).
   if (smVersion(d) >= 80 && d.fp16MatrixTflops && d.fp16MatrixTflops / 2 > d.fp32Tflops) return { flops: (d.fp16MatrixTflops / 2) * TERA, units: 'matrix' };
   return vector(d.fp32Tflops);
+}
+
+const peaks = new WeakMap<Device, Partial<Record<ComputeType, Peak>>>();
+
+/** Peak FLOP/s of matmul-like ops (linear, conv, attention) in a compute type, and the units that deliver it. */
+export function peakRate(d: Device, compute: ComputeType): Peak {
+  // Asked once per op of every estimate: computed once per device and compute type.
+  let byType = peaks.get(d);
+  if (!byType) peaks.set(d, (byType = {}));
+  return (byType[compute] ??= computePeak(d, compute));
 }
 
 export const bandwidth = (d: Device) => d.memoryBandwidthGBs * 1e9;
