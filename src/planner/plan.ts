@@ -184,7 +184,7 @@ export function plan(req: PlanRequest) {
           ? `renting ${bestCloud.gpu} at ${bestCloud.provider} (${usd(bestCloud.costPer1000Usd)} per 1000) is cheaper than the electricity of a ${cheapest.device.name}: buying never pays off`
           : `a ${cheapest.device.name} (${usd(cheapest.device.launchPriceUsd)}, the GPU alone) pays for itself after ${n.toLocaleString('en-US')} images against ${bestCloud.provider} ${bestCloud.gpu} at ${usd(bestCloud.costPer1000Usd)} per 1000`,
     };
-  } else breakEven = { images: null, device: null, versus: bestCloud ? `${bestCloud.provider} ${bestCloud.gpu}` : null, explanation: 'no GPU to buy meets the target within the budget' };
+  } else breakEven = { images: null, device: null, versus: bestCloud ? `${bestCloud.provider} ${bestCloud.gpu}` : null, explanation: req.budgetUsd === null ? 'no single GPU to buy meets the target' : `no GPU within ${usd(req.budgetUsd)} meets the target` };
 
   const patterns: FailurePattern[] = [];
   const desktopMeets = meeting.some((c) => c.device.segment !== 'datacenter');
