@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""genready bench for PyTorch: the catalog's denoisers and VAE decoders, built from the same
-architecture descriptions as genready's cost model, with random weights (nothing to download).
+"""genready bench for PyTorch: the catalog's denoisers (UNet, SD3 MMDiT, FLUX, PixArt DiT) and VAE
+decoders, built from the same architecture descriptions as genready's cost model and ONNX graphs,
+with random weights (nothing to download).
 
 Measures seconds per denoising step and per VAE decode, and peak allocated/reserved memory, on a
 CUDA, ROCm or Apple MPS device, and prints JSON on stdout for `genready bench --import FILE`.
@@ -31,8 +32,37 @@ POOLED_TEXT_DIM = 1280
 ADDITION_TIME_EMBED_DIM = 256
 
 
+class RMSNorm(nn.Module):
+    """RMS norm over the last axis with a learned scale (nn.RMSNorm needs torch >= 2.4)."""
+
+    def __init__(self, dim, eps=1e-6):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(dim))
+
+    def reset_parameters(self):
+        nn.init.ones_(self.weight)
+
+    def forward(self, x):
+        return (x.float() * torch.rsqrt(x.float().pow(2).mean(-1, keepdim=True) + self.eps)).to(x.dtype) * self.weight
+
+
+def split_heads(x, heads, norm=None):
+    """[B, N, d] → [B, heads, N, d/heads], RMS-normed over the head width when `norm` is given."""
+    b, n, d = x.shape
+    h = x.view(b, n, heads, d // heads)
+    if norm is not None:
+        h = norm(h)
+    return h.transpose(1, 2)
+
+
+def merge_heads(o):
+    b, h, n, hd = o.shape
+    return o.transpose(1, 2).reshape(b, n, h * hd)
+
+
 class Attention(nn.Module):
-    def __init__(self, dim, heads, ctx_dim=None, qkv_bias=False, out_bias=True):
+    def __init__(self, dim, heads, ctx_dim=None, qkv_bias=False, out_bias=True, qk_norm=False):
         super().__init__()
         ctx_dim = ctx_dim or dim
         self.heads = heads
@@ -40,16 +70,16 @@ class Attention(nn.Module):
         self.to_k = nn.Linear(ctx_dim, dim, bias=qkv_bias)
         self.to_v = nn.Linear(ctx_dim, dim, bias=qkv_bias)
         self.to_out = nn.Linear(dim, dim, bias=out_bias)
+        self.norm_q = RMSNorm(dim // heads) if qk_norm else None
+        self.norm_k = RMSNorm(dim // heads) if qk_norm else None
 
     def forward(self, x, ctx=None):
         ctx = x if ctx is None else ctx
-        b, n, d = x.shape
         h = self.heads
-        q = self.to_q(x).view(b, n, h, d // h).transpose(1, 2)
-        k = self.to_k(ctx).view(b, ctx.shape[1], h, d // h).transpose(1, 2)
-        v = self.to_v(ctx).view(b, ctx.shape[1], h, d // h).transpose(1, 2)
-        o = F.scaled_dot_product_attention(q, k, v)
-        return self.to_out(o.transpose(1, 2).reshape(b, n, d))
+        q = split_heads(self.to_q(x), h, self.norm_q)
+        k = split_heads(self.to_k(ctx), h, self.norm_k)
+        v = split_heads(self.to_v(ctx), h)
+        return self.to_out(merge_heads(F.scaled_dot_product_attention(q, k, v)))
 
 
 class Resnet(nn.Module):
@@ -252,6 +282,335 @@ class VaeDecoder(nn.Module):
         return self.conv_out(F.silu(self.norm_out(h)))
 
 
+# --- Transformer denoisers: the same layer layout as genready's ONNX graphs (src/bench/graph/). ---
+
+
+def plain_norm(x):
+    """LayerNorm without learned affine (the DiTs' adaLN norms)."""
+    return F.layer_norm(x, x.shape[-1:], eps=1e-6)
+
+
+def modulate(x, shift, scale):
+    return x * (1 + scale) + shift
+
+
+def mod_chunks(linear, act, k):
+    """adaLN modulation: one linear on SiLU(conditioning), split into k tensors of [B, 1, d]."""
+    return linear(act)[:, None].chunk(k, dim=-1)
+
+
+class TwoLayer(nn.Module):
+    """linear → activation → linear: timestep / text embedders (SiLU) and feed-forwards (GELU)."""
+
+    def __init__(self, i, hidden, o, act):
+        super().__init__()
+        self.fc1 = nn.Linear(i, hidden)
+        self.fc2 = nn.Linear(hidden, o)
+        self.act = act
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))
+
+
+def pos_table(h, w, d, device):
+    """2-D sin-cos positions for the actual h × w token grid: height half, then width half."""
+    q = d // 4
+    omega = 1.0 / 10000 ** (torch.arange(q, dtype=torch.float32, device=device) / q)
+
+    def axis(n):
+        arg = torch.arange(n, dtype=torch.float32, device=device)[:, None] * omega[None]
+        return torch.cat([arg.sin(), arg.cos()], dim=-1)
+
+    eh = axis(h)[:, None, :].expand(h, w, d // 2)
+    ew = axis(w)[None, :, :].expand(h, w, d // 2)
+    return torch.cat([eh, ew], dim=-1).reshape(1, h * w, d)
+
+
+class PatchEmbed(nn.Module):
+    def __init__(self, cin, d, p):
+        super().__init__()
+        self.proj = nn.Conv2d(cin, d, p, stride=p)
+
+    def forward(self, x):
+        y = self.proj(x)
+        b, d, h, w = y.shape
+        return y.flatten(2).transpose(1, 2) + pos_table(h, w, d, x.device).to(x.dtype), (h, w)
+
+
+def unpatchify(x, hw, p, c):
+    h, w = hw
+    return x.reshape(x.shape[0], h, w, p, p, c).permute(0, 5, 1, 3, 2, 4).reshape(x.shape[0], c, h * p, w * p)
+
+
+class JointAttention(nn.Module):
+    """SD3 joint attention: q/k/v per stream, attention over [image; text], split back; the last
+    block's text stream only supplies keys and values (no text output projection)."""
+
+    def __init__(self, d, heads, qk_norm, text_out):
+        super().__init__()
+        self.heads = heads
+        self.to_q, self.to_k, self.to_v = nn.Linear(d, d), nn.Linear(d, d), nn.Linear(d, d)
+        self.add_q_proj, self.add_k_proj, self.add_v_proj = nn.Linear(d, d), nn.Linear(d, d), nn.Linear(d, d)
+        self.norms = nn.ModuleList([RMSNorm(d // heads) for _ in range(4)]) if qk_norm else None
+        self.to_out = nn.Linear(d, d)
+        self.to_add_out = nn.Linear(d, d) if text_out else None
+
+    def forward(self, img, txt):
+        h = self.heads
+        nq, nk, naq, nak = list(self.norms) if self.norms is not None else [None] * 4
+        q = torch.cat([split_heads(self.to_q(img), h, nq), split_heads(self.add_q_proj(txt), h, naq)], dim=2)
+        k = torch.cat([split_heads(self.to_k(img), h, nk), split_heads(self.add_k_proj(txt), h, nak)], dim=2)
+        v = torch.cat([split_heads(self.to_v(img), h), split_heads(self.add_v_proj(txt), h)], dim=2)
+        o = merge_heads(F.scaled_dot_product_attention(q, k, v))
+        n = img.shape[1]
+        return self.to_out(o[:, :n]), (self.to_add_out(o[:, n:]) if self.to_add_out is not None else None)
+
+
+class MMDiTBlock(nn.Module):
+    """adaLN-Zero joint block; MMDiT-X (`dual`) adds an image-only attention with its own modulation."""
+
+    def __init__(self, d, heads, mlp, qk_norm, last, dual):
+        super().__init__()
+        self.last, self.dual = last, dual
+        self.norm1 = nn.Linear(d, (9 if dual else 6) * d)
+        self.norm1_context = nn.Linear(d, (2 if last else 6) * d)
+        self.attn = JointAttention(d, heads, qk_norm, not last)
+        self.attn2 = Attention(d, heads, qkv_bias=True, qk_norm=qk_norm) if dual else None
+        self.ff = TwoLayer(d, mlp, d, F.gelu)
+        self.ff_context = None if last else TwoLayer(d, mlp, d, F.gelu)
+
+    def forward(self, img, txt, act):
+        m = mod_chunks(self.norm1, act, 9 if self.dual else 6)
+        normed = plain_norm(img)
+        if self.last:
+            scale, shift = mod_chunks(self.norm1_context, act, 2)  # AdaLayerNormContinuous: scale first
+            txt_in = modulate(plain_norm(txt), shift, scale)
+        else:
+            c = mod_chunks(self.norm1_context, act, 6)
+            txt_in = modulate(plain_norm(txt), c[0], c[1])
+        a_img, a_txt = self.attn(modulate(normed, m[0], m[1]), txt_in)
+        y = img + m[2] * a_img
+        if self.dual:
+            y = y + m[8] * self.attn2(modulate(normed, m[6], m[7]))
+        img = y + m[5] * self.ff(modulate(plain_norm(y), m[3], m[4]))
+        if not self.last:
+            t1 = txt + c[2] * a_txt
+            txt = t1 + c[5] * self.ff_context(modulate(plain_norm(t1), c[3], c[4]))
+        return img, txt
+
+
+class MMDiT(nn.Module):
+    """SD3 / SD3.5 SD3Transformer2DModel layout: patch embedding, time + pooled-text embedding,
+    context embedder, joint blocks, continuous adaLN out, unpatchify."""
+
+    def __init__(self, a):
+        super().__init__()
+        d = a["heads"] * a["headDim"]
+        self.p, self.out = a["patchSize"], a["outChannels"]
+        self.pos_embed = PatchEmbed(a["inChannels"], d, self.p)
+        self.time_embed = TwoLayer(256, d, d, F.silu)
+        self.text_embed = TwoLayer(a["pooledProjectionDim"], d, d, F.silu)
+        self.context_embedder = nn.Linear(a["jointAttentionDim"], d)
+        n = a["depth"]
+        self.blocks = nn.ModuleList([MMDiTBlock(d, a["heads"], a["mlpRatio"] * d, a["qkNorm"], i == n - 1, i < a["dualAttentionLayers"]) for i in range(n)])
+        self.norm_out = nn.Linear(d, 2 * d)
+        self.proj_out = nn.Linear(d, self.p * self.p * self.out)
+
+    def forward(self, x, ctx, pooled, timestep):
+        img, hw = self.pos_embed(x)
+        act = F.silu(self.time_embed(sinusoid(timestep, 256).to(x.dtype)) + self.text_embed(pooled))
+        txt = self.context_embedder(ctx)
+        for blk in self.blocks:
+            img, txt = blk(img, txt, act)
+        scale, shift = mod_chunks(self.norm_out, act, 2)
+        return unpatchify(self.proj_out(modulate(plain_norm(img), shift, scale)), hw, self.p, self.out)
+
+
+def rope_axes(hd):
+    """Head width split over the (index, row, column) id axes: FLUX's 16 + 56 + 56 for 128."""
+    a = 2 * ((7 * hd) // 32)
+    return [hd - 2 * a, a, a]
+
+
+def rope_tables(ids, hd):
+    """cos and sin [L, hd/2] of the rotation angles for position ids [L, 3]."""
+    parts = []
+    for i, a in enumerate(rope_axes(hd)):
+        freqs = 1.0 / 10000 ** (torch.arange(0, a, 2, dtype=torch.float32, device=ids.device) / a)
+        parts.append(ids[:, i:i + 1].float() * freqs[None])
+    angles = torch.cat(parts, dim=-1)
+    return angles.cos(), angles.sin()
+
+
+def apply_rope(x, cos, sin):
+    """Rotate consecutive pairs of [B, H, L, hd] by the angles (FLUX's apply_rope)."""
+    b, h, n, hd = x.shape
+    pairs = x.float().reshape(b, h, n, hd // 2, 2)
+    x0, x1 = pairs[..., 0], pairs[..., 1]
+    return torch.stack([x0 * cos - x1 * sin, x0 * sin + x1 * cos], dim=-1).reshape(b, h, n, hd).to(x.dtype)
+
+
+class FluxDoubleBlock(nn.Module):
+    """Double-stream block: fused qkv per stream, RMS qk-norm, RoPE, attention over [text; image]."""
+
+    def __init__(self, d, heads, mlp):
+        super().__init__()
+        self.heads = heads
+        self.img_mod, self.txt_mod = nn.Linear(d, 6 * d), nn.Linear(d, 6 * d)
+        self.img_qkv, self.txt_qkv = nn.Linear(d, 3 * d), nn.Linear(d, 3 * d)
+        self.img_norms = nn.ModuleList([RMSNorm(d // heads), RMSNorm(d // heads)])
+        self.txt_norms = nn.ModuleList([RMSNorm(d // heads), RMSNorm(d // heads)])
+        self.img_proj, self.txt_proj = nn.Linear(d, d), nn.Linear(d, d)
+        self.img_mlp, self.txt_mlp = TwoLayer(d, mlp, d, F.gelu), TwoLayer(d, mlp, d, F.gelu)
+
+    def _qkv(self, x, m, qkv, norms):
+        q, k, v = qkv(modulate(plain_norm(x), m[0], m[1])).chunk(3, dim=-1)
+        nq, nk = list(norms)
+        return split_heads(q, self.heads, nq), split_heads(k, self.heads, nk), split_heads(v, self.heads)
+
+    def forward(self, img, txt, vec, cos, sin):
+        im, tm = mod_chunks(self.img_mod, vec, 6), mod_chunks(self.txt_mod, vec, 6)
+        iq, ik, iv = self._qkv(img, im, self.img_qkv, self.img_norms)
+        tq, tk, tv = self._qkv(txt, tm, self.txt_qkv, self.txt_norms)
+        q = apply_rope(torch.cat([tq, iq], dim=2), cos, sin)
+        k = apply_rope(torch.cat([tk, ik], dim=2), cos, sin)
+        o = merge_heads(F.scaled_dot_product_attention(q, k, torch.cat([tv, iv], dim=2)))
+        n = txt.shape[1]
+        img = img + im[2] * self.img_proj(o[:, n:])
+        img = img + im[5] * self.img_mlp(modulate(plain_norm(img), im[3], im[4]))
+        txt = txt + tm[2] * self.txt_proj(o[:, :n])
+        txt = txt + tm[5] * self.txt_mlp(modulate(plain_norm(txt), tm[3], tm[4]))
+        return img, txt
+
+
+class FluxSingleBlock(nn.Module):
+    """Single-stream block: one linear for qkv + MLP input, attention and MLP in parallel, one linear out."""
+
+    def __init__(self, d, heads, mlp):
+        super().__init__()
+        self.heads, self.d, self.mlp = heads, d, mlp
+        self.modulation = nn.Linear(d, 3 * d)
+        self.linear1 = nn.Linear(d, 3 * d + mlp)
+        self.norms = nn.ModuleList([RMSNorm(d // heads), RMSNorm(d // heads)])
+        self.linear2 = nn.Linear(d + mlp, d)
+
+    def forward(self, x, vec, cos, sin):
+        shift, scale, gate = mod_chunks(self.modulation, vec, 3)
+        d = self.d
+        q, k, v, m = torch.split(self.linear1(modulate(plain_norm(x), shift, scale)), [d, d, d, self.mlp], dim=-1)
+        nq, nk = list(self.norms)
+        q = apply_rope(split_heads(q, self.heads, nq), cos, sin)
+        k = apply_rope(split_heads(k, self.heads, nk), cos, sin)
+        o = merge_heads(F.scaled_dot_product_attention(q, k, split_heads(v, self.heads)))
+        return x + gate * self.linear2(torch.cat([o, F.gelu(m)], dim=-1))
+
+
+class Flux(nn.Module):
+    """FLUX.1 FluxTransformer2DModel layout on packed 2×2 latents [B, tokens, C·4]: embedders,
+    double-stream blocks, single-stream blocks on [text; image], continuous adaLN out."""
+
+    def __init__(self, a):
+        super().__init__()
+        d = a["hidden"]
+        packed = a["latentChannels"] * a["patchSize"] ** 2
+        self.hd, self.tdim = d // a["heads"], a["timeEmbedDim"]
+        self.img_in = nn.Linear(packed, d)
+        self.time_in = TwoLayer(self.tdim, d, d, F.silu)
+        self.guidance_in = TwoLayer(self.tdim, d, d, F.silu) if a["guidanceEmbed"] else None
+        self.vector_in = TwoLayer(a["vecInDim"], d, d, F.silu)
+        self.txt_in = nn.Linear(a["contextDim"], d)
+        mlp = a["mlpRatio"] * d
+        self.double_blocks = nn.ModuleList([FluxDoubleBlock(d, a["heads"], mlp) for _ in range(a["doubleBlocks"])])
+        self.single_blocks = nn.ModuleList([FluxSingleBlock(d, a["heads"], mlp) for _ in range(a["singleBlocks"])])
+        self.norm_out = nn.Linear(d, 2 * d)
+        self.proj_out = nn.Linear(d, packed)
+
+    def forward(self, x, ctx, pooled, timestep, img_ids, txt_ids, guidance=None):
+        # Timesteps and guidance come in 0..1 / as the scale, multiplied by 1000 as diffusers does.
+        vec = self.time_in(sinusoid(timestep * 1000, self.tdim).to(x.dtype)) + self.vector_in(pooled)
+        if self.guidance_in is not None:
+            vec = vec + self.guidance_in(sinusoid(guidance * 1000, self.tdim).to(x.dtype))
+        vec = F.silu(vec)
+        cos, sin = rope_tables(torch.cat([txt_ids, img_ids], dim=0), self.hd)
+        img, txt = self.img_in(x), self.txt_in(ctx)
+        for blk in self.double_blocks:
+            img, txt = blk(img, txt, vec, cos, sin)
+        h = torch.cat([txt, img], dim=1)
+        for blk in self.single_blocks:
+            h = blk(h, vec, cos, sin)
+        scale, shift = mod_chunks(self.norm_out, vec, 2)
+        return self.proj_out(modulate(plain_norm(h[:, txt.shape[1]:]), shift, scale))
+
+
+class CrossDiTBlock(nn.Module):
+    def __init__(self, d, heads, mlp):
+        super().__init__()
+        self.scale_shift_table = nn.Parameter(torch.randn(6, d) / d ** 0.5)
+        self.attn1 = Attention(d, heads, qkv_bias=True)
+        self.attn2 = Attention(d, heads, d, qkv_bias=True)
+        self.ff = TwoLayer(d, mlp, d, F.gelu)
+
+    def reset_parameters(self):
+        nn.init.normal_(self.scale_shift_table, std=self.scale_shift_table.shape[-1] ** -0.5)
+
+    def forward(self, x, t6, ctx):
+        sm, cm, gm, sf, cf, gf = (t6 + self.scale_shift_table[None]).chunk(6, dim=1)
+        x = x + gm * self.attn1(modulate(plain_norm(x), sm, cm))
+        x = x + self.attn2(x, ctx)
+        return x + gf * self.ff(modulate(plain_norm(x), sf, cf))
+
+
+class CrossDiT(nn.Module):
+    """PixArt PixArtTransformer2DModel layout: patch embedding, adaLN-single timestep modulation shared
+    by all blocks (each adds its own table), self- and cross-attention, MLP, modulated norm out."""
+
+    def __init__(self, a):
+        super().__init__()
+        d = a["heads"] * a["headDim"]
+        self.d, self.p, self.out, self.tdim = d, a["patchSize"], a["outChannels"], a["timeEmbedDim"]
+        self.pos_embed = PatchEmbed(a["inChannels"], d, self.p)
+        self.t_embed = TwoLayer(self.tdim, d, d, F.silu)
+        self.t_mod = nn.Linear(d, 6 * d)
+        self.caption_projection = TwoLayer(a["captionChannels"], d, d, F.gelu)
+        self.blocks = nn.ModuleList([CrossDiTBlock(d, a["heads"], a["mlpRatio"] * d) for _ in range(a["depth"])])
+        self.scale_shift_table = nn.Parameter(torch.randn(2, d) / d ** 0.5)
+        self.proj_out = nn.Linear(d, self.p * self.p * self.out)
+
+    def reset_parameters(self):
+        nn.init.normal_(self.scale_shift_table, std=self.d ** -0.5)
+
+    def forward(self, x, timestep, ctx):
+        h, hw = self.pos_embed(x)
+        emb = self.t_embed(sinusoid(timestep, self.tdim).to(x.dtype))
+        t6 = self.t_mod(F.silu(emb)).view(-1, 6, self.d)
+        c = self.caption_projection(ctx)
+        for blk in self.blocks:
+            h = blk(h, t6, c)
+        shift, scale = (emb[:, None] + self.scale_shift_table[None]).chunk(2, dim=1)
+        return unpatchify(self.proj_out(modulate(plain_norm(h), shift, scale)), hw, self.p, self.out)
+
+
+DENOISERS = {"unet": UNet, "mmdit": MMDiT, "flux": Flux, "cross-dit": CrossDiT}
+
+
+def build_model(case):
+    return (DENOISERS[case["arch"]["kind"]] if case["phase"] == "denoising" else VaeDecoder)(case["arch"])
+
+
+def build_on(case, device, dtype):
+    """Build on the meta device (no memory), allocate on the GPU in the measuring dtype, initialise
+    there: FLUX in fp32 would need 48 GB on the host (or the GPU) before any cast."""
+    with torch.device("meta"):  # a context manager since torch 2.0
+        model = build_model(case)
+    model = model.to(dtype=dtype).to_empty(device=device)
+    # to_empty leaves memory uninitialised: every module with parameters of its own re-initialises them.
+    with torch.no_grad():
+        for m in model.modules():
+            if hasattr(m, "reset_parameters"):
+                m.reset_parameters()
+    return model
+
+
 def pick_device():
     if torch.cuda.is_available():
         backend = "rocm" if getattr(torch.version, "hip", None) else "cuda"
@@ -283,7 +642,25 @@ def inputs(case, device, dtype):
     rnd = lambda *shape: torch.randn(*shape, generator=gen).to(device=device, dtype=dtype)
     if case["phase"] == "vae-decode":
         return (rnd(b, a["latentChannels"], h, w),)
-    args = [rnd(b, a["inChannels"], h, w), torch.full((b,), 500.0, device=device), rnd(b, case["textTokens"], a["crossAttentionDim"])]
+    t = torch.full((b,), 500.0, device=device)
+    n_txt = case["textTokens"]
+    if a["kind"] == "mmdit":
+        return (rnd(b, a["inChannels"], h, w), rnd(b, n_txt, a["jointAttentionDim"]), rnd(b, a["pooledProjectionDim"]), t)
+    if a["kind"] == "cross-dit":
+        return (rnd(b, a["inChannels"], h, w), t, rnd(b, n_txt, a["captionChannels"]))
+    if a["kind"] == "flux":
+        # Packed 2×2 latents with FLUX's position ids: text at 0, image (0, row, column).
+        p = a["patchSize"]
+        gh, gw = -(-h // p), -(-w // p)
+        rows = torch.arange(gh).repeat_interleave(gw)
+        cols = torch.arange(gw).repeat(gh)
+        img_ids = torch.stack([torch.zeros_like(rows), rows, cols], dim=-1).float().to(device)
+        args = [rnd(b, gh * gw, a["latentChannels"] * p * p), rnd(b, n_txt, a["contextDim"]), rnd(b, a["vecInDim"]),
+                torch.full((b,), 0.5, device=device), img_ids, torch.zeros(n_txt, 3, device=device)]
+        if a["guidanceEmbed"]:
+            args.append(torch.full((b,), 3.5, device=device))
+        return tuple(args)
+    args = [rnd(b, a["inChannels"], h, w), t, rnd(b, n_txt, a["crossAttentionDim"])]
     if a["additionEmbedInput"] is not None:
         n = (a["additionEmbedInput"] - POOLED_TEXT_DIM) // ADDITION_TIME_EMBED_DIM
         ids = torch.tensor([[8.0 * h, 8.0 * w, 0.0, 0.0, 8.0 * h, 8.0 * w][:n] + [6.0] * max(0, n - 6)] * b)
@@ -298,11 +675,10 @@ def main():
     results = []
     for n, case in enumerate(CASES):
         print(f"[{n + 1}/{len(CASES)}] {case['model']} {case['phase']} {case['width']}x{case['height']} batch {case['forwardBatch']}", file=sys.stderr)
-        model = (UNet if case["phase"] == "denoising" else VaeDecoder)(case["arch"])
+        model = build_on(case, device, dtype).eval()
         params = sum(p.numel() for p in model.parameters())
         if params != case["parameters"]:
             sys.exit(f"genready bench: built {params} parameters for {case['model']} {case['phase']}, genready expects {case['parameters']}")
-        model = model.to(device=device, dtype=dtype).eval()
         x = inputs(case, device, dtype)
         if backend != "mps":
             torch.cuda.empty_cache()

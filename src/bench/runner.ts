@@ -99,6 +99,22 @@ export function feedsFor(arch: GraphArch, shape: FeedShape, dtype: DType, seed =
         pooled_projections: tensor(dtype, [b, arch.pooledProjectionDim], seed + 3),
         timestep: new ort.Tensor('float32', new Float32Array(b).fill(500), [b]),
       };
+    case 'flux': {
+      // Packed 2×2 latents as the pipeline feeds them, with FLUX's position ids (text 0, image row/column).
+      const p = arch.patchSize;
+      const [h, w] = [Math.ceil(shape.latentHeight / p), Math.ceil(shape.latentWidth / p)];
+      const imgIds = Float32Array.from({ length: h * w * 3 }, (_, i) => [0, Math.floor(i / 3 / w), Math.floor(i / 3) % w][i % 3]!);
+      const feeds: Record<string, ort.Tensor> = {
+        hidden_states: tensor(dtype, [b, h * w, arch.latentChannels * p * p], seed + 1),
+        encoder_hidden_states: tensor(dtype, [b, shape.textTokens, arch.contextDim], seed + 2),
+        pooled_projections: tensor(dtype, [b, arch.vecInDim], seed + 3),
+        timestep: new ort.Tensor('float32', new Float32Array(b).fill(0.5), [b]),
+        img_ids: new ort.Tensor('float32', imgIds, [h * w, 3]),
+        txt_ids: new ort.Tensor('float32', new Float32Array(shape.textTokens * 3), [shape.textTokens, 3]),
+      };
+      if (arch.guidanceEmbed) feeds.guidance = new ort.Tensor('float32', new Float32Array(b).fill(3.5), [b]);
+      return feeds;
+    }
     case 'cross-dit':
       return {
         hidden_states: tensor(dtype, [b, arch.inChannels, shape.latentHeight, shape.latentWidth], seed + 1),

@@ -14,8 +14,8 @@ import { buildGraph } from './graph/index.ts';
 
 const TEMPLATE = new URL('./_torch-template.py', import.meta.url);
 
-/** Architecture kinds the Python template builds. */
-const TORCH_KINDS: readonly string[] = ['unet', 'autoencoder-kl'];
+/** Architecture kinds the Python template builds (every denoiser and VAE kind the graph builder has). */
+const TORCH_KINDS: readonly string[] = ['unet', 'mmdit', 'flux', 'cross-dit', 'autoencoder-kl'];
 
 /** What a GPU owner most likely wants to compare: SD 1.5 at 512² and SDXL at 1024². */
 export const DEFAULT_TORCH_CASES: { model: string; size: [number, number] }[] = [
@@ -40,9 +40,9 @@ export interface TorchCase {
 export function torchCases(opts: { models?: string[]; sizes?: [number, number][] } = {}): TorchCase[] {
   const wanted = opts.models ? opts.models.flatMap((model) => (opts.sizes ?? [undefined]).map((size) => ({ model, size }))) : DEFAULT_TORCH_CASES.flatMap((c) => (opts.sizes ?? [c.size]).map((size) => ({ model: c.model, size })));
   return wanted.flatMap(({ model, size }) =>
-    planBench({ model, ...(size ? { sizes: [size] } : {}), totalMemoryBytes: Infinity }).cases.map((c) => {
+    planBench({ model, ...(size ? { sizes: [size] } : {}) }).cases.map((c) => {
       if (!TORCH_KINDS.includes(c.arch.kind)) {
-        throw new BenchError('unsupported-model', `${c.model.name}: the PyTorch script builds ${TORCH_KINDS.join(' and ')} models only (sd15, sd21, sdxl, sdxl-refiner, sdxl-turbo); its ${c.arch.kind} denoiser runs with onnxruntime (genready bench)`);
+        throw new BenchError('unsupported-model', `${c.model.name}: the PyTorch script builds ${TORCH_KINDS.join(', ')} models only; its ${c.arch.kind} ${c.phase === 'denoising' ? 'denoiser' : 'decoder'} runs with onnxruntime (genready bench)`);
       }
       const down = vaeScale(c.model.vae.arch);
       return {

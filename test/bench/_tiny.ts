@@ -1,5 +1,5 @@
 /** Tiny configurations with the same layer kinds as the catalog's (few channels), shared by the bench tests. */
-import type { AutoencoderArch, ClipTextArch, CrossDiTArch, MMDiTArch, UNetArch } from '../../src/catalog/models.types.ts';
+import type { AutoencoderArch, ClipTextArch, CrossDiTArch, FluxArch, MMDiTArch, UNetArch } from '../../src/catalog/models.types.ts';
 
 export const tinyUNet: UNetArch = {
   kind: 'unet',
@@ -31,3 +31,7 @@ export const tinyCrossDiT: CrossDiTArch = { kind: 'cross-dit', patchSize: 2, inC
 /** SD3-style MMDiT (no qk-norm, no extra attention) and an SD3.5-style one (RMS qk-norm, one MMDiT-X block). */
 export const tinyMMDiT: MMDiTArch = { kind: 'mmdit', patchSize: 2, inChannels: 4, outChannels: 4, depth: 3, heads: 2, headDim: 8, jointAttentionDim: 12, pooledProjectionDim: 10, mlpRatio: 4, qkNorm: false, dualAttentionLayers: 0, posEmbedMaxSize: 16 };
 export const tinyMMDiTX: MMDiTArch = { ...tinyMMDiT, qkNorm: true, dualAttentionLayers: 2 };
+
+/** FLUX-style: 2 double-stream then 2 single-stream blocks, head width 16 (RoPE split 4 + 6 + 6), with and without guidance. */
+export const tinyFlux: FluxArch = { kind: 'flux', latentChannels: 4, patchSize: 2, hidden: 32, heads: 2, doubleBlocks: 2, singleBlocks: 2, mlpRatio: 4, contextDim: 12, vecInDim: 10, guidanceEmbed: true, timeEmbedDim: 32 };
+export const tinyFluxSchnell: FluxArch = { ...tinyFlux, guidanceEmbed: false };

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { cli } from '../cli/helpers.ts';
 import { predictSeconds, recordMeasurements } from '../../src/bench/calibration.ts';
@@ -18,18 +18,22 @@ const env = { GENREADY_HOME: home, GENREADY_CACHE_DIR: join(home, 'cache') };
 
 test('bench refuses what it cannot run, in one line', () => {
   const cases: [string[], RegExp][] = [
-    [['bench', '--model', 'flux1-dev'], /^genready: FLUX\.1 \[dev\] does not fit this machine|^genready: FLUX.*no ONNX graph/],
     [['bench', '--model', 'sd15', '--size', '500x500'], /^genready: .*multiple/],
     [['bench', '--model', 'nope'], /^genready: unknown model "nope"/],
     [['bench', '--size', 'big'], /^genready: --size must look like 1024x1024/],
     [['bench', '--provider', 'tpu'], /^genready: unknown provider "tpu"/],
     [['bench', '--frobnicate'], /^genready: unknown option "--frobnicate"/],
   ];
+  // FLUX has a graph: it is refused for its 48 GB of fp32 RAM, so only where RAM is smaller (on a
+  // bigger machine the command would really build and run it).
+  if (totalmem() < 45e9) cases.push([['bench', '--model', 'flux1-dev'], /^genready: FLUX\.1 \[dev\] does not fit this machine for a CPU benchmark: .* needs about \d+\.\d GB of RAM in fp32/]);
   for (const [argv, re] of cases) {
     const r = cli(argv, env);
     assert.equal(r.code, 1, `${argv.join(' ')}: ${r.stderr}`);
-    assert.match(r.stderr, re);
-    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    // The CLI may warn first that the machine is busy (the test runner's own load); that is not the refusal.
+    const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('genready: the machine is busy'));
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0]!, re);
   }
 });
 

@@ -18,8 +18,8 @@ import { walkClipText, walkVaeDecoder } from '../../src/cost/analyze/encoders.ts
 import { walkUNet } from '../../src/cost/analyze/unet.ts';
 import { graphParameters, isGraphArch, writeOnnxModel, writeOnnxModelFiles, type GraphArch } from '../../src/bench/graph/index.ts';
 import { toHalf } from '../../src/bench/graph/_onnx.ts';
-import { tinyClip, tinyClipProjected, tinyCrossDiT, tinyMMDiT, tinyMMDiTX, tinyUNet, tinyUNetXL, tinyVae } from './_tiny.ts';
-import { walkCrossDiT, walkMMDiT } from '../../src/cost/analyze/dit.ts';
+import { tinyClip, tinyClipProjected, tinyCrossDiT, tinyFlux, tinyFluxSchnell, tinyMMDiT, tinyMMDiTX, tinyUNet, tinyUNetXL, tinyVae } from './_tiny.ts';
+import { walkCrossDiT, walkFlux, walkMMDiT } from '../../src/cost/analyze/dit.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'genready-graph-'));
 // Non-square, to catch transposed height/width; multiples of 4 as the 3-level tiny UNet needs
@@ -65,6 +65,20 @@ function feedsFor(a: GraphArch, batch: number, type: 'float32' | 'float16'): Rec
         pooled_projections: filled(type, [batch, a.pooledProjectionDim], (i) => Math.sin(2 * i)),
         timestep: new ort.Tensor('float32', Float32Array.from({ length: batch }, (_, i) => 999 - 100 * i), [batch]),
       };
+    case 'flux': {
+      // Packed latents: LATENT is 4 × 8, so a 2 × 4 token grid; ids as FLUX's (row, column), text at 0.
+      const tokens = (LATENT.h / a.patchSize) * (LATENT.w / a.patchSize);
+      const f: Record<string, ort.Tensor> = {
+        hidden_states: filled(type, [batch, tokens, a.latentChannels * a.patchSize ** 2], (i) => Math.sin(i)),
+        encoder_hidden_states: filled(type, [batch, 5, a.contextDim], (i) => Math.cos(i)),
+        pooled_projections: filled(type, [batch, a.vecInDim], (i) => Math.sin(2 * i)),
+        timestep: new ort.Tensor('float32', Float32Array.from({ length: batch }, (_, i) => 1 - 0.1 * i), [batch]),
+        img_ids: new ort.Tensor('float32', Float32Array.from({ length: tokens * 3 }, (_, i) => [0, Math.floor(i / 12), Math.floor(i / 3) % 4][i % 3]!), [tokens, 3]),
+        txt_ids: new ort.Tensor('float32', new Float32Array(15), [5, 3]),
+      };
+      if (a.guidanceEmbed) f.guidance = new ort.Tensor('float32', new Float32Array(batch).fill(3.5), [batch]);
+      return f;
+    }
     case 'cross-dit':
       return {
         hidden_states: filled(type, [batch, a.inChannels, LATENT.h, LATENT.w], (i) => Math.sin(i)),
@@ -97,6 +111,8 @@ const TINY: [string, GraphArch][] = [
   ['cross-dit (PixArt-style)', tinyCrossDiT],
   ['mmdit (SD3-style)', tinyMMDiT],
   ['mmdit (SD3.5-style: qk-norm, MMDiT-X blocks)', tinyMMDiTX],
+  ['flux (dev-style: guidance embedding)', tinyFlux],
+  ['flux (schnell-style: no guidance)', tinyFluxSchnell],
 ];
 
 /** Output elements per sample, from the analyzer's tracer (its current activation at the end). */
@@ -105,6 +121,7 @@ function analyzerOutputElems(a: GraphArch): number {
   if (a.kind === 'autoencoder-kl') return walkVaeDecoder(a, { latentHeight: LATENT.h, latentWidth: LATENT.w }).current;
   if (a.kind === 'cross-dit') return walkCrossDiT(a, { latentHeight: LATENT.h, latentWidth: LATENT.w, textTokens: 5 }).current;
   if (a.kind === 'mmdit') return walkMMDiT(a, { latentHeight: LATENT.h, latentWidth: LATENT.w, textTokens: 5 }).current;
+  if (a.kind === 'flux') return walkFlux(a, { latentHeight: LATENT.h, latentWidth: LATENT.w, textTokens: 5 }).current;
   return walkClipText(a).current;
 }
 
@@ -115,10 +132,11 @@ for (const [name, arch] of TINY) {
     assert.equal(parameters, analyzerParams(arch));
     assert.equal(initializerParams(path), parameters);
     const out = await run(path, arch);
-    const main = out[{ unet: 'out_sample', 'autoencoder-kl': 'sample', 'clip-text': 'last_hidden_state', 'cross-dit': 'out_hidden_states', mmdit: 'out_hidden_states' }[arch.kind]]!;
+    const main = out[{ unet: 'out_sample', 'autoencoder-kl': 'sample', 'clip-text': 'last_hidden_state', 'cross-dit': 'out_hidden_states', mmdit: 'out_hidden_states', flux: 'out_hidden_states' }[arch.kind]]!;
     assert.equal(main.dims[0], 2);
     assert.equal(main.size / 2, analyzerOutputElems(arch));
     if (arch.kind === 'unet' || arch.kind === 'cross-dit' || arch.kind === 'mmdit') assert.deepEqual(main.dims, [2, arch.outChannels, LATENT.h, LATENT.w]);
+    if (arch.kind === 'flux') assert.deepEqual(main.dims, [2, (LATENT.h / 2) * (LATENT.w / 2), arch.latentChannels * 4]);
     if (arch.kind === 'autoencoder-kl') assert.deepEqual(main.dims, [2, arch.imageChannels, 4 * LATENT.h, 4 * LATENT.w]);
     if (arch.kind === 'clip-text') {
       const pooled = arch.projection > 0 ? out.text_embeds! : out.pooler_output!;
@@ -157,12 +175,34 @@ test('every UNet, VAE decoder and CLIP text encoder in the catalog: graph parame
       checked++;
     }
   }
-  assert.ok(checked >= 29, `checked ${checked}`);
+  assert.ok(checked >= 31, `checked ${checked}`);
   assert.ok(models.some((m) => m.denoiser.arch.kind === 'mmdit' && isGraphArch(m.denoiser.arch)), 'SD3 is built');
   assert.ok(models.some((m) => m.denoiser.arch.kind === 'cross-dit' && isGraphArch(m.denoiser.arch)), 'PixArt is built');
+  // FLUX: 11.9 B parameters counted without materialising one, equal to the analyzer and to the published figures.
+  for (const id of ['flux1-dev', 'flux1-schnell']) {
+    const m = models.find((x) => x.id === id)!;
+    assert.ok(isGraphArch(m.denoiser.arch), `${id} is built`);
+    assert.equal(graphParameters(m.denoiser.arch), analyzerParams(m.denoiser.arch), id);
+    assert.equal(graphParameters(m.denoiser.arch), m.denoiser.published.parameters, id);
+  }
   // And the published figure where the component is whole (a UNet is all parameters).
   const sd15 = models.find((m) => m.id === 'sd15')!;
   assert.equal(graphParameters(sd15.denoiser.arch as UNetArch), sd15.denoiser.published.parameters);
+});
+
+test('flux rotates queries and keys by the position ids (RoPE is wired, not a no-op)', async () => {
+  const path = join(dir, 'flux-rope.onnx');
+  await writeOnnxModel(tinyFluxSchnell, path, { seed: 2, dtype: 'float32' });
+  const s = await ort.InferenceSession.create(path);
+  try {
+    const feeds = feedsFor(tinyFluxSchnell, 1, 'float32');
+    const placed = (await s.run(feeds)).out_hidden_states!.data as Float32Array;
+    const nowhere = (await s.run({ ...feeds, img_ids: new ort.Tensor('float32', new Float32Array(feeds.img_ids!.size), feeds.img_ids!.dims) })).out_hidden_states!.data as Float32Array;
+    assert.equal(placed.length, nowhere.length);
+    assert.ok(placed.some((v, i) => Math.abs(v - nowhere[i]!) > 1e-4), 'the output depends on where the tokens are');
+  } finally {
+    await s.release();
+  }
 });
 
 test('the same seed gives the same bytes; another seed other weights; runs are deterministic for a seed', async () => {

@@ -17,7 +17,8 @@ import { measure, median } from '../../src/bench/runner.ts';
 import type { WorkerMessage } from '../../src/bench/_worker.ts';
 import { machineFromProbe } from '../../src/planner/machine.ts';
 import { fakeProbe } from '../../src/probe/fake.ts';
-import { tinyUNet } from './_tiny.ts';
+import { tinyFluxSchnell, tinyUNet } from './_tiny.ts';
+import { graphParameters } from '../../src/bench/graph/index.ts';
 
 test('measure: warm-up runs are kept apart, every sample is kept in order, min and median are of the measured ones', async () => {
   const durations = [900, 120, 100, 140, 110]; // ms; the first is the warm-up
@@ -53,6 +54,17 @@ test('the phase worker runs a cached model in its own process and reports sample
   assert.deepEqual(messages, ['loaded', 'iteration', 'iteration', 'iteration', 'iteration']);
 });
 
+test('runBench measures a FLUX-kind denoiser end to end (tiny config: real graph, cache, worker process)', async () => {
+  const machine = machineFromProbe(fakeProbe({ ramGiB: 32 }));
+  const plan = planBench({ model: 'flux1-schnell', sizes: [[128, 128]], phases: ['denoising'], warmup: 0, iterations: 1 });
+  const tiny = { ...plan, cases: plan.cases.map((c) => ({ ...c, arch: tinyFluxSchnell })) };
+  const report = await runBench(tiny, { machine, provider: providerById('cpu'), totalMemoryBytes: 64e9, cacheRoot: mkdtempSync(join(tmpdir(), 'genready-flux-')) });
+  const [r] = report.results;
+  assert.equal(r!.model, 'flux1-schnell');
+  assert.equal(r!.parameters, graphParameters(tinyFluxSchnell));
+  assert.ok(r!.measuredSeconds > 0 && r!.measuredSeconds < 10, String(r!.measuredSeconds));
+});
+
 test('a model the runtime cannot run is one BenchError line, not a crash', async () => {
   const model = await ensureModel(tinyUNet, { dtype: 'float32', seed: 0, root: mkdtempSync(join(tmpdir(), 'genready-w-')) });
   await assert.rejects(
@@ -62,7 +74,7 @@ test('a model the runtime cannot run is one BenchError line, not a crash', async
 });
 
 test('plan: --quick is SD 1.5 at 256² with fixed iterations; sizes are validated; CFG doubles the denoiser batch', () => {
-  const q = planBench({ quick: true, totalMemoryBytes: 64e9 });
+  const q = planBench({ quick: true });
   assert.deepEqual(
     q.cases.map((c) => [c.model.id, c.phase, c.workload.width, c.workload.height]),
     [
@@ -73,30 +85,33 @@ test('plan: --quick is SD 1.5 at 256² with fixed iterations; sizes are validate
   assert.deepEqual([q.warmup, q.iterations], [1, 3]);
   assert.equal(forwardBatch(q.cases[0]!), 2);
   assert.equal(forwardBatch(q.cases[1]!), 1);
-  assert.equal(planBench({ model: 'sdxl-turbo', totalMemoryBytes: 64e9 }).cases[0]!.workload.passes, 1);
+  assert.equal(planBench({ model: 'sdxl-turbo' }).cases[0]!.workload.passes, 1);
   assert.throws(() => planBench({ model: 'sd15', sizes: [[500, 500]] }), /multiple/);
   assert.throws(() => planBench({ model: 'nope' }), /unknown model/);
   assert.throws(() => planBench({ iterations: 0 }), /--iterations/);
 });
 
-test('models that cannot run here say so: no room in RAM, or no graph for the architecture yet', () => {
+test('models that cannot run here say so: no room in RAM for the weights in fp32', () => {
+  // FLUX has a graph now; on a 24 GB machine its 11.9 B fp32 parameters are refused before anything is built.
+  const flux = planBench({ model: 'flux1-dev' });
+  assert.equal(flux.cases[0]!.arch.kind, 'flux');
   assert.throws(
-    () => planBench({ model: 'flux1-dev', totalMemoryBytes: 24e9 }),
-    (e: unknown) => e instanceof BenchError && e.code === 'does-not-fit' && /FLUX.*GB of fp32 weights.*24\.0 GB of RAM/.test(e.message),
+    () => checkFits(flux, providerById('cpu'), 24e9),
+    (e: unknown) => e instanceof BenchError && e.code === 'does-not-fit' && /^FLUX\.1 \[dev\] does not fit.*needs about \d+\.\d GB of RAM in fp32 at 1024x1024, this machine has 24\.0 GB$/.test(e.message),
   );
-  assert.throws(() => planBench({ model: 'flux1-dev', totalMemoryBytes: 128e9 }), (e: unknown) => e instanceof BenchError && e.code === 'unsupported-model' && /no ONNX graph for its flux denoiser/.test(e.message));
-  assert.equal(planBench({ model: 'sd3-medium', totalMemoryBytes: 64e9 }).cases[0]!.arch.kind, 'mmdit');
-  assert.equal(planBench({ model: 'pixart-sigma', totalMemoryBytes: 64e9 }).cases[0]!.arch.kind, 'cross-dit');
-  const sdxl = planBench({ model: 'sdxl', totalMemoryBytes: 8e9 });
+  assert.throws(() => checkFits(planBench({ model: 'flux1-schnell' }), providerById('cpu'), 24e9), (e: unknown) => e instanceof BenchError && e.code === 'does-not-fit');
+  assert.equal(planBench({ model: 'sd3-medium' }).cases[0]!.arch.kind, 'mmdit');
+  assert.equal(planBench({ model: 'pixart-sigma' }).cases[0]!.arch.kind, 'cross-dit');
+  const sdxl = planBench({ model: 'sdxl' });
   assert.throws(() => checkFits(sdxl, providerById('cpu'), 8e9), (e: unknown) => e instanceof BenchError && e.code === 'does-not-fit' && /SDXL/.test(e.message));
-  assert.doesNotThrow(() => checkFits(planBench({ quick: true, totalMemoryBytes: 24e9 }), providerById('cpu'), 24e9));
+  assert.doesNotThrow(() => checkFits(planBench({ quick: true }), providerById('cpu'), 24e9));
   // SD3.5 Large has a graph but 8 B fp32 parameters: refused before anything is built.
-  assert.throws(() => checkFits(planBench({ model: 'sd35-large', totalMemoryBytes: 24e9 }), providerById('cpu'), 24e9), (e: unknown) => e instanceof BenchError && e.code === 'does-not-fit' && /SD ?3\.5 Large/i.test(e.message));
+  assert.throws(() => checkFits(planBench({ model: 'sd35-large' }), providerById('cpu'), 24e9), (e: unknown) => e instanceof BenchError && e.code === 'does-not-fit' && /SD ?3\.5 Large/i.test(e.message));
 });
 
 test('runBench: results carry the contract fields, the prediction for the same workload and device, and the environment', async () => {
   const machine = machineFromProbe(fakeProbe({ ramGiB: 32 }));
-  const plan = planBench({ quick: true, totalMemoryBytes: 64e9 });
+  const plan = planBench({ quick: true });
   const events: BenchEvent['kind'][] = [];
   const jobs: { batch: number; h: number }[] = [];
   const report = await runBench(plan, {

@@ -17,10 +17,20 @@ import { graphParameters } from '../../src/bench/graph/index.ts';
 import { resolveDevice } from '../../src/catalog/devices.ts';
 import { machineFromProbe } from '../../src/planner/machine.ts';
 import { fakeProbe } from '../../src/probe/fake.ts';
+import { models as catalog } from '../../data/models/index.ts';
+import { sumParams, walk } from '../../src/cost/analyze/index.ts';
 
 const FIXTURE = new URL('../fixtures/bench/torch-results.json', import.meta.url);
+const FIXTURES = new URL('../fixtures/bench/', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'genready-torch-'));
 const machine = machineFromProbe(fakeProbe({ ramGiB: 32 }));
+
+/** Builds every case's modules with the stand-in torch (PyTorch is not installable here) and returns built vs expected parameters. */
+function countParams(script: string): { model: string; phase: string; built: number; expected: number }[] {
+  const py = spawnSync('python3', [join(FIXTURES, 'count_params.py'), script], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: join(FIXTURES, 'fake_torch'), PYTHONDONTWRITEBYTECODE: '1' } });
+  assert.equal(py.status, 0, py.stderr);
+  return JSON.parse(py.stdout);
+}
 
 test('the emitted script compiles and embeds every case with the parameter count of the graph builder', () => {
   const path = join(dir, 'bench.py');
@@ -43,20 +53,33 @@ test('the script builds PyTorch modules with exactly the parameters of the ONNX 
   // PyTorch is not installable here: a stand-in torch that only counts parameters builds the modules.
   const path = join(dir, 'all.py');
   emitTorchScript(path, { models: ['sd15', 'sd21', 'sdxl', 'sdxl-refiner', 'sdxl-turbo'], sizes: [[512, 512]] });
-  const fixtures = new URL('../fixtures/bench/', import.meta.url).pathname;
-  const py = spawnSync('python3', [join(fixtures, 'count_params.py'), path], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: join(fixtures, 'fake_torch'), PYTHONDONTWRITEBYTECODE: '1' } });
-  assert.equal(py.status, 0, py.stderr);
-  const rows = JSON.parse(py.stdout) as { model: string; phase: string; built: number; expected: number }[];
+  const rows = countParams(path);
   assert.equal(rows.length, 10);
   for (const r of rows) assert.equal(r.built, r.expected, `${r.model} ${r.phase}`);
   assert.equal(rows.find((r) => r.model === 'sd15' && r.phase === 'denoising')!.built, 859_520_964);
 });
 
-test('the default script measures SD 1.5 at 512² and SDXL at 1024²', () => {
+test('the script builds the transformer denoisers (SD3, SD3.5 MMDiT-X, FLUX, PixArt) with exactly the parameters of the ONNX graphs', () => {
+  const path = join(dir, 'dits.py');
+  const models = ['sd3-medium', 'sd35-medium', 'flux1-dev', 'flux1-schnell', 'pixart-sigma'];
+  emitTorchScript(path, { models, sizes: [[1024, 1024]] });
+  assert.equal(spawnSync('python3', ['-m', 'py_compile', path], { encoding: 'utf8' }).status, 0);
+  const rows = countParams(path).filter((r) => r.phase === 'denoising');
+  assert.deepEqual(rows.map((r) => r.model), models);
+  for (const r of rows) assert.equal(r.built, r.expected, r.model);
+  // And the analyzer's count (the graphs equal it): FLUX equals the published instantiated figure.
+  for (const m of catalog.filter((x) => models.includes(x.id))) {
+    const a = m.denoiser.arch;
+    assert.equal(rows.find((r) => r.model === m.id)!.built, sumParams(walk(a, { width: 1024, height: 1024, latentWidth: 128, latentHeight: 128, textTokens: 77 })), m.id);
+  }
+  assert.equal(rows.find((r) => r.model === 'flux1-dev')!.built, 11_901_408_320);
+});
+
+test('the default script measures SD 1.5 at 512² and SDXL at 1024²; a DiT case carries its own inputs description', () => {
   const cases = torchCases();
   assert.deepEqual([...new Set(cases.map((c) => `${c.model}@${c.width}`))], ['sd15@512', 'sdxl@1024']);
-  // The Python template has UNets and VAEs only: a DiT model is refused in one line, not half-written.
-  assert.throws(() => torchCases({ models: ['pixart-sigma'] }), (e: unknown) => e instanceof BenchError && /PyTorch script builds unet and autoencoder-kl models only/.test(e.message));
+  const [flux] = torchCases({ models: ['flux1-schnell'], sizes: [[512, 512]] });
+  assert.deepEqual([flux!.arch.kind, flux!.latentHeight, flux!.textTokens, flux!.forwardBatch], ['flux', 64, 256, 1]);
 });
 
 test('--import reads the script output as the calibration of the GPU it ran on', () => {
@@ -73,6 +96,21 @@ test('--import reads the script output as the calibration of the GPU it ran on',
   const c = calibrationFor(resolveDevice('RTX 4090'), loadStore(cal))!;
   assert.ok(Math.abs(c.factors.denoising! - 0.0386 / step.predictedSeconds) < 1e-9);
   assert.match(c.source, /^pytorch 2\.5\.1\+cu124 cuda$/);
+});
+
+test('--import accepts transformer denoisers (FLUX, SD3, PixArt) measured by the script', () => {
+  const good = JSON.parse(readFileSync(FIXTURE, 'utf8'));
+  const step = good.results[0];
+  const rows = [
+    { ...step, model: 'flux1-dev', width: 1024, height: 1024, forwardBatch: 1, parameters: 11_901_408_320, measuredSeconds: 0.41 },
+    { ...step, model: 'sd3-medium', width: 1024, height: 1024, forwardBatch: 2, parameters: graphParameters(catalog.find((m) => m.id === 'sd3-medium')!.denoiser.arch), measuredSeconds: 0.12 },
+    { ...step, model: 'pixart-sigma', width: 1024, height: 1024, forwardBatch: 2, parameters: 610_856_096, measuredSeconds: 0.09 },
+  ];
+  const file = join(dir, 'dits.json');
+  writeFileSync(file, JSON.stringify({ ...good, results: rows }));
+  const r = importTorchResults(file, machine, undefined, join(dir, 'cal-dits.json'));
+  assert.deepEqual(r.report.results.map((x) => x.model), ['flux1-dev', 'sd3-medium', 'pixart-sigma']);
+  for (const x of r.report.results) assert.ok(x.predictedSeconds > 0, x.model);
 });
 
 test('malformed imports are one-line errors naming the problem; nothing is stored', () => {

@@ -1,7 +1,8 @@
 /**
  * Pieces the transformer denoisers share: LayerNorm without affine, adaLN modulation, a 2-D sin-cos
  * position table computed in the graph for the actual token grid (no stored buffer, any size),
- * RMSNorm over the head dimension, and patchify/unpatchify with dynamic height and width.
+ * RMSNorm over the head dimension, head split and scaled dot-product attention, and
+ * patchify/unpatchify with dynamic height and width.
  */
 import type { Graph } from './_onnx.ts';
 import { conv } from './_layers.ts';
@@ -60,4 +61,24 @@ export function unpatchify(g: Graph, x: string, grid: { B: string; h: string; w:
   const moved = g.op('Transpose', [six], { perm: [0, 5, 1, 3, 2, 4] });
   const side = (n: string) => g.op('Mul', [n, g.i64([p])]);
   g.op('Reshape', [moved, g.op('Concat', [grid.B, g.i64([c]), side(grid.h), side(grid.w)], { axis: 0 })], {}, output);
+}
+
+/** Split [B, k·d] modulation into k tensors of [B, 1, d]. */
+export function chunks(g: Graph, x: string, k: number, d: number): string[] {
+  const r = g.op('Reshape', [x, g.i64([-1, k, d])]);
+  return g.node('Split', [r, g.i64(new Array(k).fill(1))], { axis: 1 }, { count: k });
+}
+
+/** [B, N, heads·hd] → [B, heads, N, hd], RMS-normed over hd when `norm` names the scale. */
+export function toHeads(g: Graph, x: string, heads: number, hd: number, norm: string | null): string {
+  let h = g.op('Reshape', [x, g.i64([0, 0, heads, hd])]);
+  if (norm) h = rmsNorm(g, norm, h, hd);
+  return g.op('Transpose', [h], { perm: [0, 2, 1, 3] });
+}
+
+/** Scaled dot-product attention on [B, H, L, hd] heads → [B, L, H·hd]. */
+export function sdpa(g: Graph, q: string, k: string, v: string, hd: number): string {
+  const scores = g.op('MatMul', [g.op('Mul', [q, g.f([1 / Math.sqrt(hd)], [])]), g.op('Transpose', [k], { perm: [0, 1, 3, 2] })]);
+  const o = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), v]);
+  return g.op('Reshape', [g.op('Transpose', [o], { perm: [0, 2, 1, 3] }), g.i64([0, 0, -1])]);
 }

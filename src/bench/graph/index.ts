@@ -1,5 +1,5 @@
 /**
- * The graph builder: ONNX graphs of the catalog's denoisers (UNet, SD3 MMDiT, PixArt DiT), VAE
+ * The graph builder: ONNX graphs of the catalog's denoisers (UNet, SD3 MMDiT, FLUX, PixArt DiT), VAE
  * decoders and CLIP text encoders,
  * built from the same architecture descriptions the cost model reads (one source of truth), with
  * deterministic random weights. Dispatch is a table keyed by the architecture's `kind`.
@@ -8,15 +8,16 @@
  *   await writeOnnxModel(sd15.denoiser.arch, '/tmp/unet/model.onnx', { seed: 0, dtype: 'float32' })
  *   // → { parameters: 859520964 }, weights in /tmp/unet/model.onnx.data (over 2 GiB in fp32)
  */
-import type { AutoencoderArch, ClipTextArch, CrossDiTArch, MMDiTArch, UNetArch } from '../../catalog/models.types.ts';
+import type { AutoencoderArch, ClipTextArch, CrossDiTArch, FluxArch, MMDiTArch, UNetArch } from '../../catalog/models.types.ts';
 import { Graph, writeGraph, type DType, type WriteResult } from './_onnx.ts';
 import { buildVaeDecoder } from './autoencoder.ts';
 import { buildClipText } from './clip-text.ts';
 import { buildCrossDiT } from './cross-dit.ts';
+import { buildFlux } from './flux.ts';
 import { buildMMDiT } from './mmdit.ts';
 import { buildUNet } from './unet.ts';
 
-export type GraphArch = UNetArch | AutoencoderArch | ClipTextArch | CrossDiTArch | MMDiTArch;
+export type GraphArch = UNetArch | AutoencoderArch | ClipTextArch | CrossDiTArch | MMDiTArch | FluxArch;
 
 export interface WriteOnnxOptions {
   seed: number;
@@ -31,9 +32,10 @@ const builders: Builders = {
   'clip-text': buildClipText,
   'cross-dit': buildCrossDiT,
   mmdit: buildMMDiT,
+  flux: buildFlux,
 };
 
-/** Kinds the builder can express (FLUX is not built yet). */
+/** Kinds the builder can express. */
 export const GRAPH_KINDS = Object.keys(builders) as GraphArch['kind'][];
 
 export function isGraphArch(a: { kind: string }): a is GraphArch {

@@ -11,32 +11,17 @@
 import type { MMDiTArch } from '../../catalog/models.types.ts';
 import type { Graph } from './_onnx.ts';
 import { attention, gelu, linear, silu, sinusoid } from './_layers.ts';
-import { modulate, patchify, plainNorm, rmsNorm, unpatchify } from './_dit.ts';
-
-/** Split [B, k·d] modulation into k tensors of [B, 1, d]. */
-function chunks(g: Graph, x: string, k: number, d: number): string[] {
-  const r = g.op('Reshape', [x, g.i64([-1, k, d])]);
-  return g.node('Split', [r, g.i64(new Array(k).fill(1))], { axis: 1 }, { count: k });
-}
-
-/** q, k or v of one stream as [B, heads, N, hd], RMS-normed over hd when the architecture asks. */
-function heads(g: Graph, x: string, p: { heads: number; hd: number; norm: string | null }): string {
-  let h = g.op('Reshape', [x, g.i64([0, 0, p.heads, p.hd])]);
-  if (p.norm) h = rmsNorm(g, p.norm, h, p.hd);
-  return g.op('Transpose', [h], { perm: [0, 2, 1, 3] });
-}
+import { chunks, modulate, patchify, plainNorm, sdpa, toHeads, unpatchify } from './_dit.ts';
 
 /** Joint attention: both streams projected separately, attended together, split back. */
 function jointAttention(g: Graph, img: string, txt: string, p: { d: number; heads: number; qkNorm: boolean; textOut: boolean }): { img: string; txt: string | null } {
   return g.in('attn', () => {
     const hd = p.d / p.heads;
-    const proj = (x: string, name: string, norm: string | null) => heads(g, linear(g, name, x, p.d, p.d), { heads: p.heads, hd, norm: p.qkNorm ? norm : null });
+    const proj = (x: string, name: string, norm: string | null) => toHeads(g, linear(g, name, x, p.d, p.d), p.heads, hd, p.qkNorm ? norm : null);
     const q = g.op('Concat', [proj(img, 'to_q', 'norm_q'), proj(txt, 'add_q_proj', 'norm_added_q')], { axis: 2 });
     const k = g.op('Concat', [proj(img, 'to_k', 'norm_k'), proj(txt, 'add_k_proj', 'norm_added_k')], { axis: 2 });
     const v = g.op('Concat', [proj(img, 'to_v', null), proj(txt, 'add_v_proj', null)], { axis: 2 });
-    const scores = g.op('MatMul', [g.op('Mul', [q, g.f([1 / Math.sqrt(hd)], [])]), g.op('Transpose', [k], { perm: [0, 1, 3, 2] })]);
-    const o = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), v]);
-    const merged = g.op('Reshape', [g.op('Transpose', [o], { perm: [0, 2, 1, 3] }), g.i64([0, 0, p.d])]);
+    const merged = sdpa(g, q, k, v, hd);
     // Split the joint sequence back at the image token count.
     const nImg = g.op('Gather', [g.op('Shape', [img]), g.i64([1])], { axis: 0 });
     const nAll = g.op('Gather', [g.op('Shape', [merged]), g.i64([1])], { axis: 0 });
@@ -114,10 +99,8 @@ export function buildMMDiT(g: Graph, a: MMDiTArch): void {
 function attentionWithQkNorm(g: Graph, x: string, d: number, nHeads: number, qkNorm: boolean): string {
   if (!qkNorm) return attention(g, 'self', x, { dim: d, heads: nHeads, qkvBias: true, outBias: true });
   const hd = d / nHeads;
-  const q = heads(g, linear(g, 'to_q', x, d, d), { heads: nHeads, hd, norm: 'norm_q' });
-  const k = heads(g, linear(g, 'to_k', x, d, d), { heads: nHeads, hd, norm: 'norm_k' });
-  const v = heads(g, linear(g, 'to_v', x, d, d), { heads: nHeads, hd, norm: null });
-  const scores = g.op('MatMul', [g.op('Mul', [q, g.f([1 / Math.sqrt(hd)], [])]), g.op('Transpose', [k], { perm: [0, 1, 3, 2] })]);
-  const o = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), v]);
-  return linear(g, 'to_out', g.op('Reshape', [g.op('Transpose', [o], { perm: [0, 2, 1, 3] }), g.i64([0, 0, d])]), d, d);
+  const q = toHeads(g, linear(g, 'to_q', x, d, d), nHeads, hd, 'norm_q');
+  const k = toHeads(g, linear(g, 'to_k', x, d, d), nHeads, hd, 'norm_k');
+  const v = toHeads(g, linear(g, 'to_v', x, d, d), nHeads, hd, null);
+  return linear(g, 'to_out', sdpa(g, q, k, v, hd), d, d);
 }

@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
 import cliProgress from 'cli-progress';
-import { loadavg } from 'node:os';
+import { loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { probeMachine } from '../../probe/probe.ts';
 import { machineFromProbe } from '../../planner/machine.ts';
@@ -13,7 +13,7 @@ import { color, gb, params, seconds, table } from '../format.ts';
 import type { Output } from '../output.ts';
 
 const args = {
-  model: { type: 'string', description: 'model id (default sd15): sd15, sd21, sdxl, sdxl-refiner, sdxl-turbo, sd3-medium, sd35-medium, sd35-large, pixart-sigma (FLUX not yet)' },
+  model: { type: 'string', description: 'model id (default sd15): sd15, sd21, sdxl, sdxl-refiner, sdxl-turbo, sd3-medium, sd35-medium, sd35-large, flux1-dev, flux1-schnell, pixart-sigma (a model too big for this machine’s RAM is refused before anything is built)' },
   size: { type: 'string', description: 'WxH, several separated by commas (default: the model’s native size; 256x256 with --quick)' },
   batch: { type: 'string', description: 'images per pipeline call (default 1; the denoiser runs ×2 with CFG)' },
   quick: { type: 'boolean', description: 'SD 1.5 at 256x256, 1 warm-up + 3 iterations (under 3 minutes on 2 cores)' },
@@ -96,7 +96,7 @@ export const benchCommand = defineCommand({
     rejectUnknownFlags(rawArgs, args);
     const out = data as Output;
     // onnxruntime and the graph builder load only when bench runs, not with every genready command.
-    const [{ chooseProvider, computeDevice, planBench, runBench }, { cacheRoot }, { calibrationFor, calibrationPath, genreadyHome, measurementFrom, recordMeasurements }, { importTorchResults }, { isProviderId }, { emitTorchScript }] =
+    const [{ checkFits, chooseProvider, computeDevice, planBench, runBench }, { cacheRoot }, { calibrationFor, calibrationPath, genreadyHome, measurementFrom, recordMeasurements }, { importTorchResults }, { isProviderId }, { emitTorchScript }] =
       await Promise.all([
         import('../../bench/bench.ts'),
         import('../../bench/cache.ts'),
@@ -131,6 +131,8 @@ export const benchCommand = defineCommand({
       ...(num('seed', a.seed) !== undefined ? { seed: num('seed', a.seed)! } : {}),
     });
     const provider = await chooseProvider(a.provider as 'cpu' | 'cuda' | 'dml' | 'coreml' | undefined, machine);
+    // A case that cannot fit is refused first, alone, before any warning about the load.
+    checkFits(plan, provider, totalmem());
     const load = loadavg()[0]!;
     if (load > machine.probe.cpu.cores) {
       process.stderr.write(color.yellow(`genready: the machine is busy (load ${load.toFixed(1)} on ${machine.probe.cpu.cores} cores): measurements will be slower than this machine can do\n`));
