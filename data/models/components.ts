@@ -73,6 +73,17 @@ export const sdVae: Component<AutoencoderArch> = {
   },
 };
 
+/** The same VAE as SDXL's pipelines run it: decoded in fp32 (its fp16 activations overflow). */
+export const sdxlVae: Component<AutoencoderArch> = {
+  ...sdVae,
+  name: 'AutoencoderKL 4-ch (SDXL, fp32 decode)',
+  forcedPrecision: 'fp32',
+  published: {
+    ...sdVae.published,
+    source: `${sdVae.published.source}; SDXL vae/config.json force_upcast true — diffusers' StableDiffusionXLPipeline upcasts the VAE to float32 before decoding`,
+  },
+};
+
 export const vae16: Component<AutoencoderArch> = {
   role: 'vae',
   name: 'AutoencoderKL 16-ch (SD3/FLUX)',

@@ -3,7 +3,7 @@
  * Configs: the original LDM inference YAMLs as converted by diffusers (see shared/reference/architectures.md §3–7, §14).
  */
 import type { Component, ControlNetArch, ModelEntry, UNetArch } from '../../src/catalog/models.types.ts';
-import { clipL, openClipBigG, openClipH, sdVae } from './components.ts';
+import { clipL, openClipBigG, openClipH, sdVae, sdxlVae } from './components.ts';
 
 const sd15Unet: UNetArch = {
   kind: 'unet',
@@ -118,7 +118,7 @@ export const sdxl: ModelEntry = {
   source: 'github Stability-AI/generative-models configs/inference/sd_xl_base.yaml',
   denoiser: sdxlDenoiser,
   textEncoders: [clipL, openClipBigG],
-  vae: sdVae,
+  vae: sdxlVae,
   addons: [controlnetSdxl],
   defaults: {
     width: 1024,
@@ -151,7 +151,7 @@ export const sdxlRefiner: ModelEntry = {
     published: { parameters: 2_259_526_660, source: 'diffusers instantiation of sd_xl_refiner.yaml; HF refiner unet 4.52 GB fp16' },
   },
   textEncoders: [openClipBigG],
-  vae: sdVae,
+  vae: sdxlVae,
   addons: [],
   defaults: {
     width: 1024,
@@ -172,7 +172,7 @@ export const sdxlTurbo: ModelEntry = {
   source: 'HF stabilityai/sdxl-turbo model card (same architecture as SDXL base; ADD-distilled)',
   denoiser: sdxlDenoiser,
   textEncoders: [clipL, openClipBigG],
-  vae: sdVae,
+  vae: sdxlVae,
   addons: [],
   defaults: {
     width: 512,

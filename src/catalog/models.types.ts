@@ -167,6 +167,12 @@ export interface Component<A extends Architecture = Architecture> {
   published: Published;
   /** Extra persistent buffers stored with the weights (SD3 position table), in elements. */
   buffers?: number;
+  /**
+   * A format the reference pipelines force for this component whatever the model's default: SDXL's
+   * VAE overflows in fp16, so diffusers decodes it in fp32 (`force_upcast`) and A1111 users run
+   * `--no-half-vae`. An explicit per-component precision still wins.
+   */
+  forcedPrecision?: Precision;
 }
 
 /** How a sampler step uses the denoiser. */

@@ -86,7 +86,7 @@ export function makeWorkload(input: WorkloadInput): Workload {
   const precision: Record<Role, Precision> = {
     denoiser,
     'text-encoder': cp['text-encoder'] ? precisionOf('text-encoder precision', cp['text-encoder']) : plain,
-    vae: cp.vae ? precisionOf('VAE precision', cp.vae) : plain,
+    vae: cp.vae ? precisionOf('VAE precision', cp.vae) : (model.vae.forcedPrecision ?? plain),
     controlnet: cp.controlnet ? precisionOf('ControlNet precision', cp.controlnet) : denoiser,
   };
   const cfgDefault = d.guidance.kind === 'cfg';

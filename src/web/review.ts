@@ -99,11 +99,12 @@ function select(n: number): void {
 async function mark(m: Mark): Promise<void> {
   const im = shown[at];
   if (!im) return;
+  const keepPlace = $<HTMLSelectElement>('filter').value === 'all';
+  // Move on before the server answers, so a key pressed right after applies to the next image.
+  if (keepPlace) select(at + 1);
   await api(`/api/review/runs/${runId}/marks`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ index: im.index, mark: m }) });
   im.mark = m;
-  const keepPlace = $<HTMLSelectElement>('filter').value === 'all';
   render();
-  if (keepPlace) select(at + 1);
 }
 
 async function loadRun(id: string): Promise<void> {

@@ -30,8 +30,12 @@ test('estimate --json for SDXL at 1024² shows where the memory goes in each pha
   // the VAE decode at 1024² needs more activation memory than a denoising step (single-head mid attention, full-res convs)
   const act = Object.fromEntries(j.memory.phases.map((p: { phase: string; activationBytes: number }) => [p.phase, p.activationBytes]));
   assert.ok(act['vae-decode'] > act.denoising);
-  // all weights ≈ 6.94 GB in fp16 (UNet 5.14 + bigG 1.39 + CLIP-L 0.25 + VAE 0.17, published file sizes)
-  assert.ok(Math.abs(j.memory.totalWeightBytes / 6.94e9 - 1) < 0.01, String(j.memory.totalWeightBytes));
+  // all weights ≈ 7.11 GB: UNet 5.14 + bigG 1.39 + CLIP-L 0.25 in fp16, published file sizes, and the
+  // VAE 0.33 in fp32 — SDXL's pipelines decode in fp32 (force_upcast) — unless asked otherwise
+  assert.ok(Math.abs(j.memory.totalWeightBytes / 7.11e9 - 1) < 0.01, String(j.memory.totalWeightBytes));
+  assert.equal(j.workload.precision.vae, 'fp32');
+  const half = JSON.parse(cli(['estimate', '--model', 'sdxl', '--vae-precision', 'fp16', '--json']).stdout);
+  assert.ok(Math.abs(half.memory.totalWeightBytes / 6.94e9 - 1) < 0.01, 'an fp16-safe VAE (--vae-precision fp16) is 0.17 GB');
 });
 
 test('estimate with a device gives the documented contract', () => {

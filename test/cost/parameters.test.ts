@@ -29,6 +29,7 @@ const PUBLISHED: Record<string, { figure: number; source: string }> = {
   'OpenCLIP ViT-bigG/14 text + projection': { figure: 694.7e6, source: 'SDXL text_encoder_2 1.39 GB fp16' },
   'OpenCLIP ViT-H/14 text (23 layers)': { figure: 340.4e6, source: 'SD 2.1 text_encoder 1.36 GB fp32 / 4 B' },
   'AutoencoderKL 4-ch (SD/SDXL)': { figure: 83.65e6, source: 'SD VAE 167 MB fp16' },
+  'AutoencoderKL 4-ch (SDXL, fp32 decode)': { figure: 83.65e6, source: 'SDXL vae 335 MB fp32 / 4 B' },
   'AutoencoderKL 16-ch (SD3/FLUX)': { figure: 83.82e6, source: 'FLUX ae.safetensors 335 MB fp32 / 4 B' },
   'ControlNet (SD 1.5)': { figure: 361.3e6, source: 'control_v11p_sd15_canny 723 MB fp16' },
   'ControlNet (SDXL, full size)': { figure: 1.251e9, source: 'controlnet-canny-sdxl-1.0 2.5 GB fp16' },

@@ -38,7 +38,7 @@ test('naive attention memory grows with the square of the token count; flash nev
     }
   }
   // The VAE's single-head mid attention at 2048² runs over 65536 tokens: scores and softmax are 2 × 8 GiB in fp16.
-  const vae = breakdown(makeWorkload({ model: 'sdxl', width: 2048, height: 2048, attention: 'naive' })).find((c) => c.role === 'vae')!;
+  const vae = breakdown(makeWorkload({ model: 'sdxl', width: 2048, height: 2048, attention: 'naive', componentPrecision: { vae: 'fp16' } })).find((c) => c.role === 'vae')!;
   assert.ok(vae.activationBytes.naive >= 2 * 65536 ** 2 * 2);
   assert.ok(vae.activationBytes.flash < 8e9);
 });
@@ -69,4 +69,15 @@ test('VAE tiling bounds the decode activation by the tile, not the image', () =>
     breakdown(makeWorkload({ model: 'sdxl', width: side, height: side, vaeTiling: tiling })).find((c) => c.role === 'vae')!;
   assert.ok(vae(2048, true).activationBytes.flash < vae(2048, false).activationBytes.flash / 8);
   assert.ok(vae(2048, true).forwardsPerCall > 1, 'tiles are decoded one after another');
+});
+
+test("SDXL's VAE decodes in fp32 (its fp16 activations overflow; diffusers force_upcast), others in the 16-bit type", () => {
+  assert.equal(makeWorkload({ model: 'sdxl' }).precision.vae, 'fp32');
+  assert.equal(makeWorkload({ model: 'sdxl-turbo' }).precision.vae, 'fp32');
+  assert.equal(makeWorkload({ model: 'sdxl', componentPrecision: { vae: 'bf16' } }).precision.vae, 'bf16', 'an explicit choice wins');
+  assert.equal(makeWorkload({ model: 'sd15' }).precision.vae, 'fp16');
+  assert.equal(makeWorkload({ model: 'flux1-dev' }).precision.vae, 'bf16');
+  // Twice the bytes per activation: the fp32 decode needs twice the fp16 decode's activation memory.
+  const act = (vae: string) => breakdown(makeWorkload({ model: 'sdxl', componentPrecision: { vae } })).find((c) => c.role === 'vae')!.activationBytes.flash;
+  assert.ok(Math.abs(act('fp32') / act('fp16') - 2) < 1e-9);
 });
