@@ -115,6 +115,11 @@ test('ladder: an 8 GB card gives up fp16-on-device for SDXL 1024² and keeps a r
   assert.equal(l.rungs[0]!.step.id, 'on-device');
   assert.equal(l.rungs[0]!.fits, false);
   assert.ok(l.chosen && l.chosen.fits && l.chosen.step.id !== 'on-device');
+  // Lossless model offload costs a few percent here, so it beats 4-bit weights that would also fit.
+  assert.ok(l.rungs.some((r) => r.fits && r.step.precision === 'nf4'));
+  assert.equal(l.chosen.step.qualityCost, 0);
+  const fastest = Math.min(...l.rungs.filter((r) => r.fits).map((r) => r.secondsPerImage));
+  assert.ok(l.chosen.secondsPerImage <= fastest * 1.25);
   // Rungs that stream weights cost time: sequential offload is slower than all on the device.
   const seq = l.rungs.find((r) => r.step.id === 'sequential-offload' && r.fits)!;
   assert.ok(seq.slowdown > 1);
