@@ -58,14 +58,15 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * metal set from the M1 Max row of the training split and the MLX README's MPS comparison
    * (measurements.csv); oneapi and directml assumed from the Arc rows of measurements.csv;
    * cpu: measured by `genready bench` (onnxruntime 1.30 CPU, fp32, random-weight graphs of the catalog
-   * architectures; 2-core Xeon with AVX-512, 2026-11-26; fastest of 3–4 iterations after a warm-up,
-   * several runs): SD 1.5 UNet step at batch 2 took 1.61 s at 256² and 10.2 s at 512², the VAE
-   * decode 2.40 s and 16.4 s. With vector efficiency 0.65 for CPU matmuls, 0.82 puts the four
-   * phases at predicted/measured 0.77–1.30 (`npx tsx bench/cpu-sd15.ts`). 256² runs faster than its
-   * FLOPs and DRAM bytes say (activations stay in the L3 cache), 512² slower: one scale splits the
+   * architectures; 2-core Xeon with AVX-512, 2026-11-26, fastest of 4 iterations after a warm-up):
+   * SD 1.5 UNet step at batch 2 took 1.53 s at 256² and 7.6 s at 512², the VAE decode 2.4 s and
+   * 11.2 s. CPU matmuls run on the vector units, so the vector efficiency applies; scale 1 (MLAS
+   * reaches the share of its SIMD peak that CUDA's SIMT kernels reach of theirs) puts the four phases
+   * at predicted/measured 1.01–1.26 (`npx tsx bench/cpu-sd15.ts`). 256² runs faster than its FLOPs
+   * and DRAM bytes say (activations stay in the L3 cache), 512² slower: one scale splits the
    * difference. Runs on a busy machine were 2× slower (one of the two cores taken): not used.
    */
-  backendScale: { cuda: 1, rocm: 0.82, metal: 0.55, oneapi: 0.5, directml: 0.45, cpu: 0.82 } satisfies Record<Backend, number>,
+  backendScale: { cuda: 1, rocm: 0.82, metal: 0.55, oneapi: 0.5, directml: 0.45, cpu: 1 } satisfies Record<Backend, number>,
   /**
    * fit: sustained tensor clock over the spec-sheet boost clock the peak figures assume. GeForce and
    * workstation cards boost past their rated clock when cool; laptops and datacenter parts hold
@@ -135,7 +136,7 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
   { name: 'backendScale.metal', unit: '× CUDA', setBy: 'assumed', reason: 'one Apple row; set from the M1 Max row and the MLX README MPS comparison (measurements.csv)' },
   { name: 'backendScale.oneapi', unit: '× CUDA', setBy: 'assumed', reason: 'from the Arc rows of measurements.csv; no eval rows' },
   { name: 'backendScale.directml', unit: '× CUDA', setBy: 'assumed', reason: 'from the Arc rows of measurements.csv; DirectML generic kernels' },
-  { name: 'backendScale.cpu', unit: '× CUDA', setBy: 'measured', reason: 'genready bench, onnxruntime CPU fp32, SD 1.5 UNet and VAE at 256²/512² on a 2-core AVX-512 Xeon (bench/cpu-sd15.ts)' },
+  { name: 'backendScale.cpu', unit: '× CUDA', setBy: 'measured', reason: 'genready bench, onnxruntime CPU fp32, SD 1.5 UNet and VAE at 256²/512² on a 2-core AVX-512 Xeon: MLAS reaches the vector efficiency of CUDA SIMT kernels (bench/cpu-sd15.ts)' },
   { name: 'sustainedClock.laptop', unit: '× boost', setBy: 'fit', reason: 'laptop parts hold their power cap under dense matrix load' },
   { name: 'sustainedClock.datacenter', unit: '× boost', setBy: 'fit', reason: 'datacenter parts run at their power cap (a T4 at 70 W, an H100 at 700 W)' },
   { name: 'launchSeconds', unit: 's/op', setBy: 'fit', reason: 'eager PyTorch dispatch per launched kernel (≈ 10–20 µs)' },
