@@ -3,6 +3,7 @@
  * model can do on it and how, and the failure patterns present. Pure: a Machine in, values out.
  */
 import { listModels } from '../catalog/models.ts';
+import type { Basis, Calibration } from '../cost/calibration.ts';
 import { estimate, type Estimate } from '../cost/estimate.ts';
 import type { Strategy } from '../cost/memory.ts';
 import { makeWorkload, type WorkloadInput } from '../cost/workload.ts';
@@ -51,6 +52,8 @@ export interface ModelVerdict {
   /** Batch (1–8) with the most images per hour on the device. */
   bestBatch: number | null;
   reproducibility: string;
+  /** Whether the time was measured here (bench calibration of this device) or estimated. */
+  basis: Basis;
   why: string;
 }
 
@@ -60,8 +63,8 @@ export interface FailurePattern {
   advice: string;
 }
 
-function run(m: Machine, input: WorkloadInput, strategy: Strategy | 'auto' = 'auto'): Estimate {
-  return estimate(makeWorkload(input), m.device, { strategy, host: m.host, ramGiB: m.ramGiB });
+function run(m: Machine, input: WorkloadInput, strategy: Strategy | 'auto' = 'auto', calibration: Calibration | null = null): Estimate {
+  return estimate(makeWorkload(input), m.device, { strategy, host: m.host, ramGiB: m.ramGiB, ...(calibration ? { calibration } : {}) });
 }
 
 function checkRequirement(m: Machine, r: TierRequirement): RequirementResult {
@@ -143,10 +146,14 @@ function reproducibility(m: Machine, precision: string): string {
   return parts.join('; ');
 }
 
-export function modelVerdicts(m: Machine, opts: { detail?: boolean } = {}): ModelVerdict[] {
+/**
+ * What each catalog model can do here. With this machine's `genready bench` calibration, times on
+ * the calibrated device are scaled by it and said as "measured here"; memory stays the cost model's.
+ */
+export function modelVerdicts(m: Machine, opts: { detail?: boolean; calibration?: Calibration | null } = {}): ModelVerdict[] {
   return listModels().map((model) => {
     // PyTorch and ONNX Runtime run diffusion on CPUs in fp32 (fp16 kernels are missing or slow there).
-    const e = run(m, m.device.backend === 'cpu' ? { model, precision: 'fp32' } : { model });
+    const e = run(m, m.device.backend === 'cpu' ? { model, precision: 'fp32' } : { model }, 'auto', opts.calibration ?? null);
     const c = e.chosen;
     const w = e.workload;
     const mode: ModelMode = !c.fits ? 'not-established' : c.strategy === 'gpu' ? 'on-device' : c.strategy === 'cpu' ? 'cpu-only' : 'with-offload';
@@ -171,6 +178,7 @@ export function modelVerdicts(m: Machine, opts: { detail?: boolean } = {}): Mode
       maxSideOnDevice: onGpu && opts.detail ? maxSide(m, model.id) : null,
       bestBatch: onGpu && opts.detail && c.strategy === 'gpu' ? bestBatch(m, model.id) : null,
       reproducibility: reproducibility(m, w.precision.denoiser),
+      basis: c.fits ? c.basis : 'estimated',
       why,
     };
   });

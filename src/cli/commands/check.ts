@@ -2,12 +2,10 @@ import { defineCommand } from 'citty';
 import { resolveDevice } from '../../catalog/devices.ts';
 import { probeMachine } from '../../probe/probe.ts';
 import { fakeProbe } from '../../probe/fake.ts';
-import { machineFromProbe, type Machine } from '../../planner/machine.ts';
+import { hypotheticalMachine, machineFromProbe, type Machine } from '../../planner/machine.ts';
 import { failurePatterns, modelVerdicts, tierOf } from '../../planner/verdict.ts';
 import { loadCalibration } from '../../bench/calibration.ts';
 import type { Calibration } from '../../cost/calibration.ts';
-import { estimate } from '../../cost/estimate.ts';
-import { makeWorkload } from '../../cost/workload.ts';
 import { num, rejectUnknownFlags } from '../_args.ts';
 import { color, gb, rate, seconds, table } from '../format.ts';
 import type { Output } from '../output.ts';
@@ -19,39 +17,17 @@ const args = {
   verbose: { type: 'boolean', description: 'everything: requirements per tier, largest size and best batch per model' },
 } as const;
 
+/** This machine (probed), or a hypothetical one around a catalog GPU (`--as`; "none" for no GPU). */
 export async function machineFor(a: { as?: string; ram?: string }): Promise<Machine> {
   if (a.as === undefined) return machineFromProbe(await probeMachine());
   const ramGiB = num('ram', a.ram);
   if (/^(none|cpu|no-?gpu)$/i.test(a.as)) return machineFromProbe(fakeProbe({ ramGiB: ramGiB ?? 32 }));
-  const d = resolveDevice(a.as);
-  const probe = fakeProbe({
-    gpuName: d.name,
-    vendor: d.vendor,
-    unifiedMemory: d.unifiedMemory,
-    ...(d.unifiedMemory ? {} : d.memoryGiB !== null ? { gpuMemoryGiB: d.memoryGiB } : {}),
-    ramGiB: ramGiB ?? (d.unifiedMemory ? (d.memoryGiB ?? 16) : 32),
-  });
-  const m = machineFromProbe(probe);
-  return { ...m, device: d, deviceNote: `hypothetical: ${d.name} from the catalog` };
-}
-
-/**
- * Per-model times scaled by this machine's `genready bench` calibration, where the model's compute
- * device is the calibrated one; `basis` says which numbers were measured here. Verdicts (fits,
- * strategy) stay the cost model's: calibration changes time, not memory.
- */
-function calibrated(m: Machine, verdicts: ReturnType<typeof modelVerdicts>, c: Calibration | null) {
-  return verdicts.map((v) => {
-    if (!c || v.mode === 'not-established') return { ...v, basis: 'estimated' as const };
-    const e = estimate(makeWorkload(m.device.backend === 'cpu' ? { model: v.model, precision: 'fp32' } : { model: v.model }), m.device, { strategy: v.strategy, host: m.host, ramGiB: m.ramGiB, calibration: c });
-    if (e.chosen.basis !== 'measured here') return { ...v, basis: 'estimated' as const };
-    return { ...v, secondsPerImage: e.chosen.time.secondsPerImage, imagesPerHour: e.chosen.time.imagesPerHour, basis: e.chosen.basis };
-  });
+  return hypotheticalMachine(resolveDevice(a.as), ramGiB);
 }
 
 export function checkReport(m: Machine, verbose: boolean, calibration: Calibration | null = null) {
   const tier = tierOf(m);
-  const models = calibrated(m, modelVerdicts(m, { detail: verbose }), calibration);
+  const models = modelVerdicts(m, { detail: verbose, calibration });
   const patterns = failurePatterns(m, tier, models);
   const p = m.probe;
   return {
