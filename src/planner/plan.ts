@@ -7,7 +7,7 @@
 import { cloudCatalog, type CloudOffer } from '../catalog/cloud.ts';
 import type { Device } from '../catalog/devices.types.ts';
 import type { Calibration } from '../cost/calibration.ts';
-import { usd } from '../text/units.ts';
+import { rate, usd } from '../text/units.ts';
 import { makeWorkload, type WorkloadInput } from '../cost/workload.ts';
 import { breakEvenImages, cloudCostPer1000, ECONOMICS, localCost, type LocalCost } from './economics.ts';
 import { strategyLadder, type Ladder } from './ladder.ts';
@@ -121,7 +121,7 @@ function cloudOption(o: CloudOffer, t: Throughput, req: PlanRequest): CloudOptio
 function givesUp(c: Candidate, req: PlanRequest): string {
   if (!c.fits) return `${c.device.name} cannot hold the workload even with offload`;
   const how = c.strategy === 'gpu' ? 'on the device' : `with ${c.strategy}`;
-  return `${c.device.name} runs it ${how} at ${perHour(c.imagesPerHour)} images/hour: ${c.hoursToFinish.toFixed(1)} h instead of ${req.withinHours} h`;
+  return `${c.device.name} runs it ${how} at ${rate(c.imagesPerHour)} images/hour: ${c.hoursToFinish.toFixed(1)} h instead of ${req.withinHours} h`;
 }
 
 export function plan(req: PlanRequest) {
@@ -229,8 +229,8 @@ export function plan(req: PlanRequest) {
       why: !own.fits
         ? `does not fit: needs ${(own.peakDeviceBytes / 1e9).toFixed(1)} GB on the device (${(own.usableBytes / 1e9).toFixed(1)} GB usable) or ${(own.peakHostBytes / 1e9).toFixed(1)} GB RAM with offload`
         : machineMeets
-          ? `${perHour(own.imagesPerHour)} images/hour (${own.strategy}, batch ${own.batch}) finishes in ${ownHours.toFixed(1)} h`
-          : `${perHour(own.imagesPerHour)} images/hour (${own.strategy}, batch ${own.batch}) needs ${ownHours.toFixed(1)} h, more than ${req.withinHours} h`,
+          ? `${rate(own.imagesPerHour)} images/hour (${own.strategy}, batch ${own.batch}) finishes in ${ownHours.toFixed(1)} h`
+          : `${rate(own.imagesPerHour)} images/hour (${own.strategy}, batch ${own.batch}) needs ${ownHours.toFixed(1)} h, more than ${req.withinHours} h`,
     },
     candidates: meeting,
     cheapest,
@@ -255,5 +255,4 @@ export function plan(req: PlanRequest) {
 export type PlanJson = ReturnType<typeof plan>;
 
 
-const perHour = (x: number) => (x >= 10 ? x.toFixed(0) : x.toPrecision(2));
 

@@ -46,3 +46,6 @@ export function hours(x: number): string {
   if (!Number.isFinite(x)) return '—';
   return x >= 48 ? `${(x / 24).toFixed(1)} d` : x >= 1 ? `${x.toFixed(1)} h` : `${Math.round(x * 60)} min`;
 }
+
+/** A fraction as a percentage with one decimal (0.177 → "17.7 %"). */
+export const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)} %` : '—');

@@ -1,7 +1,7 @@
 /** The validation report as markdown (docs/accuracy.md, linked from the README). */
+import { pct } from '../text/units.ts';
 import type { Stats, ValidationReport } from './validate.ts';
 
-const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)} %` : '—');
 const cell = (s: Stats) => (s.n ? `${pct(s.median)} / ${pct(s.p90)} (n=${s.n})` : '—');
 const num = (x: number | null, field: string) =>
   x === null ? 'failed' : field.endsWith('Bytes') ? `${(x / 1e9).toFixed(2)} GB` : x >= 100 ? x.toFixed(0) : x.toPrecision(3);

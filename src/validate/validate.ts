@@ -114,3 +114,13 @@ export function validate(rows: MeasuredRow[] = loadMeasuredRows(), oomRows: OomR
     },
   };
 }
+
+let byVendor: ValidationReport['summary']['byVendor'] | undefined;
+
+/**
+ * Published error per vendor, for recommendations to carry their uncertainty. The shipped rows and
+ * constants do not change while a process runs, so this is computed once (about 0.5 s).
+ */
+export function accuracyByVendor(): ValidationReport['summary']['byVendor'] {
+  return (byVendor ??= validate().summary.byVendor);
+}

@@ -3,7 +3,7 @@ import { listDevices } from '../../catalog/devices.ts';
 import { makeWorkload } from '../../cost/workload.ts';
 import { workloadJson } from '../../cost/report.ts';
 import { rankDevices } from '../../planner/ranking.ts';
-import { validate } from '../../validate/validate.ts';
+import { accuracyByVendor } from '../../validate/validate.ts';
 import { accuracyLine } from '../_accuracy.ts';
 import { positive, rejectUnknownFlags, UsageError } from '../_args.ts';
 import { parseWorkloadSpec } from '../_spec.ts';
@@ -25,7 +25,9 @@ const gpusArgs = {
 /** The `--json` answer for gpus flags (also served by `POST /api/gpus`). */
 export function gpusAnswer(args: Record<string, unknown>) {
   if (args.for === undefined && args.model === undefined) throw new UsageError('missing-flag', 'say which workload: --for "sdxl 1024x1024 batch 4" or --model …');
-  const input = typeof args.for === 'string' ? { ...parseWorkloadSpec(args.for), ...withoutModel(workloadFrom({ ...args, model: 'x' })) } : workloadFrom(args);
+  // Flags beside --for refine the words (an explicit --batch wins over "batch 4"); workloadFrom sets only given flags.
+  const spec = typeof args.for === 'string' ? parseWorkloadSpec(args.for) : null;
+  const input = spec ? { ...spec, ...workloadFrom({ ...args, model: spec.model }) } : workloadFrom(args);
   const batchAsked = input.batch !== undefined;
   const w = makeWorkload(input);
   const vendor = typeof args.vendor === 'string' ? args.vendor.toLowerCase() : null;
@@ -37,7 +39,7 @@ export function gpusAnswer(args: Record<string, unknown>) {
   return {
     workload: { ...workloadJson(w), name: w.model.name },
     /** How far the estimates were from published measurements, per vendor (`genready validate`). */
-    accuracyByVendor: validate().summary.byVendor,
+    accuracyByVendor: accuracyByVendor(),
     batchChosen: !batchAsked,
     devices: ranked.map((r) => ({
       device: { id: r.device.id, name: r.device.name, vendor: r.device.vendor, memoryGiB: r.device.memoryGiB, launchPriceUsd: r.device.launchPriceUsd, segment: r.device.segment },
@@ -52,12 +54,6 @@ export function gpusAnswer(args: Record<string, unknown>) {
       imagesPerHourPer1000Usd: r.device.launchPriceUsd ? (r.imagesPerHour / r.device.launchPriceUsd) * 1000 : null,
     })),
   };
-}
-
-/** Flags given beside --for refine it (an explicit --batch wins over "batch 4" in the words). */
-function withoutModel(i: ReturnType<typeof workloadFrom>) {
-  const { model: _model, componentPrecision, ...rest } = i;
-  return { ...rest, ...(componentPrecision && Object.keys(componentPrecision).length ? { componentPrecision } : {}) };
 }
 
 const VENDORS = ['nvidia', 'amd', 'intel', 'apple'];

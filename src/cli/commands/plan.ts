@@ -2,7 +2,7 @@ import { defineCommand } from 'citty';
 import { loadCalibration } from '../../bench/calibration.ts';
 import { ECONOMICS } from '../../planner/economics.ts';
 import { plan, type PlanJson } from '../../planner/plan.ts';
-import { validate } from '../../validate/validate.ts';
+import { accuracyByVendor, type ValidationReport } from '../../validate/validate.ts';
 import { accuracyLine } from '../_accuracy.ts';
 import { hours, positive, rejectUnknownFlags, UsageError } from '../_args.ts';
 import { color, hours as h, rate, table, usd } from '../format.ts';
@@ -39,10 +39,10 @@ export async function planAnswer(args: Record<string, unknown>): Promise<PlanAns
   // This machine's own `genready bench` measurements, never a hypothetical one's (--as).
   const calibration = args.as === undefined ? loadCalibration(machine.device).calibration : null;
   // How far estimates were from published measurements, per vendor, so a recommendation carries its uncertainty.
-  return { ...plan({ workload, images, withinHours, budgetUsd, electricityUsdPerKWh, machine, calibration }), accuracyByVendor: validate().summary.byVendor };
+  return { ...plan({ workload, images, withinHours, budgetUsd, electricityUsdPerKWh, machine, calibration }), accuracyByVendor: accuracyByVendor() };
 }
 
-export type PlanAnswer = PlanJson & { accuracyByVendor: ReturnType<typeof validate>['summary']['byVendor'] };
+export type PlanAnswer = PlanJson & { accuracyByVendor: ValidationReport['summary']['byVendor'] };
 
 
 export function renderPlan(p: PlanAnswer, top: number): string[] {

@@ -3,7 +3,7 @@ import { writeFileAtomic } from '../../io/atomic.ts';
 import { validationMarkdown } from '../../validate/markdown.ts';
 import { validate, type Stats } from '../../validate/validate.ts';
 import { rejectUnknownFlags } from '../_args.ts';
-import { color, table } from '../format.ts';
+import { color, pct, table } from '../format.ts';
 import type { Output } from '../output.ts';
 
 const args = {
@@ -12,7 +12,6 @@ const args = {
   markdown: { type: 'string', description: 'also write the report as markdown to this file (atomically)' },
 } as const;
 
-const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)} %` : '—');
 const cell = (s: Stats) => (s.n ? `${pct(s.median)} / ${pct(s.p90)}  n=${s.n}` : '—');
 
 export const validateCommand = defineCommand({
