@@ -5,7 +5,7 @@
 import { listDevices, matchDevice } from '../catalog/devices.ts';
 import type { Device } from '../catalog/devices.types.ts';
 import { usableDeviceMemory } from '../cost/usable.ts';
-import { checkReport, machineFor } from '../cli/commands/check.ts';
+import { checkAnswer } from '../cli/commands/check.ts';
 import { estimateAnswer } from '../cli/commands/estimate.ts';
 import { gpusAnswer, gpusCommand } from '../cli/commands/gpus.ts';
 import { modelsJson } from '../cli/commands/models.ts';
@@ -42,7 +42,7 @@ export function productionDeps(): ServerDeps {
     devices: listDevices,
     matchDevice,
     estimate: estimateAnswer,
-    check: async ({ as, ram, verbose }) => checkReport(await machineFor({ ...(as !== undefined ? { as } : {}), ...(ram !== undefined ? { ram } : {}) }), Boolean(verbose)),
+    check: async ({ as, ram, verbose }) => (await checkAnswer({ ...(as !== undefined ? { as } : {}), ...(ram !== undefined ? { ram } : {}), verbose: Boolean(verbose) })).report,
     validate,
     plan: (flags) => planAnswer(planFlags(flags)),
     gpus: (flags) => gpusAnswer(gpusFlags(flags)),

@@ -17,9 +17,12 @@ const args = {
   verbose: { type: 'boolean', description: 'everything: requirements per tier, largest size and best batch per model' },
 } as const;
 
+let probed: Promise<Machine> | undefined;
+
 /** This machine (probed), or a hypothetical one around a catalog GPU (`--as`; "none" for no GPU). */
 export async function machineFor(a: { as?: string; ram?: string }): Promise<Machine> {
-  if (a.as === undefined) return machineFromProbe(await probeMachine());
+  // Probed once per process: a long-running server answers every request about the same hardware.
+  if (a.as === undefined) return (probed ??= probeMachine().then(machineFromProbe));
   const ramGiB = num('ram', a.ram);
   if (/^(none|cpu|no-?gpu)$/i.test(a.as)) return machineFromProbe(fakeProbe({ ramGiB: ramGiB ?? 32 }));
   return hypotheticalMachine(resolveDevice(a.as), ramGiB);
@@ -47,17 +50,28 @@ export function checkReport(m: Machine, verbose: boolean, calibration: Calibrati
   };
 }
 
+/**
+ * The `--json` answer for check flags (also served by `GET /api/check`). This machine's own
+ * `genready bench` calibration applies, never to a hypothetical one (--as); a store that cannot be
+ * read is reported through `warn` and ignored.
+ */
+export async function checkAnswer(a: { as?: string; ram?: string; verbose?: boolean }, warn: (msg: string) => void = () => {}) {
+  const m = await machineFor({ ...(a.as !== undefined ? { as: a.as } : {}), ...(a.ram !== undefined ? { ram: a.ram } : {}) });
+  const local = a.as === undefined ? loadCalibration(m.device) : { calibration: null };
+  if ('warning' in local && local.warning) warn(`calibration ignored: ${local.warning}`);
+  return { m, report: checkReport(m, Boolean(a.verbose), local.calibration) };
+}
+
 export const checkCommand = defineCommand({
   meta: { name: 'check', description: 'What can this machine produce? Tier, per-model verdicts, failure patterns' },
   args,
   async run({ args: a, data, rawArgs }) {
     rejectUnknownFlags(rawArgs, args);
     const out = data as Output;
-    const m = await machineFor({ ...(a.as !== undefined ? { as: String(a.as) } : {}), ...(a.ram !== undefined ? { ram: String(a.ram) } : {}) });
-    // Measurements apply to this machine only, never to a hypothetical one (--as).
-    const local = a.as === undefined ? loadCalibration(m.device) : { calibration: null };
-    if ('warning' in local && local.warning) process.stderr.write(`genready: calibration ignored: ${local.warning}\n`);
-    const r = checkReport(m, Boolean(a.verbose), local.calibration);
+    const { m, report: r } = await checkAnswer(
+      { ...(a.as !== undefined ? { as: String(a.as) } : {}), ...(a.ram !== undefined ? { ram: String(a.ram) } : {}), verbose: Boolean(a.verbose) },
+      (msg) => process.stderr.write(`genready: ${msg}\n`),
+    );
     if (a.json) return out.json(r);
     const mc = r.machine;
     out.text(`${color.bold('Machine')}: ${mc.device.note}; ${mc.cpu.model} (${mc.cpu.cores} cores), ${mc.ramGiB} GiB RAM`);
