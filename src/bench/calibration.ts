@@ -45,12 +45,17 @@ const environmentSchema = z.object({
   loadAverage: z.number().optional(),
 });
 
-const measurementSchema = z.object({
+/** What a measured case is: one phase of one model at a size and batch (shared with `--import`). */
+export const caseFields = {
   model: z.string(),
   phase: z.enum(['denoising', 'vae-decode']),
   width: z.number().int().positive(),
   height: z.number().int().positive(),
   batch: z.number().int().positive(),
+};
+
+const measurementSchema = z.object({
+  ...caseFields,
   precision: z.enum(['fp32', 'fp16']),
   /** The strategy the prediction is made for: the CPU strategy for CPU runs, all on the device otherwise. */
   strategy: z.enum(['cpu', 'gpu']),

@@ -10,7 +10,7 @@ import type { Device } from '../catalog/devices.types.ts';
 import { GenreadyError } from '../catalog/errors.ts';
 import type { Machine } from '../planner/machine.ts';
 import { GENREADY_VERSION, planBench } from './bench.ts';
-import { measurementFrom, predictSeconds, recordMeasurements, type Measurement } from './calibration.ts';
+import { caseFields, measurementFrom, predictSeconds, recordMeasurements, type Measurement } from './calibration.ts';
 import { BenchError } from './errors.ts';
 import { buildGraph } from './graph/index.ts';
 import type { BenchReport, BenchResult, Environment } from './types.ts';
@@ -33,11 +33,7 @@ export const torchResultsSchema = z.object({
   results: z
     .array(
       z.object({
-        model: z.string(),
-        phase: z.enum(['denoising', 'vae-decode']),
-        width: z.number().int().positive(),
-        height: z.number().int().positive(),
-        batch: z.number().int().positive(),
+        ...caseFields,
         forwardBatch: z.number().int().positive(),
         precision: z.literal('fp16'),
         parameters: z.number().int().positive(),

@@ -78,8 +78,17 @@ export const recipeSchema = z
 export type RecipeInput = z.input<typeof recipeSchema>;
 type Parsed = z.output<typeof recipeSchema>;
 
+/** The sampling conditions every image of a recipe shares. */
+interface Conditions {
+  steps: number;
+  guidance: number;
+  sampler: SamplerId;
+  width: number;
+  height: number;
+}
+
 /** A validated recipe with paths resolved and prompts and seeds made explicit. */
-export interface Recipe {
+export interface Recipe extends Conditions {
   /** Absolute path of the recipe file (or of the folder paths are relative to). */
   source: string;
   modelDir: string;
@@ -88,26 +97,16 @@ export interface Recipe {
   negativePrompt: string;
   /** Seeds of the images of one prompt, in order (length = count). */
   seeds: number[];
-  steps: number;
-  guidance: number;
-  sampler: SamplerId;
-  width: number;
-  height: number;
   batch: number | 'auto';
   filename: string;
 }
 
 /** One image of the production: everything that decides its pixels, and its file. */
-export interface ImageSpec {
+export interface ImageSpec extends Conditions {
   index: number;
   prompt: string;
   negativePrompt: string;
   seed: number;
-  steps: number;
-  guidance: number;
-  sampler: SamplerId;
-  width: number;
-  height: number;
   file: string;
 }
 
