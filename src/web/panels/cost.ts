@@ -28,6 +28,8 @@ export function renderCost(p: PlanJson): void {
     h('p', { id: 'cost-owned', 'data-value': String(mc.local?.costPer1000Usd ?? '') }, mc.local ? `Cost per 1000 images on ${mc.device.name}, already owned: ${usd(mc.local.costPer1000Usd)} (electricity at $${r.electricityUsdPerKWh}/kWh). Cheapest cloud offer: ${cloud[0] ? `${usd(cloud[0].costPer1000Usd)} (${cloud[0].gpu} @ ${cloud[0].provider})` : 'none'}.` : ''),
     h('p', { id: 'cost-machine', 'data-meets': String(mc.meets) }, `${r.images} images of ${r.model} at ${r.width}×${r.height} within ${r.withinHours} h: ${mc.device.name} ${mc.meets ? 'makes it' : 'does not make it'} — ${rate(mc.imagesPerHour)} images/hour, ${rate(mc.hoursToFinish)} h (${mc.strategy}, batch ${mc.batch}). ${mc.why}`),
     h('p', { id: 'cost-breakeven', 'data-value': String(p.breakEven.images ?? '') }, `Break-even: ${p.breakEven.explanation}`),
+    // Where the figures come from: the plan's own assumptions and the dated price table.
+    h('p', { class: 'note' }, `Assumed: ${Object.entries(p.assumptions).map(([k, a]) => `${k} ${a.value ? `${a.value} — ` : ''}${a.reason}`).join('; ')}. Cloud prices: data/cloud_prices.csv, each with its date and source (in the table).`),
     h(
       'details',
       {},
@@ -37,7 +39,7 @@ export function renderCost(p: PlanJson): void {
         [
           ...(mc.local ? [{ cells: [`${mc.device.name} (owned)`, usd(mc.local.costPer1000Usd), rate(mc.imagesPerHour), rate(mc.hoursToFinish), `electricity only (${mc.local.powerW} W)`], chosen: true }] : []),
           ...local.map((c) => ({ cells: [`${c.device.name} (local)`, usd(c.local.costPer1000Usd), rate(c.imagesPerHour), rate(c.hoursToFinish), `electricity ${usd(c.local.electricityPer1000Usd)}, hardware ${usd(c.local.amortisationPer1000Usd)} per 1000`] })),
-          ...cloud.map((c) => ({ cells: [`${c.gpu} @ ${c.provider}`, usd(c.costPer1000Usd), rate(c.imagesPerHour), rate(c.hoursToFinish), `${usd(c.usdPerHour)}/h (${c.date}), total ${usd(c.totalUsd)}`] })),
+          ...cloud.map((c) => ({ cells: [`${c.gpu} @ ${c.provider}`, usd(c.costPer1000Usd), rate(c.imagesPerHour), rate(c.hoursToFinish), `${usd(c.usdPerHour)}/h (${c.date}; ${c.source}), total ${usd(c.totalUsd)}`] })),
         ],
         [1, 2, 3],
       ),
