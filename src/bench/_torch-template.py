@@ -11,7 +11,9 @@ CUDA, ROCm or Apple MPS device, and prints JSON on stdout for `genready bench --
 
 Needs only torch (>= 2.0, for scaled_dot_product_attention). Written by genready __GENREADY_VERSION__.
 """
+import contextlib
 import datetime
+import gc
 import json
 import math
 import platform
@@ -24,6 +26,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 CASES = json.loads(r"""__CASES__""")
+PIPELINES = json.loads(r"""__PIPELINES__""")
 WARMUP = __WARMUP__
 ITERATIONS = __ITERATIONS__
 SEED = __SEED__
@@ -45,6 +48,21 @@ class RMSNorm(nn.Module):
 
     def forward(self, x):
         return (x.float() * torch.rsqrt(x.float().pow(2).mean(-1, keepdim=True) + self.eps)).to(x.dtype) * self.weight
+
+
+# The attention of the case being measured: "sdpa" (torch picks a fused kernel), "math" (SDPA's
+# reference kernel) or "naive" (scores and softmax materialised in the input dtype, as diffusers'
+# classic attention processor and code from before PyTorch 2.0 do).
+ATTENTION = {"mode": "sdpa"}
+
+
+def attend(q, k, v):
+    if ATTENTION["mode"] != "naive":
+        return F.scaled_dot_product_attention(q, k, v)
+    scores = torch.matmul(q, k.transpose(-1, -2)).mul_(q.shape[-1] ** -0.5)
+    probs = scores.softmax(dim=-1)
+    del scores
+    return torch.matmul(probs, v)
 
 
 def split_heads(x, heads, norm=None):
@@ -79,7 +97,7 @@ class Attention(nn.Module):
         q = split_heads(self.to_q(x), h, self.norm_q)
         k = split_heads(self.to_k(ctx), h, self.norm_k)
         v = split_heads(self.to_v(ctx), h)
-        return self.to_out(merge_heads(F.scaled_dot_product_attention(q, k, v)))
+        return self.to_out(merge_heads(attend(q, k, v)))
 
 
 class Resnet(nn.Module):
@@ -361,7 +379,7 @@ class JointAttention(nn.Module):
         q = torch.cat([split_heads(self.to_q(img), h, nq), split_heads(self.add_q_proj(txt), h, naq)], dim=2)
         k = torch.cat([split_heads(self.to_k(img), h, nk), split_heads(self.add_k_proj(txt), h, nak)], dim=2)
         v = torch.cat([split_heads(self.to_v(img), h), split_heads(self.add_v_proj(txt), h)], dim=2)
-        o = merge_heads(F.scaled_dot_product_attention(q, k, v))
+        o = merge_heads(attend(q, k, v))
         n = img.shape[1]
         return self.to_out(o[:, :n]), (self.to_add_out(o[:, n:]) if self.to_add_out is not None else None)
 
@@ -474,7 +492,7 @@ class FluxDoubleBlock(nn.Module):
         tq, tk, tv = self._qkv(txt, tm, self.txt_qkv, self.txt_norms)
         q = apply_rope(torch.cat([tq, iq], dim=2), cos, sin)
         k = apply_rope(torch.cat([tk, ik], dim=2), cos, sin)
-        o = merge_heads(F.scaled_dot_product_attention(q, k, torch.cat([tv, iv], dim=2)))
+        o = merge_heads(attend(q, k, torch.cat([tv, iv], dim=2)))
         n = txt.shape[1]
         img = img + im[2] * self.img_proj(o[:, n:])
         img = img + im[5] * self.img_mlp(modulate(plain_norm(img), im[3], im[4]))
@@ -501,7 +519,7 @@ class FluxSingleBlock(nn.Module):
         nq, nk = list(self.norms)
         q = apply_rope(split_heads(q, self.heads, nq), cos, sin)
         k = apply_rope(split_heads(k, self.heads, nk), cos, sin)
-        o = merge_heads(F.scaled_dot_product_attention(q, k, split_heads(v, self.heads)))
+        o = merge_heads(attend(q, k, split_heads(v, self.heads)))
         return x + gate * self.linear2(torch.cat([o, F.gelu(m)], dim=-1))
 
 
@@ -668,49 +686,158 @@ def inputs(case, device, dtype):
     return tuple(args)
 
 
+DTYPES = {"fp16": torch.float16, "fp32": torch.float32}
+
+
+def attention_kernel(mode):
+    """'math' forces SDPA's reference kernel, which materialises the attention scores (what code
+    without fused attention does); 'sdpa' leaves torch free to pick flash or memory-efficient kernels."""
+    if mode != "math":
+        return contextlib.nullcontext()
+    try:
+        from torch.nn.attention import SDPBackend, sdpa_kernel  # torch >= 2.3
+        return sdpa_kernel(SDPBackend.MATH)
+    except ImportError:
+        return torch.backends.cuda.sdp_kernel(enable_flash=False, enable_math=True, enable_mem_efficient=False)
+
+
+def allocated_now(backend):
+    return torch.mps.current_allocated_memory() if backend == "mps" else torch.cuda.memory_allocated()
+
+
+def device_used(backend):
+    """What the whole device holds now (the runtime context included), as nvidia-smi would show; None on MPS."""
+    if backend == "mps":
+        return None
+    free, total = torch.cuda.mem_get_info()
+    return int(total - free)
+
+
+def measure(case, device, backend):
+    """One case: build, check the parameter count, warm up, time ITERATIONS forwards, read the memory peaks."""
+    precision, attention = case.get("precision", "fp16"), case.get("attention", "sdpa")
+    dtype = DTYPES[precision]
+    ATTENTION["mode"] = attention
+    model = build_on(case, device, dtype).eval()
+    params = sum(p.numel() for p in model.parameters())
+    if params != case["parameters"]:
+        sys.exit(f"genready bench: built {params} parameters for {case['model']} {case['phase']}, genready expects {case['parameters']}")
+    weights = allocated_now(backend)
+    x = inputs(case, device, dtype)
+    if backend != "mps":
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
+    samples, warm = [], []
+    peak_alloc, peak_res = 0, 0
+    with torch.inference_mode(), attention_kernel(attention):
+        for i in range(WARMUP + ITERATIONS):
+            sync(backend)
+            t0 = time.perf_counter()
+            model(*x)
+            sync(backend)
+            dt = time.perf_counter() - t0
+            (warm if i < WARMUP else samples).append(dt)
+            alloc, res = memory(backend)
+            peak_alloc, peak_res = max(peak_alloc, alloc), max(peak_res, res)
+            print(f"  {'warm-up' if i < WARMUP else 'iteration'} {i + 1}/{WARMUP + ITERATIONS}: {dt:.3f} s", file=sys.stderr)
+    used = device_used(backend)
+    return {
+        "model": case["model"], "phase": case["phase"], "width": case["width"], "height": case["height"],
+        "batch": case["batch"], "forwardBatch": case["forwardBatch"], "precision": precision, "attention": attention, "parameters": params,
+        "measuredSeconds": min(samples), "medianSeconds": statistics.median(samples), "samples": samples, "warmupSamples": warm,
+        "weightsBytes": int(weights), "peakAllocatedBytes": int(peak_alloc), "peakReservedBytes": int(peak_res),
+        **({"deviceUsedBytes": used} if used is not None else {}),
+    }
+
+
+def run_pipeline(p, models, device, backend):
+    den, vae = p["denoiser"], p["vae"]
+    x = inputs(den, device, DTYPES[den["precision"]])
+    with torch.inference_mode(), attention_kernel(p["attention"]):
+        for _ in range(p["steps"]):
+            noise_pred = models[0](*x)  # the scheduler keeps the latents and this prediction until the next step
+        sync(backend)
+        denoising = memory(backend)
+        del noise_pred, x
+        torch.cuda.reset_peak_memory_stats()
+        image = models[1](*inputs(vae, device, DTYPES[vae["precision"]]))
+        sync(backend)
+        decode = memory(backend)
+        del image
+    return denoising, decode
+
+
+def measure_pipeline(p, device, backend):
+    """A pipeline call with every component on the device (text encoders as one block of their weights'
+    size), run once to warm up, then again after emptying the cache: the peaks of the second call per
+    phase, and what the device held after it."""
+    ATTENTION["mode"] = p["attention"]
+    text = torch.empty(p["textEncoderBytes"], dtype=torch.uint8, device=device)
+    models = [build_on(c, device, DTYPES[c["precision"]]).eval() for c in (p["denoiser"], p["vae"])]
+    for m, c in zip(models, (p["denoiser"], p["vae"])):
+        if sum(q.numel() for q in m.parameters()) != c["parameters"]:
+            sys.exit(f"genready bench: the {c['phase']} model of {p['model']} does not have the parameters genready expects")
+    weights = allocated_now(backend)
+    run_pipeline(p, models, device, backend)
+    torch.cuda.empty_cache()
+    torch.cuda.reset_peak_memory_stats()
+    t0 = time.perf_counter()
+    denoising, decode = run_pipeline(p, models, device, backend)
+    seconds = time.perf_counter() - t0
+    used = device_used(backend)
+    del models, text
+    return {
+        "model": p["model"], "width": p["width"], "height": p["height"], "batch": p["batch"], "steps": p["steps"],
+        "attention": p["attention"], "precision": p["denoiser"]["precision"], "vaePrecision": p["vae"]["precision"],
+        "textEncoderBytes": p["textEncoderBytes"], "weightsBytes": int(weights), "seconds": seconds,
+        "phases": {"denoising": {"peakAllocatedBytes": int(denoising[0]), "peakReservedBytes": int(denoising[1])},
+                   "vae-decode": {"peakAllocatedBytes": int(decode[0]), "peakReservedBytes": int(decode[1])}},
+        "peakAllocatedBytes": int(max(denoising[0], decode[0])), "peakReservedBytes": int(max(denoising[1], decode[1])),
+        "deviceUsedBytes": used,
+    }
+
+
 def main():
     device, backend, name = pick_device()
-    dtype = torch.float16
     torch.manual_seed(SEED)
-    results = []
+    results, failed = [], []
     for n, case in enumerate(CASES):
-        print(f"[{n + 1}/{len(CASES)}] {case['model']} {case['phase']} {case['width']}x{case['height']} batch {case['forwardBatch']}", file=sys.stderr)
-        model = build_on(case, device, dtype).eval()
-        params = sum(p.numel() for p in model.parameters())
-        if params != case["parameters"]:
-            sys.exit(f"genready bench: built {params} parameters for {case['model']} {case['phase']}, genready expects {case['parameters']}")
-        x = inputs(case, device, dtype)
+        print(f"[{n + 1}/{len(CASES)}] {case['model']} {case['phase']} {case['width']}x{case['height']} batch {case['forwardBatch']} "
+              f"{case.get('precision', 'fp16')} {case.get('attention', 'sdpa')}", file=sys.stderr)
         if backend != "mps":
             torch.cuda.empty_cache()
-            torch.cuda.reset_peak_memory_stats()
-        samples, warm = [], []
-        peak_alloc, peak_res = 0, 0
-        with torch.inference_mode():
-            for i in range(WARMUP + ITERATIONS):
-                sync(backend)
-                t0 = time.perf_counter()
-                model(*x)
-                sync(backend)
-                dt = time.perf_counter() - t0
-                (warm if i < WARMUP else samples).append(dt)
-                alloc, res = memory(backend)
-                peak_alloc, peak_res = max(peak_alloc, alloc), max(peak_res, res)
-                print(f"  {'warm-up' if i < WARMUP else 'iteration'} {i + 1}/{WARMUP + ITERATIONS}: {dt:.3f} s", file=sys.stderr)
-        results.append({
-            "model": case["model"], "phase": case["phase"], "width": case["width"], "height": case["height"],
-            "batch": case["batch"], "forwardBatch": case["forwardBatch"], "precision": "fp16", "parameters": params,
-            "measuredSeconds": min(samples), "medianSeconds": statistics.median(samples), "samples": samples, "warmupSamples": warm,
-            "peakAllocatedBytes": int(peak_alloc), "peakReservedBytes": int(peak_res),
-        })
-        del model, x
+        try:
+            results.append(measure(case, device, backend))
+        except RuntimeError as err:  # out of memory (torch.cuda.OutOfMemoryError is one) or a kernel missing: the case is data, the run goes on
+            reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            print(f"  failed: {reason}", file=sys.stderr)
+            failed.append({**{key: case[key] for key in ("model", "phase", "width", "height", "batch")}, "error": reason[:300]})
+        gc.collect()
+    pipelines = []
+    for n, p in enumerate(PIPELINES if backend != "mps" else []):  # per-phase peaks need CUDA's peak counters
+        print(f"[pipeline {n + 1}/{len(PIPELINES)}] {p['model']} {p['width']}x{p['height']} batch {p['batch']}, {p['steps']} steps, "
+              f"VAE {p['vae']['precision']}, {p['attention']}", file=sys.stderr)
+        torch.cuda.empty_cache()
+        try:
+            pipelines.append(measure_pipeline(p, device, backend))
+        except RuntimeError as err:
+            reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            print(f"  failed: {reason}", file=sys.stderr)
+            failed.append({**{key: p[key] for key in ("model", "width", "height", "batch")}, "phase": "pipeline", "error": reason[:300]})
+        gc.collect()
     print(json.dumps({
         "format": "genready-torch-bench", "version": 1,
         "environment": {
             "device": name, "backend": backend, "torch": torch.__version__, "python": platform.python_version(),
             "os": f"{platform.system()} {platform.release()} {platform.machine()}", "cpu": platform.processor(),
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(), "genready": "__GENREADY_VERSION__",
+            # fp32 work runs as TF32 where these allow it (torch's defaults: convolutions yes, matmuls no).
+            **({"tf32": {"matmul": torch.backends.cuda.matmul.allow_tf32, "cudnn": torch.backends.cudnn.allow_tf32},
+                "totalBytes": int(torch.cuda.mem_get_info()[1])} if backend != "mps" else {}),
         },
         "results": results,
+        "pipelines": pipelines,
+        "failed": failed,
     }, indent=2))
 
 

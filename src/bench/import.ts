@@ -17,6 +17,27 @@ import type { BenchReport, BenchResult, Environment } from './types.ts';
 
 const positive = z.number().finite().positive();
 
+const bytes = z.number().int().nonnegative();
+const peaks = z.object({ peakAllocatedBytes: bytes, peakReservedBytes: bytes });
+
+const pipelineSchema = z.object({
+  model: caseFields.model,
+  width: caseFields.width,
+  height: caseFields.height,
+  batch: caseFields.batch,
+  steps: z.number().int().positive(),
+  attention: z.enum(['sdpa', 'math', 'naive']),
+  precision: z.enum(['fp16', 'fp32']),
+  vaePrecision: z.enum(['fp16', 'fp32']),
+  textEncoderBytes: bytes,
+  weightsBytes: bytes,
+  seconds: positive,
+  phases: z.object({ denoising: peaks, 'vae-decode': peaks }),
+  peakAllocatedBytes: bytes,
+  peakReservedBytes: bytes,
+  deviceUsedBytes: bytes.optional(),
+});
+
 export const torchResultsSchema = z.object({
   format: z.literal('genready-torch-bench'),
   version: z.literal(1),
@@ -35,17 +56,25 @@ export const torchResultsSchema = z.object({
       z.object({
         ...caseFields,
         forwardBatch: z.number().int().positive(),
-        precision: z.literal('fp16'),
+        precision: z.enum(['fp16', 'fp32']),
+        /** Older scripts ran SDPA only; 'math' cases (scores materialised) are kept out of the calibration. */
+        attention: z.enum(['sdpa', 'math', 'naive']).default('sdpa'),
         parameters: z.number().int().positive(),
         measuredSeconds: positive,
         medianSeconds: positive,
         samples: z.array(positive).min(1),
         warmupSamples: z.array(positive),
+        weightsBytes: z.number().int().nonnegative().optional(),
         peakAllocatedBytes: z.number().int().nonnegative(),
         peakReservedBytes: z.number().int().nonnegative(),
+        deviceUsedBytes: z.number().int().nonnegative().optional(),
       }),
     )
     .min(1),
+  /** Whole pipeline calls (every component on the device): memory figures, never calibrated. */
+  pipelines: z.array(pipelineSchema).default([]),
+  /** Cases that raised (out of memory, a missing kernel): reported, never calibrated. */
+  failed: z.array(z.object({ ...caseFields, phase: z.enum(['denoising', 'vae-decode', 'pipeline']), error: z.string() })).default([]),
 });
 export type TorchResults = z.infer<typeof torchResultsSchema>;
 
@@ -113,19 +142,20 @@ export function importTorchResults(path: string, machine: Machine, deviceName?: 
       height: r.height,
       batch: r.batch,
       measuredSeconds: r.measuredSeconds,
-      predictedSeconds: predictSeconds({ model: c.model.id, phase: r.phase, width: r.width, height: r.height, batch: r.batch, precision: 'fp16', strategy: 'gpu' }, device),
+      predictedSeconds: predictSeconds({ model: c.model.id, phase: r.phase, width: r.width, height: r.height, batch: r.batch, precision: r.precision, strategy: 'gpu' }, device),
       // What the device must hold at peak: the caching allocator's reservation.
       peakMemoryBytes: r.peakReservedBytes,
       medianSeconds: r.medianSeconds,
       samples: r.samples,
       warmupSamples: r.warmupSamples,
       forwardBatch: r.forwardBatch,
-      precision: 'fp16',
+      precision: r.precision,
       parameters: r.parameters,
       loadSeconds: 0,
     };
   });
-  const measurements: Measurement[] = results.map((r) => measurementFrom(r, environment, 'gpu'));
+  // Calibrate with what users run: the fused attention kernels, not the math reference kernel.
+  const measurements: Measurement[] = results.filter((_, i) => data.results[i]!.attention === 'sdpa').map((r) => measurementFrom(r, environment, 'gpu'));
   recordMeasurements(measurements, calibrationFile);
   return { report: { environment, results }, device };
 }

@@ -5,7 +5,8 @@
  * parameter count genready expects; the script refuses to measure a model that does not match it.
  */
 import { readFileSync } from 'node:fs';
-import { contextTokens } from '../cost/breakdown.ts';
+import { breakdown, contextTokens } from '../cost/breakdown.ts';
+import { makeWorkload } from '../cost/workload.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { DEFAULT_SEED, GENREADY_VERSION, ITERATIONS, forwardBatch, planBench, type BenchCase } from './bench.ts';
 import { vaeScale } from './graph/autoencoder.ts';
@@ -23,9 +24,29 @@ export const DEFAULT_TORCH_CASES: { model: string; size: [number, number] }[] = 
   { model: 'sdxl', size: [1024, 1024] },
 ];
 
+/**
+ * Attention as the script runs it: torch's fused SDPA (flash / memory-efficient; genready's `flash`),
+ * scores and softmax materialised in the input dtype as diffusers' classic processor does (genready's
+ * `naive`), or SDPA's math kernel (which since PyTorch 2.5 computes half inputs in fp32).
+ */
+export type TorchAttention = 'sdpa' | 'math' | 'naive';
+export type TorchPrecision = 'fp16' | 'fp32';
+
+/** One measurement to make: a model at a size and batch, in a precision and attention kernel (SDPA, fp16 unless said). */
+export interface TorchCaseSpec {
+  model: string;
+  size?: [number, number];
+  batch?: number;
+  phases?: readonly BenchCase['phase'][];
+  precision?: TorchPrecision;
+  attention?: TorchAttention;
+}
+
 export interface TorchCase {
   model: string;
   phase: BenchCase['phase'];
+  precision: TorchPrecision;
+  attention: TorchAttention;
   width: number;
   height: number;
   batch: number;
@@ -37,10 +58,14 @@ export interface TorchCase {
   arch: BenchCase['arch'];
 }
 
-export function torchCases(opts: { models?: string[]; sizes?: [number, number][] } = {}): TorchCase[] {
-  const wanted = opts.models ? opts.models.flatMap((model) => (opts.sizes ?? [undefined]).map((size) => ({ model, size }))) : DEFAULT_TORCH_CASES.flatMap((c) => (opts.sizes ?? [c.size]).map((size) => ({ model: c.model, size })));
-  return wanted.flatMap(({ model, size }) =>
-    planBench({ model, ...(size ? { sizes: [size] } : {}) }).cases.map((c) => {
+export function torchCases(opts: { models?: string[]; sizes?: [number, number][]; batch?: number } = {}): TorchCase[] {
+  const pairs = opts.models ? opts.models.flatMap((model) => (opts.sizes ?? [undefined]).map((size) => ({ model, size }))) : DEFAULT_TORCH_CASES.flatMap((c) => (opts.sizes ?? [c.size]).map((size) => ({ model: c.model, size })));
+  return torchCasesFor(pairs.map(({ model, size }) => ({ model, ...(size ? { size } : {}), ...(opts.batch !== undefined ? { batch: opts.batch } : {}) })));
+}
+
+export function torchCasesFor(specs: readonly TorchCaseSpec[]): TorchCase[] {
+  return specs.flatMap((spec) =>
+    planBench({ model: spec.model, ...(spec.size ? { sizes: [spec.size] } : {}), ...(spec.batch !== undefined ? { batch: spec.batch } : {}), ...(spec.phases ? { phases: spec.phases } : {}) }).cases.map((c) => {
       if (!TORCH_KINDS.includes(c.arch.kind)) {
         throw new BenchError('unsupported-model', `${c.model.name}: the PyTorch script builds ${TORCH_KINDS.join(', ')} models only; its ${c.arch.kind} ${c.phase === 'denoising' ? 'denoiser' : 'decoder'} runs with onnxruntime (genready bench)`);
       }
@@ -48,6 +73,8 @@ export function torchCases(opts: { models?: string[]; sizes?: [number, number][]
       return {
         model: c.model.id,
         phase: c.phase,
+        precision: spec.precision ?? 'fp16',
+        attention: spec.attention ?? 'sdpa',
         width: c.workload.width,
         height: c.workload.height,
         batch: c.workload.batch,
@@ -62,20 +89,66 @@ export function torchCases(opts: { models?: string[]; sizes?: [number, number][]
   );
 }
 
-export function renderTorchScript(cases: readonly TorchCase[], opts: { warmup?: number; iterations?: number; seed?: number } = {}): string {
+/**
+ * A whole pipeline call with every component on the device, as diffusers runs it: the text encoders'
+ * weights resident, `steps` denoiser steps on the CFG batch, then one VAE decode of the whole batch.
+ * Measures the pipeline's allocated / reserved peaks and what the device holds.
+ */
+export interface TorchPipelineCase {
+  model: string;
+  width: number;
+  height: number;
+  batch: number;
+  steps: number;
+  attention: TorchAttention;
+  /** Held as one block of their size: their activations are small next to the denoiser's. */
+  textEncoderBytes: number;
+  denoiser: TorchCase;
+  vae: TorchCase;
+}
+
+export interface TorchPipelineSpec {
+  model: string;
+  size?: [number, number];
+  batch?: number;
+  steps?: number;
+  attention?: TorchAttention;
+  /** The VAE's precision; default what the model's pipelines run (fp32 where its config forces the upcast). */
+  vaePrecision?: TorchPrecision;
+}
+
+export function torchPipelinesFor(specs: readonly TorchPipelineSpec[]): TorchPipelineCase[] {
+  return specs.map((spec) => {
+    const attention = spec.attention ?? 'sdpa';
+    const w = makeWorkload({ model: spec.model, ...(spec.size ? { width: spec.size[0], height: spec.size[1] } : {}), ...(spec.batch !== undefined ? { batch: spec.batch } : {}), precision: 'fp16', ...(spec.vaePrecision ? { componentPrecision: { vae: spec.vaePrecision } } : {}) });
+    const vaePrecision = w.precision.vae;
+    if (vaePrecision !== 'fp16' && vaePrecision !== 'fp32') throw new BenchError('unsupported-model', `${w.model.name}: the PyTorch script runs its VAE in fp16 or fp32, not ${vaePrecision}`);
+    const base = { model: spec.model, size: [w.width, w.height] as [number, number], batch: w.batch, attention };
+    const [denoiser] = torchCasesFor([{ ...base, phases: ['denoising'] }]);
+    const [vae] = torchCasesFor([{ ...base, phases: ['vae-decode'], precision: vaePrecision }]);
+    const textEncoderBytes = breakdown(w).filter((c) => c.phase === 'text-encoding').reduce((sum, c) => sum + c.weightBytes, 0);
+    return { model: w.model.id, width: w.width, height: w.height, batch: w.batch, steps: spec.steps ?? 4, attention, textEncoderBytes, denoiser: denoiser!, vae: vae! };
+  });
+}
+
+export function renderTorchScript(cases: readonly TorchCase[], opts: { warmup?: number; iterations?: number; seed?: number; pipelines?: readonly TorchPipelineCase[] } = {}): string {
+  const { warmup = ITERATIONS.full.warmup + 2, iterations = 10 } = opts;
+  if (!Number.isInteger(warmup) || warmup < 0) throw new BenchError('bad-iterations', `--warmup must be a whole number ≥ 0, got ${warmup}`);
+  if (!Number.isInteger(iterations) || iterations < 1) throw new BenchError('bad-iterations', `--iterations must be a whole number ≥ 1, got ${iterations}`);
   const fill: Record<string, string> = {
     __CASES__: JSON.stringify(cases, null, 1),
-    __WARMUP__: String(opts.warmup ?? ITERATIONS.full.warmup + 2),
-    __ITERATIONS__: String(opts.iterations ?? 10),
+    __PIPELINES__: JSON.stringify(opts.pipelines ?? [], null, 1),
+    __WARMUP__: String(warmup),
+    __ITERATIONS__: String(iterations),
     __SEED__: String(opts.seed ?? DEFAULT_SEED),
     __GENREADY_VERSION__: GENREADY_VERSION,
   };
-  return readFileSync(TEMPLATE, 'utf8').replace(/__(CASES|WARMUP|ITERATIONS|SEED|GENREADY_VERSION)__/g, (k) => fill[k]!);
+  return readFileSync(TEMPLATE, 'utf8').replace(/__(CASES|PIPELINES|WARMUP|ITERATIONS|SEED|GENREADY_VERSION)__/g, (k) => fill[k]!);
 }
 
 /** Write the script; returns how many cases it measures and for which models. */
-export function emitTorchScript(path: string, opts: { models?: string[]; sizes?: [number, number][] } = {}): { cases: number; models: string[] } {
+export function emitTorchScript(path: string, opts: { models?: string[]; sizes?: [number, number][]; batch?: number } = {}, render: { warmup?: number; iterations?: number } = {}): { cases: number; models: string[] } {
   const cases = torchCases(opts);
-  writeFileAtomic(path, renderTorchScript(cases));
+  writeFileAtomic(path, renderTorchScript(cases, render));
   return { cases: cases.length, models: [...new Set(cases.map((c) => c.model))] };
 }

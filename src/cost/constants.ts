@@ -52,7 +52,7 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * vector ALUs (fp32 before Ampere, GPUs without tensor cores), set by the five training rows that
    * run there (T4 fp32 ×2, P40, GTX 1060 ×2).
    */
-  efficiency: { linear: 0.928, conv: 0.521, attention: 0.215, bandwidth: 0.72, vector: 0.553 } satisfies Efficiency,
+  efficiency: { linear: 0.993, conv: 0.557, attention: 0.215, bandwidth: 0.72, vector: 0.592 } satisfies Efficiency,
   /**
    * Backends relative to CUDA (same kernels, less tuned libraries). rocm fit on the AMD rows;
    * metal set from the M1 Max row of the training split and the MLX README's MPS comparison
@@ -66,7 +66,7 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * and DRAM bytes say (activations stay in the L3 cache), 512² slower: one scale splits the
    * difference. Runs on a busy machine were 2× slower (one of the two cores taken): not used.
    */
-  backendScale: { cuda: 1, rocm: 0.82, metal: 0.55, oneapi: 0.5, directml: 0.45, cpu: 1 } satisfies Record<Backend, number>,
+  backendScale: { cuda: 1, rocm: 0.877, metal: 0.55, oneapi: 0.5, directml: 0.45, cpu: 1 } satisfies Record<Backend, number>,
   /**
    * fit: sustained tensor clock over the spec-sheet boost clock the peak figures assume. GeForce and
    * workstation cards boost past their rated clock when cool; laptops and datacenter parts hold
@@ -74,25 +74,27 @@ export const MODEL_CONSTANTS: ModelConstants = {
    */
   sustainedClock: { desktop: 1, laptop: 0.856, datacenter: 0.7 },
   /** fit: time per launched op on the host (eager PyTorch dispatch ≈ 10–20 µs per kernel). */
-  launchSeconds: 18.3e-6,
+  launchSeconds: 17.0e-6,
   /**
    * fit: datacenter GPUs sit in servers whose CPUs dispatch slower (lower single-thread clocks,
    * virtualisation); launch-bound work (SD 1.5 at batch 1) runs that much slower there.
    */
   serverLaunchFactor: 2.6,
   /** fit: scheduler step, CFG combine and Python per denoising step. */
-  stepOverheadSeconds: 0.0013,
+  stepOverheadSeconds: 0.0015,
   /** fit: per pipeline call: tokenisation, latent set-up, image post-processing. */
-  callOverheadSeconds: 0.122,
+  callOverheadSeconds: 0.261,
   /**
-   * fit: caching-allocator growth over the allocated peak, as a share of the activation peak
-   * (freed blocks of other sizes stay reserved, blocks are rounded up).
+   * measured: caching-allocator growth over the allocated peak, as a share of the growing activations
+   * (see growthBytes): the segments of a decoder's smaller earlier stages stay reserved beside the
+   * last, about one more activation peak. Our H100 pipelines (data/eval/own-gpu) show 0.98–1.02 for
+   * SD 1.5 / SDXL / FLUX VAE decodes at batch 1–16, fp16 and fp32.
    */
-  reservedActivationFactor: 0.048,
+  reservedActivationFactor: 1,
   /** fit: fixed slack the caching allocator holds beyond the allocated peak (small-block pools, cuBLAS workspace). */
-  reservedFixedBytes: 0.805e9,
+  reservedFixedBytes: 0.051e9,
   /** fit: CUDA context, cuDNN/cuBLAS handles and kernels loaded into device memory, seen by nvidia-smi only. */
-  contextBytes: 0.48e9,
+  contextBytes: 0.884e9,
   /** Process baseline in host RAM: Python, torch and the CUDA runtime (≈ 1.5–2.5 GB resident in diffusers runs). */
   hostBaselineBytes: 2e9,
   /** fit: effective share of the PCIe bandwidth reached by offload hooks (pageable copies, per-module sync). */
@@ -144,7 +146,7 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
   { name: 'stepOverheadSeconds', unit: 's/step', setBy: 'fit', reason: 'scheduler step, CFG combine and Python per denoising step' },
   { name: 'callOverheadSeconds', unit: 's/call', setBy: 'fit', reason: 'tokenisation, latent set-up and image post-processing per pipeline call' },
   { name: 'hostLinkEfficiency', unit: 'of PCIe', setBy: 'fit', reason: 'offload hooks copy pageable memory module by module' },
-  { name: 'reservedActivationFactor', unit: '× activations', setBy: 'fit', reason: 'caching-allocator growth over the allocated peak (freed blocks stay reserved)' },
+  { name: 'reservedActivationFactor', unit: '× growing activations', setBy: 'measured', reason: 'the caching allocator keeps the segments of smaller earlier stages: reserved − allocated ≈ 1.0 × the decode activations (own H100 runs)' },
   { name: 'reservedFixedBytes', unit: 'B', setBy: 'fit', reason: 'small-block pools and cuBLAS workspace the allocator holds' },
   { name: 'contextBytes', unit: 'B', setBy: 'fit', reason: 'CUDA context, library handles and kernels: seen by nvidia-smi, not by the allocator' },
   { name: 'hostBaselineBytes', unit: 'B', setBy: 'assumed', reason: 'Python, torch and the CUDA runtime resident in host RAM (≈ 1.5–2.5 GB in diffusers runs)' },

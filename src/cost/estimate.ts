@@ -54,7 +54,7 @@ export interface EstimateOptions {
 }
 
 function outcome(w: Workload, parts: ComponentBreakdown[], device: Device, strategy: Strategy, opts: EstimateOptions, usable: UsableMemory): StrategyOutcome {
-  const memory = estimateMemory(w, parts, strategy, opts.constants);
+  const memory = estimateMemory(w, parts, strategy, opts.constants, usable.bytes);
   // Without a known host, the CPU strategy runs on a typical desktop CPU (8 cores, AVX2), said as assumed.
   const computeDevice = strategy === 'cpu' ? (opts.host ?? (device.backend === 'cpu' ? device : TYPICAL_HOST)) : device;
   const predicted = estimateTime(w, parts, computeDevice, strategy, opts.runtime ?? 'pytorch', opts.constants);

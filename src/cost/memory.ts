@@ -44,7 +44,28 @@ function largestLayerBytes(c: ComponentBreakdown): number {
   return c.ops.reduce((m, o) => Math.max(m, o.params * perParam), 0);
 }
 
-export function estimateMemory(w: Workload, parts: readonly ComponentBreakdown[], strategy: Strategy, K: ModelConstants = MODEL_CONSTANTS): MemoryEstimate {
+/**
+ * The activations that make PyTorch's caching allocator grow: freed blocks are reused for tensors no
+ * larger than them, but a decoder's stages produce ever larger tensors (each upsampling doubles the
+ * bytes), so the segments of earlier stages stay reserved beside the last one. Attention scores are
+ * the same size in every layer and are reused, so only the activations without them count.
+ */
+export function growthBytes(w: Workload, inPhase: readonly ComponentBreakdown[]): number {
+  return inPhase.reduce((m, c) => Math.max(m, Math.min(c.activationBytes[w.attention], c.activationBytes.flash)), 0);
+}
+
+/**
+ * From the allocator's peak to what the caching allocator reserves and what the device shows. When
+ * that would exceed the device (`capacityBytes`), the allocator releases its cached blocks and retries
+ * rather than failing, so what it holds falls back to about what is allocated.
+ */
+export function deviceFigures(allocatedBytes: number, growth: number, K: ModelConstants = MODEL_CONSTANTS, capacityBytes = Infinity): { reservedBytes: number; deviceBytes: number } {
+  const grown = allocatedBytes + K.reservedActivationFactor * growth + K.reservedFixedBytes;
+  const reservedBytes = grown + K.contextBytes <= capacityBytes ? grown : allocatedBytes + K.reservedFixedBytes;
+  return { reservedBytes, deviceBytes: reservedBytes + K.contextBytes };
+}
+
+export function estimateMemory(w: Workload, parts: readonly ComponentBreakdown[], strategy: Strategy, K: ModelConstants = MODEL_CONSTANTS, capacityBytes = Infinity): MemoryEstimate {
   const total = parts.reduce((s, c) => s + c.weightBytes, 0);
   const phases: PhaseMemory[] = PHASES.map((phase) => {
     const inPhase = parts.filter((c) => c.phase === phase);
@@ -68,11 +89,13 @@ export function estimateMemory(w: Workload, parts: readonly ComponentBreakdown[]
       components: inPhase.map((c) => c.name),
     };
   });
-  const peak = phases.reduce((a, b) => (b.allocatedBytes > a.allocatedBytes ? b : a));
   const onDevice = strategy !== 'cpu';
-  const peakAllocatedBytes = peak.allocatedBytes;
-  const peakReservedBytes = onDevice ? peakAllocatedBytes + K.reservedActivationFactor * peak.activationBytes + K.reservedFixedBytes : 0;
-  const peakDeviceBytes = onDevice ? peakReservedBytes + K.contextBytes : 0;
+  const peakAllocatedBytes = Math.max(...phases.map((p) => p.allocatedBytes));
+  // The reservation peaks in the phase whose activations make the allocator grow most, which need
+  // not be the phase with the largest allocated peak (a batch's VAE decode vs FLUX's denoiser).
+  const reserved = phases.map((p, i) => deviceFigures(p.allocatedBytes, p.activationBytes > 0 ? growthBytes(w, parts.filter((c) => c.phase === PHASES[i])) : 0, K, capacityBytes));
+  const peakReservedBytes = onDevice ? Math.max(...reserved.map((r) => r.reservedBytes)) : 0;
+  const peakDeviceBytes = onDevice ? Math.max(...reserved.map((r) => r.deviceBytes)) : 0;
   // Host: weights pass through RAM when loading (the largest component at a time when all stay on the
   // device); offload keeps every weight on the host; CPU execution also holds the activations there.
   const largest = parts.reduce((m, c) => Math.max(m, c.weightBytes), 0);

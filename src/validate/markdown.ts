@@ -1,12 +1,13 @@
 /** The validation report as markdown (docs/accuracy.md, linked from the README). */
 import { pct } from '../text/units.ts';
 import type { Stats, ValidationReport } from './validate.ts';
+import type { OwnRunComparison } from './own-gpu.ts';
 
 const cell = (s: Stats) => (s.n ? `${pct(s.median)} / ${pct(s.p90)} (n=${s.n})` : '—');
 const num = (x: number | null, field: string) =>
   x === null ? 'failed' : field.endsWith('Bytes') ? `${(x / 1e9).toFixed(2)} GB` : x >= 100 ? x.toFixed(0) : x.toPrecision(3);
 
-export function validationMarkdown(r: ValidationReport, generatedAt: string): string {
+export function validationMarkdown(r: ValidationReport, generatedAt: string, own: readonly OwnRunComparison[] = []): string {
   const s = r.summary;
   const lines = [
     '# How accurate is genready',
@@ -36,6 +37,7 @@ export function validationMarkdown(r: ValidationReport, generatedAt: string): st
     '|---|---|---|',
     ...Object.entries(s.byVendor).map(([k, v]) => `| ${k} | ${cell(v.speed)} | ${cell(v.memory)} |`),
     '',
+    ...ownGpuMarkdown(own),
     '## Every row',
     '',
     '| id | split | model | device | size | batch | precision | strategy | field | measured | predicted | error |',
@@ -47,4 +49,51 @@ export function validationMarkdown(r: ValidationReport, generatedAt: string): st
     '',
   ];
   return lines.join('\n');
+}
+
+const ratio = (x: { measured: number; predicted: number } | null, unit: 'GB' | 'ms') =>
+  x ? `${unit === 'GB' ? (x.measured / 1e9).toFixed(2) : (x.measured * 1000).toFixed(1)} ${unit} · ${(x.predicted / x.measured).toFixed(2)}×` : '—';
+
+/** genready's own GPU runs (data/eval/own-gpu): components and whole pipelines, measured / predicted. */
+function ownGpuMarkdown(own: readonly OwnRunComparison[]): string[] {
+  if (own.length === 0) return [];
+  const lines = [
+    '## Our own GPU measurements',
+    '',
+    'Runs of `bench/gpu-torch.ts` on a lent GPU: the catalog architectures built in plain PyTorch (eager, random weights,',
+    'SDPA unless said), one component at a time and as whole pipelines with every component on the device. They check',
+    'what published rows blur — activation peaks per phase and attention kernel, the caching allocator’s reservation —',
+    'and are never used by `scripts/fit.ts`. Each cell: measured · predicted / measured.',
+    '',
+  ];
+  for (const c of own) {
+    const env = c.run.environment;
+    const k = c.summary.cases;
+    const p = c.summary.pipelines;
+    lines.push(
+      `### ${c.device.name}, PyTorch ${env.torch}, ${env.date.slice(0, 10)} (\`${c.path.slice(c.path.indexOf('data/'))}\`)`,
+      '',
+    );
+    if (c.cases.length) {
+      lines.push(
+        `Components: time ${cell(k.seconds)}, activations ${cell(k.activation)}, allocated ${cell(k.allocated)}, reserved ${cell(k.reserved)}, device ${cell(k.device)} (median / p90 error).`,
+        '',
+        '| component | time | activations | allocated | reserved | device |',
+        '|---|---|---|---|---|---|',
+        ...c.cases.map((x) => `| ${x.label}${x.excluded ? ` (not counted: ${x.excluded})` : ''} | ${ratio(x.seconds, 'ms')} | ${ratio(x.activation, 'GB')} | ${ratio(x.allocated, 'GB')} | ${ratio(x.reserved, 'GB')} | ${ratio(x.device, 'GB')} |`),
+        '',
+      );
+    }
+    if (c.pipelines.length) {
+      lines.push(
+        `Pipelines: allocated ${cell(p.allocated)}, reserved ${cell(p.reserved)}, device ${cell(p.device)} (median / p90 error).`,
+        '',
+        '| pipeline | denoising allocated | decode allocated | allocated | reserved | device |',
+        '|---|---|---|---|---|---|',
+        ...c.pipelines.map((x) => `| ${x.label} | ${ratio(x.denoisingAllocated, 'GB')} | ${ratio(x.decodeAllocated, 'GB')} | ${ratio(x.allocated, 'GB')} | ${ratio(x.reserved, 'GB')} | ${ratio(x.device, 'GB')} |`),
+        '',
+      );
+    }
+  }
+  return lines;
 }

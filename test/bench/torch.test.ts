@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { calibrationFor, loadStore } from '../../src/bench/calibration.ts';
 import { BenchError } from '../../src/bench/errors.ts';
 import { importTorchResults, parseTorchResults } from '../../src/bench/import.ts';
-import { emitTorchScript, torchCases } from '../../src/bench/torch.ts';
+import { emitTorchScript, renderTorchScript, torchCases, torchCasesFor, torchPipelinesFor } from '../../src/bench/torch.ts';
 import { graphParameters } from '../../src/bench/graph/index.ts';
 import { resolveDevice } from '../../src/catalog/devices.ts';
 import { machineFromProbe } from '../../src/planner/machine.ts';
@@ -141,4 +141,31 @@ test('malformed imports are one-line errors naming the problem; nothing is store
   writeFileSync(renamed, JSON.stringify({ ...good, environment: { ...good.environment, device: 'Some Cloud GPU' } }));
   assert.equal(importTorchResults(renamed, machine, 'RTX 4090', join(dir, 'cal-renamed.json')).device.id, 'nvidia-geforce-rtx-4090');
   assert.equal(parseTorchResults(JSON.stringify(good), 'x').results.length, 2);
+});
+
+test('a sweep script carries pipelines and per-case precision and attention; it compiles', () => {
+  const path = join(dir, 'sweep.py');
+  const cases = torchCasesFor([{ model: 'sd15', size: [512, 512], batch: 8, phases: ['denoising'], attention: 'naive' }, { model: 'sdxl', size: [1024, 1024], phases: ['vae-decode'], precision: 'fp32' }]);
+  const pipelines = torchPipelinesFor([{ model: 'sd15', size: [512, 512], batch: 4 }]);
+  writeFileSync(path, renderTorchScript(cases, { warmup: 0, iterations: 1, pipelines }));
+  assert.equal(spawnSync('python3', ['-m', 'py_compile', path], { encoding: 'utf8' }).status, 0);
+  const text = readFileSync(path, 'utf8');
+  assert.doesNotMatch(text, /__(CASES|PIPELINES|WARMUP|ITERATIONS|SEED|GENREADY_VERSION)__/);
+  const embedded = JSON.parse(/PIPELINES = json\.loads\(r"""([\s\S]*?)"""\)/.exec(text)![1]!) as typeof pipelines;
+  assert.deepEqual([embedded[0]!.batch, embedded[0]!.denoiser.forwardBatch, embedded[0]!.vae.forwardBatch], [4, 8, 4]);
+  assert.deepEqual(cases.map((c) => [c.attention, c.precision]), [['naive', 'fp16'], ['sdpa', 'fp32']]);
+  assert.throws(() => renderTorchScript(cases, { iterations: 0 }), /--iterations must be a whole number ≥ 1/);
+});
+
+test('--import keeps naive/math attention cases and pipelines out of the calibration', () => {
+  const good = JSON.parse(readFileSync(FIXTURE, 'utf8'));
+  const step = good.results[0];
+  const body = { ...good, results: [{ ...step, measuredSeconds: 0.04 }, { ...step, attention: 'naive', measuredSeconds: 4 }], failed: [{ model: 'sdxl', phase: 'pipeline', width: 1024, height: 1024, batch: 64, error: 'CUDA out of memory' }] };
+  const file = join(dir, 'mixed.json');
+  writeFileSync(file, JSON.stringify(body));
+  const cal = join(dir, 'cal-mixed.json');
+  const r = importTorchResults(file, machine, undefined, cal);
+  assert.equal(r.report.results.length, 2);
+  const stored = loadStore(cal).devices['nvidia-geforce-rtx-4090']!.measurements;
+  assert.deepEqual(stored.map((m) => m.measuredSeconds), [0.04]);
 });

@@ -40,7 +40,9 @@ test('naive attention memory grows with the square of the token count; flash nev
   // The VAE's single-head mid attention at 2048² runs over 65536 tokens: scores and softmax are 2 × 8 GiB in fp16.
   const vae = breakdown(makeWorkload({ model: 'sdxl', width: 2048, height: 2048, attention: 'naive', componentPrecision: { vae: 'fp16' } })).find((c) => c.role === 'vae')!;
   assert.ok(vae.activationBytes.naive >= 2 * 65536 ** 2 * 2);
-  assert.ok(vae.activationBytes.flash < 8e9);
+  assert.ok(vae.activationBytes.flash <= vae.activationBytes.naive - 65536 ** 2 * 2, 'fused attention keeps no scores');
+  // The same decoder (SD VAE, fp16) measured 9.20 GB of activations at 2048² on an H200 (data/eval/own-gpu/2026-11-26-h200-holdout.json).
+  assert.ok(Math.abs(vae.activationBytes.flash / 9.2e9 - 1) < 0.15, String(vae.activationBytes.flash));
 });
 
 test('batch scales activations and FLOPs linearly; CFG doubles the denoiser pass', () => {

@@ -108,7 +108,13 @@ export const benchCommand = defineCommand({
     if (a.emitTorch !== undefined) {
       if (typeof a.emitTorch !== 'string' || a.emitTorch === '') throw new BenchError('bad-flag', '--emit-torch needs a file name, e.g. --emit-torch bench.py');
       const models = a.model ? [String(a.model)] : undefined;
-      const r = emitTorchScript(a.emitTorch, { ...(models ? { models } : {}), ...(sizes(a.size) ? { sizes: sizes(a.size)! } : {}) });
+      const batch = num('batch', a.batch);
+      const [warmup, iterations] = [num('warmup', a.warmup), num('iterations', a.iterations)];
+      const r = emitTorchScript(
+        a.emitTorch,
+        { ...(models ? { models } : {}), ...(sizes(a.size) ? { sizes: sizes(a.size)! } : {}), ...(batch !== undefined ? { batch } : {}) },
+        { ...(warmup !== undefined ? { warmup } : {}), ...(iterations !== undefined ? { iterations } : {}) },
+      );
       out.text(`wrote ${a.emitTorch}: ${r.cases} cases (${r.models.join(', ')}). On a machine with PyTorch and a GPU: python3 ${a.emitTorch} > results.json, then genready bench --import results.json`);
       return;
     }

@@ -55,7 +55,11 @@ function transformer2d(t: Tracer, name: string, c: number, depth: number, heads:
         t.hold();
         norm(t, 'norm3', c, 2);
         linear(t, 'ff.geglu', c, 8 * c, hw);
+        // GEGLU: value and gate are views of the projection, which stays alive until value × gelu(gate).
+        t.hold();
+        elementwise(t, 'ff.gelu', 4 * c * hw);
         elementwise(t, 'ff.gate', 4 * c * hw);
+        t.release();
         linear(t, 'ff.out', 4 * c, c, hw);
         t.release();
         elementwise(t, 'residual3');
