@@ -20,10 +20,11 @@ import { adapterInfo } from './webgpu.ts';
 const EXAMPLE_DEVICE = 'nvidia-geforce-rtx-4060-ti-16gb';
 
 const PRESETS: { label: string; state: Partial<State> }[] = [
-  { label: 'SDXL 1024² in batches of 4 on an RTX 4060 Ti 16 GB', state: { model: 'sdxl', width: 1024, height: 1024, batch: 4, steps: null, precision: null, strategy: 'auto', device: 'nvidia-geforce-rtx-4060-ti-16gb' } },
-  { label: 'FLUX.1-dev fp8 on an RTX 4090', state: { model: 'flux1-dev', width: 1024, height: 1024, batch: 1, steps: null, precision: 'fp8', strategy: 'auto', device: 'nvidia-geforce-rtx-4090' } },
-  { label: 'SD 1.5 512² on an RTX 3060 8 GB', state: { model: 'sd15', width: 512, height: 512, batch: 1, steps: null, precision: null, strategy: 'auto', device: 'nvidia-geforce-rtx-3060-8gb' } },
-  { label: 'SDXL on an Apple M2 Pro', state: { model: 'sdxl', width: 1024, height: 1024, batch: 1, steps: null, precision: null, strategy: 'auto', device: 'apple-m2-pro' } },
+  // The whole batch's fp32 decode would need ~18 GB of activations: batches of 4 fit 16 GB with the VAE tiled.
+  { label: 'SDXL 1024² in batches of 4 on an RTX 4060 Ti 16 GB, VAE tiled', state: { model: 'sdxl', width: 1024, height: 1024, batch: 4, steps: null, precision: null, strategy: 'auto', vaeTiling: true, device: 'nvidia-geforce-rtx-4060-ti-16gb' } },
+  { label: 'FLUX.1-dev fp8 on an RTX 4090', state: { model: 'flux1-dev', width: 1024, height: 1024, batch: 1, steps: null, precision: 'fp8', strategy: 'auto', vaeTiling: false, device: 'nvidia-geforce-rtx-4090' } },
+  { label: 'SD 1.5 512² on an RTX 3060 8 GB', state: { model: 'sd15', width: 512, height: 512, batch: 1, steps: null, precision: null, strategy: 'auto', vaeTiling: false, device: 'nvidia-geforce-rtx-3060-8gb' } },
+  { label: 'SDXL on an Apple M2 Pro', state: { model: 'sdxl', width: 1024, height: 1024, batch: 1, steps: null, precision: null, strategy: 'auto', vaeTiling: false, device: 'apple-m2-pro' } },
 ];
 
 let state: State = readState(location.search);
@@ -63,6 +64,7 @@ function toForm() {
   p.replaceChildren(...m.defaults.precisions.map((x) => h('option', { value: x }, x === m.defaults.precision ? `${x} (default)` : x)));
   p.value = state.precision ?? m.defaults.precision;
   $<HTMLSelectElement>('strategy').value = state.strategy;
+  $<HTMLInputElement>('vae-tiling').checked = state.vaeTiling;
   $<HTMLSelectElement>('devices-filter').value = state.rank;
   $<HTMLInputElement>('device').value = deviceById(state.device)?.name ?? '';
   $<HTMLInputElement>('ram').value = String(state.ram);
@@ -91,6 +93,7 @@ function fromForm() {
     steps: steps === m.defaults.steps ? null : steps,
     precision: precision === m.defaults.precision ? null : precision,
     strategy: $<HTMLSelectElement>('strategy').value,
+    vaeTiling: $<HTMLInputElement>('vae-tiling').checked,
     images: n('images') ?? DEFAULT_STATE.images,
     within: $<HTMLInputElement>('within').value.trim() || DEFAULT_STATE.within,
     electricity: n('electricity'),
@@ -232,7 +235,7 @@ function bind() {
     void refresh();
   });
   let timer: ReturnType<typeof setTimeout> | undefined;
-  for (const id of ['width', 'height', 'batch', 'ram', 'steps', 'precision', 'strategy', 'images', 'within', 'electricity']) {
+  for (const id of ['width', 'height', 'batch', 'ram', 'steps', 'precision', 'strategy', 'vae-tiling', 'images', 'within', 'electricity']) {
     const el = $(id);
     el.addEventListener('change', () => {
       clearTimeout(timer);

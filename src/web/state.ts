@@ -11,6 +11,8 @@ export interface State {
   steps: number | null;
   precision: string | null;
   strategy: string;
+  /** Decode in tiles (and so one image at a time) instead of the whole batch at once. */
+  vaeTiling: boolean;
   /** Catalog device id. */
   device: string | null;
   /** System RAM in GiB (offload strategies hold the model there); 32 as `check --as` and the ranking assume. */
@@ -23,10 +25,10 @@ export interface State {
   rank: string;
 }
 
-export const DEFAULT_STATE: State = { model: 'sdxl', width: null, height: null, batch: 1, steps: null, precision: null, strategy: 'auto', device: null, ram: 32, images: 1000, within: '8h', electricity: null, rank: 'like' };
+export const DEFAULT_STATE: State = { model: 'sdxl', width: null, height: null, batch: 1, steps: null, precision: null, strategy: 'auto', vaeTiling: false, device: null, ram: 32, images: 1000, within: '8h', electricity: null, rank: 'like' };
 
 /** Short query keys, in the order they are written. */
-const KEYS: Record<keyof State, string> = { model: 'model', width: 'w', height: 'h', batch: 'batch', steps: 'steps', precision: 'precision', strategy: 'strategy', device: 'device', ram: 'ram', images: 'images', within: 'within', electricity: 'kwh', rank: 'rank' };
+const KEYS: Record<keyof State, string> = { model: 'model', width: 'w', height: 'h', batch: 'batch', steps: 'steps', precision: 'precision', strategy: 'strategy', vaeTiling: 'tiling', device: 'device', ram: 'ram', images: 'images', within: 'within', electricity: 'kwh', rank: 'rank' };
 
 const int = (v: string | null) => (v !== null && /^\d{1,5}$/.test(v) ? Number(v) : null);
 
@@ -41,6 +43,7 @@ export function readState(search: string): State {
   s.steps = int(get('steps'));
   s.precision = get('precision')?.slice(0, 20) || null;
   s.strategy = get('strategy')?.slice(0, 30) || s.strategy;
+  s.vaeTiling = get('vaeTiling') === 'true';
   s.device = get('device')?.slice(0, 120) || null;
   s.ram = int(get('ram')) || s.ram;
   s.images = int(get('images')) ?? s.images;
@@ -63,8 +66,9 @@ export function writeState(s: State): string {
 }
 
 /** The estimate flags (the CLI's flag names) for a state. */
-export function estimateFlags(s: State): Record<string, string | number> {
-  const f: Record<string, string | number> = { model: s.model, batch: s.batch, strategy: s.strategy, ram: s.ram };
+export function estimateFlags(s: State): Record<string, string | number | boolean> {
+  const f: Record<string, string | number | boolean> = { model: s.model, batch: s.batch, strategy: s.strategy, ram: s.ram };
+  if (s.vaeTiling) f.vaeTiling = true;
   if (s.width !== null) f.width = s.width;
   if (s.height !== null) f.height = s.height;
   if (s.steps !== null) f.steps = s.steps;

@@ -85,7 +85,10 @@ describe('dashboard in chromium', { skip: missing }, () => {
     assert.deepEqual((page as Page & { outside?: string[] }).outside, [], 'nothing is fetched from outside the server');
     assert.deepEqual((page as Page & { consoleErrors?: string[] }).consoleErrors, [], 'no console errors (a CSP violation, a failed request)');
     await after_(page, () => page.getByRole('button', { name: /SDXL 1024² in batches of 4 on an RTX 4060 Ti 16 GB/ }).click());
-    const e = await api<Estimate>('/api/estimate', { model: 'sdxl', width: 1024, height: 1024, batch: 4, strategy: 'auto', ram: 32, device: 'nvidia-geforce-rtx-4060-ti-16gb' });
+    const e = await api<Estimate>('/api/estimate', { model: 'sdxl', width: 1024, height: 1024, batch: 4, strategy: 'auto', ram: 32, vaeTiling: true, device: 'nvidia-geforce-rtx-4060-ti-16gb' });
+    // Decoded in tiles, batches of 4 fit 16 GB (the whole batch's fp32 decode would not).
+    assert.equal(e.fits, true);
+    assert.equal(await page.locator('#vae-tiling').isChecked(), true);
     assert.equal(await page.locator('#answer-iph').textContent(), rate(e.time.imagesPerHour));
     assert.equal(Number(await value(page, '#answer-iph')), e.time.imagesPerHour);
     assert.equal(await value(page, '#answer-verdict'), String(e.fits));
@@ -101,6 +104,7 @@ describe('dashboard in chromium', { skip: missing }, () => {
     const url = new URL(page.url());
     assert.equal(url.searchParams.get('device'), 'nvidia-geforce-rtx-4060-ti-16gb');
     assert.equal(url.searchParams.get('batch'), '4');
+    assert.equal(url.searchParams.get('tiling'), 'true');
     await page.screenshot({ path: `${SHOTS}/1-preset-sdxl-4060ti.png`, fullPage: true });
     assert.deepEqual((page as Page & { consoleErrors?: string[] }).consoleErrors, []);
     assert.deepEqual((page as Page & { outside?: string[] }).outside, []);
