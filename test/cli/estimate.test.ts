@@ -85,3 +85,18 @@ for (const [name, args, message] of BAD) {
     assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/, 'no stack trace');
   });
 }
+
+test('when only the decode of the whole batch does not fit, estimate says what VAE tiling gives', () => {
+  const r = cli(['estimate', '--model', 'sdxl', '--device', 'RTX 4060 Ti 16GB', '--size', '1024x1024', '--batch', '4', '--no-calibration']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /does not fit/);
+  const hint = /with --vae-tiling \(decode in tiles\) it fits: strategy (\S+), device ([\d.]+) GB, (\d+) images\/hour/.exec(r.stdout);
+  assert.ok(hint, r.stdout);
+  const tiled = JSON.parse(cli(['estimate', '--model', 'sdxl', '--device', 'RTX 4060 Ti 16GB', '--size', '1024x1024', '--batch', '4', '--vae-tiling', '--no-calibration', '--json']).stdout);
+  assert.equal(tiled.fits, true);
+  assert.equal(hint[1], tiled.strategy);
+  assert.equal(Number(hint[3]), Math.round(tiled.time.imagesPerHour));
+  // A workload that fits gets no hint; one whose denoiser does not fit either gets none (tiling cannot help).
+  assert.doesNotMatch(cli(['estimate', '--model', 'sdxl', '--device', 'RTX 4060 Ti 16GB', '--no-calibration']).stdout, /--vae-tiling/);
+  assert.doesNotMatch(cli(['estimate', '--model', 'flux1-dev', '--precision', 'fp16', '--device', 'GTX 1650', '--strategy', 'gpu', '--no-calibration']).stdout, /--vae-tiling/);
+});
