@@ -62,7 +62,8 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * SD 1.5 UNet step at batch 2 took 1.53 s at 256² and 7.6 s at 512², the VAE decode 2.4 s and
    * 11.2 s. CPU matmuls run on the vector units, so the vector efficiency applies; scale 1 (MLAS
    * reaches the share of its SIMD peak that CUDA's SIMT kernels reach of theirs) puts the four phases
-   * at predicted/measured 1.01–1.26 (`npx tsx bench/cpu-sd15.ts`). 256² runs faster than its FLOPs
+   * at predicted/measured 1.01–1.26 (`npx tsx bench/cpu-sd15.ts`); after the 2026-11-26 refit
+   * (vector 0.592) two runs gave 0.86–1.04 for the steps and 1.00–1.22 for the decodes. 256² runs faster than its FLOPs
    * and DRAM bytes say (activations stay in the L3 cache), 512² slower: one scale splits the
    * difference. Runs on a busy machine were 2× slower (one of the two cores taken): not used.
    */
