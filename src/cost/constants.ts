@@ -40,19 +40,24 @@ export interface ModelConstants {
   reservedActivationFactor: number;
   reservedFixedBytes: number;
   contextBytes: number;
+  groupNormRowElementsPerSecond: number;
   hostBaselineBytes: number;
   hostLinkEfficiency: number;
 }
 
 export const MODEL_CONSTANTS: ModelConstants = {
   /**
-   * fit (scripts/fit.ts, 2026-11-26, refit after TF32, vector units and SDXL's fp32 VAE decode, on the relative error the targets use; training split): share of the dense peak reached by eager
-   * PyTorch per kind of op. Linear layers are large GEMMs; convolutions pay im2col-like overheads;
-   * fused attention runs below GEMM rate (softmax between the two matmuls). vector: ops on the
+   * fit (scripts/fit.ts, 2026-11-26, refit after the GroupNorm statistics term, the conv workspace
+   * and GEGLU bookkeeping, on the relative error the targets use; training split): share of the dense
+   * peak reached by eager PyTorch per kind of op. Linear layers are large GEMMs: the fit sits at its
+   * bound of 1, since GeForce cards boost above the rated clock the spec sheets' peaks assume (the
+   * desktop sustained clock is fixed at 1); convolutions pay channels-last copies (cuDNN transposes
+   * NCHW in and out: a quarter of an SD 1.5 step's GPU time in an H100 profile); fused attention runs
+   * below GEMM rate (softmax between the two matmuls). vector: ops on the
    * vector ALUs (fp32 before Ampere, GPUs without tensor cores), set by the five training rows that
    * run there (T4 fp32 ×2, P40, GTX 1060 ×2).
    */
-  efficiency: { linear: 0.993, conv: 0.557, attention: 0.215, bandwidth: 0.72, vector: 0.592 } satisfies Efficiency,
+  efficiency: { linear: 1, conv: 0.596, attention: 0.215, bandwidth: 0.72, vector: 0.592 } satisfies Efficiency,
   /**
    * Backends relative to CUDA (same kernels, less tuned libraries). rocm fit on the AMD rows;
    * metal set from the M1 Max row of the training split and the MLX README's MPS comparison
@@ -75,16 +80,16 @@ export const MODEL_CONSTANTS: ModelConstants = {
    */
   sustainedClock: { desktop: 1, laptop: 0.856, datacenter: 0.7 },
   /** fit: time per launched op on the host (eager PyTorch dispatch ≈ 10–20 µs per kernel). */
-  launchSeconds: 17.0e-6,
+  launchSeconds: 15.5e-6,
   /**
    * fit: datacenter GPUs sit in servers whose CPUs dispatch slower (lower single-thread clocks,
    * virtualisation); launch-bound work (SD 1.5 at batch 1) runs that much slower there.
    */
   serverLaunchFactor: 2.6,
   /** fit: scheduler step, CFG combine and Python per denoising step. */
-  stepOverheadSeconds: 0.0015,
+  stepOverheadSeconds: 0.0013,
   /** fit: per pipeline call: tokenisation, latent set-up, image post-processing. */
-  callOverheadSeconds: 0.261,
+  callOverheadSeconds: 0.299,
   /**
    * measured: caching-allocator growth over the allocated peak, as a share of the growing activations
    * (see growthBytes): the segments of a decoder's smaller earlier stages stay reserved beside the
@@ -96,6 +101,16 @@ export const MODEL_CONSTANTS: ModelConstants = {
   reservedFixedBytes: 0.051e9,
   /** fit: CUDA context, cuDNN/cuBLAS handles and kernels loaded into device memory, seen by nvidia-smi only. */
   contextBytes: 0.884e9,
+  /**
+   * measured: elements per second one GPU thread block reduces in PyTorch's GroupNorm statistics
+   * kernel (RowwiseMoments: a Welford update per element in fp32), which runs one block per sample ×
+   * group: 32 blocks for an image decoded alone. H100 profile (PyTorch 2.11, 2026-11-26) of the SD
+   * VAE decoder in fp16, 1.84 G norm-input elements either way: 46 ms at 1024² batch 1 (32 rows),
+   * 11.7 ms at 512² batch 4 (128 rows): 1.25 G elements/s per row both. An fp32 decode costs about
+   * the same there (the update, not the bytes, is the limit). Why a decode alone is slow at high
+   * resolution; assumed the same on other CUDA/ROCm GPUs (data/eval/own-gpu/profiles/).
+   */
+  groupNormRowElementsPerSecond: 1.25e9,
   /** Process baseline in host RAM: Python, torch and the CUDA runtime (≈ 1.5–2.5 GB resident in diffusers runs). */
   hostBaselineBytes: 2e9,
   /** fit: effective share of the PCIe bandwidth reached by offload hooks (pageable copies, per-module sync). */
@@ -150,6 +165,7 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
   { name: 'reservedActivationFactor', unit: '× growing activations', setBy: 'measured', reason: 'the caching allocator keeps the segments of smaller earlier stages: reserved − allocated ≈ 1.0 × the decode activations (own H100 runs)' },
   { name: 'reservedFixedBytes', unit: 'B', setBy: 'fit', reason: 'small-block pools and cuBLAS workspace the allocator holds' },
   { name: 'contextBytes', unit: 'B', setBy: 'fit', reason: 'CUDA context, library handles and kernels: seen by nvidia-smi, not by the allocator' },
+  { name: 'groupNormRowElementsPerSecond', unit: 'elements/s per sample × group', setBy: 'measured', reason: 'GroupNorm statistics run one thread block per sample × group: a decode at batch 1 reads its norm inputs on 32 blocks (H100 profile)' },
   { name: 'hostBaselineBytes', unit: 'B', setBy: 'assumed', reason: 'Python, torch and the CUDA runtime resident in host RAM (≈ 1.5–2.5 GB in diffusers runs)' },
 ];
 

@@ -65,7 +65,13 @@ function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runti
     const a = op.attention;
     bytes += 4 * B * a.heads * a.queries * a.keys * actBytes;
   }
-  const memory = bytes / (bandwidth(d) * eff.bandwidth * Math.min(1, scale));
+  const rate = bandwidth(d) * eff.bandwidth * Math.min(1, scale);
+  let memory = bytes / rate;
+  if (op.groups && (d.backend === 'cuda' || d.backend === 'rocm')) {
+    // GroupNorm reads its input once more for the statistics, on one thread block per sample × group.
+    const statsElems = (op.ioElems / 2) * B;
+    memory += statsElems / Math.min(rate / actBytes, B * op.groups * K.groupNormRowElementsPerSecond);
+  }
   const server = d.segment === 'datacenter' ? K.serverLaunchFactor : 1;
   const launch = d.backend === 'cpu' ? 0 : K.launchSeconds * rt.launchScale * server;
   return { seconds: Math.max(compute, memory, launch), compute, memory, launch };

@@ -27,6 +27,8 @@ export interface Op {
   /** Activation elements alive while the op runs, for one sample (held skips/residuals + inputs + outputs). */
   liveElems: number;
   attention?: AttentionShape;
+  /** GroupNorm: its groups per sample (its statistics kernel runs one thread block per sample × group). */
+  groups?: number;
 }
 
 /** The pieces of one phase a person asks about. */

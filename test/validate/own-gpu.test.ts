@@ -18,6 +18,7 @@ import { makeWorkload } from '../../src/cost/workload.ts';
 import { BenchError } from '../../src/bench/errors.ts';
 import { torchPipelinesFor } from '../../src/bench/torch.ts';
 import { OWN_GPU_DIR, loadOwnRuns, ownGpuReport } from '../../src/validate/own-gpu.ts';
+import { cli } from '../cli/helpers.ts';
 
 const report = ownGpuReport();
 const relErr = (x: { measured: number; predicted: number }) => Math.abs(x.predicted - x.measured) / x.measured;
@@ -98,4 +99,26 @@ test('a corrupt kept run is a one-line error naming the file and the field', () 
     (e: unknown) => e instanceof BenchError && /2026-01-01-bad\.json is not a genready torch benchmark: pipelines\.0\.phases\.vae-decode/.test(e.message) && !e.message.includes('\n'),
   );
   assert.deepEqual(ownGpuReport(join(dir, 'missing')), []);
+});
+
+test('genready validate reports the kept runs apart from the published rows, in its table and its JSON', () => {
+  const text = cli(['validate']);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /own GPU run \(not fitted\)/);
+  assert.match(text.stdout, /H200 SXM 141GB: 2026-11-26-h200-holdout \(7 components, 9 pipelines\)/);
+  const j = JSON.parse(cli(['validate', '--json']).stdout) as { ownGpu: { file: string; summary: { pipelines: { allocated: { n: number } } } }[]; rows: unknown[] };
+  assert.equal(j.ownGpu.length, loadOwnRuns().length);
+  assert.ok(j.ownGpu.every((r) => r.file.startsWith('data/eval/own-gpu/')));
+  assert.equal(j.ownGpu.find((r) => r.file.endsWith('h200-holdout.json'))!.summary.pipelines.allocated.n, 9);
+});
+
+test('every measured VAE decode within 15 % in time: GroupNorm statistics on one block per sample × group', () => {
+  const decodes = report.flatMap((r) => r.cases).filter((c) => c.result.phase === 'vae-decode');
+  assert.ok(decodes.length >= 20, String(decodes.length));
+  for (const c of decodes) assert.ok(relErr(c.seconds) < 0.15, `${c.label} on ${c.result.model}: ${c.seconds.measured} vs ${c.seconds.predicted}`);
+  // The same pixels decode 1.7× slower as one 1024² image than as four 512² ones (H100: 90.1 vs 52.6 ms).
+  const h100 = resolveDevice('H100 SXM5 80GB');
+  const decode = (size: number, batch: number) =>
+    estimate(makeWorkload({ model: 'sd15', width: size, height: size, batch, precision: 'fp16' }), h100, { strategy: 'gpu' }).chosen.time.phases.find((p) => p.phase === 'vae-decode')!.seconds;
+  assert.ok(Math.abs(decode(1024, 1) / decode(512, 4) / (90.1 / 52.6) - 1) < 0.15);
 });

@@ -67,15 +67,15 @@ export function walkT5Encoder(a: T5EncoderArch): Tracer {
 /** Mid block: resnet, single-head self-attention over every latent pixel, resnet. */
 function vaeMid(t: Tracer, a: AutoencoderArch, ch: number, hw: number): void {
   t.in('mid', () => {
-    resnet(t, 'res0', ch, ch, hw, null);
+    resnet(t, 'res0', ch, ch, hw, null, a.normGroups);
     if (a.midAttention) {
       t.hold();
-      norm(t, 'attn.norm', ch, 2);
+      norm(t, 'attn.norm', ch, 2, a.normGroups);
       attention(t, 'attn', { dim: ch, heads: 1, queries: hw, keys: hw, kvDim: ch, qkvBias: true, outBias: true });
       t.release();
       elementwise(t, 'attn.residual');
     }
-    resnet(t, 'res1', ch, ch, hw, null);
+    resnet(t, 'res1', ch, ch, hw, null, a.normGroups);
   });
 }
 
@@ -90,7 +90,7 @@ export function walkVaeDecoder(a: AutoencoderArch, g: { latentHeight: number; la
   rev.forEach((out, i) => {
     t.in(`up${i}`, () => {
       for (let j = 0; j <= a.layersPerBlock; j++) {
-        resnet(t, `res${j}`, ch, out, hw, null);
+        resnet(t, `res${j}`, ch, out, hw, null, a.normGroups);
         ch = out;
       }
       if (i < rev.length - 1) {
@@ -100,7 +100,7 @@ export function walkVaeDecoder(a: AutoencoderArch, g: { latentHeight: number; la
       }
     });
   });
-  norm(t, 'norm_out', ch, 2);
+  norm(t, 'norm_out', ch, 2, a.normGroups);
   elementwise(t, 'act_out');
   conv(t, 'conv_out', ch, a.imageChannels, 3, hw);
   return t;
@@ -114,7 +114,7 @@ export function walkVaeEncoder(a: AutoencoderArch, g: { height: number; width: n
   a.blockOut.forEach((out, i) => {
     t.in(`down${i}`, () => {
       for (let j = 0; j < a.layersPerBlock; j++) {
-        resnet(t, `res${j}`, ch, out, hw, null);
+        resnet(t, `res${j}`, ch, out, hw, null, a.normGroups);
         ch = out;
       }
       if (i < a.blockOut.length - 1) {
@@ -124,7 +124,7 @@ export function walkVaeEncoder(a: AutoencoderArch, g: { height: number; width: n
     });
   });
   vaeMid(t, a, ch, hw);
-  norm(t, 'norm_out', ch, 2);
+  norm(t, 'norm_out', ch, 2, a.normGroups);
   elementwise(t, 'act_out');
   conv(t, 'conv_out', ch, 2 * a.latentChannels, 3, hw);
   if (a.quantConv) conv(t, 'quant_conv', 2 * a.latentChannels, 2 * a.latentChannels, 1, hw);

@@ -37,7 +37,7 @@ export class Tracer {
   }
 
   /** Record one op producing `out` elements from the current activation. */
-  op(kind: OpKind, name: string, p: { params?: number; macs?: number; out: number; extraIn?: number; extraLive?: number; attention?: AttentionShape }): void {
+  op(kind: OpKind, name: string, p: { params?: number; macs?: number; out: number; extraIn?: number; extraLive?: number; attention?: AttentionShape; groups?: number }): void {
     const inElems = this.cur + (p.extraIn ?? 0);
     const live = this.heldSum + (this.curHeld ? 0 : this.cur) + (p.extraIn ?? 0) + (p.extraLive ?? 0) + p.out;
     const op: Op = {
@@ -49,6 +49,7 @@ export class Tracer {
       liveElems: live,
     };
     if (p.attention) op.attention = p.attention;
+    if (p.groups) op.groups = p.groups;
     this.ops.push(op);
     this.cur = p.out;
     this.curHeld = false;
@@ -103,9 +104,9 @@ export function linear(t: Tracer, name: string, i: number, o: number, tokens: nu
   t.op('linear', name, { params: linParams(i, o, bias), macs: tokens * i * o, out: tokens * o });
 }
 
-/** A normalisation: `paramsPerChannel` × channels learned (GroupNorm/LayerNorm 2, RMSNorm 1, none 0). */
-export function norm(t: Tracer, name: string, channels: number, paramsPerChannel: number): void {
-  t.op('norm', name, { params: channels * paramsPerChannel, out: t.current });
+/** A normalisation: `paramsPerChannel` × channels learned (GroupNorm/LayerNorm 2, RMSNorm 1, none 0); `groups` for a GroupNorm. */
+export function norm(t: Tracer, name: string, channels: number, paramsPerChannel: number, groups?: number): void {
+  t.op('norm', name, { params: channels * paramsPerChannel, out: t.current, ...(groups ? { groups } : {}) });
 }
 
 /** An elementwise op that allocates its output (activation, add, interpolate). */

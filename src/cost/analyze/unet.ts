@@ -15,14 +15,14 @@ export interface UNetGeometry {
 const timeEmbedDim = (a: UNetArch) => 4 * a.blockOut[0]!;
 
 /** ResnetBlock2D with a time-embedding projection. The block input is held for the residual. */
-export function resnet(t: Tracer, name: string, ci: number, co: number, hw: number, temb: number | null): void {
+export function resnet(t: Tracer, name: string, ci: number, co: number, hw: number, temb: number | null, groups: number): void {
   t.in(name, () => {
     t.hold();
-    norm(t, 'norm1', ci, 2);
+    norm(t, 'norm1', ci, 2, groups);
     elementwise(t, 'act1');
     conv(t, 'conv1', ci, co, 3, hw);
     if (temb !== null) t.param('linear', 'time_emb_proj', linParams(temb, co), temb * co);
-    norm(t, 'norm2', co, 2);
+    norm(t, 'norm2', co, 2, groups);
     elementwise(t, 'act2');
     conv(t, 'conv2', co, co, 3, hw);
     const x = t.release();
@@ -35,10 +35,10 @@ export function resnet(t: Tracer, name: string, ci: number, co: number, hw: numb
 }
 
 /** Transformer2DModel: norm, proj_in, `depth` BasicTransformerBlocks (self-attn, cross-attn, GEGLU), proj_out. */
-function transformer2d(t: Tracer, name: string, c: number, depth: number, heads: number, hw: number, ctxTokens: number, ctxDim: number): void {
+function transformer2d(t: Tracer, name: string, c: number, depth: number, heads: number, hw: number, ctxTokens: number, ctxDim: number, groups: number): void {
   t.in(name, () => {
     t.hold();
-    norm(t, 'norm', c, 2);
+    norm(t, 'norm', c, 2, groups);
     linear(t, 'proj_in', c, c, hw);
     for (let d = 0; d < depth; d++) {
       t.in(`block${d}`, () => {
@@ -96,9 +96,9 @@ function encoder(t: Tracer, a: UNetArch, g: UNetGeometry, onSkip: (ch: number, h
   a.blockOut.forEach((out, i) => {
     t.in(`down${i}`, () => {
       for (let j = 0; j < a.layersPerBlock; j++) {
-        resnet(t, `res${j}`, ch, out, hw, T);
+        resnet(t, `res${j}`, ch, out, hw, T, a.normGroups);
         ch = out;
-        if (a.crossAttention[i]) transformer2d(t, `attn${j}`, ch, a.transformerDepth[i]!, a.heads[i]!, hw, g.textTokens, a.crossAttentionDim);
+        if (a.crossAttention[i]) transformer2d(t, `attn${j}`, ch, a.transformerDepth[i]!, a.heads[i]!, hw, g.textTokens, a.crossAttentionDim, a.normGroups);
         onSkip(ch, hw);
       }
       if (i < a.blockOut.length - 1) {
@@ -109,9 +109,9 @@ function encoder(t: Tracer, a: UNetArch, g: UNetGeometry, onSkip: (ch: number, h
     });
   });
   t.in('mid', () => {
-    resnet(t, 'res0', ch, ch, hw, T);
-    if (a.midAttention) transformer2d(t, 'attn', ch, a.midTransformerDepth, a.heads[a.heads.length - 1]!, hw, g.textTokens, a.crossAttentionDim);
-    resnet(t, 'res1', ch, ch, hw, T);
+    resnet(t, 'res0', ch, ch, hw, T, a.normGroups);
+    if (a.midAttention) transformer2d(t, 'attn', ch, a.midTransformerDepth, a.heads[a.heads.length - 1]!, hw, g.textTokens, a.crossAttentionDim, a.normGroups);
+    resnet(t, 'res1', ch, ch, hw, T, a.normGroups);
   });
   return { ch, hw };
 }
@@ -137,9 +137,9 @@ export function walkUNet(a: UNetArch, g: UNetGeometry): Tracer {
         const skipElems = t.release();
         // torch.cat([hidden, skip]) allocates the concatenation before the resnet reads it.
         elementwise(t, `cat${j}`, t.current + skipElems, skipElems);
-        resnet(t, `res${j}`, ch + skip.ch, out, hw, T);
+        resnet(t, `res${j}`, ch + skip.ch, out, hw, T, a.normGroups);
         ch = out;
-        if (revCross[i]) transformer2d(t, `attn${j}`, ch, revDepth[i]!, revHeads[i]!, hw, g.textTokens, a.crossAttentionDim);
+        if (revCross[i]) transformer2d(t, `attn${j}`, ch, revDepth[i]!, revHeads[i]!, hw, g.textTokens, a.crossAttentionDim, a.normGroups);
       }
       if (i < rev.length - 1) {
         hw = hw * 4;
@@ -148,7 +148,7 @@ export function walkUNet(a: UNetArch, g: UNetGeometry): Tracer {
       }
     });
   });
-  norm(t, 'norm_out', ch, 2);
+  norm(t, 'norm_out', ch, 2, a.normGroups);
   elementwise(t, 'act_out');
   conv(t, 'conv_out', ch, a.outChannels, 3, hw);
   return t;
