@@ -102,7 +102,7 @@ export function parseTorchResults(text: string, path: string): TorchResults {
   return r.data;
 }
 
-export function importTorchResults(path: string, machine: Machine, deviceName?: string, calibrationFile?: string): { report: BenchReport; device: Device } {
+export function importTorchResults(path: string, machine: Machine, deviceName?: string, calibrationFile?: string): { report: BenchReport; device: Device; calibrated: number } {
   const data = parseTorchResults(readInput(path), path);
   const env = data.environment;
   let device: Device;
@@ -157,5 +157,5 @@ export function importTorchResults(path: string, machine: Machine, deviceName?: 
   // Calibrate with what users run: the fused attention kernels, not the math reference kernel.
   const measurements: Measurement[] = results.filter((_, i) => data.results[i]!.attention === 'sdpa').map((r) => measurementFrom(r, environment, 'gpu'));
   recordMeasurements(measurements, calibrationFile);
-  return { report: { environment, results }, device };
+  return { report: { environment, results }, device, calibrated: measurements.length };
 }

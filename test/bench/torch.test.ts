@@ -166,6 +166,7 @@ test('--import keeps naive/math attention cases and pipelines out of the calibra
   const cal = join(dir, 'cal-mixed.json');
   const r = importTorchResults(file, machine, undefined, cal);
   assert.equal(r.report.results.length, 2);
+  assert.equal(r.calibrated, 1);
   const stored = loadStore(cal).devices['nvidia-geforce-rtx-4090']!.measurements;
   assert.deepEqual(stored.map((m) => m.measuredSeconds), [0.04]);
 });

@@ -123,7 +123,8 @@ export const benchCommand = defineCommand({
       const r = importTorchResults(String(a.import), machine, a.device !== undefined ? String(a.device) : undefined);
       if (a.json) return out.json(r.report);
       render(out, r.report);
-      out.text(`Imported ${r.report.results.length} measurements as the calibration of ${r.device.name} (${calibrationPath()}).`);
+      const skipped = r.report.results.length - r.calibrated;
+      out.text(`Imported ${r.calibrated} measurements as the calibration of ${r.device.name} (${calibrationPath()})${skipped ? `; ${skipped} with another attention kernel than the fused one shown, not calibrated` : ''}.`);
       return;
     }
     if (a.provider !== undefined && !isProviderId(String(a.provider))) throw new BenchError('bad-provider', `unknown provider "${a.provider}"; use cuda, dml, coreml or cpu`);
