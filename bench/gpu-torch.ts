@@ -15,7 +15,8 @@
 import { readFileSync } from 'node:fs';
 import { renderTorchScript, torchCasesFor, torchPipelinesFor, type TorchCaseSpec, type TorchPipelineSpec } from '../src/bench/torch.ts';
 import { writeFileAtomic } from '../src/io/atomic.ts';
-import { compareOwnRun, parseOwnRun } from '../src/validate/own-gpu.ts';
+import { parseTorchResults } from '../src/bench/import.ts';
+import { compareOwnRun } from '../src/validate/own-gpu.ts';
 
 /**
  * What one short lease of a datacenter GPU should answer: time and activation memory against batch
@@ -111,7 +112,7 @@ if (args[0] === '--emit' && args[1]) {
   writeFileAtomic(args[1], renderTorchScript(cases, { warmup: 2, iterations: 6, pipelines }));
   console.log(`wrote ${args[1]}: ${cases.length} cases, ${pipelines.length} pipelines`);
 } else if (args[0] && !args[0].startsWith('-')) {
-  const run = parseOwnRun(readFileSync(args[0], 'utf8'), args[0]);
+  const run = parseTorchResults(readFileSync(args[0], 'utf8'), args[0]);
   console.log(compareOwnRun(run, args[0]).text);
 } else {
   console.error('usage: npx tsx bench/gpu-torch.ts --emit FILE.py [--sweep components|pipelines|holdout] | RESULTS.json');

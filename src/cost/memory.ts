@@ -67,7 +67,9 @@ export function deviceFigures(allocatedBytes: number, growth: number, K: ModelCo
 
 export function estimateMemory(w: Workload, parts: readonly ComponentBreakdown[], strategy: Strategy, K: ModelConstants = MODEL_CONSTANTS, capacityBytes = Infinity): MemoryEstimate {
   const total = parts.reduce((s, c) => s + c.weightBytes, 0);
-  const phases: PhaseMemory[] = PHASES.map((phase) => {
+  const onDevice = strategy !== 'cpu';
+  // Per phase: its memory, and what the caching allocator reserves and the device shows in it.
+  const perPhase = PHASES.map((phase) => {
     const inPhase = parts.filter((c) => c.phase === phase);
     const activation = inPhase.reduce((m, c) => Math.max(m, c.activationBytes[w.attention]), 0);
     const phaseWeights = inPhase.reduce((s, c) => s + c.weightBytes, 0);
@@ -80,20 +82,21 @@ export function estimateMemory(w: Workload, parts: readonly ComponentBreakdown[]
             ? // two layers in flight: the one computing and the next being copied
               2 * inPhase.reduce((m, c) => Math.max(m, largestLayerBytes(c)), 0)
             : 0;
-    const activationOnDevice = strategy === 'cpu' ? 0 : activation;
-    return {
+    const activationOnDevice = onDevice ? activation : 0;
+    const memory: PhaseMemory = {
       phase,
       weightBytes: weights,
       activationBytes: activationOnDevice,
       allocatedBytes: weights + activationOnDevice,
       components: inPhase.map((c) => c.name),
     };
+    return { memory, device: deviceFigures(memory.allocatedBytes, onDevice ? growthBytes(w, inPhase) : 0, K, capacityBytes) };
   });
-  const onDevice = strategy !== 'cpu';
+  const phases = perPhase.map((p) => p.memory);
   const peakAllocatedBytes = Math.max(...phases.map((p) => p.allocatedBytes));
   // The reservation peaks in the phase whose activations make the allocator grow most, which need
   // not be the phase with the largest allocated peak (a batch's VAE decode vs FLUX's denoiser).
-  const reserved = phases.map((p, i) => deviceFigures(p.allocatedBytes, p.activationBytes > 0 ? growthBytes(w, parts.filter((c) => c.phase === PHASES[i])) : 0, K, capacityBytes));
+  const reserved = perPhase.map((p) => p.device);
   const peakReservedBytes = onDevice ? Math.max(...reserved.map((r) => r.reservedBytes)) : 0;
   const peakDeviceBytes = onDevice ? Math.max(...reserved.map((r) => r.deviceBytes)) : 0;
   // Host: weights pass through RAM when loading (the largest component at a time when all stay on the

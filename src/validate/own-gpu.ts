@@ -15,7 +15,7 @@ import { deviceFigures, growthBytes } from '../cost/memory.ts';
 import { MODEL_CONSTANTS, type ModelConstants } from '../cost/constants.ts';
 import { makeWorkload } from '../cost/workload.ts';
 import { parseTorchResults, type TorchResults } from '../bench/import.ts';
-import { gb } from '../text/units.ts';
+import { gb, pct } from '../text/units.ts';
 import { stats, type Stats } from './validate.ts';
 
 export const OWN_GPU_DIR = new URL('../../data/eval/own-gpu/', import.meta.url).pathname;
@@ -63,10 +63,6 @@ export interface OwnRunComparison {
   text: string;
 }
 
-export function parseOwnRun(text: string, path: string): TorchResults {
-  return parseTorchResults(text, path);
-}
-
 /** The kept runs, oldest first (file names start with their date). */
 export function loadOwnRuns(dir = OWN_GPU_DIR): { path: string; run: TorchResults }[] {
   let names: string[];
@@ -75,7 +71,7 @@ export function loadOwnRuns(dir = OWN_GPU_DIR): { path: string; run: TorchResult
   } catch {
     return [];
   }
-  return names.map((n) => ({ path: join(dir, n), run: parseOwnRun(readFileSync(join(dir, n), 'utf8'), join(dir, n)) }));
+  return names.map((n) => ({ path: join(dir, n), run: parseTorchResults(readFileSync(join(dir, n), 'utf8'), join(dir, n)) }));
 }
 
 // SDPA runs a fused kernel (flash in fp16, memory-efficient in fp32) that keeps no scores: genready's `flash`.
@@ -83,10 +79,11 @@ const kernel = (a: TorchResult['attention']) => (a === 'naive' ? 'naive' : 'flas
 
 function predictCase(r: TorchResult, device: Device, K: ModelConstants) {
   const w = makeWorkload({ model: r.model, width: r.width, height: r.height, batch: r.batch, precision: r.precision, componentPrecision: { vae: r.precision, 'text-encoder': r.precision }, attention: kernel(r.attention) });
-  const time = estimate(w, device, { strategy: 'gpu', constants: K }).chosen.time;
+  const e = estimate(w, device, { strategy: 'gpu', constants: K });
+  const time = e.chosen.time;
   // Model offload keeps only the running phase's weights: the script's situation (one component on the device).
-  const e = estimate(w, device, { strategy: 'model-offload', constants: K });
-  const phase = e.chosen.memory.phases.find((p) => p.phase === r.phase)!;
+  const offload = e.alternatives.find((a) => a.strategy === 'model-offload')!;
+  const phase = offload.memory.phases.find((p) => p.phase === r.phase)!;
   const { reservedBytes, deviceBytes } = deviceFigures(phase.allocatedBytes, growthBytes(w, e.parts.filter((c) => c.phase === r.phase)), K, e.usable.bytes);
   const seconds = r.phase === 'denoising' ? time.secondsPerStep : time.phases.find((p) => p.phase === 'vae-decode')!.seconds;
   return { seconds, activation: phase.activationBytes, allocated: phase.allocatedBytes, reserved: reservedBytes, device: deviceBytes };
@@ -113,7 +110,7 @@ const errStats = <T>(items: readonly T[], f: (x: T) => Pair | null) => stats(ite
 const mem = (x: Pair | null) => (x ? `${gb(x.measured).padStart(9)} ${ratio(x).toFixed(2).padStart(5)}×` : '—').padStart(20);
 const summaryLine = (s: Record<string, Stats>) =>
   Object.entries(s)
-    .map(([k, v]) => `${k} ${(v.median * 100).toFixed(1)} / ${(v.p90 * 100).toFixed(1)} % (n=${v.n})`)
+    .map(([k, v]) => `${k} ${pct(v.median)} / ${pct(v.p90)} (n=${v.n})`)
     .join(' · ');
 
 export function compareOwnRun(run: TorchResults, path = '', K: ModelConstants = MODEL_CONSTANTS): OwnRunComparison {
