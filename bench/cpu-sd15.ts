@@ -15,16 +15,27 @@ const TARGET = [0.75, 1.33] as const;
 
 const machine = machineFromProbe(await probeMachine());
 const provider = await chooseProvider('cpu', machine);
-const plan = planBench({ model: 'sd15', sizes: [[256, 256], [512, 512]], warmup: 1, iterations: 4 });
+const plan = planBench({
+  model: 'sd15',
+  sizes: [
+    [256, 256],
+    [512, 512],
+  ],
+  warmup: 1,
+  iterations: 4,
+});
 const report = await runBench(plan, {
   machine,
   provider,
   onEvent: (e) => {
-    if (e.kind === 'case') process.stderr.write(`${e.model} ${e.phase} ${e.width}x${e.height} batch ${e.forwardBatch}…\n`);
+    if (e.kind === 'case')
+      process.stderr.write(`${e.model} ${e.phase} ${e.width}x${e.height} batch ${e.forwardBatch}…\n`);
   },
 });
 const env = report.environment;
-console.log(`${env.device} (${env.cores} cores) · onnxruntime ${env.versions.onnxruntime} ${env.provider} · node ${env.versions.node} · load ${env.loadAverage} · ${env.date}`);
+console.log(
+  `${env.device} (${env.cores} cores) · onnxruntime ${env.versions.onnxruntime} ${env.provider} · node ${env.versions.node} · load ${env.loadAverage} · ${env.date}`,
+);
 console.log('phase        size     measured (min, median)   predicted   predicted/measured (min; median)');
 let ok = true;
 for (const r of report.results) {

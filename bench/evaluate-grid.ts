@@ -46,4 +46,14 @@ for (let i = 0; i < 5; i++) {
 }
 samples.sort((a, b) => a - b);
 const median = samples[Math.floor(samples.length / 2)]!;
-console.log(JSON.stringify({ evaluations: count, samplesSeconds: samples.map((s) => +s.toFixed(3)), minSeconds: +samples[0]!.toFixed(3), medianSeconds: +median.toFixed(3), ratioToBudget: +(median / 1).toFixed(3), node: process.version, date: new Date().toISOString() }));
+console.log(
+  JSON.stringify({
+    evaluations: count,
+    samplesSeconds: samples.map((s) => +s.toFixed(3)),
+    minSeconds: +samples[0]!.toFixed(3),
+    medianSeconds: +median.toFixed(3),
+    ratioToBudget: +(median / 1).toFixed(3),
+    node: process.version,
+    date: new Date().toISOString(),
+  }),
+);

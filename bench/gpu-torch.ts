@@ -13,9 +13,15 @@
  * `genready validate` reports as genready's own GPU measurements.
  */
 import { readFileSync } from 'node:fs';
-import { renderTorchScript, torchCasesFor, torchPipelinesFor, type TorchCaseSpec, type TorchPipelineSpec } from '../src/bench/torch.ts';
-import { writeFileAtomic } from '../src/io/atomic.ts';
 import { parseTorchResults } from '../src/bench/import.ts';
+import {
+  renderTorchScript,
+  type TorchCaseSpec,
+  type TorchPipelineSpec,
+  torchCasesFor,
+  torchPipelinesFor,
+} from '../src/bench/torch.ts';
+import { writeFileAtomic } from '../src/io/atomic.ts';
 import { compareOwnRun } from '../src/validate/own-gpu.ts';
 
 /**
@@ -24,13 +30,34 @@ import { compareOwnRun } from '../src/validate/own-gpu.ts';
  * pipelines run it) vs fp16, and the transformer denoisers (SD3.5, FLUX, PixArt) at 512² and 1024².
  */
 const COMPONENTS: TorchCaseSpec[] = [
-  ...[1, 4, 8, 16].map((batch) => ({ model: 'sd15', size: [512, 512] as [number, number], batch, phases: ['denoising' as const] })),
-  ...[8, 16].map((batch) => ({ model: 'sd15', size: [512, 512] as [number, number], batch, phases: ['denoising' as const], attention: 'math' as const })),
+  ...[1, 4, 8, 16].map((batch) => ({
+    model: 'sd15',
+    size: [512, 512] as [number, number],
+    batch,
+    phases: ['denoising' as const],
+  })),
+  ...[8, 16].map((batch) => ({
+    model: 'sd15',
+    size: [512, 512] as [number, number],
+    batch,
+    phases: ['denoising' as const],
+    attention: 'math' as const,
+  })),
   { model: 'sd15', size: [768, 768], phases: ['denoising'] },
   { model: 'sd21', size: [768, 768], phases: ['denoising'] },
-  ...[1, 4].map((batch) => ({ model: 'sd15', size: [512, 512] as [number, number], batch, phases: ['vae-decode' as const] })),
+  ...[1, 4].map((batch) => ({
+    model: 'sd15',
+    size: [512, 512] as [number, number],
+    batch,
+    phases: ['vae-decode' as const],
+  })),
   { model: 'sd15', size: [1024, 1024], phases: ['vae-decode'] },
-  ...[1, 4, 8].map((batch) => ({ model: 'sdxl', size: [1024, 1024] as [number, number], batch, phases: ['denoising' as const] })),
+  ...[1, 4, 8].map((batch) => ({
+    model: 'sdxl',
+    size: [1024, 1024] as [number, number],
+    batch,
+    phases: ['denoising' as const],
+  })),
   { model: 'sdxl', size: [1024, 1024], batch: 4, phases: ['denoising'], attention: 'math' },
   { model: 'sdxl', size: [768, 768], phases: ['denoising'] },
   { model: 'sdxl', size: [1024, 1024], phases: ['vae-decode'], precision: 'fp32' },
@@ -45,7 +72,12 @@ const COMPONENTS: TorchCaseSpec[] = [
 ];
 
 type Size = [number, number];
-const sd15 = (batch: number, extra: Partial<TorchPipelineSpec> = {}): TorchPipelineSpec => ({ model: 'sd15', size: [512, 512], batch, ...extra });
+const sd15 = (batch: number, extra: Partial<TorchPipelineSpec> = {}): TorchPipelineSpec => ({
+  model: 'sd15',
+  size: [512, 512],
+  batch,
+  ...extra,
+});
 
 /**
  * Whole pipelines as the published memory rows ran them (every component on the device, the batch
@@ -63,7 +95,13 @@ const PIPELINES: TorchPipelineSpec[] = [
   { model: 'flux1-dev', size: [1024, 1024], batch: 4 },
 ];
 const PIPELINE_CASES: TorchCaseSpec[] = [
-  ...[8, 16].map((batch) => ({ model: 'sd15', size: [512, 512] as Size, batch, phases: ['denoising' as const], attention: 'naive' as const })),
+  ...[8, 16].map((batch) => ({
+    model: 'sd15',
+    size: [512, 512] as Size,
+    batch,
+    phases: ['denoising' as const],
+    attention: 'naive' as const,
+  })),
   { model: 'sdxl', size: [1024, 1024], batch: 4, phases: ['denoising'], attention: 'naive' },
   { model: 'sd15', size: [256, 256], phases: ['denoising'] },
   { model: 'sdxl', size: [512, 512], phases: ['denoising'] },
@@ -115,6 +153,8 @@ if (args[0] === '--emit' && args[1]) {
   const run = parseTorchResults(readFileSync(args[0], 'utf8'), args[0]);
   console.log(compareOwnRun(run, args[0]).text);
 } else {
-  console.error('usage: npx tsx bench/gpu-torch.ts --emit FILE.py [--sweep components|pipelines|holdout] | RESULTS.json');
+  console.error(
+    'usage: npx tsx bench/gpu-torch.ts --emit FILE.py [--sweep components|pipelines|holdout] | RESULTS.json',
+  );
   process.exit(2);
 }

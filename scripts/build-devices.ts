@@ -17,9 +17,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
-import type { Backend } from '../src/catalog/devices.types.ts';
 import { deviceSlug } from '../src/catalog/_device-names.ts';
 import { loadDeviceCatalog } from '../src/catalog/devices.ts';
+import type { Backend } from '../src/catalog/devices.types.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const inputPath = process.argv[2] ?? fileURLToPath(new URL('../../shared/reference/gpus.csv', import.meta.url));
@@ -39,7 +39,8 @@ const COLUMNS = {
   architecture: 'GPU architecture name',
   compute_id: 'CUDA SM, AMD gfx target, Intel Xe-core count, Metal, or x86-64',
   launch_year: 'year of launch',
-  memory_gib: 'device memory in GiB as marketed (vendors say GB); for unified memory the largest option; blank for CPUs',
+  memory_gib:
+    'device memory in GiB as marketed (vendors say GB); for unified memory the largest option; blank for CPUs',
   memory_options_gib: 'unified-memory sizes the part ships with, ";"-separated GiB (Apple SoCs, APU); blank otherwise',
   unified_memory: 'y when memory is shared with the CPU (Apple, APU, CPU)',
   memory_type: 'memory technology (informational)',
@@ -47,7 +48,8 @@ const COLUMNS = {
   memory_bandwidth_gbs: 'theoretical peak DRAM bandwidth, GB/s (decimal)',
   fp32_tflops: 'peak non-matrix FP32 TFLOPS at boost clock (AMD RDNA3/4 counts dual-issue)',
   fp16_vector_tflops: 'peak non-matrix FP16 TFLOPS; blank when unpublished',
-  fp16_matrix_tflops: 'dense FP16 matrix TFLOPS with FP32 accumulate (what fp16 inference uses); blank without matrix units',
+  fp16_matrix_tflops:
+    'dense FP16 matrix TFLOPS with FP32 accumulate (what fp16 inference uses); blank without matrix units',
   fp16_matrix_fp16acc_tflops: 'dense FP16 matrix TFLOPS with FP16 accumulate (informational)',
   bf16_matrix_tflops: 'dense BF16 matrix TFLOPS',
   fp8_matrix_tflops: 'dense FP8 matrix TFLOPS (GeForce: FP16-accumulate figure)',
@@ -85,11 +87,23 @@ const BACKEND_BY_PREFIX: [RegExp, Backend][] = [
 const PCIE_LOOKUP: Record<string, { gen: number; lanes: number; note: string }> = {
   'GeForce RTX 3060 Laptop GPU': { gen: 4, lanes: 16, note: 'PCIe 4.0 x16 assumed: GA106, as the desktop RTX 3060' },
   'GeForce RTX 3070 Laptop GPU': { gen: 4, lanes: 16, note: 'PCIe 4.0 x16 assumed: GA104, as the desktop RTX 3070' },
-  'GeForce RTX 4060 Laptop GPU': { gen: 4, lanes: 8, note: 'PCIe 4.0 x8 assumed: AD107 exposes 8 lanes, as the desktop RTX 4060' },
-  'GeForce RTX 4070 Laptop GPU': { gen: 4, lanes: 8, note: 'PCIe 4.0 x8 assumed: AD106 exposes 8 lanes, as the desktop RTX 4060 Ti' },
+  'GeForce RTX 4060 Laptop GPU': {
+    gen: 4,
+    lanes: 8,
+    note: 'PCIe 4.0 x8 assumed: AD107 exposes 8 lanes, as the desktop RTX 4060',
+  },
+  'GeForce RTX 4070 Laptop GPU': {
+    gen: 4,
+    lanes: 8,
+    note: 'PCIe 4.0 x8 assumed: AD106 exposes 8 lanes, as the desktop RTX 4060 Ti',
+  },
   'GeForce RTX 4090 Laptop GPU': { gen: 4, lanes: 16, note: 'PCIe 4.0 x16 assumed: AD103, as the desktop RTX 4080' },
   'Quadro RTX 5000 Max-Q': { gen: 3, lanes: 16, note: 'PCIe 3.0 x16 assumed: TU104, as the desktop Quadro RTX 5000' },
-  'A10G (AWS)': { gen: 4, lanes: 16, note: 'PCIe 4.0 x16 assumed: link not published for the A10G; the A10 it derives from is PCIe 4.0 x16' },
+  'A10G (AWS)': {
+    gen: 4,
+    lanes: 16,
+    note: 'PCIe 4.0 x16 assumed: link not published for the A10G; the A10 it derives from is PCIe 4.0 x16',
+  },
   'P104-100': {
     gen: 1,
     lanes: 4,
@@ -118,7 +132,10 @@ const ALIASES: Record<string, string[]> = {
  * (80 vs 40 GPU cores), so twice the M3 Max estimate; the reference notes give the same ~32.
  */
 const FP32_FILL: Record<string, { tflops: number; note: string }> = {
-  'Apple M3 Ultra': { tflops: 32.4, note: 'fp32_tflops filled by genready as 2 x Apple M3 Max (16.2) by GPU core count: an estimate' },
+  'Apple M3 Ultra': {
+    tflops: 32.4,
+    note: 'fp32_tflops filled by genready as 2 x Apple M3 Max (16.2) by GPU core count: an estimate',
+  },
 };
 
 /**

@@ -14,7 +14,14 @@ const train = loadMeasuredRows().filter((r) => !isHoldout(r.id));
 const speedRows = train.filter((r) => !isMemoryField(r.compare));
 const memRows = train.filter((r) => isMemoryField(r.compare));
 
-type Path = { get: (k: ModelConstants) => number; set: (k: ModelConstants, v: number) => ModelConstants; name: string; memory: boolean; lo: number; hi: number };
+type Path = {
+  get: (k: ModelConstants) => number;
+  set: (k: ModelConstants, v: number) => ModelConstants;
+  name: string;
+  memory: boolean;
+  lo: number;
+  hi: number;
+};
 
 type Group = 'efficiency' | 'sustainedClock' | 'backendScale';
 
@@ -33,7 +40,19 @@ function nested<G extends Group>(group: G, key: keyof ModelConstants[G] & string
 const eff = (key: keyof ModelConstants['efficiency']) => nested('efficiency', key, 0.05, 1);
 const clock = (key: keyof ModelConstants['sustainedClock']) => nested('sustainedClock', key, 0.4, 1.3);
 const backend = (key: 'rocm' | 'metal') => nested('backendScale', key, 0.1, 1.5);
-const top = (key: 'launchSeconds' | 'serverLaunchFactor' | 'stepOverheadSeconds' | 'callOverheadSeconds' | 'hostLinkEfficiency' | 'reservedFixedBytes' | 'contextBytes', memory: boolean, lo: number, hi: number): Path => ({
+const top = (
+  key:
+    | 'launchSeconds'
+    | 'serverLaunchFactor'
+    | 'stepOverheadSeconds'
+    | 'callOverheadSeconds'
+    | 'hostLinkEfficiency'
+    | 'reservedFixedBytes'
+    | 'contextBytes',
+  memory: boolean,
+  lo: number,
+  hi: number,
+): Path => ({
   name: key,
   memory,
   lo,

@@ -10,7 +10,10 @@ export const clipL: Component<ClipTextArch> = {
   role: 'text-encoder',
   name: 'CLIP ViT-L/14 text',
   arch: { kind: 'clip-text', vocab: 49408, maxTokens: 77, width: 768, layers: 12, heads: 12, ffn: 3072, projection: 0 },
-  published: { parameters: 123_060_480, source: `${OPENCLIP_CONFIGS}ViT-L-14.json; 123M text encoder (CompVis/stable-diffusion README)` },
+  published: {
+    parameters: 123_060_480,
+    source: `${OPENCLIP_CONFIGS}ViT-L-14.json; 123M text encoder (CompVis/stable-diffusion README)`,
+  },
 };
 
 /** SD3 feeds CLIP-L through CLIPTextModelWithProjection (adds a 768×768 projection). */
@@ -25,7 +28,16 @@ export const clipLWithProjection: Component<ClipTextArch> = {
 export const openClipH: Component<ClipTextArch> = {
   role: 'text-encoder',
   name: 'OpenCLIP ViT-H/14 text (23 layers)',
-  arch: { kind: 'clip-text', vocab: 49408, maxTokens: 77, width: 1024, layers: 23, heads: 16, ffn: 4096, projection: 0 },
+  arch: {
+    kind: 'clip-text',
+    vocab: 49408,
+    maxTokens: 77,
+    width: 1024,
+    layers: 23,
+    heads: 16,
+    ffn: 4096,
+    projection: 0,
+  },
   published: {
     parameters: 340_387_840,
     source: `${OPENCLIP_CONFIGS}ViT-H-14.json; HF stabilityai/stable-diffusion-2-1-base text_encoder 1.36 GB fp32`,
@@ -35,7 +47,16 @@ export const openClipH: Component<ClipTextArch> = {
 export const openClipBigG: Component<ClipTextArch> = {
   role: 'text-encoder',
   name: 'OpenCLIP ViT-bigG/14 text + projection',
-  arch: { kind: 'clip-text', vocab: 49408, maxTokens: 77, width: 1280, layers: 32, heads: 20, ffn: 5120, projection: 1280 },
+  arch: {
+    kind: 'clip-text',
+    vocab: 49408,
+    maxTokens: 77,
+    width: 1280,
+    layers: 32,
+    heads: 20,
+    ffn: 5120,
+    projection: 1280,
+  },
   published: {
     parameters: 694_659_840,
     source: `${OPENCLIP_CONFIGS}ViT-bigG-14.json; HF SDXL text_encoder_2 model.fp16.safetensors 1.39 GB`,
@@ -47,8 +68,21 @@ export function t5xxl(maxTokens: number): Component<T5EncoderArch> {
   return {
     role: 'text-encoder',
     name: `T5 v1.1 XXL encoder (${maxTokens} tokens)`,
-    arch: { kind: 't5-encoder', vocab: 32128, maxTokens, dModel: 4096, layers: 24, heads: 64, dKv: 64, ffn: 10240, relativeBuckets: 32 },
-    published: { parameters: 4_762_310_656, source: 'HF google/t5-v1_1-xxl config.json; diffusers text_encoder_3 shards 4.99+4.53 GB fp16' },
+    arch: {
+      kind: 't5-encoder',
+      vocab: 32128,
+      maxTokens,
+      dModel: 4096,
+      layers: 24,
+      heads: 64,
+      dKv: 64,
+      ffn: 10240,
+      relativeBuckets: 32,
+    },
+    published: {
+      parameters: 4_762_310_656,
+      source: 'HF google/t5-v1_1-xxl config.json; diffusers text_encoder_3 shards 4.99+4.53 GB fp16',
+    },
   };
 }
 
@@ -69,7 +103,8 @@ export const sdVae: Component<AutoencoderArch> = {
   arch: sdVaeArch,
   published: {
     parameters: 83_653_863,
-    source: 'CompVis/stable-diffusion v1-inference.yaml first_stage_config; diffusers AutoencoderKL instantiation (vae 167 MB fp16)',
+    source:
+      'CompVis/stable-diffusion v1-inference.yaml first_stage_config; diffusers AutoencoderKL instantiation (vae 167 MB fp16)',
   },
 };
 

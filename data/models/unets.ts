@@ -51,7 +51,10 @@ export const controlnetSdxl: Component<ControlNetArch> = {
   role: 'controlnet',
   name: 'ControlNet (SDXL, full size)',
   arch: { kind: 'controlnet', unet: sdxlUnet, condEmbedChannels: [16, 32, 96, 256], hintChannels: 3 },
-  published: { parameters: 1_251_014_160, source: 'HF diffusers/controlnet-canny-sdxl-1.0 (ControlNetModel.from_unet), 2.5 GB fp16' },
+  published: {
+    parameters: 1_251_014_160,
+    source: 'HF diffusers/controlnet-canny-sdxl-1.0 (ControlNetModel.from_unet), 2.5 GB fp16',
+  },
 };
 
 const SD_PRECISIONS = ['fp16', 'fp32', 'bf16', 'fp8', 'int8', 'q8_0', 'nf4', 'q4_k'] as const;
@@ -59,13 +62,24 @@ const SD_PRECISIONS = ['fp16', 'fp32', 'bf16', 'fp8', 'int8', 'q8_0', 'nf4', 'q4
 export const sd15: ModelEntry = {
   id: 'sd15',
   name: 'Stable Diffusion 1.5',
-  aliases: ['SD 1.5', 'sd-1.5', 'sd1.5', 'stable-diffusion-v1-5', 'runwayml/stable-diffusion-v1-5', 'stable diffusion 1.5', 'sd-v1-5'],
+  aliases: [
+    'SD 1.5',
+    'sd-1.5',
+    'sd1.5',
+    'stable-diffusion-v1-5',
+    'runwayml/stable-diffusion-v1-5',
+    'stable diffusion 1.5',
+    'sd-v1-5',
+  ],
   source: 'github CompVis/stable-diffusion configs/stable-diffusion/v1-inference.yaml',
   denoiser: {
     role: 'denoiser',
     name: 'UNet (SD 1.5)',
     arch: sd15Unet,
-    published: { parameters: 859_520_964, source: '"860M UNet" (CompVis/stable-diffusion README); diffusers instantiation 859,520,964' },
+    published: {
+      parameters: 859_520_964,
+      source: '"860M UNet" (CompVis/stable-diffusion README); diffusers instantiation 859,520,964',
+    },
   },
   textEncoders: [clipL],
   vae: sdVae,
@@ -83,7 +97,15 @@ export const sd15: ModelEntry = {
 export const sd21: ModelEntry = {
   id: 'sd21',
   name: 'Stable Diffusion 2.1 (768-v)',
-  aliases: ['SD 2.1', 'sd2.1', 'sd-2.1', 'stable-diffusion-2-1', 'stabilityai/stable-diffusion-2-1', 'sd21-768', 'sd 2.1 768'],
+  aliases: [
+    'SD 2.1',
+    'sd2.1',
+    'sd-2.1',
+    'stable-diffusion-2-1',
+    'stabilityai/stable-diffusion-2-1',
+    'sd21-768',
+    'sd 2.1 768',
+  ],
   source: 'github Stability-AI/stablediffusion configs/stable-diffusion/v2-inference-v.yaml',
   denoiser: {
     role: 'denoiser',
@@ -108,13 +130,23 @@ const sdxlDenoiser: Component<UNetArch> = {
   role: 'denoiser',
   name: 'UNet (SDXL)',
   arch: sdxlUnet,
-  published: { parameters: 2_567_463_684, source: '2.6B UNet (SDXL paper); HF sdxl-base unet 5.14 GB fp16 = 2,567,463,684 × 2 B' },
+  published: {
+    parameters: 2_567_463_684,
+    source: '2.6B UNet (SDXL paper); HF sdxl-base unet 5.14 GB fp16 = 2,567,463,684 × 2 B',
+  },
 };
 
 export const sdxl: ModelEntry = {
   id: 'sdxl',
   name: 'Stable Diffusion XL base 1.0',
-  aliases: ['SDXL', 'sdxl-base', 'sdxl 1.0', 'stable-diffusion-xl-base-1.0', 'stabilityai/stable-diffusion-xl-base-1.0', 'sd-xl'],
+  aliases: [
+    'SDXL',
+    'sdxl-base',
+    'sdxl 1.0',
+    'stable-diffusion-xl-base-1.0',
+    'stabilityai/stable-diffusion-xl-base-1.0',
+    'sd-xl',
+  ],
   source: 'github Stability-AI/generative-models configs/inference/sd_xl_base.yaml',
   denoiser: sdxlDenoiser,
   textEncoders: [clipL, openClipBigG],
@@ -133,7 +165,12 @@ export const sdxl: ModelEntry = {
 export const sdxlRefiner: ModelEntry = {
   id: 'sdxl-refiner',
   name: 'Stable Diffusion XL refiner 1.0',
-  aliases: ['SDXL refiner', 'stable-diffusion-xl-refiner-1.0', 'stabilityai/stable-diffusion-xl-refiner-1.0', 'sdxl-refiner-1.0'],
+  aliases: [
+    'SDXL refiner',
+    'stable-diffusion-xl-refiner-1.0',
+    'stabilityai/stable-diffusion-xl-refiner-1.0',
+    'sdxl-refiner-1.0',
+  ],
   source: 'github Stability-AI/generative-models configs/inference/sd_xl_refiner.yaml',
   denoiser: {
     role: 'denoiser',
@@ -148,7 +185,10 @@ export const sdxlRefiner: ModelEntry = {
       crossAttentionDim: 1280,
       additionEmbedInput: 2560, // 1280 pooled bigG + 5 micro-conditions × 256
     },
-    published: { parameters: 2_259_526_660, source: 'diffusers instantiation of sd_xl_refiner.yaml; HF refiner unet 4.52 GB fp16' },
+    published: {
+      parameters: 2_259_526_660,
+      source: 'diffusers instantiation of sd_xl_refiner.yaml; HF refiner unet 4.52 GB fp16',
+    },
   },
   textEncoders: [openClipBigG],
   vae: sdxlVae,

@@ -4,9 +4,10 @@
  * activations, runtime), returns all of it to the OS afterwards, and keeps an out-of-memory kill
  * from taking the CLI down with it.
  */
-import { feedsFor, measure, openSession, type FeedShape } from './runner.ts';
+
 import type { GraphArch } from './graph/index.ts';
 import type { ProviderId } from './providers.ts';
+import { type FeedShape, feedsFor, measure, openSession } from './runner.ts';
 
 export interface WorkerJob {
   modelPath: string;
@@ -22,7 +23,15 @@ export interface WorkerJob {
 export type WorkerMessage =
   | { kind: 'loaded'; seconds: number }
   | { kind: 'iteration'; index: number; total: number; seconds: number; warmup: boolean }
-  | { kind: 'done'; samples: number[]; warmup: number[]; minSeconds: number; medianSeconds: number; peakRssBytes: number; loadSeconds: number }
+  | {
+      kind: 'done';
+      samples: number[];
+      warmup: number[];
+      minSeconds: number;
+      medianSeconds: number;
+      peakRssBytes: number;
+      loadSeconds: number;
+    }
   | { kind: 'error'; message: string };
 
 const send = (m: WorkerMessage) => new Promise<void>((res) => process.send!(m, () => res()));
@@ -30,7 +39,10 @@ const send = (m: WorkerMessage) => new Promise<void>((res) => process.send!(m, (
 process.once('message', async (job: WorkerJob) => {
   try {
     const t0 = performance.now();
-    const session = await openSession(job.modelPath, { provider: job.provider, ...(job.threads ? { threads: job.threads } : {}) });
+    const session = await openSession(job.modelPath, {
+      provider: job.provider,
+      ...(job.threads ? { threads: job.threads } : {}),
+    });
     const loadSeconds = (performance.now() - t0) / 1000;
     await send({ kind: 'loaded', seconds: loadSeconds });
     const feeds = feedsFor(job.arch, job.shape, job.dtype);

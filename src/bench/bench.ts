@@ -10,24 +10,26 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { cpuDevice } from '../catalog/cpu.ts';
+import type { Device } from '../catalog/devices.types.ts';
 import { resolveModel } from '../catalog/models.ts';
 import type { ModelEntry } from '../catalog/models.types.ts';
-import type { Device } from '../catalog/devices.types.ts';
 import { contextTokens } from '../cost/breakdown.ts';
 import { estimate } from '../cost/estimate.ts';
 import { makeWorkload, type Workload } from '../cost/workload.ts';
 import type { Machine } from '../planner/machine.ts';
+import type { WorkerJob, WorkerMessage } from './_worker.ts';
 import { cacheRoot, ensureModel } from './cache.ts';
+import { predictSeconds } from './calibration.ts';
 import { BenchError } from './errors.ts';
 import { Graph, writeGraph } from './graph/_onnx.ts';
-import { GRAPH_KINDS, buildGraph, isGraphArch, type GraphArch } from './graph/index.ts';
 import { vaeScale } from './graph/autoencoder.ts';
-import { detectProvider, providerById, providerWorks, type Provider, type ProviderId } from './providers.ts';
-import { predictSeconds } from './calibration.ts';
+import { buildGraph, GRAPH_KINDS, type GraphArch, isGraphArch } from './graph/index.ts';
+import { detectProvider, type Provider, type ProviderId, providerById, providerWorks } from './providers.ts';
 import type { BenchPhase, BenchReport, BenchResult, Environment } from './types.ts';
-import type { WorkerJob, WorkerMessage } from './_worker.ts';
 
-export const GENREADY_VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+export const GENREADY_VERSION: string = JSON.parse(
+  readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+).version;
 
 /** Fixed iteration counts (never "until stable"): comparable runs, a known duration. */
 export const ITERATIONS = { quick: { warmup: 1, iterations: 3 }, full: { warmup: 1, iterations: 5 } } as const;
@@ -64,7 +66,11 @@ function archFor(m: ModelEntry, phase: BenchPhase): GraphArch {
   const arch: { kind: string } = component.arch;
   // Every denoiser and VAE kind of the catalog has a builder; this guards a kind added to the catalog later.
   // A model too big for this machine's RAM (FLUX in fp32) is refused by checkFits, before anything is built.
-  if (!isGraphArch(arch)) throw new BenchError('unsupported-model', `${m.name}: bench has no ONNX graph for its ${arch.kind} ${phase === 'denoising' ? 'denoiser' : 'decoder'} yet; it runs ${GRAPH_KINDS.join(', ')} architectures`);
+  if (!isGraphArch(arch))
+    throw new BenchError(
+      'unsupported-model',
+      `${m.name}: bench has no ONNX graph for its ${arch.kind} ${phase === 'denoising' ? 'denoiser' : 'decoder'} yet; it runs ${GRAPH_KINDS.join(', ')} architectures`,
+    );
   return arch;
 }
 
@@ -73,21 +79,30 @@ export function planBench(input: PlanInput): BenchPlan {
   const counts = input.quick ? ITERATIONS.quick : ITERATIONS.full;
   const warmup = input.warmup ?? counts.warmup;
   const iterations = input.iterations ?? counts.iterations;
-  if (!Number.isInteger(warmup) || warmup < 0) throw new BenchError('bad-iterations', `--warmup must be a whole number ≥ 0, got ${warmup}`);
-  if (!Number.isInteger(iterations) || iterations < 1) throw new BenchError('bad-iterations', `--iterations must be a whole number ≥ 1, got ${iterations}`);
+  if (!Number.isInteger(warmup) || warmup < 0)
+    throw new BenchError('bad-iterations', `--warmup must be a whole number ≥ 0, got ${warmup}`);
+  if (!Number.isInteger(iterations) || iterations < 1)
+    throw new BenchError('bad-iterations', `--iterations must be a whole number ≥ 1, got ${iterations}`);
   const sizes = input.sizes ?? [input.quick ? QUICK_SIZE : [model.defaults.width, model.defaults.height]];
   const phases = input.phases ?? ['denoising', 'vae-decode'];
   const cases: BenchCase[] = [];
   for (const [width, height] of sizes) {
     // makeWorkload validates the size (multiple of the model's latent grid, within limits).
-    const workload = makeWorkload({ model, width, height, ...(input.batch !== undefined ? { batch: input.batch } : {}), precision: 'fp32' });
+    const workload = makeWorkload({
+      model,
+      width,
+      height,
+      ...(input.batch !== undefined ? { batch: input.batch } : {}),
+      precision: 'fp32',
+    });
     for (const phase of phases) cases.push({ model, phase, workload, arch: archFor(model, phase) });
   }
   return { cases, warmup, iterations, seed: input.seed ?? DEFAULT_SEED };
 }
 
 /** Samples per forward: the denoiser runs uncond + cond together with CFG (as diffusers batches them). */
-export const forwardBatch = (c: BenchCase) => (c.phase === 'denoising' ? c.workload.batch * c.workload.passes : c.workload.batch);
+export const forwardBatch = (c: BenchCase) =>
+  c.phase === 'denoising' ? c.workload.batch * c.workload.passes : c.workload.batch;
 
 /**
  * RAM a phase needs on the CPU: its weights, the cost model's activation peak for the phase, and
@@ -97,7 +112,15 @@ export const forwardBatch = (c: BenchCase) => (c.phase === 'denoising' ? c.workl
 export function phaseMemoryBytes(c: BenchCase, dtypeBytes: number): number {
   const weights = buildGraph(c.arch, 'float32').parameters * dtypeBytes;
   // The graphs compute attention as MatMul → Softmax → MatMul: the scores are materialised (naive).
-  const w = makeWorkload({ model: c.model, width: c.workload.width, height: c.workload.height, batch: c.workload.batch, precision: 'fp32', componentPrecision: { vae: 'fp32' }, attention: 'naive' });
+  const w = makeWorkload({
+    model: c.model,
+    width: c.workload.width,
+    height: c.workload.height,
+    batch: c.workload.batch,
+    precision: 'fp32',
+    componentPrecision: { vae: 'fp32' },
+    attention: 'naive',
+  });
   const e = estimate(w, memoryCheckCpu, { strategy: 'cpu' });
   const act = e.chosen.memory.phases.find((p) => p.phase === c.phase)?.activationBytes ?? 0;
   return weights + act + 0.5e9;
@@ -107,7 +130,16 @@ export function phaseMemoryBytes(c: BenchCase, dtypeBytes: number): number {
 const memoryCheckCpu: Device = cpuDevice({ model: 'memory check', cores: 1, simd: {} });
 
 export type BenchEvent =
-  | { kind: 'case'; index: number; total: number; model: string; phase: BenchPhase; width: number; height: number; forwardBatch: number }
+  | {
+      kind: 'case';
+      index: number;
+      total: number;
+      model: string;
+      phase: BenchPhase;
+      width: number;
+      height: number;
+      forwardBatch: number;
+    }
   | { kind: 'build'; parameters: number; bytes: number; reason?: string }
   | { kind: 'cache'; status: 'reused' | 'built' | 'rebuilt'; reason?: string }
   | { kind: 'loaded'; seconds: number }
@@ -137,9 +169,17 @@ export const forkPhase: PhaseRunner = (job, onMessage) =>
     child.on('exit', (code, signal) => {
       if (outcome) return resolve(outcome);
       if (failure) return reject(new BenchError('run-failed', `onnxruntime failed: ${failure}`));
-      if (signal === 'SIGKILL') return reject(new BenchError('out-of-memory', 'the benchmark process was killed (out of memory?); try a smaller --size'));
+      if (signal === 'SIGKILL')
+        return reject(
+          new BenchError('out-of-memory', 'the benchmark process was killed (out of memory?); try a smaller --size'),
+        );
       const last = stderr.trim().split('\n').pop() ?? '';
-      reject(new BenchError('run-failed', `the benchmark process exited with ${signal ?? `code ${code}`}${last ? `: ${last}` : ''}`));
+      reject(
+        new BenchError(
+          'run-failed',
+          `the benchmark process exited with ${signal ?? `code ${code}`}${last ? `: ${last}` : ''}`,
+        ),
+      );
     });
     child.send(job);
   });
@@ -173,7 +213,11 @@ export function environmentOf(m: Machine, p: Provider, date: Date): Environment 
     cores: m.probe.cpu.cores,
     ramBytes: m.probe.ramBytes.value,
     os: `${m.probe.os.platform} ${m.probe.os.release} ${m.probe.os.arch}`,
-    versions: { node: process.versions.node, onnxruntime: ort.env.versions.common ?? 'unknown', genready: GENREADY_VERSION },
+    versions: {
+      node: process.versions.node,
+      onnxruntime: ort.env.versions.common ?? 'unknown',
+      genready: GENREADY_VERSION,
+    },
     date: date.toISOString(),
     loadAverage: Math.round(loadavg()[0]! * 100) / 100,
   };
@@ -207,7 +251,16 @@ export async function runBench(plan: BenchPlan, deps: BenchDeps): Promise<BenchR
   for (const [index, c] of plan.cases.entries()) {
     const fb = forwardBatch(c);
     const { width, height } = c.workload;
-    emit({ kind: 'case', index, total: plan.cases.length, model: c.model.id, phase: c.phase, width, height, forwardBatch: fb });
+    emit({
+      kind: 'case',
+      index,
+      total: plan.cases.length,
+      model: c.model.id,
+      phase: c.phase,
+      width,
+      height,
+      forwardBatch: fb,
+    });
     const cached = await (deps.ensure ?? ensureModel)(c.arch, {
       dtype: provider.dtype,
       seed: plan.seed,
@@ -220,7 +273,12 @@ export async function runBench(plan: BenchPlan, deps: BenchDeps): Promise<BenchR
       modelPath: cached.path,
       arch: c.arch,
       dtype: provider.dtype,
-      shape: { batch: fb, latentHeight: height / down, latentWidth: width / down, textTokens: contextTokens(c.workload) },
+      shape: {
+        batch: fb,
+        latentHeight: height / down,
+        latentWidth: width / down,
+        textTokens: contextTokens(c.workload),
+      },
       provider: provider.id,
       warmup: plan.warmup,
       iterations: plan.iterations,
@@ -228,7 +286,10 @@ export async function runBench(plan: BenchPlan, deps: BenchDeps): Promise<BenchR
     const out = await runPhase(job, (m) => {
       if (m.kind === 'loaded' || m.kind === 'iteration') emit(m);
     });
-    const predictedSeconds = predictSeconds({ model: c.model.id, phase: c.phase, width, height, batch: c.workload.batch, precision, strategy }, device);
+    const predictedSeconds = predictSeconds(
+      { model: c.model.id, phase: c.phase, width, height, batch: c.workload.batch, precision, strategy },
+      device,
+    );
     const result: BenchResult = {
       model: c.model.id,
       phase: c.phase,
@@ -264,11 +325,19 @@ function probeModel(root: string): string {
 }
 
 /** The provider asked for (checked to work here), or the best one present. */
-export async function chooseProvider(asked: ProviderId | undefined, machine: Machine, root = cacheRoot()): Promise<Provider> {
+export async function chooseProvider(
+  asked: ProviderId | undefined,
+  machine: Machine,
+  root = cacheRoot(),
+): Promise<Provider> {
   const probe = probeModel(root);
-  if (asked === undefined) return detectProvider(probe, machine.device.backend === 'cpu' ? null : machine.device.backend);
+  if (asked === undefined)
+    return detectProvider(probe, machine.device.backend === 'cpu' ? null : machine.device.backend);
   if (!(await providerWorks(asked, probe))) {
-    throw new BenchError('provider-missing', `the ${providerById(asked).label} execution provider does not work here (library or device missing); see the README's bench section`);
+    throw new BenchError(
+      'provider-missing',
+      `the ${providerById(asked).label} execution provider does not work here (library or device missing); see the README's bench section`,
+    );
   }
   return providerById(asked);
 }

@@ -7,7 +7,7 @@
  * (a crash mid-write, a truncated or edited file, a foreign file) is rebuilt, and the reason said.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, statfsSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -15,7 +15,7 @@ import { writeFileAtomic } from '../io/atomic.ts';
 import { defaultCacheDir } from '../probe/system.ts';
 import type { Platform } from '../probe/types.ts';
 import { BenchError } from './errors.ts';
-import { buildGraph, writeOnnxModelFiles, type DType, type GraphArch } from './graph/index.ts';
+import { buildGraph, type DType, type GraphArch, writeOnnxModelFiles } from './graph/index.ts';
 
 /** Bump when the graph builder's output changes for the same architecture: old entries stop matching. */
 export const GRAPH_FORMAT = 1;
@@ -35,15 +35,19 @@ const manifestSchema = z.object({
 });
 export type Manifest = z.infer<typeof manifestSchema>;
 
-const platform = (): Platform => (['linux', 'darwin', 'win32'].includes(process.platform) ? (process.platform as Platform) : 'other');
+const platform = (): Platform =>
+  ['linux', 'darwin', 'win32'].includes(process.platform) ? (process.platform as Platform) : 'other';
 
 /** `$GENREADY_CACHE_DIR`, else the platform cache directory (`$XDG_CACHE_HOME` or `~/.cache` on Linux) + `/genready`. */
 export function cacheRoot(env: Readonly<Record<string, string | undefined>> = process.env): string {
-  return env['GENREADY_CACHE_DIR'] || join(defaultCacheDir(platform(), env, homedir()), 'genready');
+  return env.GENREADY_CACHE_DIR || join(defaultCacheDir(platform(), env, homedir()), 'genready');
 }
 
 export function cacheKey(arch: GraphArch, dtype: DType, seed: number): string {
-  return createHash('sha256').update(JSON.stringify({ format: GRAPH_FORMAT, arch, dtype, seed })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify({ format: GRAPH_FORMAT, arch, dtype, seed }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export interface CachedModel {
@@ -93,7 +97,10 @@ function ensureDiskSpace(dir: string, bytes: number): void {
     const free = s.bavail * s.bsize;
     // Room for the model plus its temporary file during the rename.
     if (free < bytes * 1.05 + 64 * 2 ** 20) {
-      throw new BenchError('disk-full', `building this model needs ${(bytes / 1e9).toFixed(1)} GB in ${dir}, ${(free / 1e9).toFixed(1)} GB free (set GENREADY_CACHE_DIR to another disk)`);
+      throw new BenchError(
+        'disk-full',
+        `building this model needs ${(bytes / 1e9).toFixed(1)} GB in ${dir}, ${(free / 1e9).toFixed(1)} GB free (set GENREADY_CACHE_DIR to another disk)`,
+      );
     }
   } catch (err) {
     if (err instanceof BenchError) throw err;
@@ -118,7 +125,14 @@ export async function ensureModel(arch: GraphArch, opts: EnsureOptions): Promise
   let reason: string | undefined;
   if (existsSync(dir)) {
     const v = await verifyEntry(dir, key);
-    if (v.ok) return { path, dir, parameters: v.manifest.parameters, status: 'reused', bytes: v.manifest.files.reduce((s, f) => s + f.bytes, 0) };
+    if (v.ok)
+      return {
+        path,
+        dir,
+        parameters: v.manifest.parameters,
+        status: 'reused',
+        bytes: v.manifest.files.reduce((s, f) => s + f.bytes, 0),
+      };
     reason = v.reason;
     // Never trusted again: remove the whole entry before rebuilding it.
     rmSync(dir, { recursive: true, force: true });
@@ -127,13 +141,18 @@ export async function ensureModel(arch: GraphArch, opts: EnsureOptions): Promise
   const g = buildGraph(arch, opts.dtype);
   ensureDiskSpace(dir, g.weightBytes);
   opts.onBuild?.({ parameters: g.parameters, bytes: g.weightBytes, ...(reason ? { reason } : {}) });
-  let written;
+  let written: Awaited<ReturnType<typeof writeOnnxModelFiles>>;
   try {
-    written = await writeOnnxModelFiles(arch, path, { seed: opts.seed, dtype: opts.dtype, ...(opts.externalThresholdBytes !== undefined ? { externalThresholdBytes: opts.externalThresholdBytes } : {}) });
+    written = await writeOnnxModelFiles(arch, path, {
+      seed: opts.seed,
+      dtype: opts.dtype,
+      ...(opts.externalThresholdBytes !== undefined ? { externalThresholdBytes: opts.externalThresholdBytes } : {}),
+    });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOSPC') throw new BenchError('disk-full', `the disk holding ${dir} filled up while writing the model`, { cause: err });
+    if (e.code === 'ENOSPC')
+      throw new BenchError('disk-full', `the disk holding ${dir} filled up while writing the model`, { cause: err });
     throw err;
   }
   const manifest: Manifest = {
@@ -146,6 +165,13 @@ export async function ensureModel(arch: GraphArch, opts: EnsureOptions): Promise
     createdAt: new Date().toISOString(),
     files: written.files.map((f) => ({ name: f.path.slice(dir.length + 1), bytes: f.bytes, sha256: f.sha256 })),
   };
-  writeFileAtomic(join(dir, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
-  return { path, dir, parameters: written.parameters, status: reason ? 'rebuilt' : 'built', ...(reason ? { reason } : {}), bytes: manifest.files.reduce((s, f) => s + f.bytes, 0) };
+  writeFileAtomic(join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+  return {
+    path,
+    dir,
+    parameters: written.parameters,
+    status: reason ? 'rebuilt' : 'built',
+    ...(reason ? { reason } : {}),
+    bytes: manifest.files.reduce((s, f) => s + f.bytes, 0),
+  };
 }

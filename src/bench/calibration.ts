@@ -13,8 +13,8 @@ import { z } from 'zod';
 import type { Device } from '../catalog/devices.types.ts';
 import type { Calibration } from '../cost/calibration.ts';
 import { estimate } from '../cost/estimate.ts';
-import { makeWorkload } from '../cost/workload.ts';
 import type { Phase } from '../cost/types.ts';
+import { makeWorkload } from '../cost/workload.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { BenchError } from './errors.ts';
 import type { BenchPhase, BenchResult, Environment } from './types.ts';
@@ -22,14 +22,19 @@ import type { BenchPhase, BenchResult, Environment } from './types.ts';
 export const CALIBRATION_FORMAT = 1;
 
 /** `$GENREADY_HOME`, else `$XDG_CONFIG_HOME/genready` / `~/.config/genready` (macOS: Application Support, Windows: %APPDATA%). */
-export function genreadyHome(env: Readonly<Record<string, string | undefined>> = process.env, platform: NodeJS.Platform = process.platform, home = homedir()): string {
-  if (env['GENREADY_HOME']) return env['GENREADY_HOME'];
+export function genreadyHome(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home = homedir(),
+): string {
+  if (env.GENREADY_HOME) return env.GENREADY_HOME;
   if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'genready');
-  if (platform === 'win32') return join(env['APPDATA'] ?? join(home, 'AppData', 'Roaming'), 'genready');
-  return join(env['XDG_CONFIG_HOME'] || join(home, '.config'), 'genready');
+  if (platform === 'win32') return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'genready');
+  return join(env.XDG_CONFIG_HOME || join(home, '.config'), 'genready');
 }
 
-export const calibrationPath = (env?: Readonly<Record<string, string | undefined>>) => join(genreadyHome(env), 'calibration.json');
+export const calibrationPath = (env?: Readonly<Record<string, string | undefined>>) =>
+  join(genreadyHome(env), 'calibration.json');
 
 const environmentSchema = z.object({
   device: z.string(),
@@ -79,14 +84,21 @@ export function loadStore(path = calibrationPath()): CalibrationStore {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new BenchError('bad-calibration', `${path} is not valid JSON; delete it or run genready bench again`, { cause: err });
+    throw new BenchError('bad-calibration', `${path} is not valid JSON; delete it or run genready bench again`, {
+      cause: err,
+    });
   }
   const r = storeSchema.safeParse(raw);
-  if (!r.success) throw new BenchError('bad-calibration', `${path} is not a genready calibration file (format ${CALIBRATION_FORMAT}); delete it or run genready bench again`);
+  if (!r.success)
+    throw new BenchError(
+      'bad-calibration',
+      `${path} is not a genready calibration file (format ${CALIBRATION_FORMAT}); delete it or run genready bench again`,
+    );
   return r.data;
 }
 
-const caseKey = (m: Measurement) => `${m.model}|${m.phase}|${m.width}x${m.height}|${m.batch}|${m.precision}|${m.environment.runtime}`;
+const caseKey = (m: Measurement) =>
+  `${m.model}|${m.phase}|${m.width}x${m.height}|${m.batch}|${m.precision}|${m.environment.runtime}`;
 
 /** Add measurements (a newer one replaces the same case) and save atomically. */
 export function recordMeasurements(measurements: readonly Measurement[], path = calibrationPath()): CalibrationStore {
@@ -98,7 +110,7 @@ export function recordMeasurements(measurements: readonly Measurement[], path = 
     entry.measurements = entry.measurements.filter((x) => caseKey(x) !== caseKey(m));
     entry.measurements.push(m);
   }
-  writeFileAtomic(path, JSON.stringify(store, null, 2) + '\n');
+  writeFileAtomic(path, `${JSON.stringify(store, null, 2)}\n`);
   return store;
 }
 
@@ -121,8 +133,18 @@ export function measurementFrom(r: BenchResult, env: Environment, strategy: 'cpu
  * The cost model's seconds for one measured case on `device`: per sampler step (all denoiser passes
  * of the batch) or per VAE decode of the batch. fp32 on the CPU, the measured precision elsewhere.
  */
-export function predictSeconds(m: Pick<Measurement, 'model' | 'phase' | 'width' | 'height' | 'batch' | 'precision' | 'strategy'>, device: Device): number {
-  const w = makeWorkload({ model: m.model, width: m.width, height: m.height, batch: m.batch, precision: m.precision, componentPrecision: { vae: m.precision, 'text-encoder': m.precision } });
+export function predictSeconds(
+  m: Pick<Measurement, 'model' | 'phase' | 'width' | 'height' | 'batch' | 'precision' | 'strategy'>,
+  device: Device,
+): number {
+  const w = makeWorkload({
+    model: m.model,
+    width: m.width,
+    height: m.height,
+    batch: m.batch,
+    precision: m.precision,
+    componentPrecision: { vae: m.precision, 'text-encoder': m.precision },
+  });
   const e = estimate(w, device, { strategy: m.strategy, host: device });
   const t = e.chosen.time;
   return m.phase === 'denoising' ? t.secondsPerStep : t.phases.find((p) => p.phase === 'vae-decode')!.seconds;
@@ -152,11 +174,19 @@ export function calibrationFor(device: Device, store: CalibrationStore): Calibra
   for (const [phase, xs] of logs) factors[phase] = Math.exp(xs.reduce((a, b) => a + b, 0) / xs.length);
   const newest = entry.measurements.reduce((a, b) => (a.environment.date > b.environment.date ? a : b));
   const env = newest.environment;
-  return { deviceId: device.id, factors, measuredAt: env.date, source: `${env.runtime} ${env.versions[env.runtime] ?? ''} ${env.provider}`.replace(/\s+/g, ' ').trim() };
+  return {
+    deviceId: device.id,
+    factors,
+    measuredAt: env.date,
+    source: `${env.runtime} ${env.versions[env.runtime] ?? ''} ${env.provider}`.replace(/\s+/g, ' ').trim(),
+  };
 }
 
 /** The calibration for `device` from the default store, or null (a broken store is reported, not fatal for estimates). */
-export function loadCalibration(device: Device, path = calibrationPath()): { calibration: Calibration | null; warning?: string } {
+export function loadCalibration(
+  device: Device,
+  path = calibrationPath(),
+): { calibration: Calibration | null; warning?: string } {
   try {
     return { calibration: calibrationFor(device, loadStore(path)) };
   } catch (err) {

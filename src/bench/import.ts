@@ -9,8 +9,8 @@ import { resolveDevice } from '../catalog/devices.ts';
 import type { Device } from '../catalog/devices.types.ts';
 import { GenreadyError } from '../catalog/errors.ts';
 import type { Machine } from '../planner/machine.ts';
-import { GENREADY_VERSION, planBench } from './bench.ts';
-import { caseFields, measurementFrom, predictSeconds, recordMeasurements, type Measurement } from './calibration.ts';
+import { type BenchPlan, GENREADY_VERSION, planBench } from './bench.ts';
+import { caseFields, type Measurement, measurementFrom, predictSeconds, recordMeasurements } from './calibration.ts';
 import { BenchError } from './errors.ts';
 import { buildGraph } from './graph/index.ts';
 import type { BenchReport, BenchResult, Environment } from './types.ts';
@@ -74,7 +74,9 @@ export const torchResultsSchema = z.object({
   /** Whole pipeline calls (every component on the device): memory figures, never calibrated. */
   pipelines: z.array(pipelineSchema).default([]),
   /** Cases that raised (out of memory, a missing kernel): reported, never calibrated. */
-  failed: z.array(z.object({ ...caseFields, phase: z.enum(['denoising', 'vae-decode', 'pipeline']), error: z.string() })).default([]),
+  failed: z
+    .array(z.object({ ...caseFields, phase: z.enum(['denoising', 'vae-decode', 'pipeline']), error: z.string() }))
+    .default([]),
 });
 export type TorchResults = z.infer<typeof torchResultsSchema>;
 
@@ -82,7 +84,9 @@ function readInput(path: string): string {
   try {
     return readFileSync(path === '-' ? 0 : path, 'utf8');
   } catch (err) {
-    throw new BenchError('bad-import', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+    throw new BenchError('bad-import', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -92,27 +96,44 @@ export function parseTorchResults(text: string, path: string): TorchResults {
   try {
     raw = JSON.parse(text);
   } catch {
-    throw new BenchError('bad-import', `${path} is not JSON (expected the output of the script genready bench --emit-torch writes)`);
+    throw new BenchError(
+      'bad-import',
+      `${path} is not JSON (expected the output of the script genready bench --emit-torch writes)`,
+    );
   }
   const r = torchResultsSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0]!;
-    throw new BenchError('bad-import', `${path} is not a genready torch benchmark: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+    throw new BenchError(
+      'bad-import',
+      `${path} is not a genready torch benchmark: ${issue.path.join('.') || '(top level)'}: ${issue.message}`,
+    );
   }
   return r.data;
 }
 
-export function importTorchResults(path: string, machine: Machine, deviceName?: string, calibrationFile?: string): { report: BenchReport; device: Device; calibrated: number } {
+export function importTorchResults(
+  path: string,
+  machine: Machine,
+  deviceName?: string,
+  calibrationFile?: string,
+): { report: BenchReport; device: Device; calibrated: number } {
   const data = parseTorchResults(readInput(path), path);
   const env = data.environment;
   let device: Device;
   try {
     device = resolveDevice(deviceName ?? env.device);
   } catch (err) {
-    if (err instanceof GenreadyError) throw new BenchError('unknown-device', `${path}: the GPU "${deviceName ?? env.device}" is not in the catalog; pass --device NAME (see genready devices)`, { cause: err });
+    if (err instanceof GenreadyError)
+      throw new BenchError(
+        'unknown-device',
+        `${path}: the GPU "${deviceName ?? env.device}" is not in the catalog; pass --device NAME (see genready devices)`,
+        { cause: err },
+      );
     throw err;
   }
-  if (device.backend === 'cpu') throw new BenchError('bad-import', `${path}: ${device.name} is a CPU; the PyTorch script measures GPUs`);
+  if (device.backend === 'cpu')
+    throw new BenchError('bad-import', `${path}: ${device.name} is a CPU; the PyTorch script measures GPUs`);
   const environment: Environment = {
     device: device.name,
     deviceId: device.id,
@@ -127,14 +148,20 @@ export function importTorchResults(path: string, machine: Machine, deviceName?: 
   };
   const results: BenchResult[] = data.results.map((r, i) => {
     const where = `${path}: results.${i} (${r.model} ${r.phase})`;
-    let c;
+    let c: BenchPlan['cases'][number];
     try {
       c = planBench({ model: r.model, sizes: [[r.width, r.height]], batch: r.batch, phases: [r.phase] }).cases[0]!;
     } catch (err) {
-      throw new BenchError('bad-import', `${where}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new BenchError('bad-import', `${where}: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
     }
     const expected = buildGraph(c.arch, 'float16').parameters;
-    if (r.parameters !== expected) throw new BenchError('bad-import', `${where}: built ${r.parameters} parameters, genready's graph has ${expected} (a script from another genready version?)`);
+    if (r.parameters !== expected)
+      throw new BenchError(
+        'bad-import',
+        `${where}: built ${r.parameters} parameters, genready's graph has ${expected} (a script from another genready version?)`,
+      );
     return {
       model: c.model.id,
       phase: r.phase,
@@ -142,7 +169,18 @@ export function importTorchResults(path: string, machine: Machine, deviceName?: 
       height: r.height,
       batch: r.batch,
       measuredSeconds: r.measuredSeconds,
-      predictedSeconds: predictSeconds({ model: c.model.id, phase: r.phase, width: r.width, height: r.height, batch: r.batch, precision: r.precision, strategy: 'gpu' }, device),
+      predictedSeconds: predictSeconds(
+        {
+          model: c.model.id,
+          phase: r.phase,
+          width: r.width,
+          height: r.height,
+          batch: r.batch,
+          precision: r.precision,
+          strategy: 'gpu',
+        },
+        device,
+      ),
       // What the device must hold at peak: the caching allocator's reservation.
       peakMemoryBytes: r.peakReservedBytes,
       medianSeconds: r.medianSeconds,
@@ -155,7 +193,9 @@ export function importTorchResults(path: string, machine: Machine, deviceName?: 
     };
   });
   // Calibrate with what users run: the fused attention kernels, not the math reference kernel.
-  const measurements: Measurement[] = results.filter((_, i) => data.results[i]!.attention === 'sdpa').map((r) => measurementFrom(r, environment, 'gpu'));
+  const measurements: Measurement[] = results
+    .filter((_, i) => data.results[i]!.attention === 'sdpa')
+    .map((r) => measurementFrom(r, environment, 'gpu'));
   recordMeasurements(measurements, calibrationFile);
   return { report: { environment, results }, device, calibrated: measurements.length };
 }

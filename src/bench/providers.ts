@@ -21,9 +21,33 @@ export interface Provider {
 
 export const PROVIDERS: readonly Provider[] = [
   { id: 'cuda', label: 'CUDA', dtype: 'float16', backends: ['cuda'], platforms: ['linux', 'win32'] },
-  { id: 'dml', label: 'DirectML', dtype: 'float16', backends: ['directml', 'cuda', 'rocm', 'oneapi'], platforms: ['win32'] },
+  {
+    id: 'dml',
+    label: 'DirectML',
+    dtype: 'float16',
+    backends: ['directml', 'cuda', 'rocm', 'oneapi'],
+    platforms: ['win32'],
+  },
   { id: 'coreml', label: 'CoreML', dtype: 'float16', backends: ['metal'], platforms: ['darwin'] },
-  { id: 'cpu', label: 'CPU', dtype: 'float32', backends: ['cpu'], platforms: ['linux', 'darwin', 'win32', 'aix', 'freebsd', 'openbsd', 'sunos', 'android', 'haiku', 'cygwin', 'netbsd'] },
+  {
+    id: 'cpu',
+    label: 'CPU',
+    dtype: 'float32',
+    backends: ['cpu'],
+    platforms: [
+      'linux',
+      'darwin',
+      'win32',
+      'aix',
+      'freebsd',
+      'openbsd',
+      'sunos',
+      'android',
+      'haiku',
+      'cygwin',
+      'netbsd',
+    ],
+  },
 ];
 
 export const providerById = (id: ProviderId): Provider => PROVIDERS.find((p) => p.id === id)!;
@@ -50,7 +74,11 @@ export async function providerWorks(id: ProviderId, probeModel: string): Promise
  * for the backend of the GPU the probe found: no NVIDIA GPU, no CUDA attempt (and none of the
  * native loader's error lines on the console).
  */
-export async function detectProvider(probeModel: string, gpuBackend: Backend | null, platform: NodeJS.Platform = process.platform): Promise<Provider> {
+export async function detectProvider(
+  probeModel: string,
+  gpuBackend: Backend | null,
+  platform: NodeJS.Platform = process.platform,
+): Promise<Provider> {
   for (const p of PROVIDERS) {
     if (p.id !== 'cpu' && (gpuBackend === null || !p.backends.includes(gpuBackend))) continue;
     if (p.platforms.includes(platform) && (await providerWorks(p.id, probeModel))) return p;

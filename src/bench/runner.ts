@@ -6,7 +6,7 @@
 import * as ort from 'onnxruntime-node';
 import { toHalf } from './graph/_onnx.ts';
 import type { DType, GraphArch } from './graph/index.ts';
-import { timeIdCount, POOLED_TEXT_DIM } from './graph/unet.ts';
+import { POOLED_TEXT_DIM, timeIdCount } from './graph/unet.ts';
 import type { ProviderId } from './providers.ts';
 
 export type Clock = () => number;
@@ -39,7 +39,8 @@ export interface MeasureOptions {
 }
 
 export async function measure(run: () => Promise<unknown>, opts: MeasureOptions): Promise<Samples> {
-  if (!Number.isInteger(opts.iterations) || opts.iterations < 1) throw new RangeError('iterations must be a positive integer');
+  if (!Number.isInteger(opts.iterations) || opts.iterations < 1)
+    throw new RangeError('iterations must be a positive integer');
   const clock = opts.clock ?? defaultClock;
   const total = opts.warmup + opts.iterations;
   const warmup: number[] = [];
@@ -87,8 +88,15 @@ export function feedsFor(arch: GraphArch, shape: FeedShape, dtype: DType, seed =
       if (arch.additionEmbedInput !== null) {
         feeds.text_embeds = tensor(dtype, [b, POOLED_TEXT_DIM], seed + 3);
         const n = timeIdCount(arch);
-        const ids = Float32Array.from({ length: b * n }, (_, i) => [8 * shape.latentHeight, 8 * shape.latentWidth, 0, 0, 8 * shape.latentHeight, 8 * shape.latentWidth][i % n] ?? 6);
-        feeds.time_ids = dtype === 'float32' ? new ort.Tensor('float32', ids, [b, n]) : new ort.Tensor('float16', toHalf(ids), [b, n]);
+        const ids = Float32Array.from(
+          { length: b * n },
+          (_, i) =>
+            [8 * shape.latentHeight, 8 * shape.latentWidth, 0, 0, 8 * shape.latentHeight, 8 * shape.latentWidth][
+              i % n
+            ] ?? 6,
+        );
+        feeds.time_ids =
+          dtype === 'float32' ? new ort.Tensor('float32', ids, [b, n]) : new ort.Tensor('float16', toHalf(ids), [b, n]);
       }
       return feeds;
     }
@@ -103,7 +111,10 @@ export function feedsFor(arch: GraphArch, shape: FeedShape, dtype: DType, seed =
       // Packed 2×2 latents as the pipeline feeds them, with FLUX's position ids (text 0, image row/column).
       const p = arch.patchSize;
       const [h, w] = [Math.ceil(shape.latentHeight / p), Math.ceil(shape.latentWidth / p)];
-      const imgIds = Float32Array.from({ length: h * w * 3 }, (_, i) => [0, Math.floor(i / 3 / w), Math.floor(i / 3) % w][i % 3]!);
+      const imgIds = Float32Array.from(
+        { length: h * w * 3 },
+        (_, i) => [0, Math.floor(i / 3 / w), Math.floor(i / 3) % w][i % 3]!,
+      );
       const feeds: Record<string, ort.Tensor> = {
         hidden_states: tensor(dtype, [b, h * w, arch.latentChannels * p * p], seed + 1),
         encoder_hidden_states: tensor(dtype, [b, shape.textTokens, arch.contextDim], seed + 2),
@@ -122,12 +133,15 @@ export function feedsFor(arch: GraphArch, shape: FeedShape, dtype: DType, seed =
         encoder_hidden_states: tensor(dtype, [b, shape.textTokens, arch.captionChannels], seed + 2),
       };
     case 'autoencoder-kl':
-      return { latent_sample: tensor(dtype, [b, arch.latentChannels, shape.latentHeight, shape.latentWidth], seed + 4) };
+      return {
+        latent_sample: tensor(dtype, [b, arch.latentChannels, shape.latentHeight, shape.latentWidth], seed + 4),
+      };
     case 'clip-text': {
       const ids = new Int32Array(b * arch.maxTokens);
       for (let r = 0; r < b; r++) {
         ids[r * arch.maxTokens] = arch.vocab - 2; // BOS
-        for (let i = 1; i < 8 && i < arch.maxTokens - 1; i++) ids[r * arch.maxTokens + i] = (seed + 31 * i) % (arch.vocab - 2);
+        for (let i = 1; i < 8 && i < arch.maxTokens - 1; i++)
+          ids[r * arch.maxTokens + i] = (seed + 31 * i) % (arch.vocab - 2);
         ids[r * arch.maxTokens + Math.min(8, arch.maxTokens - 1)] = arch.vocab - 1; // EOS: the highest id
       }
       return { input_ids: new ort.Tensor('int32', ids, [b, arch.maxTokens]) };

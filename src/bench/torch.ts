@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { breakdown, contextTokens } from '../cost/breakdown.ts';
 import { makeWorkload } from '../cost/workload.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
-import { DEFAULT_SEED, GENREADY_VERSION, ITERATIONS, forwardBatch, planBench, type BenchCase } from './bench.ts';
-import { vaeScale } from './graph/autoencoder.ts';
+import { type BenchCase, DEFAULT_SEED, forwardBatch, GENREADY_VERSION, ITERATIONS, planBench } from './bench.ts';
 import { BenchError } from './errors.ts';
+import { vaeScale } from './graph/autoencoder.ts';
 import { buildGraph } from './graph/index.ts';
 
 const TEMPLATE = new URL('./_torch-template.py', import.meta.url);
@@ -59,15 +59,31 @@ export interface TorchCase {
 }
 
 export function torchCases(opts: { models?: string[]; sizes?: [number, number][]; batch?: number } = {}): TorchCase[] {
-  const pairs = opts.models ? opts.models.flatMap((model) => (opts.sizes ?? [undefined]).map((size) => ({ model, size }))) : DEFAULT_TORCH_CASES.flatMap((c) => (opts.sizes ?? [c.size]).map((size) => ({ model: c.model, size })));
-  return torchCasesFor(pairs.map(({ model, size }) => ({ model, ...(size ? { size } : {}), ...(opts.batch !== undefined ? { batch: opts.batch } : {}) })));
+  const pairs = opts.models
+    ? opts.models.flatMap((model) => (opts.sizes ?? [undefined]).map((size) => ({ model, size })))
+    : DEFAULT_TORCH_CASES.flatMap((c) => (opts.sizes ?? [c.size]).map((size) => ({ model: c.model, size })));
+  return torchCasesFor(
+    pairs.map(({ model, size }) => ({
+      model,
+      ...(size ? { size } : {}),
+      ...(opts.batch !== undefined ? { batch: opts.batch } : {}),
+    })),
+  );
 }
 
 export function torchCasesFor(specs: readonly TorchCaseSpec[]): TorchCase[] {
   return specs.flatMap((spec) =>
-    planBench({ model: spec.model, ...(spec.size ? { sizes: [spec.size] } : {}), ...(spec.batch !== undefined ? { batch: spec.batch } : {}), ...(spec.phases ? { phases: spec.phases } : {}) }).cases.map((c) => {
+    planBench({
+      model: spec.model,
+      ...(spec.size ? { sizes: [spec.size] } : {}),
+      ...(spec.batch !== undefined ? { batch: spec.batch } : {}),
+      ...(spec.phases ? { phases: spec.phases } : {}),
+    }).cases.map((c) => {
       if (!TORCH_KINDS.includes(c.arch.kind)) {
-        throw new BenchError('unsupported-model', `${c.model.name}: the PyTorch script builds ${TORCH_KINDS.join(', ')} models only; its ${c.arch.kind} ${c.phase === 'denoising' ? 'denoiser' : 'decoder'} runs with onnxruntime (genready bench)`);
+        throw new BenchError(
+          'unsupported-model',
+          `${c.model.name}: the PyTorch script builds ${TORCH_KINDS.join(', ')} models only; its ${c.arch.kind} ${c.phase === 'denoising' ? 'denoiser' : 'decoder'} runs with onnxruntime (genready bench)`,
+        );
       }
       const down = vaeScale(c.model.vae.arch);
       return {
@@ -120,21 +136,48 @@ export interface TorchPipelineSpec {
 export function torchPipelinesFor(specs: readonly TorchPipelineSpec[]): TorchPipelineCase[] {
   return specs.map((spec) => {
     const attention = spec.attention ?? 'sdpa';
-    const w = makeWorkload({ model: spec.model, ...(spec.size ? { width: spec.size[0], height: spec.size[1] } : {}), ...(spec.batch !== undefined ? { batch: spec.batch } : {}), precision: 'fp16', ...(spec.vaePrecision ? { componentPrecision: { vae: spec.vaePrecision } } : {}) });
+    const w = makeWorkload({
+      model: spec.model,
+      ...(spec.size ? { width: spec.size[0], height: spec.size[1] } : {}),
+      ...(spec.batch !== undefined ? { batch: spec.batch } : {}),
+      precision: 'fp16',
+      ...(spec.vaePrecision ? { componentPrecision: { vae: spec.vaePrecision } } : {}),
+    });
     const vaePrecision = w.precision.vae;
-    if (vaePrecision !== 'fp16' && vaePrecision !== 'fp32') throw new BenchError('unsupported-model', `${w.model.name}: the PyTorch script runs its VAE in fp16 or fp32, not ${vaePrecision}`);
+    if (vaePrecision !== 'fp16' && vaePrecision !== 'fp32')
+      throw new BenchError(
+        'unsupported-model',
+        `${w.model.name}: the PyTorch script runs its VAE in fp16 or fp32, not ${vaePrecision}`,
+      );
     const base = { model: spec.model, size: [w.width, w.height] as [number, number], batch: w.batch, attention };
     const [denoiser] = torchCasesFor([{ ...base, phases: ['denoising'] }]);
     const [vae] = torchCasesFor([{ ...base, phases: ['vae-decode'], precision: vaePrecision }]);
-    const textEncoderBytes = breakdown(w).filter((c) => c.phase === 'text-encoding').reduce((sum, c) => sum + c.weightBytes, 0);
-    return { model: w.model.id, width: w.width, height: w.height, batch: w.batch, steps: spec.steps ?? 4, attention, textEncoderBytes, denoiser: denoiser!, vae: vae! };
+    const textEncoderBytes = breakdown(w)
+      .filter((c) => c.phase === 'text-encoding')
+      .reduce((sum, c) => sum + c.weightBytes, 0);
+    return {
+      model: w.model.id,
+      width: w.width,
+      height: w.height,
+      batch: w.batch,
+      steps: spec.steps ?? 4,
+      attention,
+      textEncoderBytes,
+      denoiser: denoiser!,
+      vae: vae!,
+    };
   });
 }
 
-export function renderTorchScript(cases: readonly TorchCase[], opts: { warmup?: number; iterations?: number; seed?: number; pipelines?: readonly TorchPipelineCase[] } = {}): string {
+export function renderTorchScript(
+  cases: readonly TorchCase[],
+  opts: { warmup?: number; iterations?: number; seed?: number; pipelines?: readonly TorchPipelineCase[] } = {},
+): string {
   const { warmup = ITERATIONS.full.warmup + 2, iterations = 10 } = opts;
-  if (!Number.isInteger(warmup) || warmup < 0) throw new BenchError('bad-iterations', `--warmup must be a whole number ≥ 0, got ${warmup}`);
-  if (!Number.isInteger(iterations) || iterations < 1) throw new BenchError('bad-iterations', `--iterations must be a whole number ≥ 1, got ${iterations}`);
+  if (!Number.isInteger(warmup) || warmup < 0)
+    throw new BenchError('bad-iterations', `--warmup must be a whole number ≥ 0, got ${warmup}`);
+  if (!Number.isInteger(iterations) || iterations < 1)
+    throw new BenchError('bad-iterations', `--iterations must be a whole number ≥ 1, got ${iterations}`);
   const fill: Record<string, string> = {
     __CASES__: JSON.stringify(cases, null, 1),
     __PIPELINES__: JSON.stringify(opts.pipelines ?? [], null, 1),
@@ -143,11 +186,18 @@ export function renderTorchScript(cases: readonly TorchCase[], opts: { warmup?: 
     __SEED__: String(opts.seed ?? DEFAULT_SEED),
     __GENREADY_VERSION__: GENREADY_VERSION,
   };
-  return readFileSync(TEMPLATE, 'utf8').replace(/__(CASES|PIPELINES|WARMUP|ITERATIONS|SEED|GENREADY_VERSION)__/g, (k) => fill[k]!);
+  return readFileSync(TEMPLATE, 'utf8').replace(
+    /__(CASES|PIPELINES|WARMUP|ITERATIONS|SEED|GENREADY_VERSION)__/g,
+    (k) => fill[k]!,
+  );
 }
 
 /** Write the script; returns how many cases it measures and for which models. */
-export function emitTorchScript(path: string, opts: { models?: string[]; sizes?: [number, number][]; batch?: number } = {}, render: { warmup?: number; iterations?: number } = {}): { cases: number; models: string[] } {
+export function emitTorchScript(
+  path: string,
+  opts: { models?: string[]; sizes?: [number, number][]; batch?: number } = {},
+  render: { warmup?: number; iterations?: number } = {},
+): { cases: number; models: string[] } {
   const cases = torchCases(opts);
   writeFileAtomic(path, renderTorchScript(cases, render));
   return { cases: cases.length, models: [...new Set(cases.map((c) => c.model))] };

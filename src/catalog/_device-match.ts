@@ -17,9 +17,10 @@
  * before PCIe before NVL, then the first-launched, then the smallest memory (so "A100" is the
  * SXM4 40GB, "RTX 3060" the 12GB, "V100" the SXM2 16GB); the match carries a note saying so.
  */
+
+import { deviceNameTokens, splitParenthetical } from './_device-names.ts';
 import { editDistance } from './_similar.ts';
 import type { Device, DeviceMatch } from './devices.types.ts';
-import { deviceNameTokens, splitParenthetical } from './_device-names.ts';
 
 /** A catalog row as the matcher sees it: the device plus the matching-only columns. */
 export interface CatalogEntry {
@@ -104,7 +105,10 @@ export function prepareEntries(entries: readonly CatalogEntry[]): PreparedEntry[
     const { main, extra } = splitParenthetical(entry.device.name);
     const nameTokens = deviceNameTokens(main);
     const nameForm: NameForm = { main: parseTokens(nameTokens), extra: new Set(deviceNameTokens(extra)) };
-    const aliasForms = entry.aliases.map((alias) => ({ main: parseTokens(deviceNameTokens(alias)), extra: new Set<string>() }));
+    const aliasForms = entry.aliases.map((alias) => ({
+      main: parseTokens(deviceNameTokens(alias)),
+      extra: new Set<string>(),
+    }));
     const isLaptop = entry.device.segment === 'consumer_laptop' || entry.formFactor.toLowerCase().startsWith('laptop');
     return {
       entry,
@@ -254,7 +258,8 @@ export function matchPrepared(queryText: string, prepared: PreparedEntry[]): Dev
   const tokens = deviceNameTokens(queryText);
   const query = parseTokens(tokens);
   const fits = prepared.map((p) => fitEntry(query, p)).filter((f): f is Fit => f !== null);
-  if (fits.length === 0) return { kind: 'unknown', query: queryText, suggestions: suggest(query, tokens, prepared, []) };
+  if (fits.length === 0)
+    return { kind: 'unknown', query: queryText, suggestions: suggest(query, tokens, prepared, []) };
 
   let groups = groupBy(fits, (f) => f.prepared.variantKey);
   if (groups.length > 1) {
@@ -274,12 +279,16 @@ export function matchPrepared(queryText: string, prepared: PreparedEntry[]): Dev
   const notes: string[] = [];
   if (variants.length > 1) {
     const others = variants.slice(1).map((f) => f.prepared.entry.device.name);
-    notes.push(`variant not stated: chose ${chosen.prepared.entry.device.name} (also in the catalog: ${others.join(', ')})`);
+    notes.push(
+      `variant not stated: chose ${chosen.prepared.entry.device.name} (also in the catalog: ${others.join(', ')})`,
+    );
   }
   if (chosen.maxqAsLaptop) notes.push('Max-Q read as the laptop part');
   const memory = withQueryMemory(chosen.prepared.entry.device, query.memoryGiB);
   if (memory.note) notes.push(memory.note);
 
   if (notes.length === 0 && chosen.covered) return { kind: 'exact', device: memory.device };
-  return notes.length > 0 ? { kind: 'matched', device: memory.device, note: notes.join('; ') } : { kind: 'matched', device: memory.device };
+  return notes.length > 0
+    ? { kind: 'matched', device: memory.device, note: notes.join('; ') }
+    : { kind: 'matched', device: memory.device };
 }

@@ -91,7 +91,10 @@ export function deviceNameTokens(raw: string): string[] {
     .replace(MEMORY_SIZE, ' $1gb ')
     .replace(/[^a-z0-9]+/g, ' ')
     .replace(GLUED_PREFIX, '$1 ')
-    .replace(GLUED_SUFFIX, (_m, digits: string, suffix: string) => `${digits} ${suffix.match(SUFFIX_PART)?.join(' ') ?? suffix}`);
+    .replace(
+      GLUED_SUFFIX,
+      (_m, digits: string, suffix: string) => `${digits} ${suffix.match(SUFFIX_PART)?.join(' ') ?? suffix}`,
+    );
   return text
     .split(' ')
     .filter((t) => t.length > 0)
@@ -115,7 +118,9 @@ export function splitParenthetical(name: string): { main: string; extra: string 
  * @example deviceSlug('NVIDIA', 'GeForce RTX 4090') // 'nvidia-geforce-rtx-4090'
  */
 export function deviceSlug(vendor: string, name: string): string {
-  const kept = name.replace(/\(([^)]*)\)/g, (_m, inner: string) => (/^\s*\d+\s*GB\s*$/i.test(inner) ? ` ${inner} ` : ' '));
+  const kept = name.replace(/\(([^)]*)\)/g, (_m, inner: string) =>
+    /^\s*\d+\s*GB\s*$/i.test(inner) ? ` ${inner} ` : ' ',
+  );
   const prefixed = kept.toLowerCase().startsWith(vendor.toLowerCase()) ? kept : `${vendor} ${kept}`;
   return prefixed
     .toLowerCase()

@@ -8,10 +8,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
+import type { ReadTextFile } from './devices.ts';
 import { matchDevice } from './devices.ts';
 import type { Device } from './devices.types.ts';
 import { CatalogError } from './errors.ts';
-import type { ReadTextFile } from './devices.ts';
 
 export const CLOUD_PRICES_PATH = fileURLToPath(new URL('../../data/cloud_prices.csv', import.meta.url));
 
@@ -66,7 +66,9 @@ export function parseCloudPrices(text: string, label = 'data/cloud_prices.csv'):
   try {
     records = parse(text, { columns: true, skip_empty_lines: true, trim: true });
   } catch (err) {
-    throw new CatalogError('corrupt-catalog', `${label}: not a readable CSV (${(err as Error).message})`, { cause: err });
+    throw new CatalogError('corrupt-catalog', `${label}: not a readable CSV (${(err as Error).message})`, {
+      cause: err,
+    });
   }
   const offers: CloudOffer[] = [];
   const unmatched: string[] = [];
@@ -74,7 +76,10 @@ export function parseCloudPrices(text: string, label = 'data/cloud_prices.csv'):
     const p = row.safeParse(r);
     if (!p.success) {
       const issue = p.error.issues[0]!;
-      throw new CatalogError('corrupt-catalog', `${label} row ${i + 2}: ${issue.path.join('.') || 'row'}: ${issue.message}`);
+      throw new CatalogError(
+        'corrupt-catalog',
+        `${label} row ${i + 2}: ${issue.path.join('.') || 'row'}: ${issue.message}`,
+      );
     }
     // The listed memory picks the variant ("RTX 3060" with 12 GB) the way a probe's reading does.
     const q = cloudGpuQuery(p.data.gpu);
@@ -105,7 +110,9 @@ export function loadCloudCatalog(read: ReadTextFile = (p) => readFileSync(p, 'ut
   try {
     text = read(CLOUD_PRICES_PATH);
   } catch (err) {
-    throw new CatalogError('missing-catalog', `cannot read ${CLOUD_PRICES_PATH}: ${(err as Error).message}`, { cause: err });
+    throw new CatalogError('missing-catalog', `cannot read ${CLOUD_PRICES_PATH}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   return parseCloudPrices(text);
 }

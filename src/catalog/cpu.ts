@@ -5,8 +5,9 @@
  * cores × FP32 FLOP per clock × all-core clock); real PyTorch CPU diffusion runs far below them,
  * which the cost model's efficiencies account for.
  */
-import type { Device, Vendor } from './devices.types.ts';
+
 import { deviceSlug } from './_device-names.ts';
+import type { Device, Vendor } from './devices.types.ts';
 import { CatalogError } from './errors.ts';
 
 export interface CpuSpec {
@@ -65,7 +66,10 @@ const VENDOR_BY_WORD: [RegExp, Vendor][] = [
 function assertPositive(name: string, value: number | undefined, integer = false): void {
   if (value === undefined) return;
   if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new CatalogError('invalid-device', `cpu ${name} must be a positive ${integer ? 'whole ' : ''}number, got ${value}`);
+    throw new CatalogError(
+      'invalid-device',
+      `cpu ${name} must be a positive ${integer ? 'whole ' : ''}number, got ${value}`,
+    );
   }
 }
 
@@ -91,7 +95,9 @@ export function cpuDevice(spec: CpuSpec): Device {
   const notes = [
     `peak = ${spec.cores} cores x ${perCycle.value} FP32 FLOP/cycle (${perCycle.basis}) x ${clock} GHz`,
     spec.clockGHz === undefined ? `clock unknown: ${DEFAULT_CLOCK_GHZ} GHz assumed` : '',
-    spec.memoryBandwidthGBs === undefined ? `bandwidth unknown: dual-channel DDR4-3200 (${DEFAULT_CPU_BANDWIDTH_GBS} GB/s) assumed` : '',
+    spec.memoryBandwidthGBs === undefined
+      ? `bandwidth unknown: dual-channel DDR4-3200 (${DEFAULT_CPU_BANDWIDTH_GBS} GB/s) assumed`
+      : '',
     spec.threads !== undefined ? `${spec.threads} threads` : '',
     amx ? 'AMX: BF16/INT8 matrix peaks from 1024/2048 ops per core per cycle' : '',
   ].filter((n) => n.length > 0);

@@ -9,9 +9,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
+import { type CatalogEntry, matchPrepared, prepareEntries } from './_device-match.ts';
 import type { Backend, Device, DeviceMatch, Segment, Vendor } from './devices.types.ts';
 import { CatalogError } from './errors.ts';
-import { matchPrepared, prepareEntries, type CatalogEntry } from './_device-match.ts';
 
 export const DEVICE_CATALOG_PATH = fileURLToPath(new URL('../../data/devices.csv', import.meta.url));
 
@@ -37,7 +37,14 @@ const SEGMENTS: Record<Segment, true> = {
   apu_unified_memory: true,
   cpu: true,
 };
-const BACKENDS: Record<Backend, true> = { cuda: true, rocm: true, oneapi: true, metal: true, directml: true, cpu: true };
+const BACKENDS: Record<Backend, true> = {
+  cuda: true,
+  rocm: true,
+  oneapi: true,
+  metal: true,
+  directml: true,
+  cpu: true,
+};
 const keysOf = <K extends string>(record: Record<K, true>) => Object.keys(record) as [K, ...K[]];
 
 const nonBlank = z.string().trim().min(1, 'must not be blank');
@@ -117,7 +124,11 @@ const rowSchema = z
   })
   .superRefine((row, ctx) => {
     if ((row.pcie_gen === null) !== (row.pcie_lanes === null)) {
-      ctx.addIssue({ code: 'custom', path: ['pcie_lanes'], message: 'pcie_gen and pcie_lanes must both be set or both blank' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pcie_lanes'],
+        message: 'pcie_gen and pcie_lanes must both be set or both blank',
+      });
     }
   });
 
@@ -146,7 +157,10 @@ function toEntry(row: Row): CatalogEntry {
     bf16Support: row.bf16_support,
     fp8Support: row.fp8_support,
     backend: row.backend,
-    pcie: row.pcie_gen !== null && row.pcie_lanes !== null ? Object.freeze({ gen: row.pcie_gen, lanes: row.pcie_lanes }) : null,
+    pcie:
+      row.pcie_gen !== null && row.pcie_lanes !== null
+        ? Object.freeze({ gen: row.pcie_gen, lanes: row.pcie_lanes })
+        : null,
     tdpW: row.tdp_w,
     launchPriceUsd: row.launch_price_usd,
     source: row.source,
@@ -164,7 +178,12 @@ export function parseDeviceCsv(text: string, label = 'data/devices.csv'): Catalo
   let records: { info: { lines: number }; record: string[] }[];
   try {
     // csv-parse's typings do not model `info: true`, which wraps each record with its line number.
-    records = parse(text, { info: true, relax_column_count: true, skip_empty_lines: true, bom: true }) as unknown as typeof records;
+    records = parse(text, {
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      bom: true,
+    }) as unknown as typeof records;
   } catch (cause) {
     throw new CatalogError('invalid-catalog', `${label}: not readable as CSV (${(cause as Error).message})`, { cause });
   }

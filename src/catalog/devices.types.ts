@@ -61,5 +61,5 @@ export interface Device {
 /** The result of resolving a user-typed device name. Expected outcomes are values, not exceptions. */
 export type DeviceMatch =
   | { kind: 'exact'; device: Device }
-  | { kind: 'matched'; device: Device; /** why this entry was chosen, e.g. variant not stated */ note?: string }
+  | { kind: 'matched'; device: Device /** why this entry was chosen, e.g. variant not stated */; note?: string }
   | { kind: 'unknown'; query: string; suggestions: string[] };

@@ -3,23 +3,28 @@
  * "stabilityai/stable-diffusion-xl-base-1.0") to catalog entries.
  */
 import { models } from '../../data/models/index.ts';
+import { closest } from './_similar.ts';
 import { CatalogError } from './errors.ts';
 import type { Component, ModelEntry } from './models.types.ts';
-import { closest } from './_similar.ts';
 
 export function listModels(): readonly ModelEntry[] {
   return models;
 }
 
 /** Lowercase and drop everything but letters and digits, so "SD 1.5", "sd-1.5" and "sd15" meet. */
-export const modelKey = (s: string) => s.toLowerCase().replace(/\[|\]/g, '').replace(/[^a-z0-9]+/g, '');
+export const modelKey = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/\[|\]/g, '')
+    .replace(/[^a-z0-9]+/g, '');
 
 const index = new Map<string, ModelEntry>();
 for (const m of models) {
   for (const name of [m.id, m.name, ...m.aliases]) {
     const k = modelKey(name);
     const prior = index.get(k);
-    if (prior && prior !== m) throw new CatalogError('duplicate-alias', `model alias "${name}" names both ${prior.id} and ${m.id}`);
+    if (prior && prior !== m)
+      throw new CatalogError('duplicate-alias', `model alias "${name}" names both ${prior.id} and ${m.id}`);
     index.set(k, m);
   }
 }

@@ -36,7 +36,16 @@ export function rejectUnknownFlags(raw: readonly string[], defs: ArgsDef): void 
   }
 }
 
-const DURATION_UNITS: Record<string, number> = { m: 1 / 60, min: 1 / 60, h: 1, hr: 1, d: 24, day: 24, days: 24, w: 168 };
+const DURATION_UNITS: Record<string, number> = {
+  m: 1 / 60,
+  min: 1 / 60,
+  h: 1,
+  hr: 1,
+  d: 24,
+  day: 24,
+  days: 24,
+  w: 168,
+};
 
 /** "8h", "90m", "1h30m", "2d", or a bare number of hours → hours. */
 export function hours(name: string, v: unknown): number | undefined {
@@ -54,18 +63,28 @@ export function hours(name: string, v: unknown): number | undefined {
       total += Number(m[1]) * unit;
       seen = re.lastIndex;
     }
-    if (seen !== s.length || seen === 0) throw new UsageError('bad-duration', `--${name} must look like 8h, 90m, 1h30m or 2d, got "${String(v)}"`);
+    if (seen !== s.length || seen === 0)
+      throw new UsageError('bad-duration', `--${name} must look like 8h, 90m, 1h30m or 2d, got "${String(v)}"`);
   }
-  if (!(total > 0) || total > 24 * 366 * 10) throw new UsageError('bad-duration', `--${name} must be between a minute and ten years, got "${String(v)}"`);
+  if (!(total > 0) || total > 24 * 366 * 10)
+    throw new UsageError('bad-duration', `--${name} must be between a minute and ten years, got "${String(v)}"`);
   return total;
 }
 
 /** A positive number with an upper bound, or a one-line error. */
-export function positive(name: string, v: unknown, max: number, opts: { integer?: boolean; zero?: boolean } = {}): number | undefined {
+export function positive(
+  name: string,
+  v: unknown,
+  max: number,
+  opts: { integer?: boolean; zero?: boolean } = {},
+): number | undefined {
   const n = num(name, v);
   if (n === undefined) return undefined;
   if ((opts.zero ? n < 0 : n <= 0) || n > max || (opts.integer && !Number.isInteger(n))) {
-    throw new UsageError('bad-number', `--${name} must be ${opts.integer ? 'a whole number' : 'a number'} ${opts.zero ? 'from 0' : 'above 0'} up to ${max}, got "${String(v)}"`);
+    throw new UsageError(
+      'bad-number',
+      `--${name} must be ${opts.integer ? 'a whole number' : 'a number'} ${opts.zero ? 'from 0' : 'above 0'} up to ${max}, got "${String(v)}"`,
+    );
   }
   return n;
 }

@@ -4,11 +4,14 @@
  * is left names the model.
  */
 import { WorkloadError } from '../catalog/errors.ts';
-import type { WorkloadInput } from '../cost/workload.ts';
 import { isPrecision } from '../cost/precision.ts';
+import type { WorkloadInput } from '../cost/workload.ts';
 
 export function parseWorkloadSpec(spec: string): WorkloadInput {
-  const words = spec.trim().split(/[\s,]+/).filter(Boolean);
+  const words = spec
+    .trim()
+    .split(/[\s,]+/)
+    .filter(Boolean);
   const input: Partial<WorkloadInput> = {};
   const rest: string[] = [];
   for (let i = 0; i < words.length; i++) {
@@ -19,7 +22,8 @@ export function parseWorkloadSpec(spec: string): WorkloadInput {
     if (size) [input.width, input.height] = [Number(size[1]), Number(size[2])];
     else if ((lower === 'batch' || lower === 'steps') && next !== undefined) {
       const n = Number(next);
-      if (!Number.isInteger(n) || n <= 0) throw new WorkloadError('bad-spec', `"${lower} ${next}" needs a whole number above 0`);
+      if (!Number.isInteger(n) || n <= 0)
+        throw new WorkloadError('bad-spec', `"${lower} ${next}" needs a whole number above 0`);
       input[lower] = n;
       i++;
     } else if (/^(batch|b)\d+$/.test(lower)) input.batch = Number(lower.replace(/\D+/, ''));

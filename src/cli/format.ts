@@ -4,7 +4,7 @@ import pc from 'picocolors';
 
 export const color = pc;
 
-export { gb, gib, params, pct, seconds, tflops, rate, usd, hours } from '../text/units.ts';
+export { gb, gib, hours, params, pct, rate, seconds, tflops, usd } from '../text/units.ts';
 
 /** A table that draws plain borders when colour is off (NO_COLOR, pipes). */
 export function table(head: string[]): Table.Table {

@@ -6,17 +6,17 @@
 import { defineCommand, runCommand, showUsage } from 'citty';
 import { GenreadyError } from '../catalog/errors.ts';
 import { checkCommand } from './commands/check.ts';
+import { constantsCommand } from './commands/constants.ts';
 import { devicesCommand } from './commands/devices.ts';
 import { estimateCommand } from './commands/estimate.ts';
-import { modelsCommand } from './commands/models.ts';
-import { constantsCommand } from './commands/constants.ts';
-import { serveCommand } from './commands/serve.ts';
-import { planCommand } from './commands/plan.ts';
 import { gpusCommand } from './commands/gpus.ts';
-import { validateCommand } from './commands/validate.ts';
+import { modelsCommand } from './commands/models.ts';
+import { planCommand } from './commands/plan.ts';
 import { runRecipeCommand } from './commands/run.ts';
+import { serveCommand } from './commands/serve.ts';
+import { validateCommand } from './commands/validate.ts';
 import { verifyCommand } from './commands/verify.ts';
-import { stdout, type Output } from './output.ts';
+import { type Output, stdout } from './output.ts';
 
 export const commands = {
   check: checkCommand,
@@ -34,7 +34,11 @@ export const commands = {
 };
 
 const main = defineCommand({
-  meta: { name: 'genready', version: '0.1.0', description: 'Can this machine establish this image-generation production?' },
+  meta: {
+    name: 'genready',
+    version: '0.1.0',
+    description: 'Can this machine establish this image-generation production?',
+  },
   subCommands: commands,
 });
 
@@ -50,7 +54,10 @@ export async function run(argv: string[], out: Output = stdout): Promise<number>
     if (argv.length === 0 || argv[0]!.startsWith('-')) argv = ['check', ...argv];
     const name = argv[0]!;
     if (!Object.hasOwn(commands, name)) {
-      throw new GenreadyError('unknown-command', `unknown command "${name}"; commands: ${Object.keys(commands).join(', ')}`);
+      throw new GenreadyError(
+        'unknown-command',
+        `unknown command "${name}"; commands: ${Object.keys(commands).join(', ')}`,
+      );
     }
     await runCommand(commands[name as keyof typeof commands] as never, { rawArgs: argv.slice(1), data: out });
     return 0;
@@ -65,7 +72,9 @@ export async function run(argv: string[], out: Output = stdout): Promise<number>
       process.stderr.write(`genready: ${msg}\n`);
       return 1;
     }
-    process.stderr.write(`genready: internal error: ${msg}${process.env.GENREADY_DEBUG ? `\n${(err as Error).stack}` : ''}\n`);
+    process.stderr.write(
+      `genready: internal error: ${msg}${process.env.GENREADY_DEBUG ? `\n${(err as Error).stack}` : ''}\n`,
+    );
     return 2;
   }
 }
@@ -76,6 +85,10 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('genready.mjs') || process.argv[1]?.endsWith('/genready')) {
+if (
+  import.meta.url === `file://${process.argv[1]}` ||
+  process.argv[1]?.endsWith('genready.mjs') ||
+  process.argv[1]?.endsWith('/genready')
+) {
   process.exitCode = await run(process.argv.slice(2));
 }

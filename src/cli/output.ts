@@ -5,6 +5,6 @@ export interface Output {
 }
 
 export const stdout: Output = {
-  text: (s) => process.stdout.write(s + '\n'),
-  json: (v) => process.stdout.write(JSON.stringify(v, null, 2) + '\n'),
+  text: (s) => process.stdout.write(`${s}\n`),
+  json: (v) => process.stdout.write(`${JSON.stringify(v, null, 2)}\n`),
 };

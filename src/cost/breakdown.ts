@@ -3,10 +3,11 @@
  * every format, FLOPs per forward, how often it runs per image, and its activation peak under each
  * attention kernel. Pure: a workload in, numbers out.
  */
-import type { Component, Precision, Role } from '../catalog/models.types.ts';
+
 import { components } from '../catalog/models.ts';
-import { walk, sumMacs } from './analyze/index.ts';
-import { PRECISIONS, PRECISION_NAMES, computeBytes, isQuantized } from './precision.ts';
+import type { Component, Precision, Role } from '../catalog/models.types.ts';
+import { sumMacs, walk } from './analyze/index.ts';
+import { computeBytes, isQuantized, PRECISION_NAMES, PRECISIONS } from './precision.ts';
 import type { AttentionKernel, Geometry, Op, Phase } from './types.ts';
 import type { Workload } from './workload.ts';
 
@@ -74,7 +75,8 @@ export function attentionWorkspace(op: Op, batch: number, kernel: AttentionKerne
 
 export function activationPeak(ops: readonly Op[], batch: number, kernel: AttentionKernel, bytes: number): number {
   let peak = 0;
-  for (const op of ops) peak = Math.max(peak, op.liveElems * batch * bytes + attentionWorkspace(op, batch, kernel, bytes));
+  for (const op of ops)
+    peak = Math.max(peak, op.liveElems * batch * bytes + attentionWorkspace(op, batch, kernel, bytes));
   return peak;
 }
 
@@ -116,7 +118,10 @@ function phaseOf(role: Role): Phase {
  * (every device × batch × strategy), so each architecture keeps its walks and their derived sums.
  */
 const walks = new WeakMap<object, Map<string, Op[]>>();
-const derived = new WeakMap<readonly Op[], { groups: { op: Op; count: number }[]; macs: number; params: number; weights: Map<string, number> }>();
+const derived = new WeakMap<
+  readonly Op[],
+  { groups: { op: Op; count: number }[]; macs: number; params: number; weights: Map<string, number> }
+>();
 
 function walkCached(arch: Component['arch'], geom: ReturnType<typeof geometryFor>): Op[] {
   let byGeom = walks.get(arch);
@@ -133,7 +138,16 @@ function walkCached(arch: Component['arch'], geom: ReturnType<typeof geometryFor
 
 function sums(ops: readonly Op[]) {
   let d = derived.get(ops);
-  if (!d) derived.set(ops, (d = { groups: groupOps(ops), macs: sumMacs(ops), params: ops.reduce((s, o) => s + o.params, 0), weights: new Map() }));
+  if (!d)
+    derived.set(
+      ops,
+      (d = {
+        groups: groupOps(ops),
+        macs: sumMacs(ops),
+        params: ops.reduce((s, o) => s + o.params, 0),
+        weights: new Map(),
+      }),
+    );
   return d;
 }
 
@@ -164,12 +178,15 @@ export function breakdown(w: Workload): ComponentBreakdown[] {
     } else if (c.role === 'vae') {
       forwardBatch = w.vaeTiling ? 1 : w.batch;
       forwardsPerCall = w.vaeTiling ? w.batch * vaeTiles(w.width, w.height) : 1;
-      if (w.vaeTiling) actOps = walkCached(c.arch, geometryFor(w, Math.min(VAE_TILE_PX, w.width), Math.min(VAE_TILE_PX, w.height)));
+      if (w.vaeTiling)
+        actOps = walkCached(c.arch, geometryFor(w, Math.min(VAE_TILE_PX, w.width), Math.min(VAE_TILE_PX, w.height)));
     } else {
       forwardBatch = w.batch * w.passes;
       forwardsPerCall = w.steps;
     }
-    const activationBytes = Object.fromEntries(KERNELS.map((k) => [k, activationPeak(actOps, forwardBatch, k, bytes)])) as Record<AttentionKernel, number>;
+    const activationBytes = Object.fromEntries(
+      KERNELS.map((k) => [k, activationPeak(actOps, forwardBatch, k, bytes)]),
+    ) as Record<AttentionKernel, number>;
     if (c.role === 'vae' && w.vaeTiling) {
       // The decoded images are assembled in one full-size output buffer.
       for (const k of KERNELS) activationBytes[k] += w.batch * 3 * w.width * w.height * bytes;

@@ -3,8 +3,9 @@
  * `genready bench` (or imported from its PyTorch script). Applied only to estimates whose compute
  * device is that device; everything else stays a pure cost-model estimate. Pure.
  */
-import type { Phase } from './types.ts';
+
 import type { TimeEstimate } from './time.ts';
+import type { Phase } from './types.ts';
 
 export interface Calibration {
   /** The device the measurements ran on (catalog id, or the probed CPU's id). */
@@ -29,7 +30,15 @@ export function calibrateTime(t: TimeEstimate, c: Calibration, batch: number): T
   const delta = phases.reduce((s, p) => s + p.seconds, 0) - t.phases.reduce((s, p) => s + p.seconds, 0);
   const secondsPerStep = t.secondsPerStep * (c.factors.denoising ?? 1);
   const secondsPerImage = t.secondsPerImage + delta / batch;
-  return { ...t, phases, secondsPerStep, stepsPerSecond: 1 / secondsPerStep, secondsPerImage, imagesPerHour: 3600 / secondsPerImage };
+  return {
+    ...t,
+    phases,
+    secondsPerStep,
+    stepsPerSecond: 1 / secondsPerStep,
+    secondsPerImage,
+    imagesPerHour: 3600 / secondsPerImage,
+  };
 }
 
-export const appliesTo = (c: Calibration | undefined, deviceId: string): c is Calibration => c !== undefined && c.deviceId === deviceId && Object.keys(c.factors).length > 0;
+export const appliesTo = (c: Calibration | undefined, deviceId: string): c is Calibration =>
+  c !== undefined && c.deviceId === deviceId && Object.keys(c.factors).length > 0;

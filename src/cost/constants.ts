@@ -72,7 +72,10 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * and DRAM bytes say (activations stay in the L3 cache), 512² slower: one scale splits the
    * difference. Runs on a busy machine were 2× slower (one of the two cores taken): not used.
    */
-  backendScale: { cuda: 1, rocm: 0.877, metal: 0.55, oneapi: 0.5, directml: 0.45, cpu: 1 } satisfies Record<Backend, number>,
+  backendScale: { cuda: 1, rocm: 0.877, metal: 0.55, oneapi: 0.5, directml: 0.45, cpu: 1 } satisfies Record<
+    Backend,
+    number
+  >,
   /**
    * fit: sustained tensor clock over the spec-sheet boost clock the peak figures assume. GeForce and
    * workstation cards boost past their rated clock when cool; laptops and datacenter parts hold
@@ -130,7 +133,8 @@ export const RUNTIMES: Record<Runtime['id'], Runtime> = {
     label: 'compiled graph (TensorRT-like)',
     efficiencyScale: 1.45,
     launchScale: 0.1,
-    reason: 'fused kernels and no Python dispatch; scale from the TensorRT vs PyTorch pairs in measurements.csv (SDXL on A100/H100 model cards, stable-fast README)',
+    reason:
+      'fused kernels and no Python dispatch; scale from the TensorRT vs PyTorch pairs in measurements.csv (SDXL on A100/H100 model cards, stable-fast README)',
   },
 };
 
@@ -145,28 +149,141 @@ export interface ConstantNote {
 
 /** One line per constant, for `genready constants`: what it is, how it was set, why. */
 export const CONSTANT_NOTES: readonly ConstantNote[] = [
-  { name: 'efficiency.linear', unit: 'of peak', setBy: 'fit', reason: 'large GEMMs of linear layers on tensor cores, eager PyTorch' },
-  { name: 'efficiency.conv', unit: 'of peak', setBy: 'fit', reason: 'cuDNN implicit-GEMM convolutions pay layout and im2col-like overheads' },
-  { name: 'efficiency.attention', unit: 'of peak', setBy: 'fit', reason: 'fused attention runs below GEMM rate (softmax between the two matmuls)' },
-  { name: 'efficiency.bandwidth', unit: 'of peak', setBy: 'fit', reason: 'streaming kernels (norms, activations, weight reads) against DRAM bandwidth' },
-  { name: 'efficiency.vector', unit: 'of peak', setBy: 'fit', reason: 'matmul-like ops on vector ALUs (fp32 before Ampere, no tensor cores); 5 training rows run there' },
-  { name: 'backendScale.rocm', unit: '× CUDA', setBy: 'fit', reason: 'ROCm kernels (MIOpen, hipBLASLt) against CUDA on the AMD training rows' },
-  { name: 'backendScale.metal', unit: '× CUDA', setBy: 'assumed', reason: 'one Apple row; set from the M1 Max row and the MLX README MPS comparison (measurements.csv)' },
-  { name: 'backendScale.oneapi', unit: '× CUDA', setBy: 'assumed', reason: 'from the Arc rows of measurements.csv; no eval rows' },
-  { name: 'backendScale.directml', unit: '× CUDA', setBy: 'assumed', reason: 'from the Arc rows of measurements.csv; DirectML generic kernels' },
-  { name: 'backendScale.cpu', unit: '× CUDA', setBy: 'measured', reason: 'genready bench, onnxruntime CPU fp32, SD 1.5 UNet and VAE at 256²/512² on a 2-core AVX-512 Xeon: MLAS reaches the vector efficiency of CUDA SIMT kernels (bench/cpu-sd15.ts)' },
-  { name: 'sustainedClock.laptop', unit: '× boost', setBy: 'fit', reason: 'laptop parts hold their power cap under dense matrix load' },
-  { name: 'sustainedClock.datacenter', unit: '× boost', setBy: 'fit', reason: 'datacenter parts run at their power cap (a T4 at 70 W, an H100 at 700 W)' },
-  { name: 'launchSeconds', unit: 's/op', setBy: 'fit', reason: 'eager PyTorch dispatch per launched kernel (≈ 10–20 µs)' },
-  { name: 'serverLaunchFactor', unit: '×', setBy: 'fit', reason: 'server CPUs dispatch slower (lower single-thread clocks, virtualisation)' },
-  { name: 'stepOverheadSeconds', unit: 's/step', setBy: 'fit', reason: 'scheduler step, CFG combine and Python per denoising step' },
-  { name: 'callOverheadSeconds', unit: 's/call', setBy: 'fit', reason: 'tokenisation, latent set-up and image post-processing per pipeline call' },
-  { name: 'hostLinkEfficiency', unit: 'of PCIe', setBy: 'fit', reason: 'offload hooks copy pageable memory module by module' },
-  { name: 'reservedActivationFactor', unit: '× growing activations', setBy: 'measured', reason: 'the caching allocator keeps the segments of smaller earlier stages: reserved − allocated ≈ 1.0 × the decode activations (own H100 runs)' },
-  { name: 'reservedFixedBytes', unit: 'B', setBy: 'fit', reason: 'small-block pools and cuBLAS workspace the allocator holds' },
-  { name: 'contextBytes', unit: 'B', setBy: 'fit', reason: 'CUDA context, library handles and kernels: seen by nvidia-smi, not by the allocator' },
-  { name: 'groupNormRowElementsPerSecond', unit: 'elements/s per sample × group', setBy: 'measured', reason: 'GroupNorm statistics run one thread block per sample × group: a decode at batch 1 reads its norm inputs on 32 blocks (H100 profile)' },
-  { name: 'hostBaselineBytes', unit: 'B', setBy: 'assumed', reason: 'Python, torch and the CUDA runtime resident in host RAM (≈ 1.5–2.5 GB in diffusers runs)' },
+  {
+    name: 'efficiency.linear',
+    unit: 'of peak',
+    setBy: 'fit',
+    reason: 'large GEMMs of linear layers on tensor cores, eager PyTorch',
+  },
+  {
+    name: 'efficiency.conv',
+    unit: 'of peak',
+    setBy: 'fit',
+    reason: 'cuDNN implicit-GEMM convolutions pay layout and im2col-like overheads',
+  },
+  {
+    name: 'efficiency.attention',
+    unit: 'of peak',
+    setBy: 'fit',
+    reason: 'fused attention runs below GEMM rate (softmax between the two matmuls)',
+  },
+  {
+    name: 'efficiency.bandwidth',
+    unit: 'of peak',
+    setBy: 'fit',
+    reason: 'streaming kernels (norms, activations, weight reads) against DRAM bandwidth',
+  },
+  {
+    name: 'efficiency.vector',
+    unit: 'of peak',
+    setBy: 'fit',
+    reason: 'matmul-like ops on vector ALUs (fp32 before Ampere, no tensor cores); 5 training rows run there',
+  },
+  {
+    name: 'backendScale.rocm',
+    unit: '× CUDA',
+    setBy: 'fit',
+    reason: 'ROCm kernels (MIOpen, hipBLASLt) against CUDA on the AMD training rows',
+  },
+  {
+    name: 'backendScale.metal',
+    unit: '× CUDA',
+    setBy: 'assumed',
+    reason: 'one Apple row; set from the M1 Max row and the MLX README MPS comparison (measurements.csv)',
+  },
+  {
+    name: 'backendScale.oneapi',
+    unit: '× CUDA',
+    setBy: 'assumed',
+    reason: 'from the Arc rows of measurements.csv; no eval rows',
+  },
+  {
+    name: 'backendScale.directml',
+    unit: '× CUDA',
+    setBy: 'assumed',
+    reason: 'from the Arc rows of measurements.csv; DirectML generic kernels',
+  },
+  {
+    name: 'backendScale.cpu',
+    unit: '× CUDA',
+    setBy: 'measured',
+    reason:
+      'genready bench, onnxruntime CPU fp32, SD 1.5 UNet and VAE at 256²/512² on a 2-core AVX-512 Xeon: MLAS reaches the vector efficiency of CUDA SIMT kernels (bench/cpu-sd15.ts)',
+  },
+  {
+    name: 'sustainedClock.laptop',
+    unit: '× boost',
+    setBy: 'fit',
+    reason: 'laptop parts hold their power cap under dense matrix load',
+  },
+  {
+    name: 'sustainedClock.datacenter',
+    unit: '× boost',
+    setBy: 'fit',
+    reason: 'datacenter parts run at their power cap (a T4 at 70 W, an H100 at 700 W)',
+  },
+  {
+    name: 'launchSeconds',
+    unit: 's/op',
+    setBy: 'fit',
+    reason: 'eager PyTorch dispatch per launched kernel (≈ 10–20 µs)',
+  },
+  {
+    name: 'serverLaunchFactor',
+    unit: '×',
+    setBy: 'fit',
+    reason: 'server CPUs dispatch slower (lower single-thread clocks, virtualisation)',
+  },
+  {
+    name: 'stepOverheadSeconds',
+    unit: 's/step',
+    setBy: 'fit',
+    reason: 'scheduler step, CFG combine and Python per denoising step',
+  },
+  {
+    name: 'callOverheadSeconds',
+    unit: 's/call',
+    setBy: 'fit',
+    reason: 'tokenisation, latent set-up and image post-processing per pipeline call',
+  },
+  {
+    name: 'hostLinkEfficiency',
+    unit: 'of PCIe',
+    setBy: 'fit',
+    reason: 'offload hooks copy pageable memory module by module',
+  },
+  {
+    name: 'reservedActivationFactor',
+    unit: '× growing activations',
+    setBy: 'measured',
+    reason:
+      'the caching allocator keeps the segments of smaller earlier stages: reserved − allocated ≈ 1.0 × the decode activations (own H100 runs)',
+  },
+  {
+    name: 'reservedFixedBytes',
+    unit: 'B',
+    setBy: 'fit',
+    reason: 'small-block pools and cuBLAS workspace the allocator holds',
+  },
+  {
+    name: 'contextBytes',
+    unit: 'B',
+    setBy: 'fit',
+    reason: 'CUDA context, library handles and kernels: seen by nvidia-smi, not by the allocator',
+  },
+  {
+    name: 'groupNormRowElementsPerSecond',
+    unit: 'elements/s per sample × group',
+    setBy: 'measured',
+    reason:
+      'GroupNorm statistics run one thread block per sample × group: a decode at batch 1 reads its norm inputs on 32 blocks (H100 profile)',
+  },
+  {
+    name: 'hostBaselineBytes',
+    unit: 'B',
+    setBy: 'assumed',
+    reason: 'Python, torch and the CUDA runtime resident in host RAM (≈ 1.5–2.5 GB in diffusers runs)',
+  },
 ];
 
 /** The value at a dotted path of the constants. */

@@ -3,15 +3,16 @@
  * device-memory figures, host RAM, time per step and per image, and whether it fits. `auto` picks
  * the fastest strategy that fits. Pure.
  */
-import type { Device } from '../catalog/devices.types.ts';
+
 import { cpuDevice } from '../catalog/cpu.ts';
+import type { Device } from '../catalog/devices.types.ts';
 import { WorkloadError } from '../catalog/errors.ts';
 import { breakdown, type ComponentBreakdown } from './breakdown.ts';
-import { appliesTo, calibrateTime, type Basis, type Calibration } from './calibration.ts';
+import { appliesTo, type Basis, type Calibration, calibrateTime } from './calibration.ts';
 import type { ModelConstants, Runtime } from './constants.ts';
-import { estimateMemory, STRATEGIES, type MemoryEstimate, type Strategy } from './memory.ts';
+import { estimateMemory, type MemoryEstimate, STRATEGIES, type Strategy } from './memory.ts';
 import { estimateTime, type TimeEstimate } from './time.ts';
-import { usableDeviceMemory, type UsableMemory } from './usable.ts';
+import { type UsableMemory, usableDeviceMemory } from './usable.ts';
 import type { Workload } from './workload.ts';
 
 export type StrategyChoice = Strategy | 'auto';
@@ -53,7 +54,14 @@ export interface EstimateOptions {
   calibration?: Calibration;
 }
 
-function outcome(w: Workload, parts: ComponentBreakdown[], device: Device, strategy: Strategy, opts: EstimateOptions, usable: UsableMemory): StrategyOutcome {
+function outcome(
+  w: Workload,
+  parts: ComponentBreakdown[],
+  device: Device,
+  strategy: Strategy,
+  opts: EstimateOptions,
+  usable: UsableMemory,
+): StrategyOutcome {
   const memory = estimateMemory(w, parts, strategy, opts.constants, usable.bytes);
   // Without a known host, the CPU strategy runs on a typical desktop CPU (8 cores, AVX2), said as assumed.
   const computeDevice = strategy === 'cpu' ? (opts.host ?? (device.backend === 'cpu' ? device : TYPICAL_HOST)) : device;
@@ -78,9 +86,19 @@ export function estimate(w: Workload, device: Device, opts: EstimateOptions = {}
     const fitting = alternatives.filter((a) => a.fits).sort((a, b) => a.time.secondsPerImage - b.time.secondsPerImage);
     chosen = fitting[0] ?? alternatives[0];
   } else {
-    if (isCpu && choice !== 'cpu') throw new WorkloadError('bad-strategy', `${device.name} is a CPU: only --strategy cpu (or auto) applies`);
+    if (isCpu && choice !== 'cpu')
+      throw new WorkloadError('bad-strategy', `${device.name} is a CPU: only --strategy cpu (or auto) applies`);
     chosen = alternatives.find((a) => a.strategy === choice) ?? outcome(w, parts, device, choice, opts, usable);
   }
   const calibration = chosen!.basis === 'measured here' ? opts.calibration! : null;
-  return { workload: w, device, runtime: opts.runtime ?? 'pytorch', usable, parts, chosen: chosen!, alternatives, calibration };
+  return {
+    workload: w,
+    device,
+    runtime: opts.runtime ?? 'pytorch',
+    usable,
+    parts,
+    chosen: chosen!,
+    alternatives,
+    calibration,
+  };
 }

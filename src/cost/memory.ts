@@ -4,9 +4,10 @@
  * the allocator's peak (torch.cuda.max_memory_allocated), what the caching allocator reserves at
  * peak (max_memory_reserved) and what the device shows (nvidia-smi, with the runtime context).
  */
-import type { Phase } from './types.ts';
+
 import type { ComponentBreakdown } from './breakdown.ts';
 import { MODEL_CONSTANTS, type ModelConstants } from './constants.ts';
+import type { Phase } from './types.ts';
 import type { Workload } from './workload.ts';
 
 export type Strategy = 'gpu' | 'model-offload' | 'sequential-offload' | 'cpu';
@@ -59,13 +60,24 @@ export function growthBytes(w: Workload, inPhase: readonly ComponentBreakdown[])
  * that would exceed the device (`capacityBytes`), the allocator releases its cached blocks and retries
  * rather than failing, so what it holds falls back to about what is allocated.
  */
-export function deviceFigures(allocatedBytes: number, growth: number, K: ModelConstants = MODEL_CONSTANTS, capacityBytes = Infinity): { reservedBytes: number; deviceBytes: number } {
+export function deviceFigures(
+  allocatedBytes: number,
+  growth: number,
+  K: ModelConstants = MODEL_CONSTANTS,
+  capacityBytes = Infinity,
+): { reservedBytes: number; deviceBytes: number } {
   const grown = allocatedBytes + K.reservedActivationFactor * growth + K.reservedFixedBytes;
   const reservedBytes = grown + K.contextBytes <= capacityBytes ? grown : allocatedBytes + K.reservedFixedBytes;
   return { reservedBytes, deviceBytes: reservedBytes + K.contextBytes };
 }
 
-export function estimateMemory(w: Workload, parts: readonly ComponentBreakdown[], strategy: Strategy, K: ModelConstants = MODEL_CONSTANTS, capacityBytes = Infinity): MemoryEstimate {
+export function estimateMemory(
+  w: Workload,
+  parts: readonly ComponentBreakdown[],
+  strategy: Strategy,
+  K: ModelConstants = MODEL_CONSTANTS,
+  capacityBytes = Infinity,
+): MemoryEstimate {
   const total = parts.reduce((s, c) => s + c.weightBytes, 0);
   const onDevice = strategy !== 'cpu';
   // Per phase: its memory, and what the caching allocator reserves and the device shows in it.
@@ -90,7 +102,10 @@ export function estimateMemory(w: Workload, parts: readonly ComponentBreakdown[]
       allocatedBytes: weights + activationOnDevice,
       components: inPhase.map((c) => c.name),
     };
-    return { memory, device: deviceFigures(memory.allocatedBytes, onDevice ? growthBytes(w, inPhase) : 0, K, capacityBytes) };
+    return {
+      memory,
+      device: deviceFigures(memory.allocatedBytes, onDevice ? growthBytes(w, inPhase) : 0, K, capacityBytes),
+    };
   });
   const phases = perPhase.map((p) => p.memory);
   const peakAllocatedBytes = Math.max(...phases.map((p) => p.allocatedBytes));
@@ -104,5 +119,13 @@ export function estimateMemory(w: Workload, parts: readonly ComponentBreakdown[]
   const largest = parts.reduce((m, c) => Math.max(m, c.weightBytes), 0);
   const cpuActivations = strategy === 'cpu' ? Math.max(...parts.map((c) => c.activationBytes[w.attention])) : 0;
   const peakHostBytes = K.hostBaselineBytes + (strategy === 'gpu' ? largest : total) + cpuActivations;
-  return { strategy, phases, peakAllocatedBytes, peakReservedBytes, peakDeviceBytes, peakHostBytes, totalWeightBytes: total };
+  return {
+    strategy,
+    phases,
+    peakAllocatedBytes,
+    peakReservedBytes,
+    peakDeviceBytes,
+    peakHostBytes,
+    totalWeightBytes: total,
+  };
 }

@@ -26,12 +26,42 @@ export const PRECISIONS: Record<Precision, PrecisionInfo> = {
   bf16: { bytesPerParam: 2, layout: 'bfloat16', compute: 'bf16', dequantPasses: 0 },
   fp8: { bytesPerParam: 1, layout: 'float8 e4m3, per-tensor scale', compute: 'auto', dequantPasses: 1 },
   int8: { bytesPerParam: 1 + 2 / 4096, layout: 'int8, per-channel 16-bit scale', compute: 'auto', dequantPasses: 2 },
-  q8_0: { bytesPerParam: 34 / 32, layout: 'GGUF Q8_0: 32 int8 + fp16 scale per block', compute: 'auto', dequantPasses: 4 },
-  nf4: { bytesPerParam: 0.5 + 1 / 64 + 4 / (64 * 256), layout: 'bitsandbytes NF4: 4 bit, 8-bit absmax per 64, fp32 per 256 blocks', compute: 'auto', dequantPasses: 2 },
-  int4: { bytesPerParam: 0.5 + 4 / 128, layout: 'int4, group 128 with 16-bit scale and zero point', compute: 'auto', dequantPasses: 2 },
-  q4_0: { bytesPerParam: 18 / 32, layout: 'GGUF Q4_0: 32 × 4 bit + fp16 scale per block', compute: 'auto', dequantPasses: 4 },
-  q4_1: { bytesPerParam: 20 / 32, layout: 'GGUF Q4_1: 32 × 4 bit + fp16 scale and min per block', compute: 'auto', dequantPasses: 4 },
-  q4_k: { bytesPerParam: 144 / 256, layout: 'GGUF Q4_K: 4.5 bits per weight (256-weight super-blocks)', compute: 'auto', dequantPasses: 4 },
+  q8_0: {
+    bytesPerParam: 34 / 32,
+    layout: 'GGUF Q8_0: 32 int8 + fp16 scale per block',
+    compute: 'auto',
+    dequantPasses: 4,
+  },
+  nf4: {
+    bytesPerParam: 0.5 + 1 / 64 + 4 / (64 * 256),
+    layout: 'bitsandbytes NF4: 4 bit, 8-bit absmax per 64, fp32 per 256 blocks',
+    compute: 'auto',
+    dequantPasses: 2,
+  },
+  int4: {
+    bytesPerParam: 0.5 + 4 / 128,
+    layout: 'int4, group 128 with 16-bit scale and zero point',
+    compute: 'auto',
+    dequantPasses: 2,
+  },
+  q4_0: {
+    bytesPerParam: 18 / 32,
+    layout: 'GGUF Q4_0: 32 × 4 bit + fp16 scale per block',
+    compute: 'auto',
+    dequantPasses: 4,
+  },
+  q4_1: {
+    bytesPerParam: 20 / 32,
+    layout: 'GGUF Q4_1: 32 × 4 bit + fp16 scale and min per block',
+    compute: 'auto',
+    dequantPasses: 4,
+  },
+  q4_k: {
+    bytesPerParam: 144 / 256,
+    layout: 'GGUF Q4_K: 4.5 bits per weight (256-weight super-blocks)',
+    compute: 'auto',
+    dequantPasses: 4,
+  },
   q2_k: { bytesPerParam: 84 / 256, layout: 'GGUF Q2_K: 2.625 bits per weight', compute: 'auto', dequantPasses: 4 },
 };
 

@@ -43,7 +43,8 @@ function computePeak(d: Device, compute: ComputeType): Peak {
     return matrix(d.bf16MatrixTflops) ?? (d.bf16Support ? fp16() : vector(d.fp32Tflops));
   }
   // fp32 on sm_80+: TF32 at half the dense fp16 rate (see above).
-  if (smVersion(d) >= 80 && d.fp16MatrixTflops && d.fp16MatrixTflops / 2 > d.fp32Tflops) return { flops: (d.fp16MatrixTflops / 2) * TERA, units: 'matrix' };
+  if (smVersion(d) >= 80 && d.fp16MatrixTflops && d.fp16MatrixTflops / 2 > d.fp32Tflops)
+    return { flops: (d.fp16MatrixTflops / 2) * TERA, units: 'matrix' };
   return vector(d.fp32Tflops);
 }
 

@@ -2,9 +2,10 @@
  * The stable JSON contract of an estimate (documented in the README). Field names here are API:
  * add, never rename.
  */
-import type { Estimate } from './estimate.ts';
-import { MODEL_CONSTANTS } from './constants.ts';
+
 import type { ComponentBreakdown } from './breakdown.ts';
+import { MODEL_CONSTANTS } from './constants.ts';
+import type { Estimate } from './estimate.ts';
 import type { Workload } from './workload.ts';
 
 export const ESTIMATE_SCHEMA_VERSION = 1;
@@ -33,7 +34,9 @@ export function componentsJson(parts: readonly ComponentBreakdown[]) {
     buffers: c.buffers,
     precision: c.precision,
     weightBytes: Math.round(c.weightBytes),
-    weightBytesByPrecision: Object.fromEntries(Object.entries(c.weightBytesByPrecision).map(([k, v]) => [k, Math.round(v)])),
+    weightBytesByPrecision: Object.fromEntries(
+      Object.entries(c.weightBytesByPrecision).map(([k, v]) => [k, Math.round(v)]),
+    ),
     flopsPerForward: c.flopsPerForward,
     forwardBatch: c.forwardBatch,
     forwardsPerCall: c.forwardsPerCall,
@@ -57,7 +60,12 @@ export function estimateJson(e: Estimate) {
     usableReason: e.usable.reason,
     components: componentsJson(e.parts),
     memory: {
-      phases: m.phases.map((p) => ({ ...p, weightBytes: Math.round(p.weightBytes), activationBytes: Math.round(p.activationBytes), allocatedBytes: Math.round(p.allocatedBytes) })),
+      phases: m.phases.map((p) => ({
+        ...p,
+        weightBytes: Math.round(p.weightBytes),
+        activationBytes: Math.round(p.activationBytes),
+        allocatedBytes: Math.round(p.allocatedBytes),
+      })),
       totalWeightBytes: Math.round(m.totalWeightBytes),
       peakAllocatedBytes: Math.round(m.peakAllocatedBytes),
       peakReservedBytes: Math.round(m.peakReservedBytes),
@@ -79,7 +87,11 @@ export function estimateJson(e: Estimate) {
     },
     /** `measured here`: times scaled by this machine's `genready bench` measurements (see `calibration`). */
     basis: chosen.basis,
-    calibration: e.calibration && { factors: e.calibration.factors, measuredAt: e.calibration.measuredAt, source: e.calibration.source },
+    calibration: e.calibration && {
+      factors: e.calibration.factors,
+      measuredAt: e.calibration.measuredAt,
+      source: e.calibration.source,
+    },
     alternatives: e.alternatives.map((a) => ({
       strategy: a.strategy,
       fits: a.fits,

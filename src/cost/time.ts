@@ -4,12 +4,12 @@
  * launch the op, plus per-step and per-call overheads and, for offload, the weight transfers.
  */
 import type { Device } from '../catalog/devices.types.ts';
-import type { Phase, Op } from './types.ts';
 import type { ComponentBreakdown } from './breakdown.ts';
-import { MODEL_CONSTANTS, RUNTIMES, type ModelConstants, type Runtime } from './constants.ts';
-import { PRECISIONS, computeBytes, computeType } from './precision.ts';
-import { bandwidth, hostLink, peakRate } from './rates.ts';
+import { MODEL_CONSTANTS, type ModelConstants, RUNTIMES, type Runtime } from './constants.ts';
 import type { Strategy } from './memory.ts';
+import { computeBytes, computeType, PRECISIONS } from './precision.ts';
+import { bandwidth, hostLink, peakRate } from './rates.ts';
+import type { Op, Phase } from './types.ts';
 import type { Workload } from './workload.ts';
 
 export interface PhaseTime {
@@ -46,15 +46,28 @@ function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runti
   const actBytes = d.backend === 'cpu' ? 4 : computeBytes(p);
   const B = c.forwardBatch;
   const eff = K.efficiency;
-  const clock = d.segment === 'datacenter' ? K.sustainedClock.datacenter : d.segment === 'consumer_laptop' ? K.sustainedClock.laptop : K.sustainedClock.desktop;
-  const scale = K.backendScale[d.backend] * rt.efficiencyScale * (d.backend === 'cpu' || d.backend === 'metal' ? 1 : clock);
+  const clock =
+    d.segment === 'datacenter'
+      ? K.sustainedClock.datacenter
+      : d.segment === 'consumer_laptop'
+        ? K.sustainedClock.laptop
+        : K.sustainedClock.desktop;
+  const scale =
+    K.backendScale[d.backend] * rt.efficiencyScale * (d.backend === 'cpu' || d.backend === 'metal' ? 1 : clock);
   const flops = 2 * op.macs * (op.ioElems > 0 ? B : 1);
   let compute = 0;
   if (op.kind === 'linear' || op.kind === 'conv' || op.kind === 'attention') {
     const peak = peakRate(d, ct);
     // Vector ALUs run GEMMs, convolutions and attention alike near their (much lower) peak; the
     // tensor-core share depends on the kind of op.
-    const e = peak.units === 'vector' ? eff.vector : op.kind === 'linear' ? eff.linear : op.kind === 'conv' ? eff.conv : eff.attention;
+    const e =
+      peak.units === 'vector'
+        ? eff.vector
+        : op.kind === 'linear'
+          ? eff.linear
+          : op.kind === 'conv'
+            ? eff.conv
+            : eff.attention;
     compute = flops / (peak.flops * e * scale);
   }
   const perParam = c.weightBytes / Math.max(1, c.parameters + c.buffers);
@@ -120,7 +133,11 @@ export function estimateTime(
       }
       if (phase === 'denoising') {
         stepSeconds += perForward;
-        stepShare = { compute: stepShare.compute + share.compute, bandwidth: stepShare.bandwidth + share.bandwidth, launch: stepShare.launch + share.launch };
+        stepShare = {
+          compute: stepShare.compute + share.compute,
+          bandwidth: stepShare.bandwidth + share.bandwidth,
+          launch: stepShare.launch + share.launch,
+        };
         if (strategy === 'sequential-offload' && linkRate !== null) stepTransfer += c.weightBytes / linkRate;
       }
     }
@@ -138,5 +155,12 @@ export function estimateTime(
         : stepShare.bandwidth >= stepShare.launch
           ? 'bandwidth'
           : 'launch';
-  return { phases, secondsPerStep, stepsPerSecond: 1 / secondsPerStep, secondsPerImage, imagesPerHour: 3600 / secondsPerImage, bound };
+  return {
+    phases,
+    secondsPerStep,
+    stepsPerSecond: 1 / secondsPerStep,
+    secondsPerImage,
+    imagesPerHour: 3600 / secondsPerImage,
+    bound,
+  };
 }

@@ -29,13 +29,20 @@ export function usableDeviceMemory(d: Device, opts: { ramGiB?: number } = {}): U
   const nominal = (d.memoryGiB ?? 0) * GiB;
   if (d.unifiedMemory) {
     const share = nominal <= 36 * GiB ? 2 / 3 : 3 / 4;
-    return { bytes: nominal * share, nominalBytes: nominal, reason: `unified memory: the GPU may wire about ${Math.round(share * 100)} % of RAM (macOS working-set cap)` };
+    return {
+      bytes: nominal * share,
+      nominalBytes: nominal,
+      reason: `unified memory: the GPU may wire about ${Math.round(share * 100)} % of RAM (macOS working-set cap)`,
+    };
   }
   const driver = nominal * 0.995;
   const display = d.segment === 'consumer_desktop' || d.segment === 'consumer_laptop' ? 0.4 * GiB : 0;
   return {
     bytes: driver - display,
     nominalBytes: nominal,
-    reason: display > 0 ? 'driver-reported size minus ~0.4 GiB for the display and desktop' : 'driver-reported size (headless)',
+    reason:
+      display > 0
+        ? 'driver-reported size minus ~0.4 GiB for the display and desktop'
+        : 'driver-reported size (headless)',
   };
 }

@@ -2,11 +2,12 @@
  * A workload: what a person wants made, normalised and validated. Defaults come from the model
  * entry; every rejection is a WorkloadError with a one-line message.
  */
-import { resolveModel } from '../catalog/models.ts';
+
 import { WorkloadError } from '../catalog/errors.ts';
+import { resolveModel } from '../catalog/models.ts';
 import type { ModelEntry, Precision, Role } from '../catalog/models.types.ts';
+import { isPrecision, PRECISION_NAMES } from './precision.ts';
 import type { AttentionKernel } from './types.ts';
-import { PRECISION_NAMES, isPrecision } from './precision.ts';
 
 export const MAX_SIDE = 16384;
 export const MAX_BATCH = 1024;
@@ -55,7 +56,8 @@ export function sizeMultiple(m: ModelEntry): number {
 
 function positiveInt(name: string, v: number | undefined, fallback: number, max: number): number {
   const x = v ?? fallback;
-  if (!Number.isFinite(x) || !Number.isInteger(x)) throw new WorkloadError('bad-number', `--${name} must be a whole number, got ${v}`);
+  if (!Number.isFinite(x) || !Number.isInteger(x))
+    throw new WorkloadError('bad-number', `--${name} must be a whole number, got ${v}`);
   if (x <= 0) throw new WorkloadError('bad-number', `--${name} must be positive, got ${x}`);
   if (x > max) throw new WorkloadError('bad-number', `--${name} ${x} is above the supported maximum ${max}`);
   return x;
@@ -63,7 +65,8 @@ function positiveInt(name: string, v: number | undefined, fallback: number, max:
 
 function precisionOf(name: string, v: string): Precision {
   const p = v.toLowerCase();
-  if (!isPrecision(p)) throw new WorkloadError('bad-precision', `unsupported ${name} "${v}"; use one of ${PRECISION_NAMES.join(', ')}`);
+  if (!isPrecision(p))
+    throw new WorkloadError('bad-precision', `unsupported ${name} "${v}"; use one of ${PRECISION_NAMES.join(', ')}`);
   return p;
 }
 
@@ -73,15 +76,28 @@ export function makeWorkload(input: WorkloadInput): Workload {
   const width = positiveInt('width', input.width, d.width, MAX_SIDE);
   const height = positiveInt('height', input.height, d.height, MAX_SIDE);
   const k = sizeMultiple(model);
-  for (const [name, v] of [['width', width], ['height', height]] as const) {
+  for (const [name, v] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
     if (v % k !== 0) {
       const lo = Math.max(k, Math.floor(v / k) * k);
-      throw new WorkloadError('bad-size', `${model.id} needs --${name} to be a multiple of ${k} (latent grid); ${v} is not — try ${lo} or ${lo + k}`);
+      throw new WorkloadError(
+        'bad-size',
+        `${model.id} needs --${name} to be a multiple of ${k} (latent grid); ${v} is not — try ${lo} or ${lo + k}`,
+      );
     }
   }
   const denoiser = precisionOf('precision', input.precision ?? d.precision);
   // Text encoders and the VAE default to the 16-bit (or fp32) compute type, not to a quantized format.
-  const plain: Precision = denoiser === 'fp32' ? 'fp32' : denoiser === 'fp16' || denoiser === 'bf16' ? denoiser : d.precision === 'bf16' ? 'bf16' : 'fp16';
+  const plain: Precision =
+    denoiser === 'fp32'
+      ? 'fp32'
+      : denoiser === 'fp16' || denoiser === 'bf16'
+        ? denoiser
+        : d.precision === 'bf16'
+          ? 'bf16'
+          : 'fp16';
   const cp = input.componentPrecision ?? {};
   const precision: Record<Role, Precision> = {
     denoiser,
@@ -93,10 +109,16 @@ export function makeWorkload(input: WorkloadInput): Workload {
   const cfg = input.cfg === undefined ? cfgDefault : input.cfg === true || input.cfg === 'on';
   const attention = (input.attention ?? 'flash').toLowerCase();
   if (!(ATTENTION_KERNELS as readonly string[]).includes(attention)) {
-    throw new WorkloadError('bad-attention', `unknown attention kernel "${input.attention}"; use one of ${ATTENTION_KERNELS.join(', ')}`);
+    throw new WorkloadError(
+      'bad-attention',
+      `unknown attention kernel "${input.attention}"; use one of ${ATTENTION_KERNELS.join(', ')}`,
+    );
   }
   if (input.controlnet && model.addons.length === 0) {
-    throw new WorkloadError('no-controlnet', `${model.id} has no ControlNet in the catalog (available for: sd15, sdxl)`);
+    throw new WorkloadError(
+      'no-controlnet',
+      `${model.id} has no ControlNet in the catalog (available for: sd15, sdxl)`,
+    );
   }
   return {
     model,

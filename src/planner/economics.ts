@@ -17,7 +17,8 @@ export const ECONOMICS = {
   },
   hostPowerW: {
     value: 80,
-    reason: 'CPU, board, RAM, fans and PSU losses of a desktop while its GPU generates (assumed); a datacenter host is in the rental price',
+    reason:
+      'CPU, board, RAM, fans and PSU losses of a desktop while its GPU generates (assumed); a datacenter host is in the rental price',
   },
   gpuLoadFraction: {
     value: 1,
@@ -44,12 +45,21 @@ export function wallPowerW(d: Device): number | null {
   return d.tdpW * ECONOMICS.gpuLoadFraction.value + ECONOMICS.hostPowerW.value;
 }
 
-export function localCost(d: Device, imagesPerHour: number, electricityUsdPerKWh: number, opts: { owned?: boolean } = {}): LocalCost {
+export function localCost(
+  d: Device,
+  imagesPerHour: number,
+  electricityUsdPerKWh: number,
+  opts: { owned?: boolean } = {},
+): LocalCost {
   const hoursPer1000 = 1000 / imagesPerHour;
   const powerW = wallPowerW(d);
   const electricity = powerW === null ? null : (powerW / 1000) * hoursPer1000 * electricityUsdPerKWh;
   // A machine already owned costs only its electricity at the margin.
-  const amortisation = opts.owned ? 0 : d.launchPriceUsd === null ? null : (d.launchPriceUsd / ECONOMICS.serviceLifeHours.value) * hoursPer1000;
+  const amortisation = opts.owned
+    ? 0
+    : d.launchPriceUsd === null
+      ? null
+      : (d.launchPriceUsd / ECONOMICS.serviceLifeHours.value) * hoursPer1000;
   const total = electricity === null || amortisation === null ? null : electricity + amortisation;
   return { powerW, electricityPer1000Usd: electricity, amortisationPer1000Usd: amortisation, costPer1000Usd: total };
 }

@@ -5,17 +5,24 @@
  * low-VRAM modes, but decided before the run, with what each step costs.
  */
 import type { Device } from '../catalog/devices.types.ts';
+import type { Precision } from '../catalog/models.types.ts';
 import { estimate } from '../cost/estimate.ts';
 import type { Strategy } from '../cost/memory.ts';
 import { isQuantized, PRECISIONS } from '../cost/precision.ts';
-import type { Precision } from '../catalog/models.types.ts';
 import { makeWorkload, type WorkloadInput } from '../cost/workload.ts';
 import { contextOptions, type RunContext } from './throughput.ts';
 
 type Placement = { strategy: Strategy; vaeTiling: boolean };
 
 export interface LadderStep {
-  id: 'on-device' | 'lower-precision' | 'vae-tiling' | 'model-offload' | 'offload-tiling' | 'sequential-offload' | 'cpu';
+  id:
+    | 'on-device'
+    | 'lower-precision'
+    | 'vae-tiling'
+    | 'model-offload'
+    | 'offload-tiling'
+    | 'sequential-offload'
+    | 'cpu';
   label: string;
   strategy: Strategy;
   /** Weight format of the denoiser in this step (text encoders follow it down to fp8). */
@@ -28,12 +35,52 @@ export interface LadderStep {
 }
 
 /** Placements in the order they are given up for, each with its quality cost. */
-const PLACEMENTS: readonly (Placement & { id: LadderStep['id']; label: string; quality: string; qualityCost: number })[] = [
-  { id: 'on-device', label: 'all on the device', strategy: 'gpu', vaeTiling: false, quality: 'reference quality', qualityCost: 0 },
-  { id: 'vae-tiling', label: 'all on the device + VAE tiling', strategy: 'gpu', vaeTiling: true, quality: 'faint seams are possible at tile borders', qualityCost: 1 },
-  { id: 'model-offload', label: 'model offload (components move to the device in turn)', strategy: 'model-offload', vaeTiling: false, quality: 'reference quality; slower by the transfers', qualityCost: 0 },
-  { id: 'offload-tiling', label: 'model offload + VAE tiling', strategy: 'model-offload', vaeTiling: true, quality: 'faint seams are possible at tile borders; slower by the transfers', qualityCost: 1 },
-  { id: 'sequential-offload', label: 'sequential offload (layers streamed) + VAE tiling', strategy: 'sequential-offload', vaeTiling: true, quality: 'faint seams possible; many times slower', qualityCost: 1 },
+const PLACEMENTS: readonly (Placement & {
+  id: LadderStep['id'];
+  label: string;
+  quality: string;
+  qualityCost: number;
+})[] = [
+  {
+    id: 'on-device',
+    label: 'all on the device',
+    strategy: 'gpu',
+    vaeTiling: false,
+    quality: 'reference quality',
+    qualityCost: 0,
+  },
+  {
+    id: 'vae-tiling',
+    label: 'all on the device + VAE tiling',
+    strategy: 'gpu',
+    vaeTiling: true,
+    quality: 'faint seams are possible at tile borders',
+    qualityCost: 1,
+  },
+  {
+    id: 'model-offload',
+    label: 'model offload (components move to the device in turn)',
+    strategy: 'model-offload',
+    vaeTiling: false,
+    quality: 'reference quality; slower by the transfers',
+    qualityCost: 0,
+  },
+  {
+    id: 'offload-tiling',
+    label: 'model offload + VAE tiling',
+    strategy: 'model-offload',
+    vaeTiling: true,
+    quality: 'faint seams are possible at tile borders; slower by the transfers',
+    qualityCost: 1,
+  },
+  {
+    id: 'sequential-offload',
+    label: 'sequential offload (layers streamed) + VAE tiling',
+    strategy: 'sequential-offload',
+    vaeTiling: true,
+    quality: 'faint seams possible; many times slower',
+    qualityCost: 1,
+  },
 ];
 
 /** Lower weight formats tried at each placement, with what they cost in quality. */
@@ -74,7 +121,14 @@ function rung(device: Device, input: WorkloadInput, ctx: RunContext, step: Ladde
     ...(lowered ? { componentPrecision: { ...input.componentPrecision, 'text-encoder': 'fp8' } } : {}),
   });
   const e = estimate(w, device, { strategy: step.strategy, ...contextOptions(ctx) });
-  return { step, fits: e.chosen.fits, secondsPerImage: e.chosen.time.secondsPerImage, slowdown: 1, peakDeviceBytes: e.chosen.memory.peakDeviceBytes, peakHostBytes: e.chosen.memory.peakHostBytes };
+  return {
+    step,
+    fits: e.chosen.fits,
+    secondsPerImage: e.chosen.time.secondsPerImage,
+    slowdown: 1,
+    peakDeviceBytes: e.chosen.memory.peakDeviceBytes,
+    peakHostBytes: e.chosen.memory.peakHostBytes,
+  };
 }
 
 /**
@@ -84,14 +138,31 @@ function rung(device: Device, input: WorkloadInput, ctx: RunContext, step: Ladde
 export function strategyLadder(device: Device, input: WorkloadInput, ctx: RunContext = {}): Ladder {
   const asked = makeWorkload(input).precision.denoiser;
   const rungs: LadderRung[] = [];
-  const cpuStep: LadderStep = { id: 'cpu', label: 'on the CPU (fp32)', strategy: 'cpu', precision: 'fp32', vaeTiling: false, quality: 'reference quality; minutes per image', qualityCost: 0 };
+  const cpuStep: LadderStep = {
+    id: 'cpu',
+    label: 'on the CPU (fp32)',
+    strategy: 'cpu',
+    precision: 'fp32',
+    vaeTiling: false,
+    quality: 'reference quality; minutes per image',
+    qualityCost: 0,
+  };
   if (device.backend === 'cpu') rungs.push(rung(device, input, ctx, cpuStep));
   else {
     for (const p of PLACEMENTS) {
-      let r = rung(device, input, ctx, { id: p.id, label: p.label, strategy: p.strategy, precision: asked, vaeTiling: p.vaeTiling, quality: p.quality, qualityCost: p.qualityCost });
+      let r = rung(device, input, ctx, {
+        id: p.id,
+        label: p.label,
+        strategy: p.strategy,
+        precision: asked,
+        vaeTiling: p.vaeTiling,
+        quality: p.quality,
+        qualityCost: p.qualityCost,
+      });
       rungs.push(r);
       for (const l of LOWER) {
-        if (r.fits || isQuantized(asked) || PRECISIONS[l.precision].bytesPerParam >= PRECISIONS[asked].bytesPerParam) continue;
+        if (r.fits || isQuantized(asked) || PRECISIONS[l.precision].bytesPerParam >= PRECISIONS[asked].bytesPerParam)
+          continue;
         const id = p.id === 'on-device' ? 'lower-precision' : p.id;
         r = rung(device, input, ctx, {
           id,
@@ -111,6 +182,9 @@ export function strategyLadder(device: Device, input: WorkloadInput, ctx: RunCon
   for (const r of rungs) r.slowdown = r.secondsPerImage / first;
   const fitting = rungs.filter((r) => r.fits);
   const fastest = Math.min(...fitting.map((r) => r.secondsPerImage));
-  const chosen = fitting.filter((r) => r.secondsPerImage <= fastest * LADDER_TIME_TOLERANCE).sort((a, b) => a.step.qualityCost - b.step.qualityCost || a.secondsPerImage - b.secondsPerImage)[0] ?? null;
+  const chosen =
+    fitting
+      .filter((r) => r.secondsPerImage <= fastest * LADDER_TIME_TOLERANCE)
+      .sort((a, b) => a.step.qualityCost - b.step.qualityCost || a.secondsPerImage - b.secondsPerImage)[0] ?? null;
   return { rungs, chosen };
 }

@@ -60,20 +60,57 @@ function unknownGpu(g: DetectedGpu): Device {
 export function machineFromProbe(p: ProbeResult): Machine {
   const ramGiB = p.ramBytes.value / GiB;
   const c = p.cpu;
-  const host = cpuDevice({ model: c.model, cores: c.cores, threads: c.threads, ...(c.clockGHz ? { clockGHz: c.clockGHz } : {}), simd: c.simd, ramGiB });
+  const host = cpuDevice({
+    model: c.model,
+    cores: c.cores,
+    threads: c.threads,
+    ...(c.clockGHz ? { clockGHz: c.clockGHz } : {}),
+    simd: c.simd,
+    ramGiB,
+  });
   // Prefer discrete over integrated, then the most memory.
-  const gpus = [...p.gpus].sort((a, b) => Number(a.integrated) - Number(b.integrated) || (b.memoryTotalBytes?.value ?? 0) - (a.memoryTotalBytes?.value ?? 0));
+  const gpus = [...p.gpus].sort(
+    (a, b) =>
+      Number(a.integrated) - Number(b.integrated) ||
+      (b.memoryTotalBytes?.value ?? 0) - (a.memoryTotalBytes?.value ?? 0),
+  );
   const gpu = gpus[0] ?? null;
-  if (!gpu) return { device: host, deviceNote: `no GPU detected: the CPU (${c.model}, ${c.cores} cores) would generate`, host, ramGiB, gpu: null, probe: p };
+  if (!gpu)
+    return {
+      device: host,
+      deviceNote: `no GPU detected: the CPU (${c.model}, ${c.cores} cores) would generate`,
+      host,
+      ramGiB,
+      gpu: null,
+      probe: p,
+    };
   const mem = gpu.memoryTotalBytes?.value;
   // Ask the catalog with the measured memory so "RTX 3060" picks the 8 or 12 GB variant it really is.
-  const query = mem && !gpu.unifiedMemory && !/\d+\s*GB/i.test(gpu.name.value) ? `${gpu.name.value} ${Math.round(mem / GiB)}GB` : gpu.name.value;
+  const query =
+    mem && !gpu.unifiedMemory && !/\d+\s*GB/i.test(gpu.name.value)
+      ? `${gpu.name.value} ${Math.round(mem / GiB)}GB`
+      : gpu.name.value;
   let m = matchDevice(query);
   if (m.kind === 'unknown' && query !== gpu.name.value) m = matchDevice(gpu.name.value);
-  if (m.kind === 'unknown') return { device: unknownGpu(gpu), deviceNote: `${gpu.name.value} is not in the catalog: its measured memory with a conservative speed`, host, ramGiB, gpu, probe: p };
+  if (m.kind === 'unknown')
+    return {
+      device: unknownGpu(gpu),
+      deviceNote: `${gpu.name.value} is not in the catalog: its measured memory with a conservative speed`,
+      host,
+      ramGiB,
+      gpu,
+      probe: p,
+    };
   let device = m.device;
   if (gpu.unifiedMemory) device = { ...device, memoryGiB: Math.round(ramGiB) };
-  return { device, deviceNote: `${gpu.name.value} matched to ${device.name}${m.kind === 'matched' && m.note ? ` (${m.note})` : ''}`, host, ramGiB, gpu, probe: p };
+  return {
+    device,
+    deviceNote: `${gpu.name.value} matched to ${device.name}${m.kind === 'matched' && m.note ? ` (${m.note})` : ''}`,
+    host,
+    ramGiB,
+    gpu,
+    probe: p,
+  };
 }
 
 /** Assumed RAM of a hypothetical desktop around a catalog GPU (a common 2024-era build). */

@@ -4,18 +4,18 @@
  * which are the cheapest GPUs that do and what a cheaper one gives up, what 1000 images cost locally
  * and rented, and when buying pays off. Pure: a Machine and a request in, a value out.
  */
-import { cloudCatalog, type CloudOffer } from '../catalog/cloud.ts';
+import { type CloudOffer, cloudCatalog } from '../catalog/cloud.ts';
 import type { Device } from '../catalog/devices.types.ts';
 import type { Calibration } from '../cost/calibration.ts';
-import { rate, usd } from '../text/units.ts';
 import { makeWorkload, type WorkloadInput } from '../cost/workload.ts';
-import { breakEvenImages, cloudCostPer1000, ECONOMICS, localCost, type LocalCost } from './economics.ts';
-import { strategyLadder, type Ladder } from './ladder.ts';
+import { rate, usd } from '../text/units.ts';
+import { breakEvenImages, cloudCostPer1000, ECONOMICS, type LocalCost, localCost } from './economics.ts';
+import { type Ladder, strategyLadder } from './ladder.ts';
 import type { Machine } from './machine.ts';
-import { rankDevices, type RankedDevice } from './ranking.ts';
+import { type RankedDevice, rankDevices } from './ranking.ts';
 import { bestThroughput, type Throughput } from './throughput.ts';
 import type { TierLevel } from './tiers.ts';
-import { tierOf, type FailurePattern } from './verdict.ts';
+import { type FailurePattern, tierOf } from './verdict.ts';
 
 export const PLAN_SCHEMA_VERSION = 1;
 
@@ -76,7 +76,14 @@ export interface CloudOption {
   totalUsd: number;
 }
 
-const ref = (d: Device): DeviceRef => ({ id: d.id, name: d.name, vendor: d.vendor, memoryGiB: d.memoryGiB, launchPriceUsd: d.launchPriceUsd, segment: d.segment });
+const ref = (d: Device): DeviceRef => ({
+  id: d.id,
+  name: d.name,
+  vendor: d.vendor,
+  memoryGiB: d.memoryGiB,
+  launchPriceUsd: d.launchPriceUsd,
+  segment: d.segment,
+});
 
 function candidate(r: RankedDevice, req: PlanRequest): Candidate {
   const hours = req.images / r.imagesPerHour;
@@ -140,11 +147,17 @@ export function plan(req: PlanRequest) {
   // Devices to buy: priced, evaluated in a typical desktop.
   const ranked = rankDevices(req.workload, req.devices ? { devices: req.devices } : {});
   const all = ranked.filter((r) => r.device.launchPriceUsd !== null).map((r) => candidate(r, req));
-  const byPrice = (a: Candidate, b: Candidate) => a.device.launchPriceUsd! - b.device.launchPriceUsd! || b.imagesPerHour - a.imagesPerHour;
+  const byPrice = (a: Candidate, b: Candidate) =>
+    a.device.launchPriceUsd! - b.device.launchPriceUsd! || b.imagesPerHour - a.imagesPerHour;
   const meeting = all.filter((c) => c.meets).sort(byPrice);
   const affordable = meeting.filter((c) => c.withinBudget);
   const cheapest = affordable[0] ?? null;
-  const cheaper = cheapest ? all.filter((c) => !c.meets && c.device.launchPriceUsd! < cheapest.device.launchPriceUsd!).sort(byPrice).reverse()[0] : undefined;
+  const cheaper = cheapest
+    ? all
+        .filter((c) => !c.meets && c.device.launchPriceUsd! < cheapest.device.launchPriceUsd!)
+        .sort(byPrice)
+        .reverse()[0]
+    : undefined;
 
   // Cloud: every offer on the device it rents, cheapest per image first.
   const offers = req.offers ?? cloudCatalog().offers;
@@ -162,7 +175,13 @@ export function plan(req: PlanRequest) {
   // Break-even: the local GPU to buy (or this machine, already paid for) against the cheapest rental.
   let breakEven: { images: number | null; device: string | null; versus: string | null; explanation: string };
   const perImage = (usdPer1000: number | null) => (usdPer1000 ?? 0) / 1000;
-  if (!bestCloud) breakEven = { images: null, device: null, versus: null, explanation: 'no cloud offer in the price table runs this workload' };
+  if (!bestCloud)
+    breakEven = {
+      images: null,
+      device: null,
+      versus: null,
+      explanation: 'no cloud offer in the price table runs this workload',
+    };
   else if (machineMeets && m.device.backend !== 'cpu') {
     const cheaperHere = (ownCost.electricityPer1000Usd ?? 0) < bestCloud.costPer1000Usd;
     breakEven = {
@@ -174,7 +193,11 @@ export function plan(req: PlanRequest) {
         : `renting (${usd(bestCloud.costPer1000Usd)} per 1000) is cheaper than the electricity here (${usd(ownCost.electricityPer1000Usd)})`,
     };
   } else if (cheapest && cheapest.device.launchPriceUsd !== null) {
-    const n = breakEvenImages(cheapest.device.launchPriceUsd, perImage(cheapest.local.electricityPer1000Usd), bestCloud.costPer1000Usd / 1000);
+    const n = breakEvenImages(
+      cheapest.device.launchPriceUsd,
+      perImage(cheapest.local.electricityPer1000Usd),
+      bestCloud.costPer1000Usd / 1000,
+    );
     breakEven = {
       images: n,
       device: cheapest.device.name,
@@ -184,13 +207,25 @@ export function plan(req: PlanRequest) {
           ? `renting ${bestCloud.gpu} at ${bestCloud.provider} (${usd(bestCloud.costPer1000Usd)} per 1000) is cheaper than the electricity of a ${cheapest.device.name}: buying never pays off`
           : `a ${cheapest.device.name} (${usd(cheapest.device.launchPriceUsd)}, the GPU alone) pays for itself after ${n.toLocaleString('en-US')} images against ${bestCloud.provider} ${bestCloud.gpu} at ${usd(bestCloud.costPer1000Usd)} per 1000`,
     };
-  } else breakEven = { images: null, device: null, versus: bestCloud ? `${bestCloud.provider} ${bestCloud.gpu}` : null, explanation: req.budgetUsd === null ? 'no single GPU to buy meets the target' : `no GPU within ${usd(req.budgetUsd)} meets the target` };
+  } else
+    breakEven = {
+      images: null,
+      device: null,
+      versus: bestCloud ? `${bestCloud.provider} ${bestCloud.gpu}` : null,
+      explanation:
+        req.budgetUsd === null
+          ? 'no single GPU to buy meets the target'
+          : `no GPU within ${usd(req.budgetUsd)} meets the target`,
+    };
 
   const patterns: FailurePattern[] = [];
   const desktopMeets = meeting.some((c) => c.device.segment !== 'datacenter');
   const singleCloudMeets = cloud.some((c) => c.hoursToFinish <= req.withinHours);
   if (!desktopMeets && (meeting.length > 0 || cloud.length > 0)) {
-    const many = !singleCloudMeets && bestCloud ? ` — even rented, it takes ${bestCloud.gpusForDeadline} ${bestCloud.gpu} GPUs side by side` : '';
+    const many =
+      !singleCloudMeets && bestCloud
+        ? ` — even rented, it takes ${bestCloud.gpusForDeadline} ${bestCloud.gpu} GPUs side by side`
+        : '';
     patterns.push({
       id: 'planned-from-the-cloud',
       message: `The target (${Math.ceil(needRate)} images/hour) is met only by datacenter GPUs${many}: it was planned from what a cloud service delivers.`,
@@ -224,7 +259,14 @@ export function plan(req: PlanRequest) {
       hoursToFinish: ownHours,
       tier: tierOf(m).level,
       local: ownCost,
-      ladder: ladder.rungs.map((r) => ({ ...r.step, fits: r.fits, secondsPerImage: r.secondsPerImage, slowdown: r.slowdown, peakDeviceBytes: r.peakDeviceBytes, peakHostBytes: r.peakHostBytes })),
+      ladder: ladder.rungs.map((r) => ({
+        ...r.step,
+        fits: r.fits,
+        secondsPerImage: r.secondsPerImage,
+        slowdown: r.slowdown,
+        peakDeviceBytes: r.peakDeviceBytes,
+        peakHostBytes: r.peakHostBytes,
+      })),
       ladderChoice: ladder.chosen ? ladder.chosen.step.label : null,
       why: !own.fits
         ? `does not fit: needs ${(own.peakDeviceBytes / 1e9).toFixed(1)} GB on the device (${(own.usableBytes / 1e9).toFixed(1)} GB usable) or ${(own.peakHostBytes / 1e9).toFixed(1)} GB RAM with offload`
@@ -242,17 +284,23 @@ export function plan(req: PlanRequest) {
     breakEven,
     patterns,
     assumptions: {
-      electricityUsdPerKWh: { value: req.electricityUsdPerKWh, reason: req.electricityUsdPerKWh === ECONOMICS.electricityUsdPerKWh.value ? ECONOMICS.electricityUsdPerKWh.reason : 'given' },
+      electricityUsdPerKWh: {
+        value: req.electricityUsdPerKWh,
+        reason:
+          req.electricityUsdPerKWh === ECONOMICS.electricityUsdPerKWh.value
+            ? ECONOMICS.electricityUsdPerKWh.reason
+            : 'given',
+      },
       hostPowerW: ECONOMICS.hostPowerW,
       gpuLoadFraction: ECONOMICS.gpuLoadFraction,
       serviceLifeHours: ECONOMICS.serviceLifeHours,
       purchase: { value: 0, reason: 'launch price of the GPU alone (catalog); the rest of the PC is not counted' },
-      candidateHost: { value: 32, reason: 'each GPU to buy is evaluated in a desktop with 32 GiB RAM and an 8-core CPU (assumed)' },
+      candidateHost: {
+        value: 32,
+        reason: 'each GPU to buy is evaluated in a desktop with 32 GiB RAM and an 8-core CPU (assumed)',
+      },
     },
   };
 }
 
 export type PlanJson = ReturnType<typeof plan>;
-
-
-

@@ -4,7 +4,7 @@
  */
 import type { Device } from '../catalog/devices.types.ts';
 import type { Basis, Calibration } from '../cost/calibration.ts';
-import { estimate, type EstimateOptions } from '../cost/estimate.ts';
+import { type EstimateOptions, estimate } from '../cost/estimate.ts';
 import type { Strategy } from '../cost/memory.ts';
 import { makeWorkload, type WorkloadInput } from '../cost/workload.ts';
 
@@ -31,7 +31,11 @@ export interface RunContext {
 
 /** The estimate options a run context stands for. */
 export function contextOptions(ctx: RunContext): EstimateOptions {
-  return { ...(ctx.host ? { host: ctx.host } : {}), ...(ctx.ramGiB !== undefined ? { ramGiB: ctx.ramGiB } : {}), ...(ctx.calibration ? { calibration: ctx.calibration } : {}) };
+  return {
+    ...(ctx.host ? { host: ctx.host } : {}),
+    ...(ctx.ramGiB !== undefined ? { ramGiB: ctx.ramGiB } : {}),
+    ...(ctx.calibration ? { calibration: ctx.calibration } : {}),
+  };
 }
 
 /** `input.batch` set = that batch only; otherwise the batch with the most images per hour that fits. */

@@ -2,8 +2,9 @@
  * The four usage tiers, defined by reference workloads the cost model evaluates (not by VRAM alone),
  * beside the practitioners' VRAM rule of thumb; the report says when the two disagree.
  */
-import type { WorkloadInput } from '../cost/workload.ts';
+
 import type { Strategy } from '../cost/memory.ts';
+import type { WorkloadInput } from '../cost/workload.ts';
 
 export type TierLevel = 1 | 2 | 3 | 4;
 
@@ -35,7 +36,14 @@ export interface TierRequirement {
 
 /** Reference workloads; a tier is reached when every requirement of it (and of the tiers below) is met. */
 export const TIER_REQUIREMENTS: Record<2 | 3 | 4, TierRequirement[]> = {
-  2: [{ label: 'SD 1.5 at 512² (25 steps) on the device', workload: { model: 'sd15', width: 512, height: 512, steps: 25 }, strategies: ['gpu'], maxSecondsPerImage: 60 }],
+  2: [
+    {
+      label: 'SD 1.5 at 512² (25 steps) on the device',
+      workload: { model: 'sd15', width: 512, height: 512, steps: 25 },
+      strategies: ['gpu'],
+      maxSecondsPerImage: 60,
+    },
+  ],
   3: [
     {
       label: 'SDXL at 1024² (25 steps) on the device with a ControlNet',
@@ -55,7 +63,13 @@ export const TIER_REQUIREMENTS: Record<2 | 3 | 4, TierRequirement[]> = {
     },
     {
       label: 'FLUX.1-dev in fp8 at 1024² (28 steps) on the device',
-      workload: { model: 'flux1-dev', width: 1024, height: 1024, precision: 'fp8', componentPrecision: { 'text-encoder': 'fp8' } },
+      workload: {
+        model: 'flux1-dev',
+        width: 1024,
+        height: 1024,
+        precision: 'fp8',
+        componentPrecision: { 'text-encoder': 'fp8' },
+      },
       strategies: ['gpu', 'model-offload'],
       maxSecondsPerImage: 120,
     },

@@ -4,7 +4,7 @@
  */
 import { listModels } from '../catalog/models.ts';
 import type { Basis, Calibration } from '../cost/calibration.ts';
-import { estimate, type Estimate } from '../cost/estimate.ts';
+import { type Estimate, estimate } from '../cost/estimate.ts';
 import type { Strategy } from '../cost/memory.ts';
 import { makeWorkload, type WorkloadInput } from '../cost/workload.ts';
 import type { Machine } from './machine.ts';
@@ -58,18 +58,40 @@ export interface ModelVerdict {
 }
 
 export interface FailurePattern {
-  id: 'no-gpu' | 'chosen-by-cpu' | 'vram-neglected' | 'planned-from-the-cloud' | 'disk-too-small' | 'ram-too-small' | 'integrated-gpu' | 'unknown-free-memory' | 'laptop-power-limit' | 'unknown-device';
+  id:
+    | 'no-gpu'
+    | 'chosen-by-cpu'
+    | 'vram-neglected'
+    | 'planned-from-the-cloud'
+    | 'disk-too-small'
+    | 'ram-too-small'
+    | 'integrated-gpu'
+    | 'unknown-free-memory'
+    | 'laptop-power-limit'
+    | 'unknown-device';
   message: string;
   advice: string;
 }
 
-function run(m: Machine, input: WorkloadInput, strategy: Strategy | 'auto' = 'auto', calibration: Calibration | null = null): Estimate {
-  return estimate(makeWorkload(input), m.device, { strategy, host: m.host, ramGiB: m.ramGiB, ...(calibration ? { calibration } : {}) });
+function run(
+  m: Machine,
+  input: WorkloadInput,
+  strategy: Strategy | 'auto' = 'auto',
+  calibration: Calibration | null = null,
+): Estimate {
+  return estimate(makeWorkload(input), m.device, {
+    strategy,
+    host: m.host,
+    ramGiB: m.ramGiB,
+    ...(calibration ? { calibration } : {}),
+  });
 }
 
 function checkRequirement(m: Machine, r: TierRequirement): RequirementResult {
   const e = run(m, r.workload);
-  const ok = e.alternatives.filter((a) => a.fits && r.strategies.includes(a.strategy)).sort((a, b) => a.time.secondsPerImage - b.time.secondsPerImage)[0];
+  const ok = e.alternatives
+    .filter((a) => a.fits && r.strategies.includes(a.strategy))
+    .sort((a, b) => a.time.secondsPerImage - b.time.secondsPerImage)[0];
   const onDevice = e.alternatives.find((a) => a.strategy === r.strategies[0]) ?? e.chosen;
   const best = ok ?? onDevice;
   const fast = best.time.secondsPerImage <= r.maxSecondsPerImage;
@@ -96,7 +118,10 @@ function checkRequirement(m: Machine, r: TierRequirement): RequirementResult {
 
 export function tierOf(m: Machine): TierVerdict {
   const isGpu = m.device.backend !== 'cpu';
-  const requirements = ([2, 3, 4] as const).map((tier) => ({ tier, results: isGpu ? TIER_REQUIREMENTS[tier].map((r) => checkRequirement(m, r)) : [] }));
+  const requirements = ([2, 3, 4] as const).map((tier) => ({
+    tier,
+    results: isGpu ? TIER_REQUIREMENTS[tier].map((r) => checkRequirement(m, r)) : [],
+  }));
   let level: TierLevel = 1;
   for (const r of requirements) {
     if (r.results.length && r.results.every((x) => x.met)) level = r.tier;
@@ -137,11 +162,17 @@ function bestBatch(m: Machine, model: string): number | null {
 /** What a fixed seed guarantees here. */
 function reproducibility(m: Machine, precision: string): string {
   const d = m.device;
-  if (d.backend === 'cpu') return 'bit-exact for a seed on this CPU and library version; other machines differ in the last bits';
+  if (d.backend === 'cpu')
+    return 'bit-exact for a seed on this CPU and library version; other machines differ in the last bits';
   const parts = ['same seed → same image on this GPU, driver and library versions'];
-  if (d.backend === 'cuda') parts.push('flash/memory-efficient attention and cuDNN autotuning can change the last bits between runs unless deterministic algorithms are forced');
-  if (d.backend === 'metal' || d.backend === 'directml') parts.push('this backend does not promise run-to-run determinism');
-  if (precision === 'fp16' && /Pascal|Maxwell|Kepler/i.test(d.architecture)) parts.push('fp16 on this architecture runs emulated: results differ from newer GPUs');
+  if (d.backend === 'cuda')
+    parts.push(
+      'flash/memory-efficient attention and cuDNN autotuning can change the last bits between runs unless deterministic algorithms are forced',
+    );
+  if (d.backend === 'metal' || d.backend === 'directml')
+    parts.push('this backend does not promise run-to-run determinism');
+  if (precision === 'fp16' && /Pascal|Maxwell|Kepler/i.test(d.architecture))
+    parts.push('fp16 on this architecture runs emulated: results differ from newer GPUs');
   parts.push('another GPU model gives a similar but not identical image');
   return parts.join('; ');
 }
@@ -150,13 +181,27 @@ function reproducibility(m: Machine, precision: string): string {
  * What each catalog model can do here. With this machine's `genready bench` calibration, times on
  * the calibrated device are scaled by it and said as "measured here"; memory stays the cost model's.
  */
-export function modelVerdicts(m: Machine, opts: { detail?: boolean; calibration?: Calibration | null } = {}): ModelVerdict[] {
+export function modelVerdicts(
+  m: Machine,
+  opts: { detail?: boolean; calibration?: Calibration | null } = {},
+): ModelVerdict[] {
   return listModels().map((model) => {
     // PyTorch and ONNX Runtime run diffusion on CPUs in fp32 (fp16 kernels are missing or slow there).
-    const e = run(m, m.device.backend === 'cpu' ? { model, precision: 'fp32' } : { model }, 'auto', opts.calibration ?? null);
+    const e = run(
+      m,
+      m.device.backend === 'cpu' ? { model, precision: 'fp32' } : { model },
+      'auto',
+      opts.calibration ?? null,
+    );
     const c = e.chosen;
     const w = e.workload;
-    const mode: ModelMode = !c.fits ? 'not-established' : c.strategy === 'gpu' ? 'on-device' : c.strategy === 'cpu' ? 'cpu-only' : 'with-offload';
+    const mode: ModelMode = !c.fits
+      ? 'not-established'
+      : c.strategy === 'gpu'
+        ? 'on-device'
+        : c.strategy === 'cpu'
+          ? 'cpu-only'
+          : 'with-offload';
     const why = !c.fits
       ? `needs ${(c.memory.peakDeviceBytes / 1e9).toFixed(1)} GB on the device (${(e.usable.bytes / 1e9).toFixed(1)} GB usable) or ${(c.memory.peakHostBytes / 1e9).toFixed(1)} GB RAM with offload (${m.ramGiB.toFixed(0)} GiB here)`
       : `${c.strategy}: ${(c.memory.peakDeviceBytes / 1e9).toFixed(1)} GB device, ${(c.memory.peakHostBytes / 1e9).toFixed(1)} GB RAM, ${c.time.bound}-bound`;
@@ -203,7 +248,11 @@ export function failurePatterns(m: Machine, tier: TierVerdict, verdicts: readonl
     }
   }
   if (m.gpu?.integrated) {
-    out.push({ id: 'integrated-gpu', message: 'The GPU is integrated: it shares system RAM and bandwidth.', advice: 'Expect CPU-like speeds; a discrete GPU changes the tier.' });
+    out.push({
+      id: 'integrated-gpu',
+      message: 'The GPU is integrated: it shares system RAM and bandwidth.',
+      advice: 'Expect CPU-like speeds; a discrete GPU changes the tier.',
+    });
   }
   if (d.backend !== 'cpu' && (d.fp16MatrixTflops ?? 0) >= 40 && (d.memoryGiB ?? 0) < 12) {
     out.push({
@@ -227,18 +276,31 @@ export function failurePatterns(m: Machine, tier: TierVerdict, verdicts: readonl
       out.push({
         id: 'disk-too-small',
         message: `Free disk (${(free / 1e9).toFixed(0)} GB at ${m.probe.diskPath ?? 'the cache folder'}) cannot hold the weights of ${tooBig.map((v) => `${v.model} (${(v.weightsBytes / 1e9).toFixed(0)} GB)`).join(', ')}.`,
-        advice: 'Free space or point the model cache at a larger disk; offload also needs the weights on disk to load them.',
+        advice:
+          'Free space or point the model cache at a larger disk; offload also needs the weights on disk to load them.',
       });
     }
   }
   if (d.backend === 'directml') {
-    out.push({ id: 'unknown-free-memory', message: 'DirectML does not report free GPU memory: fit is judged on total memory.', advice: 'Close other GPU programs before long runs.' });
+    out.push({
+      id: 'unknown-free-memory',
+      message: 'DirectML does not report free GPU memory: fit is judged on total memory.',
+      advice: 'Close other GPU programs before long runs.',
+    });
   }
   if (d.segment === 'consumer_laptop') {
-    out.push({ id: 'laptop-power-limit', message: `${d.name} is a laptop part: its power limit sets the speed, often well below the desktop card of the same name.`, advice: 'Run plugged in, in the performance power mode.' });
+    out.push({
+      id: 'laptop-power-limit',
+      message: `${d.name} is a laptop part: its power limit sets the speed, often well below the desktop card of the same name.`,
+      advice: 'Run plugged in, in the performance power mode.',
+    });
   }
   if (d.id === 'unknown-gpu') {
-    out.push({ id: 'unknown-device', message: 'This GPU is not in the catalog: its memory is measured, its speed is a conservative guess.', advice: 'Run `genready bench` to measure it.' });
+    out.push({
+      id: 'unknown-device',
+      message: 'This GPU is not in the catalog: its memory is measured, its speed is a conservative guess.',
+      advice: 'Run `genready bench` to measure it.',
+    });
   }
   void tier;
   return out;

@@ -1,13 +1,5 @@
 /** Small helpers the probe adapters share: outcome builders, plausibility checks, deadlines. */
-import type {
-  AdapterOutcome,
-  BackendHint,
-  Confidence,
-  ExecResult,
-  GpuVendor,
-  Platform,
-  Sourced,
-} from './types.ts';
+import type { AdapterOutcome, BackendHint, Confidence, ExecResult, GpuVendor, Platform, Sourced } from './types.ts';
 
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
@@ -24,11 +16,7 @@ export function sourced<T>(value: T, source: string, confidence: Confidence): So
   return { value, from: { source, confidence } };
 }
 
-export function failed(
-  kind: Exclude<AdapterOutcome['kind'], 'ok'>,
-  note: string,
-  detail?: string,
-): AdapterOutcome {
+export function failed(kind: Exclude<AdapterOutcome['kind'], 'ok'>, note: string, detail?: string): AdapterOutcome {
   return detail === undefined ? { kind, gpus: [], notes: [note] } : { kind, gpus: [], notes: [note], detail };
 }
 
@@ -78,7 +66,10 @@ export function looksBinary(text: string): boolean {
 export function parseNumber(raw: string | undefined): number | null {
   if (raw === undefined) return null;
   const t = raw.trim();
-  if (t === '' || /^\[?(n\/a|not supported|unknown|insufficient permissions|requested functionality has been deprecated)\]?$/i.test(t)) {
+  if (
+    t === '' ||
+    /^\[?(n\/a|not supported|unknown|insufficient permissions|requested functionality has been deprecated)\]?$/i.test(t)
+  ) {
     return null;
   }
   const m = /^(-?\d+(?:\.\d+)?)(?:\s*[A-Za-z%]+)?$/.exec(t);
@@ -167,5 +158,9 @@ export function withDeadline<T>(work: Promise<T>, ms: number, fallback: () => T)
 }
 
 export function errorMessage(e: unknown): string {
-  return printable(e instanceof Error ? e.message : String(e)).split('\n')[0]?.slice(0, 160) ?? 'unknown error';
+  return (
+    printable(e instanceof Error ? e.message : String(e))
+      .split('\n')[0]
+      ?.slice(0, 160) ?? 'unknown error'
+  );
 }

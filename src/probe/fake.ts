@@ -4,7 +4,7 @@
  * Every fact is marked 'assumed', sourced 'user' (typed by the person), 'catalog' (resolved by the
  * caller) or 'default' (filled in here, with a note saying so).
  */
-import { GiB, backendFor, sourced, vendorFromName } from './_shared.ts';
+import { backendFor, GiB, sourced, vendorFromName } from './_shared.ts';
 import type { DetectedGpu, GpuVendor, Platform, ProbeResult, Sourced } from './types.ts';
 
 export interface FakeMachineSpec {
@@ -37,7 +37,9 @@ export function fakeProbe(spec: FakeMachineSpec = {}): ProbeResult {
   let ramGiB = spec.ramGiB;
   if (ramGiB === undefined && unified && spec.gpuMemoryGiB !== undefined) ramGiB = spec.gpuMemoryGiB;
   const ram: Sourced<number> =
-    ramGiB !== undefined ? sourced(ramGiB * GiB, 'user', 'assumed') : sourced(DEFAULT_RAM_GIB * GiB, 'default', 'assumed');
+    ramGiB !== undefined
+      ? sourced(ramGiB * GiB, 'user', 'assumed')
+      : sourced(DEFAULT_RAM_GIB * GiB, 'default', 'assumed');
   if (ramGiB === undefined) notes.push(`RAM not given; assumed ${DEFAULT_RAM_GIB} GiB`);
 
   const gpus: DetectedGpu[] = [];
@@ -45,7 +47,9 @@ export function fakeProbe(spec: FakeMachineSpec = {}): ProbeResult {
     let memory: Sourced<number> | null = null;
     if (unified) {
       if (spec.gpuMemoryGiB !== undefined && spec.ramGiB !== undefined && spec.gpuMemoryGiB !== spec.ramGiB) {
-        notes.push(`unified memory: GPU memory (${spec.gpuMemoryGiB} GiB) and RAM (${spec.ramGiB} GiB) are one pool; using RAM`);
+        notes.push(
+          `unified memory: GPU memory (${spec.gpuMemoryGiB} GiB) and RAM (${spec.ramGiB} GiB) are one pool; using RAM`,
+        );
       }
       memory = { value: ram.value, from: ram.from };
     } else if (spec.gpuMemoryGiB !== undefined) {
@@ -79,7 +83,10 @@ export function fakeProbe(spec: FakeMachineSpec = {}): ProbeResult {
       clockGHz: null,
       // A modern desktop CPU is assumed: AVX2 on x86-64 (2013+), NEON on every arm64.
       simd: { avx2: arch === 'x64', avx512: false, amx: false, neon: arch === 'arm64' },
-      from: { source: spec.cores !== undefined || spec.cpuModel !== undefined ? 'user' : 'default', confidence: 'assumed' },
+      from: {
+        source: spec.cores !== undefined || spec.cpuModel !== undefined ? 'user' : 'default',
+        confidence: 'assumed',
+      },
     },
     ramBytes: ram,
     freeDiskBytes: spec.freeDiskGiB !== undefined ? sourced(spec.freeDiskGiB * GiB, 'user', 'assumed') : null,

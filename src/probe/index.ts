@@ -1,11 +1,21 @@
 /** The probe's public surface; files starting with `_` stay private. */
-export type * from './types.ts';
-export { probeMachine, runAdapter, mergeGpus, defaultContext, defaultExec, defaultReadFile, defaultSystemInfo, DEFAULT_TOOL_TIMEOUT_MS } from './probe.ts';
-export { fakeProbe, type FakeMachineSpec } from './fake.ts';
-export { PLATFORM_ADAPTERS, ADAPTERS, adaptersFor, detectPlatform } from './platforms.ts';
-export { parseNvidiaSmi, nvidiaSmiArgs, NVIDIA_FIELDS, NVIDIA_CORE_FIELDS, nvidiaSmiAdapter } from './nvidia-smi.ts';
+
+export { type FakeMachineSpec, fakeProbe } from './fake.ts';
+export { linuxDrmAdapter, probeDrm, readerFromSnapshot, type SysfsSnapshot } from './linux-drm.ts';
+export { appleSocFromSysctl, macosAdapter, parseSysctl, parseSystemProfiler, type SysctlFacts } from './macos.ts';
+export { NVIDIA_CORE_FIELDS, NVIDIA_FIELDS, nvidiaSmiAdapter, nvidiaSmiArgs, parseNvidiaSmi } from './nvidia-smi.ts';
+export { ADAPTERS, adaptersFor, detectPlatform, PLATFORM_ADAPTERS } from './platforms.ts';
+export {
+  DEFAULT_TOOL_TIMEOUT_MS,
+  defaultContext,
+  defaultExec,
+  defaultReadFile,
+  defaultSystemInfo,
+  mergeGpus,
+  probeMachine,
+  runAdapter,
+} from './probe.ts';
 export { parseRocmSmi, rocmSmiAdapter } from './rocm-smi.ts';
-export { probeDrm, readerFromSnapshot, linuxDrmAdapter, type SysfsSnapshot } from './linux-drm.ts';
-export { parseSystemProfiler, parseSysctl, appleSocFromSysctl, macosAdapter, type SysctlFacts } from './macos.ts';
-export { parseWindowsRegistry, parseRegQuery, regSizeBytes, windowsAdapter } from './windows.ts';
-export { parseCpuFlags, defaultCacheDir, filesystemFor, gpusFromGraphics, systemAdapter } from './system.ts';
+export { defaultCacheDir, filesystemFor, gpusFromGraphics, parseCpuFlags, systemAdapter } from './system.ts';
+export type * from './types.ts';
+export { parseRegQuery, parseWindowsRegistry, regSizeBytes, windowsAdapter } from './windows.ts';

@@ -8,7 +8,7 @@
  * - Server boards carry a BMC display (ASPEED 0x1a03, Matrox 0x102b) and VMs a virtual one
  *   (QEMU 0x1234, virtio 0x1af4, VMware 0x15ad); those are not GPUs for generation and are skipped.
  */
-import { GiB, failed, plausibleVram, sourced, vendorFromPciId } from './_shared.ts';
+import { failed, GiB, plausibleVram, sourced, vendorFromPciId } from './_shared.ts';
 import type { AdapterOutcome, DetectedGpu, ProbeAdapter, ProbeContext, ReadFile } from './types.ts';
 
 const SOURCE = 'sysfs';
@@ -42,30 +42,33 @@ export async function probeDrm(readFile: ReadFile): Promise<AdapterOutcome> {
     const vendorId = vendors[n]?.trim();
     if (!vendorId) continue;
     sawAnyCard = true;
-    const deviceId = ((await readFile(base + 'device'))?.trim() ?? '').toLowerCase();
+    const deviceId = ((await readFile(`${base}device`))?.trim() ?? '').toLowerCase();
     const vendor = vendorFromPciId(vendorId);
     if (vendor === null || vendor === 'Apple') {
       notes.push(`sysfs: card${n} (${vendorId}:${deviceId || '?'}) is a BMC or virtual display, not a GPU; skipped`);
       continue;
     }
     const pciId = `${vendorId.replace(/^0x/i, '')}:${deviceId.replace(/^0x/i, '')}`;
-    const productName = (await readFile(base + 'product_name'))?.trim();
+    const productName = (await readFile(`${base}product_name`))?.trim();
     const name = productName ? productName : `${vendor} GPU [${pciId}]`;
 
     let total: number | null = null;
     let used: number | null = null;
     if (vendor === 'AMD') {
-      const totalRaw = (await readFile(base + 'mem_info_vram_total'))?.trim();
-      const usedRaw = (await readFile(base + 'mem_info_vram_used'))?.trim();
+      const totalRaw = (await readFile(`${base}mem_info_vram_total`))?.trim();
+      const usedRaw = (await readFile(`${base}mem_info_vram_used`))?.trim();
       if (totalRaw !== undefined) {
         const t = /^\d+$/.test(totalRaw) ? Number(totalRaw) : Number.NaN;
         if (!plausibleVram(t)) {
-          notes.push(`sysfs: card${n} mem_info_vram_total "${totalRaw.slice(0, 40)}" is not a plausible size; card skipped`);
+          notes.push(
+            `sysfs: card${n} mem_info_vram_total "${totalRaw.slice(0, 40)}" is not a plausible size; card skipped`,
+          );
           continue;
         }
         total = t;
       }
-      if (usedRaw !== undefined && /^\d+$/.test(usedRaw) && total !== null && Number(usedRaw) <= total) used = Number(usedRaw);
+      if (usedRaw !== undefined && /^\d+$/.test(usedRaw) && total !== null && Number(usedRaw) <= total)
+        used = Number(usedRaw);
     }
     const integrated =
       vendor === 'Intel' ? !intelDiscrete(deviceId) : vendor === 'AMD' && total !== null && total <= APU_CARVEOUT_MAX;

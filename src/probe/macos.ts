@@ -8,7 +8,7 @@
  * We report the whole RAM with `unifiedMemory: true` and leave that cap to the planner, which knows
  * the workload. Older macOS names the Apple GPU "kHW_AppleM1Item" and puts the chip in sppci_model.
  */
-import { MiB, GiB, execProblem, failed, looksBinary, plausibleVram, sourced, vendorFromName } from './_shared.ts';
+import { execProblem, failed, GiB, looksBinary, MiB, plausibleVram, sourced, vendorFromName } from './_shared.ts';
 import type { AdapterOutcome, DetectedGpu, GpuVendor, ProbeAdapter, ProbeContext, Sourced } from './types.ts';
 
 export const SYSTEM_PROFILER_ARGS = ['SPDisplaysDataType', '-json'];
@@ -56,7 +56,10 @@ export function parseSystemProfiler(stdout: string, unifiedRamBytes: number | nu
   } catch {
     return failed('unparseable', 'system_profiler output is not JSON', 'not-json');
   }
-  const items = typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>)['SPDisplaysDataType'] : undefined;
+  const items =
+    typeof data === 'object' && data !== null && !Array.isArray(data)
+      ? (data as Record<string, unknown>).SPDisplaysDataType
+      : undefined;
   if (!Array.isArray(items)) {
     return failed('unparseable', 'system_profiler JSON has no SPDisplaysDataType list', 'not-object');
   }
@@ -78,7 +81,8 @@ export function parseSystemProfiler(stdout: string, unifiedRamBytes: number | nu
     const cores = Number(str(item.sppci_cores));
 
     if (vendor === 'Apple') {
-      if (unifiedRamBytes === null) notes.push(`system_profiler: ${name} shares system RAM, but hw.memsize was not read`);
+      if (unifiedRamBytes === null)
+        notes.push(`system_profiler: ${name} shares system RAM, but hw.memsize was not read`);
       gpus.push({
         name: sourced(name, 'system_profiler', 'measured'),
         vendor,
@@ -99,7 +103,11 @@ export function parseSystemProfiler(stdout: string, unifiedRamBytes: number | nu
     const shared = sizeOf(str(item.spdisplays_vram_shared));
     const integrated = dedicated === null && (shared !== null || builtIn || vendor === 'Intel');
     const mem: Sourced<number> | null =
-      dedicated !== null ? sourced(dedicated, 'system_profiler', 'reported') : shared !== null ? sourced(shared, 'system_profiler', 'reported') : null;
+      dedicated !== null
+        ? sourced(dedicated, 'system_profiler', 'reported')
+        : shared !== null
+          ? sourced(shared, 'system_profiler', 'reported')
+          : null;
     gpus.push({
       name: sourced(name, 'system_profiler', 'measured'),
       vendor,
@@ -169,13 +177,20 @@ export const macosAdapter: ProbeAdapter = {
     if (facts.memBytes === null) notes.push(`sysctl: hw.memsize not read (${sc.kind})`);
     if (facts.arm64 && ctx.arch !== 'arm64') {
       // An x64 build under Rosetta 2 cannot use Metal from native arm64 Python wheels.
-      notes.push('macos: this process runs under Rosetta (x64 on Apple Silicon); use native arm64 tools for generation');
+      notes.push(
+        'macos: this process runs under Rosetta (x64 on Apple Silicon); use native arm64 tools for generation',
+      );
     }
     if (sp.kind !== 'ok') {
       const problem = execProblem('system_profiler', sp, ctx.toolTimeoutMs);
       const soc = appleSocFromSysctl(facts);
       // On Apple Silicon the CPU brand names the SoC, and so the GPU: enough to go on.
-      if (soc !== null) return { kind: 'ok', gpus: [soc], notes: [...problem.notes, 'macos: GPU taken from the SoC name in sysctl', ...notes] };
+      if (soc !== null)
+        return {
+          kind: 'ok',
+          gpus: [soc],
+          notes: [...problem.notes, 'macos: GPU taken from the SoC name in sysctl', ...notes],
+        };
       return { ...problem, notes: [...problem.notes, ...notes] };
     }
     const parsed = parseSystemProfiler(sp.stdout, facts.memBytes);

@@ -13,11 +13,11 @@
  * - Windows output ends lines with CRLF.
  */
 import {
-  MiB,
   execProblem,
   failed,
   firstLine,
   looksBinary,
+  MiB,
   parseNumber,
   plausibleVram,
   printable,
@@ -42,7 +42,14 @@ export const NVIDIA_FIELDS = [
 ] as const;
 
 /** What every driver since the Kepler era answers; used when the full query is rejected. */
-export const NVIDIA_CORE_FIELDS = ['index', 'name', 'memory.total', 'memory.used', 'memory.free', 'driver_version'] as const;
+export const NVIDIA_CORE_FIELDS = [
+  'index',
+  'name',
+  'memory.total',
+  'memory.used',
+  'memory.free',
+  'driver_version',
+] as const;
 
 export type NvidiaField = (typeof NVIDIA_FIELDS)[number];
 
@@ -61,7 +68,8 @@ export function parseNvidiaSmi(stdout: string, fields: readonly NvidiaField[] = 
   if (stdout.trim() === '') return failed('unparseable', 'nvidia-smi printed nothing', 'empty-output');
   if (looksBinary(stdout)) return failed('unparseable', 'nvidia-smi output is not text', 'binary-output');
 
-  const driverFailure = /NVIDIA-SMI has failed|couldn't communicate with the NVIDIA driver|Failed to initialize NVML|Driver\/library version mismatch/i;
+  const driverFailure =
+    /NVIDIA-SMI has failed|couldn't communicate with the NVIDIA driver|Failed to initialize NVML|Driver\/library version mismatch/i;
   if (driverFailure.test(stdout)) {
     return failed('unparseable', `nvidia-smi cannot reach the driver: ${firstLine(stdout)}`, 'driver-unavailable');
   }
@@ -92,7 +100,9 @@ export function parseNvidiaSmi(stdout: string, fields: readonly NvidiaField[] = 
         notes.push(`nvidia-smi: GPU row ${index} is cut off (${cells.length} of ${fields.length} columns); ignored`);
         return;
       }
-      notes.push(`nvidia-smi: GPU row ${index} has ${cells.length} of ${fields.length} columns; the missing ones are unknown`);
+      notes.push(
+        `nvidia-smi: GPU row ${index} has ${cells.length} of ${fields.length} columns; the missing ones are unknown`,
+      );
     }
     const cell = (name: NvidiaField): string | undefined => {
       const c = col(name);
@@ -107,7 +117,9 @@ export function parseNvidiaSmi(stdout: string, fields: readonly NvidiaField[] = 
 
     const totalMiB = parseNumber(cell('memory.total'));
     if (totalMiB !== null && !plausibleVram(totalMiB * MiB)) {
-      notes.push(`nvidia-smi: GPU ${index} (${name}) reports an impossible memory.total "${cell('memory.total')}"; row ignored`);
+      notes.push(
+        `nvidia-smi: GPU ${index} (${name}) reports an impossible memory.total "${cell('memory.total')}"; row ignored`,
+      );
       return;
     }
     const total = totalMiB === null ? null : totalMiB * MiB;
@@ -120,9 +132,12 @@ export function parseNvidiaSmi(stdout: string, fields: readonly NvidiaField[] = 
     }
 
     const mig = cell('mig.mode.current');
-    const migMode = mig === undefined ? undefined : /^enabled$/i.test(mig) ? true : /^disabled$/i.test(mig) ? false : undefined;
+    const migMode =
+      mig === undefined ? undefined : /^enabled$/i.test(mig) ? true : /^disabled$/i.test(mig) ? false : undefined;
     if (migMode === true) {
-      notes.push(`nvidia-smi: MIG is enabled on GPU ${index}; a process sees only its MIG slice, not the whole ${name}`);
+      notes.push(
+        `nvidia-smi: MIG is enabled on GPU ${index}; a process sees only its MIG slice, not the whole ${name}`,
+      );
     }
 
     const gpu: DetectedGpu = {
@@ -141,7 +156,8 @@ export function parseNvidiaSmi(stdout: string, fields: readonly NvidiaField[] = 
     const driver = cell('driver_version');
     if (driver !== undefined && parseNumber(driver) !== null && /^[\d.]+$/.test(driver)) gpu.driverVersion = driver;
     const powerLimit = parseNumber(cell('power.limit'));
-    if (powerLimit !== null && powerLimit > 0 && powerLimit < 5000) gpu.powerLimitW = sourced(powerLimit, SOURCE, 'measured');
+    if (powerLimit !== null && powerLimit > 0 && powerLimit < 5000)
+      gpu.powerLimitW = sourced(powerLimit, SOURCE, 'measured');
     const powerMax = parseNumber(cell('power.max_limit'));
     if (powerMax !== null && powerMax > 0 && powerMax < 5000) gpu.powerMaxW = powerMax;
     const gen = intIn(parseNumber(cell('pcie.link.gen.current')), 1, 7);
@@ -159,7 +175,12 @@ export function parseNvidiaSmi(stdout: string, fields: readonly NvidiaField[] = 
   });
 
   if (gpus.length === 0) {
-    return { kind: 'unparseable', gpus: [], notes: notes.length ? notes : ['nvidia-smi: no GPU rows'], detail: 'no-valid-rows' };
+    return {
+      kind: 'unparseable',
+      gpus: [],
+      notes: notes.length ? notes : ['nvidia-smi: no GPU rows'],
+      detail: 'no-valid-rows',
+    };
   }
   return { kind: 'ok', gpus, notes };
 }
@@ -187,7 +208,9 @@ export const nvidiaSmiAdapter: ProbeAdapter = {
     const retryNote: string[] = [];
     if (r.kind === 'failed' && /not a valid field to query/i.test(r.stdout + r.stderr)) {
       // An older driver that predates one of the fields; ask again for what every driver knows.
-      retryNote.push(`nvidia-smi: driver rejected the full query (${firstLine(r.stdout + r.stderr)}); retried with core fields`);
+      retryNote.push(
+        `nvidia-smi: driver rejected the full query (${firstLine(r.stdout + r.stderr)}); retried with core fields`,
+      );
       fields = NVIDIA_CORE_FIELDS;
       r = await ctx.exec('nvidia-smi', nvidiaSmiArgs(fields), { timeoutMs });
     }
@@ -197,7 +220,11 @@ export const nvidiaSmiAdapter: ProbeAdapter = {
       const parsed = parseNvidiaSmi(r.stdout, fields);
       if (parsed.kind !== 'ok' || parsed.gpus.length === 0) return prependNotes(parsed, retryNote);
       // Exit 14 is a warning (e.g. "infoROM is corrupted"): the rows are real and usable.
-      if (r.code === 14) return prependNotes(parsed, [...retryNote, `nvidia-smi exited with warning code 14: ${firstLine(r.stderr || r.stdout)}`]);
+      if (r.code === 14)
+        return prependNotes(parsed, [
+          ...retryNote,
+          `nvidia-smi exited with warning code 14: ${firstLine(r.stderr || r.stdout)}`,
+        ]);
     }
     if (r.kind !== 'ok') return prependNotes(execProblem('nvidia-smi', r, timeoutMs), retryNote);
     return prependNotes(parseNvidiaSmi(r.stdout, fields), retryNote);

@@ -3,11 +3,11 @@
  * and merges what they saw into one ProbeResult. It never throws and never hangs: a missing tool, a
  * hung tool, garbage output or an adapter bug each become an adapter outcome plus a one-line note.
  */
-import { execFile, type ExecFileException } from 'node:child_process';
+import { type ExecFileException, execFile } from 'node:child_process';
 import { readFile as fsReadFile } from 'node:fs/promises';
 import os from 'node:os';
 import si from 'systeminformation';
-import { MiB, errorMessage, formatSeconds, nameKey, withDeadline } from './_shared.ts';
+import { errorMessage, formatSeconds, MiB, nameKey, withDeadline } from './_shared.ts';
 import { adaptersFor, detectPlatform } from './platforms.ts';
 import type {
   AdapterOutcome,
@@ -50,7 +50,12 @@ export const defaultExec: Exec = (cmd, args, { timeoutMs }) =>
           if (err === null) return resolve({ kind: 'ok', stdout });
           if (err.code === 'ENOENT') return resolve({ kind: 'missing' });
           if (err.killed === true && err.signal === 'SIGKILL') return resolve({ kind: 'timeout' });
-          resolve({ kind: 'failed', code: typeof err.code === 'number' ? err.code : null, stderr: stderr || err.message, stdout: stdout ?? '' });
+          resolve({
+            kind: 'failed',
+            code: typeof err.code === 'number' ? err.code : null,
+            stderr: stderr || err.message,
+            stdout: stdout ?? '',
+          });
         },
       );
     } catch (e) {
@@ -143,7 +148,12 @@ async function runGuarded(adapter: ProbeAdapter, ctx: ProbeContext): Promise<Ada
       }),
     );
   } catch (e) {
-    return { kind: 'unparseable', gpus: [], notes: [`${adapter.name} failed: ${errorMessage(e)}`], detail: 'adapter-threw' };
+    return {
+      kind: 'unparseable',
+      gpus: [],
+      notes: [`${adapter.name} failed: ${errorMessage(e)}`],
+      detail: 'adapter-threw',
+    };
   }
 }
 
@@ -153,7 +163,8 @@ function sameCard(a: DetectedGpu, b: DetectedGpu): boolean {
   if (a.vendor !== b.vendor) return false;
   const ta = a.memoryTotalBytes?.value;
   const tb = b.memoryTotalBytes?.value;
-  if (ta !== undefined && tb !== undefined && Math.abs(ta - tb) > MEMORY_MATCH_TOLERANCE * Math.max(ta, tb)) return false;
+  if (ta !== undefined && tb !== undefined && Math.abs(ta - tb) > MEMORY_MATCH_TOLERANCE * Math.max(ta, tb))
+    return false;
   // A name built from a PCI id ('derived') says nothing about the model; vendor and memory decide.
   if (a.name.from.confidence === 'derived' || b.name.from.confidence === 'derived') return true;
   const ka = nameKey(a.name.value);
@@ -221,14 +232,25 @@ function fallbackSystem(ctx: ProbeContext): SystemFacts {
 }
 
 /** Advice a person can act on, drawn from what the adapters saw together. */
-function crossNotes(gpus: readonly DetectedGpu[], outcomes: ReadonlyMap<string, AdapterOutcome>, ctx: ProbeContext): string[] {
+function crossNotes(
+  gpus: readonly DetectedGpu[],
+  outcomes: ReadonlyMap<string, AdapterOutcome>,
+  ctx: ProbeContext,
+): string[] {
   const notes: string[] = [];
   const nvidia = outcomes.get('nvidia-smi');
   if (nvidia !== undefined && nvidia.kind !== 'ok' && gpus.some((g) => g.vendor === 'NVIDIA')) {
-    notes.push('an NVIDIA GPU is present but nvidia-smi is missing or failing: install or repair the NVIDIA driver before generating on it');
+    notes.push(
+      'an NVIDIA GPU is present but nvidia-smi is missing or failing: install or repair the NVIDIA driver before generating on it',
+    );
   }
   const rocm = outcomes.get('rocm-smi');
-  if (ctx.platform === 'linux' && rocm !== undefined && rocm.kind === 'tool-missing' && gpus.some((g) => g.vendor === 'AMD' && !g.integrated)) {
+  if (
+    ctx.platform === 'linux' &&
+    rocm !== undefined &&
+    rocm.kind === 'tool-missing' &&
+    gpus.some((g) => g.vendor === 'AMD' && !g.integrated)
+  ) {
     notes.push('an AMD GPU is present but rocm-smi is not installed: diffusion on it needs ROCm');
   }
   if (gpus.some((g) => g.migMode === true)) {
@@ -258,7 +280,8 @@ export async function probeMachine(overrides: Partial<ProbeContext> = {}): Promi
   const system = byName.get('system')?.system ?? fallbackSystem(ctx);
   // Missing optional tools are routine (no rocm-smi on an NVIDIA box); they stay in `adapters`.
   const notes = outcomes.flatMap((o) => (o.kind === 'tool-missing' || o.kind === 'not-applicable' ? [] : o.notes));
-  if (byName.get('system')?.system === undefined) notes.push('system facts came from node:os (systeminformation unavailable)');
+  if (byName.get('system')?.system === undefined)
+    notes.push('system facts came from node:os (systeminformation unavailable)');
   notes.push(...crossNotes(gpus, byName, ctx));
 
   return {

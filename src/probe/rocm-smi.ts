@@ -8,7 +8,7 @@
  * and warnings can precede the JSON, so the parser looks for the object rather than assuming it is
  * the whole output.
  */
-import { GiB, execProblem, failed, looksBinary, plausibleVram, sourced } from './_shared.ts';
+import { execProblem, failed, GiB, looksBinary, plausibleVram, sourced } from './_shared.ts';
 import type { AdapterOutcome, DetectedGpu, ProbeAdapter, ProbeContext } from './types.ts';
 
 const SOURCE = 'rocm-smi';
@@ -75,11 +75,19 @@ export function parseRocmSmi(stdout: string): AdapterOutcome {
       integrated: carveOut,
       backendHint: 'rocm',
     });
-    if (carveOut) notes.push(`rocm-smi: ${card.key} has a ${Math.round(total / 2 ** 20)} MiB carve-out; treated as an APU sharing system RAM`);
+    if (carveOut)
+      notes.push(
+        `rocm-smi: ${card.key} has a ${Math.round(total / 2 ** 20)} MiB carve-out; treated as an APU sharing system RAM`,
+      );
   }
 
   if (gpus.length === 0) {
-    return { kind: 'unparseable', gpus: [], notes: notes.length ? notes : ['rocm-smi: no cards in its JSON'], detail: 'no-cards' };
+    return {
+      kind: 'unparseable',
+      gpus: [],
+      notes: notes.length ? notes : ['rocm-smi: no cards in its JSON'],
+      detail: 'no-cards',
+    };
   }
   return { kind: 'ok', gpus, notes };
 }

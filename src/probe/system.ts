@@ -7,7 +7,16 @@
  * 32-bit WMI AdapterRAM (capped near 4 GiB), and for NVIDIA it calls nvidia-smi, which we already
  * ran. So its VRAM is kept only where it is not one of those known-wrong readings, marked 'reported'.
  */
-import { MiB, errorMessage, formatSeconds, plausibleVram, sourced, vendorFromName, withDeadline, backendFor } from './_shared.ts';
+import {
+  backendFor,
+  errorMessage,
+  formatSeconds,
+  MiB,
+  plausibleVram,
+  sourced,
+  vendorFromName,
+  withDeadline,
+} from './_shared.ts';
 import type {
   AdapterOutcome,
   DetectedGpu,
@@ -28,7 +37,10 @@ const SOURCE = 'systeminformation';
 export function parseCpuFlags(text: string, arch: string): SimdFlags {
   const lines = text.split(/\r?\n/);
   const flagLine = lines.find((l) => /^\s*(flags|features)\s*:/i.test(l));
-  const list = (flagLine ? flagLine.slice(flagLine.indexOf(':') + 1) : text).toLowerCase().split(/[\s,]+/).filter(Boolean);
+  const list = (flagLine ? flagLine.slice(flagLine.indexOf(':') + 1) : text)
+    .toLowerCase()
+    .split(/[\s,]+/)
+    .filter(Boolean);
   const has = (f: string): boolean => list.includes(f);
   const arm = /^(arm64|aarch64)$/i.test(arch);
   return {
@@ -41,14 +53,18 @@ export function parseCpuFlags(text: string, arch: string): SimdFlags {
 }
 
 /** The user's cache directory, where model weights usually land (huggingface, pip, torch). */
-export function defaultCacheDir(platform: Platform, env: Readonly<Record<string, string | undefined>>, homedir: string): string {
+export function defaultCacheDir(
+  platform: Platform,
+  env: Readonly<Record<string, string | undefined>>,
+  homedir: string,
+): string {
   switch (platform) {
     case 'darwin':
       return `${homedir}/Library/Caches`;
     case 'win32':
-      return env['LOCALAPPDATA'] ?? `${homedir}\\AppData\\Local`;
+      return env.LOCALAPPDATA ?? `${homedir}\\AppData\\Local`;
     default:
-      return env['XDG_CACHE_HOME'] ?? `${homedir}/.cache`;
+      return env.XDG_CACHE_HOME ?? `${homedir}/.cache`;
   }
 }
 
@@ -61,7 +77,10 @@ export function filesystemFor(entries: readonly FsEntry[], path: string, platfor
     const mount = norm(e.mount);
     if (mount === '') continue;
     const sep = platform === 'win32' ? '\\' : '/';
-    const under = target === mount || target.startsWith(mount.endsWith(sep) ? mount : mount + sep) || (platform === 'win32' && target.startsWith(mount));
+    const under =
+      target === mount ||
+      target.startsWith(mount.endsWith(sep) ? mount : mount + sep) ||
+      (platform === 'win32' && target.startsWith(mount));
     if (under && (best === null || mount.length > norm(best.mount).length)) best = e;
   }
   return best;
@@ -71,7 +90,10 @@ export function filesystemFor(entries: readonly FsEntry[], path: string, platfor
 const NOT_A_GPU = /aspeed|matrox|vmware|virtualbox|qemu|red hat|bochs|cirrus|microsoft basic|hyper-v|parsec|virtual/i;
 
 /** Turns systeminformation's graphics controllers into low-confidence GPUs. Pure. */
-export function gpusFromGraphics(controllers: readonly SiGraphicsController[], platform: Platform): { gpus: DetectedGpu[]; notes: string[] } {
+export function gpusFromGraphics(
+  controllers: readonly SiGraphicsController[],
+  platform: Platform,
+): { gpus: DetectedGpu[]; notes: string[] } {
   const gpus: DetectedGpu[] = [];
   const notes: string[] = [];
   controllers.forEach((c, index) => {
@@ -105,8 +127,14 @@ export function gpusFromGraphics(controllers: readonly SiGraphicsController[], p
       name: sourced(name, SOURCE, 'reported'),
       vendor,
       memoryTotalBytes: mem,
-      memoryFreeBytes: c.memoryFree !== undefined && fromNvml !== null && c.memoryFree >= 0 ? sourced(c.memoryFree * MiB, SOURCE, 'reported') : null,
-      memoryUsedBytes: c.memoryUsed !== undefined && fromNvml !== null && c.memoryUsed >= 0 ? sourced(c.memoryUsed * MiB, SOURCE, 'reported') : null,
+      memoryFreeBytes:
+        c.memoryFree !== undefined && fromNvml !== null && c.memoryFree >= 0
+          ? sourced(c.memoryFree * MiB, SOURCE, 'reported')
+          : null,
+      memoryUsedBytes:
+        c.memoryUsed !== undefined && fromNvml !== null && c.memoryUsed >= 0
+          ? sourced(c.memoryUsed * MiB, SOURCE, 'reported')
+          : null,
       unifiedMemory: integrated,
       index,
       integrated,
@@ -155,7 +183,10 @@ export async function probeSystem(ctx: ProbeContext): Promise<AdapterOutcome> {
   if (cpu !== null) {
     const brand = cpu.brand.trim();
     const maker = cpu.manufacturer.trim();
-    const model = maker && !brand.toLowerCase().startsWith(maker.toLowerCase()) ? `${maker} ${brand}` : brand || maker || 'unknown CPU';
+    const model =
+      maker && !brand.toLowerCase().startsWith(maker.toLowerCase())
+        ? `${maker} ${brand}`
+        : brand || maker || 'unknown CPU';
     const threads = cpu.cores > 0 ? cpu.cores : (host?.logicalCpus ?? 1);
     const clock = cpu.speedMax > 0 ? cpu.speedMax : cpu.speed > 0 ? cpu.speed : null;
     machineCpu = {
@@ -181,7 +212,9 @@ export async function probeSystem(ctx: ProbeContext): Promise<AdapterOutcome> {
   }
 
   const ramBytes: Sourced<number> =
-    mem !== null && mem.total > 0 ? sourced(mem.total, SOURCE, 'measured') : sourced((host ?? ctx.hostBasics()).totalMemBytes, 'node:os', 'reported');
+    mem !== null && mem.total > 0
+      ? sourced(mem.total, SOURCE, 'measured')
+      : sourced((host ?? ctx.hostBasics()).totalMemBytes, 'node:os', 'reported');
 
   const diskPath = ctx.diskPath ?? defaultCacheDir(ctx.platform, ctx.env, ctx.homedir);
   let freeDiskBytes: Sourced<number> | null = null;
@@ -194,7 +227,10 @@ export async function probeSystem(ctx: ProbeContext): Promise<AdapterOutcome> {
     }
   }
 
-  const release = osInfo !== null ? [osInfo.distro, osInfo.release].filter(Boolean).join(' ') || osInfo.kernel : (host ?? ctx.hostBasics()).release;
+  const release =
+    osInfo !== null
+      ? [osInfo.distro, osInfo.release].filter(Boolean).join(' ') || osInfo.kernel
+      : (host ?? ctx.hostBasics()).release;
   const system: SystemFacts = {
     os: { platform: ctx.platform, release, arch },
     cpu: machineCpu,
@@ -203,7 +239,8 @@ export async function probeSystem(ctx: ProbeContext): Promise<AdapterOutcome> {
     diskPath: freeDiskBytes === null ? null : diskPath,
   };
 
-  const fromGraphics = graphics === null ? { gpus: [], notes: [] } : gpusFromGraphics(graphics.controllers ?? [], ctx.platform);
+  const fromGraphics =
+    graphics === null ? { gpus: [], notes: [] } : gpusFromGraphics(graphics.controllers ?? [], ctx.platform);
   return { kind: 'ok', gpus: fromGraphics.gpus, notes: [...notes, ...fromGraphics.notes], system };
 }
 

@@ -43,7 +43,8 @@ export function parseRegQuery(stdout: string): Map<string, Map<string, RegValue>
       continue;
     }
     const m = /^\s+(\S(?:.*?\S)?)\s{2,}(REG_[A-Z_]+)(?:\s{2,}(.*))?$/.exec(raw);
-    if (m && current && m[1] !== undefined && m[2] !== undefined) current.set(m[1], { type: m[2], data: (m[3] ?? '').trim() });
+    if (m && current && m[1] !== undefined && m[2] !== undefined)
+      current.set(m[1], { type: m[2], data: (m[3] ?? '').trim() });
   }
   return keys;
 }
@@ -58,17 +59,22 @@ export function regSizeBytes(v: RegValue): number | null {
   }
   if (v.type === 'REG_BINARY' && /^([0-9a-f]{2})+$/i.test(d) && d.length <= 16) {
     const pairs = d.match(/../g) ?? [];
-    return Number(BigInt('0x' + (pairs.reverse().join('') || '0')));
+    return Number(BigInt(`0x${pairs.reverse().join('') || '0'}`));
   }
   return null;
 }
 
 /** Adapters that are not GPUs for generation (remote, virtual, fallback renderers). */
-const NOT_A_GPU = /microsoft basic|remote display|virtual|parsec|citrix|vmware svga|hyper-v|spacedesk|idd ?sample|displaylink|meta virtual/i;
+const NOT_A_GPU =
+  /microsoft basic|remote display|virtual|parsec|citrix|vmware svga|hyper-v|spacedesk|idd ?sample|displaylink|meta virtual/i;
 
 /** Integrated parts whose qwMemorySize is only a BIOS reservation of system RAM. */
 function looksIntegrated(name: string): boolean {
-  return /intel\(r\) (uhd|hd|iris)|intel.*graphics$|radeon\(tm\) (graphics|\d{3}m)|radeon (vega \d+ )?graphics$|vega \d+ graphics/i.test(name) && !/\barc\b/i.test(name);
+  return (
+    /intel\(r\) (uhd|hd|iris)|intel.*graphics$|radeon\(tm\) (graphics|\d{3}m)|radeon (vega \d+ )?graphics$|vega \d+ graphics/i.test(
+      name,
+    ) && !/\barc\b/i.test(name)
+  );
 }
 
 /**
@@ -77,13 +83,19 @@ function looksIntegrated(name: string): boolean {
  * @param namesText  stdout of `reg query <class> /s /v DriverDesc`
  */
 export function parseWindowsRegistry(memoryText: string, namesText: string): AdapterOutcome {
-  if (memoryText.trim() === '' && namesText.trim() === '') return failed('unparseable', 'reg query printed nothing', 'empty-output');
-  if (looksBinary(memoryText) || looksBinary(namesText)) return failed('unparseable', 'reg query output is not text', 'binary-output');
+  if (memoryText.trim() === '' && namesText.trim() === '')
+    return failed('unparseable', 'reg query printed nothing', 'empty-output');
+  if (looksBinary(memoryText) || looksBinary(namesText))
+    return failed('unparseable', 'reg query output is not text', 'binary-output');
   const sizes = parseRegQuery(memoryText);
   const names = parseRegQuery(namesText);
   const subkeys = [...new Set([...names.keys(), ...sizes.keys()])].sort();
   if (subkeys.length === 0) {
-    return failed('unparseable', `reg query found no display adapters: ${memoryText.trim().split(/\r?\n/)[0]?.slice(0, 120) ?? ''}`, 'no-keys');
+    return failed(
+      'unparseable',
+      `reg query found no display adapters: ${memoryText.trim().split(/\r?\n/)[0]?.slice(0, 120) ?? ''}`,
+      'no-keys',
+    );
   }
 
   const notes: string[] = [];
@@ -103,7 +115,9 @@ export function parseWindowsRegistry(memoryText: string, namesText: string): Ada
     const sizeValue = sizes.get(key)?.get(MEMORY_VALUE);
     let total = sizeValue ? regSizeBytes(sizeValue) : null;
     if (total !== null && !plausibleVram(total)) {
-      notes.push(`windows-registry: adapter ${suffix} "${name}" has an impossible qwMemorySize "${sizeValue?.data ?? ''}"; treated as unknown`);
+      notes.push(
+        `windows-registry: adapter ${suffix} "${name}" has an impossible qwMemorySize "${sizeValue?.data ?? ''}"; treated as unknown`,
+      );
       total = null;
     }
     if (sizeValue === undefined) notes.push(`windows-registry: adapter ${suffix} "${name}" has no qwMemorySize`);
@@ -133,12 +147,18 @@ export const windowsAdapter: ProbeAdapter = {
   platforms: ['win32'],
   async probe(ctx: ProbeContext): Promise<AdapterOutcome> {
     const opts = { timeoutMs: ctx.toolTimeoutMs };
-    const [mem, names] = await Promise.all([ctx.exec('reg', regQueryArgs(MEMORY_VALUE), opts), ctx.exec('reg', regQueryArgs(NAME_VALUE), opts)]);
-    const text = (r: typeof mem): string | null => (r.kind === 'ok' ? r.stdout : r.kind === 'failed' && /HKEY_/i.test(r.stdout) ? r.stdout : null);
+    const [mem, names] = await Promise.all([
+      ctx.exec('reg', regQueryArgs(MEMORY_VALUE), opts),
+      ctx.exec('reg', regQueryArgs(NAME_VALUE), opts),
+    ]);
+    const text = (r: typeof mem): string | null =>
+      r.kind === 'ok' ? r.stdout : r.kind === 'failed' && /HKEY_/i.test(r.stdout) ? r.stdout : null;
     const memText = text(mem);
     const namesText = text(names);
     if (namesText === null) {
-      return names.kind === 'ok' ? failed('unparseable', 'reg query printed nothing', 'empty-output') : execProblem('reg', names, ctx.toolTimeoutMs);
+      return names.kind === 'ok'
+        ? failed('unparseable', 'reg query printed nothing', 'empty-output')
+        : execProblem('reg', names, ctx.toolTimeoutMs);
     }
     return parseWindowsRegistry(memText ?? '', namesText);
   },

@@ -49,7 +49,7 @@ export type FloatType = 'float32' | 'float16';
 /** Element type a session wants for an input (from its metadata). */
 export function inputType(session: ort.InferenceSession, name: string): string {
   const m = session.inputMetadata.find((x) => x.name === name);
-  if (!m || !m.isTensor) throw new RunnerError('bad-model', `model input "${name}" is missing or not a tensor`);
+  if (!m?.isTensor) throw new RunnerError('bad-model', `model input "${name}" is missing or not a tensor`);
   return m.type;
 }
 
@@ -69,7 +69,11 @@ export function floatTensor(type: string, data: Float32Array, dims: number[]): o
 export function numberTensor(type: string, values: number[], dims: number[]): ort.Tensor {
   switch (type) {
     case 'int64':
-      return new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(Math.trunc(v))), dims);
+      return new ort.Tensor(
+        'int64',
+        BigInt64Array.from(values, (v) => BigInt(Math.trunc(v))),
+        dims,
+      );
     case 'int32':
       return new ort.Tensor('int32', Int32Array.from(values, Math.trunc), dims);
     default:

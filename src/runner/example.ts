@@ -6,8 +6,8 @@
  */
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AutoencoderArch, ClipTextArch, UNetArch } from '../catalog/models.types.ts';
 import { writeOnnxModel } from '../bench/graph/index.ts';
+import type { AutoencoderArch, ClipTextArch, UNetArch } from '../catalog/models.types.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { RunnerError } from './errors.ts';
 
@@ -28,12 +28,36 @@ export const TINY_UNET: UNetArch = {
   midAttention: true,
 };
 
-export const TINY_VAE: AutoencoderArch = { kind: 'autoencoder-kl', blockOut: [32, 64], layersPerBlock: 1, latentChannels: 4, imageChannels: 3, normGroups: 8, quantConv: true, midAttention: true };
+export const TINY_VAE: AutoencoderArch = {
+  kind: 'autoencoder-kl',
+  blockOut: [32, 64],
+  layersPerBlock: 1,
+  latentChannels: 4,
+  imageChannels: 3,
+  normGroups: 8,
+  quantConv: true,
+  midAttention: true,
+};
 
 const TINY_TOKENS = 77;
 
 /** Words the tiny vocabulary merges whole; anything else falls back to letters (or the unknown token). */
-const WORDS = ['a', 'photo', 'of', 'cat', 'dog', 'red', 'blue', 'house', 'in', 'the', 'snow', 'painting', 'blurry', 'tree'];
+const WORDS = [
+  'a',
+  'photo',
+  'of',
+  'cat',
+  'dog',
+  'red',
+  'blue',
+  'house',
+  'in',
+  'the',
+  'snow',
+  'painting',
+  'blurry',
+  'tree',
+];
 
 /** A byte-level BPE vocabulary and merges covering WORDS, in CLIP's file formats. */
 export function tinyTokenizer(): { vocab: Record<string, number>; merges: string[] } {
@@ -81,38 +105,109 @@ const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
  * user's files). `sdxl: true` writes the SDXL layout instead (second text encoder with the 1280-wide
  * pooled projection, UNet with text_embeds and time_ids), for tests.
  */
-export async function writeExample(dir: string, opts: { sdxl?: boolean } = {}): Promise<{ modelDir: string; recipe: string; parameters: number }> {
-  if (existsSync(dir) && readdirSync(dir).length > 0) throw new RunnerError('example-exists', `${dir} is not empty; give a new or empty folder for the example`);
+export async function writeExample(
+  dir: string,
+  opts: { sdxl?: boolean } = {},
+): Promise<{ modelDir: string; recipe: string; parameters: number }> {
+  if (existsSync(dir) && readdirSync(dir).length > 0)
+    throw new RunnerError('example-exists', `${dir} is not empty; give a new or empty folder for the example`);
   const m = join(dir, 'tiny-sd');
   mkdirSync(m, { recursive: true });
   const { vocab, merges } = tinyTokenizer();
-  const clip: ClipTextArch = { kind: 'clip-text', vocab: Object.keys(vocab).length, maxTokens: TINY_TOKENS, width: 32, layers: 2, heads: 2, ffn: 64, projection: 0 };
+  const clip: ClipTextArch = {
+    kind: 'clip-text',
+    vocab: Object.keys(vocab).length,
+    maxTokens: TINY_TOKENS,
+    width: 32,
+    layers: 2,
+    heads: 2,
+    ffn: 64,
+    projection: 0,
+  };
   let parameters = 0;
-  parameters += (await writeOnnxModel(clip, join(m, 'text_encoder', 'model.onnx'), { seed: 1, dtype: 'float32' })).parameters;
+  parameters += (await writeOnnxModel(clip, join(m, 'text_encoder', 'model.onnx'), { seed: 1, dtype: 'float32' }))
+    .parameters;
   // SDXL: prompt embeddings are both encoders side by side; the UNet's added embedding takes the
   // 1280-wide pooled text plus 6 time ids × 256 sinusoidal features (SDXL base's 2816).
-  const unet: UNetArch = opts.sdxl ? { ...TINY_UNET, crossAttentionDim: 2 * clip.width, additionEmbedInput: 1280 + 6 * 256 } : TINY_UNET;
+  const unet: UNetArch = opts.sdxl
+    ? { ...TINY_UNET, crossAttentionDim: 2 * clip.width, additionEmbedInput: 1280 + 6 * 256 }
+    : TINY_UNET;
   parameters += (await writeOnnxModel(unet, join(m, 'unet', 'model.onnx'), { seed: 2, dtype: 'float32' })).parameters;
   if (opts.sdxl) {
-    parameters += (await writeOnnxModel({ ...clip, projection: 1280 }, join(m, 'text_encoder_2', 'model.onnx'), { seed: 4, dtype: 'float32' })).parameters;
+    parameters += (
+      await writeOnnxModel({ ...clip, projection: 1280 }, join(m, 'text_encoder_2', 'model.onnx'), {
+        seed: 4,
+        dtype: 'float32',
+      })
+    ).parameters;
     writeFileAtomic(join(m, 'tokenizer_2', 'vocab.json'), json(vocab));
     writeFileAtomic(join(m, 'tokenizer_2', 'merges.txt'), `#version: 0.2\n${merges.join('\n')}\n`);
     writeFileAtomic(join(m, 'tokenizer_2', 'tokenizer_config.json'), json({ model_max_length: TINY_TOKENS }));
   }
-  parameters += (await writeOnnxModel(TINY_VAE, join(m, 'vae_decoder', 'model.onnx'), { seed: 3, dtype: 'float32' })).parameters;
-  writeFileAtomic(join(m, 'model_index.json'), json({ _class_name: 'OnnxStableDiffusionPipeline', _genready: 'tiny example with random weights (genready run --example)' }));
+  parameters += (await writeOnnxModel(TINY_VAE, join(m, 'vae_decoder', 'model.onnx'), { seed: 3, dtype: 'float32' }))
+    .parameters;
+  writeFileAtomic(
+    join(m, 'model_index.json'),
+    json({
+      _class_name: 'OnnxStableDiffusionPipeline',
+      _genready: 'tiny example with random weights (genready run --example)',
+    }),
+  );
   writeFileAtomic(join(m, 'tokenizer', 'vocab.json'), json(vocab));
   writeFileAtomic(join(m, 'tokenizer', 'merges.txt'), `#version: 0.2\n${merges.join('\n')}\n`);
-  writeFileAtomic(join(m, 'tokenizer', 'special_tokens_map.json'), json({ bos_token: '<|startoftext|>', eos_token: '<|endoftext|>', unk_token: '<|endoftext|>', pad_token: '<|endoftext|>' }));
-  writeFileAtomic(join(m, 'tokenizer', 'tokenizer_config.json'), json({ model_max_length: TINY_TOKENS, tokenizer_class: 'CLIPTokenizer' }));
+  writeFileAtomic(
+    join(m, 'tokenizer', 'special_tokens_map.json'),
+    json({
+      bos_token: '<|startoftext|>',
+      eos_token: '<|endoftext|>',
+      unk_token: '<|endoftext|>',
+      pad_token: '<|endoftext|>',
+    }),
+  );
+  writeFileAtomic(
+    join(m, 'tokenizer', 'tokenizer_config.json'),
+    json({ model_max_length: TINY_TOKENS, tokenizer_class: 'CLIPTokenizer' }),
+  );
   // SD 1.5's published scheduler configuration (runwayml/stable-diffusion-v1-5 scheduler/scheduler_config.json).
   writeFileAtomic(
     join(m, 'scheduler', 'scheduler_config.json'),
-    json({ _class_name: 'PNDMScheduler', num_train_timesteps: 1000, beta_start: 0.00085, beta_end: 0.012, beta_schedule: 'scaled_linear', set_alpha_to_one: false, skip_prk_steps: true, steps_offset: 1, clip_sample: false, prediction_type: 'epsilon', timestep_spacing: 'leading' }),
+    json({
+      _class_name: 'PNDMScheduler',
+      num_train_timesteps: 1000,
+      beta_start: 0.00085,
+      beta_end: 0.012,
+      beta_schedule: 'scaled_linear',
+      set_alpha_to_one: false,
+      skip_prk_steps: true,
+      steps_offset: 1,
+      clip_sample: false,
+      prediction_type: 'epsilon',
+      timestep_spacing: 'leading',
+    }),
   );
-  writeFileAtomic(join(m, 'unet', 'config.json'), json({ in_channels: 4, out_channels: 4, block_out_channels: unet.blockOut, cross_attention_dim: unet.crossAttentionDim, ...(opts.sdxl ? { addition_embed_type: 'text_time' } : {}) }));
-  writeFileAtomic(join(m, 'vae_decoder', 'config.json'), json({ block_out_channels: TINY_VAE.blockOut, latent_channels: 4, scaling_factor: 0.18215 }));
-  writeFileAtomic(join(m, 'text_encoder', 'config.json'), json({ vocab_size: clip.vocab, hidden_size: clip.width, num_hidden_layers: clip.layers, max_position_embeddings: TINY_TOKENS }));
+  writeFileAtomic(
+    join(m, 'unet', 'config.json'),
+    json({
+      in_channels: 4,
+      out_channels: 4,
+      block_out_channels: unet.blockOut,
+      cross_attention_dim: unet.crossAttentionDim,
+      ...(opts.sdxl ? { addition_embed_type: 'text_time' } : {}),
+    }),
+  );
+  writeFileAtomic(
+    join(m, 'vae_decoder', 'config.json'),
+    json({ block_out_channels: TINY_VAE.blockOut, latent_channels: 4, scaling_factor: 0.18215 }),
+  );
+  writeFileAtomic(
+    join(m, 'text_encoder', 'config.json'),
+    json({
+      vocab_size: clip.vocab,
+      hidden_size: clip.width,
+      num_hidden_layers: clip.layers,
+      max_position_embeddings: TINY_TOKENS,
+    }),
+  );
   const recipe = join(dir, 'recipe.json');
   writeFileAtomic(recipe, json(EXAMPLE_RECIPE));
   return { modelDir: m, recipe, parameters };

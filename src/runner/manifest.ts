@@ -7,7 +7,17 @@
  * A kill between the two leaves a PNG without a line; the image is made again (same bytes) and the
  * rename replaces it, so nothing is lost or counted twice.
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  readSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { RunnerError } from './errors.ts';
 import type { ImageSpec } from './recipe.ts';
@@ -46,7 +56,8 @@ export function readManifest(dir: string): Map<number, ManifestEntry> {
       if (e && e.v === MANIFEST_VERSION && Number.isInteger(e.index)) out.set(e.index, e);
     } catch {
       // Only the last line can be torn by a kill; anything else is a damaged file worth knowing about.
-      if (i < lines.length - 1 && lines.slice(i + 1).some((l) => l.trim() !== '')) throw new RunnerError('bad-manifest', `${path} line ${i + 1} is not JSON; the run folder's record is damaged`);
+      if (i < lines.length - 1 && lines.slice(i + 1).some((l) => l.trim() !== ''))
+        throw new RunnerError('bad-manifest', `${path} line ${i + 1} is not JSON; the run folder's record is damaged`);
     }
   });
   return out;

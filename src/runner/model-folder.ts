@@ -23,7 +23,7 @@ import * as ort from 'onnxruntime-node';
 import { z } from 'zod';
 import { RunnerError } from './errors.ts';
 import type { SchedulerConfig } from './schedulers/types.ts';
-import { loadClipTokenizer, type ClipTokenizer } from './tokenizer.ts';
+import { type ClipTokenizer, loadClipTokenizer } from './tokenizer.ts';
 
 export const COMPONENTS = ['text_encoder', 'unet', 'vae_decoder'] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
@@ -89,7 +89,11 @@ function readJsonFile(dir: string, rel: string): Record<string, unknown> {
     if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not a JSON object');
     return v as Record<string, unknown>;
   } catch (err) {
-    throw new RunnerError('bad-model', `model folder ${dir}: ${rel} is not readable JSON (${(err as Error).message.split('\n')[0]})`, { cause: err });
+    throw new RunnerError(
+      'bad-model',
+      `model folder ${dir}: ${rel} is not readable JSON (${(err as Error).message.split('\n')[0]})`,
+      { cause: err },
+    );
   }
 }
 
@@ -128,34 +132,63 @@ export function readSchedulerConfig(dir: string): SchedulerConfig {
 
 /** Files checked for presence, before anything is loaded. */
 function requireFiles(dir: string): void {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new RunnerError('bad-model', `model folder ${dir} does not exist`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new RunnerError('bad-model', `model folder ${dir} does not exist`);
   const need = ['scheduler/scheduler_config.json', ...COMPONENTS.map((c) => `${c}/model.onnx`)];
   const missing = need.filter((f) => !existsSync(join(dir, f)));
   const tok = join(dir, 'tokenizer');
-  if (!(existsSync(join(tok, 'vocab.json')) && existsSync(join(tok, 'merges.txt'))) && !existsSync(join(tok, 'tokenizer.json'))) missing.push('tokenizer/vocab.json + merges.txt');
+  if (
+    !(existsSync(join(tok, 'vocab.json')) && existsSync(join(tok, 'merges.txt'))) &&
+    !existsSync(join(tok, 'tokenizer.json'))
+  )
+    missing.push('tokenizer/vocab.json + merges.txt');
   if (existsSync(join(dir, 'text_encoder_2'))) {
     if (!existsSync(join(dir, 'text_encoder_2', 'model.onnx'))) missing.push('text_encoder_2/model.onnx');
     const tok2 = join(dir, 'tokenizer_2');
-    if (!(existsSync(join(tok2, 'vocab.json')) && existsSync(join(tok2, 'merges.txt'))) && !existsSync(join(tok2, 'tokenizer.json'))) missing.push('tokenizer_2/vocab.json + merges.txt');
+    if (
+      !(existsSync(join(tok2, 'vocab.json')) && existsSync(join(tok2, 'merges.txt'))) &&
+      !existsSync(join(tok2, 'tokenizer.json'))
+    )
+      missing.push('tokenizer_2/vocab.json + merges.txt');
   }
   if (missing.length) {
-    throw new RunnerError('bad-model', `model folder ${dir} is missing ${missing.join(', ')} (expected the ONNX export layout: text_encoder/, unet/, vae_decoder/, tokenizer/, scheduler/)`);
+    throw new RunnerError(
+      'bad-model',
+      `model folder ${dir} is missing ${missing.join(', ')} (expected the ONNX export layout: text_encoder/, unet/, vae_decoder/, tokenizer/, scheduler/)`,
+    );
   }
   for (const c of COMPONENTS) {
-    if (statSync(join(dir, c, 'model.onnx')).size === 0) throw new RunnerError('bad-model', `model folder ${dir}: ${c}/model.onnx is empty`);
+    if (statSync(join(dir, c, 'model.onnx')).size === 0)
+      throw new RunnerError('bad-model', `model folder ${dir}: ${c}/model.onnx is empty`);
   }
 }
 
 type Meta = { name: string; type: string; shape: readonly (number | string)[] };
 
 function tensorMeta(list: readonly ort.InferenceSession.ValueMetadata[]): Meta[] {
-  return list.map((m) => ({ name: m.name, type: m.isTensor ? m.type : 'non-tensor', shape: m.isTensor ? m.shape : [] }));
+  return list.map((m) => ({
+    name: m.name,
+    type: m.isTensor ? m.type : 'non-tensor',
+    shape: m.isTensor ? m.shape : [],
+  }));
 }
 
 const fixed = (d: number | string | undefined): number | null => (typeof d === 'number' && d > 0 ? d : null);
 
 /** Check names, ranks and fixed sizes between the three graphs. */
-export function checkShapes(dir: string, sessions: OpenModel['sessions'], tokenizer: ClipTokenizer, tokenizer2: ClipTokenizer | null): { latentChannels: number; hiddenWidth: number | null; timeIds: number; pooledWidth: number; unetBatch: number | null; fixedLatent: [number, number] | null } {
+export function checkShapes(
+  dir: string,
+  sessions: OpenModel['sessions'],
+  tokenizer: ClipTokenizer,
+  tokenizer2: ClipTokenizer | null,
+): {
+  latentChannels: number;
+  hiddenWidth: number | null;
+  timeIds: number;
+  pooledWidth: number;
+  unetBatch: number | null;
+  fixedLatent: [number, number] | null;
+} {
   const fail = (part: string, msg: string) => {
     throw new RunnerError('bad-model', `model folder ${dir}: ${part}/model.onnx: ${msg}`);
   };
@@ -163,10 +196,17 @@ export function checkShapes(dir: string, sessions: OpenModel['sessions'], tokeni
     const s = sessions[c]!;
     return { inputs: tensorMeta(s.inputMetadata), outputs: tensorMeta(s.outputMetadata) };
   };
-  const need = (c: ComponentName | 'text_encoder_2', list: Meta[], name: string, rank: number, kind: 'input' | 'output'): Meta => {
+  const need = (
+    c: ComponentName | 'text_encoder_2',
+    list: Meta[],
+    name: string,
+    rank: number,
+    kind: 'input' | 'output',
+  ): Meta => {
     const m = list.find((x) => x.name === name);
     if (!m) fail(c, `has no ${kind} "${name}" (${kind}s: ${list.map((x) => x.name).join(', ') || 'none'})`);
-    if (m!.shape.length !== rank) fail(c, `${kind} "${name}" has rank ${m!.shape.length}, expected ${rank} [${m!.shape.join(', ')}]`);
+    if (m!.shape.length !== rank)
+      fail(c, `${kind} "${name}" has rank ${m!.shape.length}, expected ${rank} [${m!.shape.join(', ')}]`);
     return m!;
   };
 
@@ -174,7 +214,11 @@ export function checkShapes(dir: string, sessions: OpenModel['sessions'], tokeni
   const ids = need('text_encoder', te.inputs, 'input_ids', 2, 'input');
   if (!/^int(32|64)$/.test(ids.type)) fail('text_encoder', `input "input_ids" is ${ids.type}, expected int32 or int64`);
   const tokens = fixed(ids.shape[1]);
-  if (tokens !== null && tokens !== tokenizer.maxLength) fail('text_encoder', `takes ${tokens} tokens but the tokenizer pads to ${tokenizer.maxLength} (tokenizer/tokenizer_config.json model_max_length)`);
+  if (tokens !== null && tokens !== tokenizer.maxLength)
+    fail(
+      'text_encoder',
+      `takes ${tokens} tokens but the tokenizer pads to ${tokenizer.maxLength} (tokenizer/tokenizer_config.json model_max_length)`,
+    );
   const hidden = need('text_encoder', te.outputs, 'last_hidden_state', 3, 'output');
   let teWidth = fixed(hidden.shape[2]);
   let pooledWidth = 0;
@@ -182,7 +226,8 @@ export function checkShapes(dir: string, sessions: OpenModel['sessions'], tokeni
     const te2 = io('text_encoder_2');
     const ids2 = need('text_encoder_2', te2.inputs, 'input_ids', 2, 'input');
     const tokens2 = fixed(ids2.shape[1]);
-    if (tokens2 !== null && tokenizer2 && tokens2 !== tokenizer2.maxLength) fail('text_encoder_2', `takes ${tokens2} tokens but tokenizer_2 pads to ${tokenizer2.maxLength}`);
+    if (tokens2 !== null && tokenizer2 && tokens2 !== tokenizer2.maxLength)
+      fail('text_encoder_2', `takes ${tokens2} tokens but tokenizer_2 pads to ${tokenizer2.maxLength}`);
     const h2 = need('text_encoder_2', te2.outputs, 'last_hidden_state', 3, 'output');
     const pooled = need('text_encoder_2', te2.outputs, 'text_embeds', 2, 'output');
     pooledWidth = fixed(pooled.shape[1]) ?? 0;
@@ -202,48 +247,90 @@ export function checkShapes(dir: string, sessions: OpenModel['sessions'], tokeni
     const te = need('unet', un.inputs, 'text_embeds', 2, 'input');
     const ti = need('unet', un.inputs, 'time_ids', 2, 'input');
     const p = fixed(te.shape[1]);
-    if (p !== null && pooledWidth && p !== pooledWidth) fail('unet', `takes pooled text embeds of width ${p} but text_encoder_2 gives ${pooledWidth}`);
+    if (p !== null && pooledWidth && p !== pooledWidth)
+      fail('unet', `takes pooled text embeds of width ${p} but text_encoder_2 gives ${pooledWidth}`);
     pooledWidth = p ?? pooledWidth;
     timeIds = fixed(ti.shape[1]) ?? 6;
     // Base SDXL conditions on (original size, crop origin, target size); the refiner's 5 (aesthetic score) is not supported.
-    if (timeIds !== 6) fail('unet', `takes ${timeIds} time ids; only SDXL base's 6 (original size, crop, target size) are supported`);
+    if (timeIds !== 6)
+      fail('unet', `takes ${timeIds} time ids; only SDXL base's 6 (original size, crop, target size) are supported`);
   }
-  const known = ['sample', 'timestep', 'encoder_hidden_states', ...(sessions.text_encoder_2 ? ['text_embeds', 'time_ids'] : [])];
+  const known = [
+    'sample',
+    'timestep',
+    'encoder_hidden_states',
+    ...(sessions.text_encoder_2 ? ['text_embeds', 'time_ids'] : []),
+  ];
   const extra = un.inputs.filter((x) => !known.includes(x.name));
   if (extra.length) {
-    const hint = extra.some((x) => x.name === 'text_embeds' || x.name === 'time_ids') ? ' (an SDXL UNet needs text_encoder_2/ and tokenizer_2/ beside it)' : '';
+    const hint = extra.some((x) => x.name === 'text_embeds' || x.name === 'time_ids')
+      ? ' (an SDXL UNet needs text_encoder_2/ and tokenizer_2/ beside it)'
+      : '';
     fail('unet', `needs inputs this pipeline does not provide: ${extra.map((x) => x.name).join(', ')}${hint}`);
   }
   const crossWidth = fixed(ehs.shape[2]);
   if (teWidth !== null && crossWidth !== null && teWidth !== crossWidth) {
-    fail('unet', `cross-attention takes width ${crossWidth} but text_encoder produces ${teWidth}: the parts come from different models`);
+    fail(
+      'unet',
+      `cross-attention takes width ${crossWidth} but text_encoder produces ${teWidth}: the parts come from different models`,
+    );
   }
   const inCh = fixed(sample.shape[1]);
   const outCh = fixed(out.shape[1]);
-  if (inCh !== null && outCh !== null && inCh !== outCh) fail('unet', `takes ${inCh} latent channels but returns ${outCh}`);
+  if (inCh !== null && outCh !== null && inCh !== outCh)
+    fail('unet', `takes ${inCh} latent channels but returns ${outCh}`);
 
   const va = io('vae_decoder');
   const lat = need('vae_decoder', va.inputs, 'latent_sample', 4, 'input');
   need('vae_decoder', va.outputs, 'sample', 4, 'output');
   const vaeCh = fixed(lat.shape[1]);
   const latentChannels = inCh ?? vaeCh ?? 4;
-  if (vaeCh !== null && vaeCh !== latentChannels) fail('vae_decoder', `takes ${vaeCh} latent channels but the unet works on ${latentChannels}: the parts come from different models`);
+  if (vaeCh !== null && vaeCh !== latentChannels)
+    fail(
+      'vae_decoder',
+      `takes ${vaeCh} latent channels but the unet works on ${latentChannels}: the parts come from different models`,
+    );
   const lh = fixed(sample.shape[2]);
   const lw = fixed(sample.shape[3]);
-  return { latentChannels, hiddenWidth: crossWidth ?? teWidth, timeIds, pooledWidth, unetBatch: fixed(sample.shape[0]), fixedLatent: lh !== null && lw !== null ? [lh, lw] : null };
+  return {
+    latentChannels,
+    hiddenWidth: crossWidth ?? teWidth,
+    timeIds,
+    pooledWidth,
+    unetBatch: fixed(sample.shape[0]),
+    fixedLatent: lh !== null && lw !== null ? [lh, lw] : null,
+  };
 }
 
-async function loadSession(dir: string, c: ComponentName | 'text_encoder_2', providers: string[], threads?: number): Promise<ort.InferenceSession> {
+async function loadSession(
+  dir: string,
+  c: ComponentName | 'text_encoder_2',
+  providers: string[],
+  threads?: number,
+): Promise<ort.InferenceSession> {
   try {
-    return await ort.InferenceSession.create(join(dir, c, 'model.onnx'), { executionProviders: providers, graphOptimizationLevel: 'all', ...(threads ? { intraOpNumThreads: threads } : {}) });
+    return await ort.InferenceSession.create(join(dir, c, 'model.onnx'), {
+      executionProviders: providers,
+      graphOptimizationLevel: 'all',
+      ...(threads ? { intraOpNumThreads: threads } : {}),
+    });
   } catch (err) {
     const msg = (err as Error).message.split('\n')[0]!.slice(0, 300);
-    throw new RunnerError('bad-model', `model folder ${dir}: ${c}/model.onnx cannot be loaded (corrupt or not an ONNX model?): ${msg}`, { cause: err });
+    throw new RunnerError(
+      'bad-model',
+      `model folder ${dir}: ${c}/model.onnx cannot be loaded (corrupt or not an ONNX model?): ${msg}`,
+      { cause: err },
+    );
   }
 }
 
 /** Everything but the graphs: configs, tokenizer, sizes. Cheap; used by `--dry-run`-like checks too. */
-export function readLayout(dir: string): Omit<ModelLayout, 'latentChannels' | 'hiddenWidth' | 'sdxl' | 'unetBatch' | 'fixedLatent'> & { tokenizer2: ClipTokenizer | null } {
+export function readLayout(dir: string): Omit<
+  ModelLayout,
+  'latentChannels' | 'hiddenWidth' | 'sdxl' | 'unetBatch' | 'fixedLatent'
+> & {
+  tokenizer2: ClipTokenizer | null;
+} {
   requireFiles(dir);
   const scheduler = readSchedulerConfig(dir);
   let tokenizer: ClipTokenizer;
@@ -252,7 +339,8 @@ export function readLayout(dir: string): Omit<ModelLayout, 'latentChannels' | 'h
     tokenizer = loadClipTokenizer(join(dir, 'tokenizer'));
     if (existsSync(join(dir, 'text_encoder_2'))) tokenizer2 = loadClipTokenizer(join(dir, 'tokenizer_2'));
   } catch (err) {
-    if (err instanceof RunnerError) throw new RunnerError(err.code, `model folder ${dir}: ${err.message}`, { cause: err });
+    if (err instanceof RunnerError)
+      throw new RunnerError(err.code, `model folder ${dir}: ${err.message}`, { cause: err });
     throw err;
   }
   const vae = optionalJson(dir, 'vae_decoder/config.json');
@@ -262,7 +350,16 @@ export function readLayout(dir: string): Omit<ModelLayout, 'latentChannels' | 'h
   // Published latent scales when an export carries no VAE config: SD 1.x/2.x 0.18215, SDXL 0.13025
   // (the scaling_factor of their diffusers vae/config.json).
   const scalingFactor = typeof vae?.scaling_factor === 'number' ? vae.scaling_factor : tokenizer2 ? 0.13025 : 0.18215;
-  return { dir, name: basename(dir), scheduler, tokenizer, tokenizer2, vaeScale: 2 ** (vaeBlocks - 1), latentMultiple: 2 ** (unetBlocks - 1), scalingFactor };
+  return {
+    dir,
+    name: basename(dir),
+    scheduler,
+    tokenizer,
+    tokenizer2,
+    vaeScale: 2 ** (vaeBlocks - 1),
+    latentMultiple: 2 ** (unetBlocks - 1),
+    scalingFactor,
+  };
 }
 
 /**
@@ -271,7 +368,11 @@ export function readLayout(dir: string): Omit<ModelLayout, 'latentChannels' | 'h
  * on the CPU provider (test/runner/pipeline.test.ts compares 1 thread with the default; 1–8 agreed
  * on the tiny model at 64×64 when this was written).
  */
-export async function openModelFolder(dir: string, providers: string[] = ['cpu'], threads?: number): Promise<OpenModel> {
+export async function openModelFolder(
+  dir: string,
+  providers: string[] = ['cpu'],
+  threads?: number,
+): Promise<OpenModel> {
   const { tokenizer2, ...layout } = readLayout(dir);
   const sessions = {} as OpenModel['sessions'];
   try {
@@ -283,7 +384,9 @@ export async function openModelFolder(dir: string, providers: string[] = ['cpu']
       ...layout,
       ...shapes,
       // diffusers' SDXL default: an empty negative prompt is all-zero embeddings, not the encoded "".
-      sdxl: tokenizer2 ? { tokenizer2, timeIds, pooledWidth, forceZerosForEmptyPrompt: index?.force_zeros_for_empty_prompt !== false } : null,
+      sdxl: tokenizer2
+        ? { tokenizer2, timeIds, pooledWidth, forceZerosForEmptyPrompt: index?.force_zeros_for_empty_prompt !== false }
+        : null,
       sessions,
       providers,
       close: async () => {
@@ -329,7 +432,10 @@ export interface HashCacheEntry extends ModelFile {
  * sha256 of every file of the model folder. Multi-gigabyte weights take seconds to hash, so a
  * previous run's hashes are reused while a file's size and modification time are unchanged.
  */
-export async function hashModelFolder(dir: string, cache: readonly HashCacheEntry[] = []): Promise<{ files: HashCacheEntry[]; hash: string }> {
+export async function hashModelFolder(
+  dir: string,
+  cache: readonly HashCacheEntry[] = [],
+): Promise<{ files: HashCacheEntry[]; hash: string }> {
   const byPath = new Map(cache.map((e) => [e.path, e]));
   const files: HashCacheEntry[] = [];
   for (const rel of modelFiles(dir)) {
@@ -339,6 +445,9 @@ export async function hashModelFolder(dir: string, cache: readonly HashCacheEntr
     else files.push({ path: rel, bytes: st.size, mtimeMs: st.mtimeMs, sha256: await sha256File(join(dir, rel)) });
   }
   // One short hash for the whole folder, in the place A1111 puts a checkpoint's sha256[:10].
-  const hash = createHash('sha256').update(files.map((f) => `${f.path} ${f.sha256}\n`).join('')).digest('hex').slice(0, 10);
+  const hash = createHash('sha256')
+    .update(files.map((f) => `${f.path} ${f.sha256}\n`).join(''))
+    .digest('hex')
+    .slice(0, 10);
   return { files, hash };
 }

@@ -24,7 +24,8 @@ export class MT19937 {
   private index = N;
 
   constructor(seed: number) {
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`seed must be an integer in [0, 2^32), got ${seed}`);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+      throw new RangeError(`seed must be an integer in [0, 2^32), got ${seed}`);
     const s = this.state;
     s[0] = seed >>> 0;
     for (let i = 1; i < N; i++) {

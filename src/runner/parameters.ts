@@ -47,7 +47,11 @@ export function formatParameters(p: ParametersInfo): string {
 }
 
 /** Parse an A1111 parameters text: prompt, negative prompt and the key/value pairs of the last line. */
-export function parseParameters(text: string): { prompt: string; negativePrompt: string; settings: Record<string, string> } {
+export function parseParameters(text: string): {
+  prompt: string;
+  negativePrompt: string;
+  settings: Record<string, string>;
+} {
   const lines = text.split('\n');
   const last = lines.pop() ?? '';
   const settings: Record<string, string> = {};
@@ -57,6 +61,7 @@ export function parseParameters(text: string): { prompt: string; negativePrompt:
   }
   const negAt = lines.findIndex((l) => l.startsWith('Negative prompt: '));
   const prompt = (negAt < 0 ? lines : lines.slice(0, negAt)).join('\n');
-  const negativePrompt = negAt < 0 ? '' : [lines[negAt]!.slice('Negative prompt: '.length), ...lines.slice(negAt + 1)].join('\n');
+  const negativePrompt =
+    negAt < 0 ? '' : [lines[negAt]!.slice('Negative prompt: '.length), ...lines.slice(negAt + 1)].join('\n');
   return { prompt, negativePrompt, settings };
 }

@@ -10,7 +10,7 @@
  * batch 1 and batch 2 give the same bytes on the CPU backend).
  */
 import type * as ort from 'onnxruntime-node';
-import { floatTensor, inputType, asFloat32, numberTensor } from './_tensor.ts';
+import { asFloat32, floatTensor, inputType, numberTensor } from './_tensor.ts';
 import { RunnerError } from './errors.ts';
 import type { OpenModel } from './model-folder.ts';
 import { seededNoise } from './noise.ts';
@@ -60,8 +60,14 @@ export class TextEncoderCache {
   static readonly MAX = 64;
   constructor(private readonly model: OpenModel) {}
 
-  private async encode(s: ort.InferenceSession, ids: number[], output: string): Promise<ort.InferenceSession.OnnxValueMapType> {
-    const out = await runPart('text encoder', s, { input_ids: numberTensor(inputType(s, 'input_ids'), ids, [1, ids.length]) });
+  private async encode(
+    s: ort.InferenceSession,
+    ids: number[],
+    output: string,
+  ): Promise<ort.InferenceSession.OnnxValueMapType> {
+    const out = await runPart('text encoder', s, {
+      input_ids: numberTensor(inputType(s, 'input_ids'), ids, [1, ids.length]),
+    });
     if (!out[output]) throw new RunnerError('bad-model', `text encoder returned no ${output}`);
     return out;
   }
@@ -86,7 +92,8 @@ export class TextEncoderCache {
       const out2 = await this.encode(te2, enc2.ids, o2);
       const b = asFloat32(out2[o2]!);
       const L = ids.length;
-      if (enc2.ids.length !== L) throw new RunnerError('bad-model', `tokenizer pads to ${L} tokens but tokenizer_2 to ${enc2.ids.length}`);
+      if (enc2.ids.length !== L)
+        throw new RunnerError('bad-model', `tokenizer pads to ${L} tokens but tokenizer_2 to ${enc2.ids.length}`);
       const w1 = a.length / L;
       const w2 = b.length / L;
       const emb = new Float32Array(L * (w1 + w2));
@@ -96,7 +103,8 @@ export class TextEncoderCache {
       }
       const pooled = asFloat32(out2.text_embeds!).slice();
       // diffusers' SDXL default (force_zeros_for_empty_prompt): no negative prompt = all-zero conditioning.
-      if (negative && text === '' && m.sdxl.forceZerosForEmptyPrompt) v = { emb: new Float32Array(emb.length), pooled: new Float32Array(pooled.length), truncated: 0 };
+      if (negative && text === '' && m.sdxl.forceZerosForEmptyPrompt)
+        v = { emb: new Float32Array(emb.length), pooled: new Float32Array(pooled.length), truncated: 0 };
       else v = { emb, pooled, truncated: Math.max(truncated, enc2.truncated) };
     }
     this.cache.set(key, v);
@@ -128,11 +136,19 @@ function toRgb(chw: Float32Array, width: number, height: number): Uint8Array {
 }
 
 /** Run a graph; a failure inside onnxruntime (out of memory, a kernel missing) becomes one line naming the part. */
-async function runPart(part: string, s: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.OnnxValueMapType> {
+async function runPart(
+  part: string,
+  s: ort.InferenceSession,
+  feeds: Record<string, ort.Tensor>,
+): Promise<ort.InferenceSession.OnnxValueMapType> {
   try {
     return await s.run(feeds);
   } catch (err) {
-    throw new RunnerError('inference-failed', `${part} failed in onnxruntime: ${(err as Error).message.split('\n')[0]!.slice(0, 300)}`, { cause: err });
+    throw new RunnerError(
+      'inference-failed',
+      `${part} failed in onnxruntime: ${(err as Error).message.split('\n')[0]!.slice(0, 300)}`,
+      { cause: err },
+    );
   }
 }
 
@@ -141,21 +157,42 @@ export function checkSize(model: OpenModel, width: number, height: number): void
   if (model.fixedLatent) {
     const [lh, lw] = model.fixedLatent;
     if (height / model.vaeScale !== lh || width / model.vaeScale !== lw) {
-      throw new RunnerError('bad-recipe', `this unet was exported for one size only, ${lw * model.vaeScale}x${lh * model.vaeScale}; the recipe asks for ${width}x${height}`);
+      throw new RunnerError(
+        'bad-recipe',
+        `this unet was exported for one size only, ${lw * model.vaeScale}x${lh * model.vaeScale}; the recipe asks for ${width}x${height}`,
+      );
     }
   }
   const multiple = model.vaeScale * model.latentMultiple;
-  for (const [name, v] of [['width', width], ['height', height]] as const) {
-    if (v % multiple !== 0) throw new RunnerError('bad-recipe', `${name} ${v} must be a multiple of ${multiple} for this model (VAE ×${model.vaeScale}, UNet ×${model.latentMultiple})`);
+  for (const [name, v] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
+    if (v % multiple !== 0)
+      throw new RunnerError(
+        'bad-recipe',
+        `${name} ${v} must be a multiple of ${multiple} for this model (VAE ×${model.vaeScale}, UNet ×${model.latentMultiple})`,
+      );
   }
 }
 
 /** Generate a batch of images that share steps, sampler, guidance and size (prompts and seeds may differ). */
-export async function generateBatch(model: OpenModel, images: readonly ImageSpec[], text: TextEncoderCache, hooks: PipelineHooks = {}): Promise<GeneratedImage[]> {
+export async function generateBatch(
+  model: OpenModel,
+  images: readonly ImageSpec[],
+  text: TextEncoderCache,
+  hooks: PipelineHooks = {},
+): Promise<GeneratedImage[]> {
   const first = images[0];
   if (!first) return [];
   for (const im of images) {
-    if (im.steps !== first.steps || im.sampler !== first.sampler || im.guidance !== first.guidance || im.width !== first.width || im.height !== first.height) {
+    if (
+      im.steps !== first.steps ||
+      im.sampler !== first.sampler ||
+      im.guidance !== first.guidance ||
+      im.width !== first.width ||
+      im.height !== first.height
+    ) {
       throw new Error('generateBatch: images of one batch must share steps, sampler, guidance and size');
     }
   }
@@ -186,24 +223,39 @@ export async function generateBatch(model: OpenModel, images: readonly ImageSpec
   const tMeta = unet.inputMetadata.find((m) => m.name === 'timestep');
   const tScalar = tMeta?.isTensor === true && tMeta.shape.length === 0;
   const rows = cfg ? 2 * B : B;
-  const ehsTensor = floatTensor(inputType(unet, 'encoder_hidden_states'), ehs, [rows, model.tokenizer.maxLength, width]);
+  const ehsTensor = floatTensor(inputType(unet, 'encoder_hidden_states'), ehs, [
+    rows,
+    model.tokenizer.maxLength,
+    width,
+  ]);
   const sdxlFeeds: Record<string, ort.Tensor> = {};
   if (model.sdxl) {
     const pooled = concat([...uncond, ...cond].map((e) => e.pooled!));
     sdxlFeeds.text_embeds = floatTensor(inputType(unet, 'text_embeds'), pooled, [rows, pooled.length / rows]);
     // Micro-conditioning: original size, crop origin (0, 0), target size — all the recipe's size.
     const ids = [first.height, first.width, 0, 0, first.height, first.width];
-    sdxlFeeds.time_ids = floatTensor(inputType(unet, 'time_ids'), Float32Array.from({ length: rows * 6 }, (_, k) => ids[k % 6]!), [rows, 6]);
+    sdxlFeeds.time_ids = floatTensor(
+      inputType(unet, 'time_ids'),
+      Float32Array.from({ length: rows * 6 }, (_, k) => ids[k % 6]!),
+      [rows, 6],
+    );
   }
 
   // A UNet exported with a fixed batch gets its rows in groups of that size (rows are independent).
   const group = model.unetBatch ?? rows;
-  if (rows % group !== 0) throw new RunnerError('bad-model', `the unet was exported for batches of ${group}; ${rows} rows (batch ${B}${cfg ? ' × 2 for guidance' : ''}) do not divide into them: use --batch 1`);
+  if (rows % group !== 0)
+    throw new RunnerError(
+      'bad-model',
+      `the unet was exported for batches of ${group}; ${rows} rows (batch ${B}${cfg ? ' × 2 for guidance' : ''}) do not divide into them: use --batch 1`,
+    );
   const feedsPer = (from: number, n: number): Record<string, ort.Tensor> => {
     if (n === rows) return { encoder_hidden_states: ehsTensor, ...sdxlFeeds };
     const slice = (name: string, tensor: ort.Tensor, data: Float32Array) => {
       const width = data.length / rows;
-      return floatTensor(inputType(unet, name), data.subarray(from * width, (from + n) * width), [n, ...tensor.dims.slice(1)]);
+      return floatTensor(inputType(unet, name), data.subarray(from * width, (from + n) * width), [
+        n,
+        ...tensor.dims.slice(1),
+      ]);
     };
     const out: Record<string, ort.Tensor> = { encoder_hidden_states: slice('encoder_hidden_states', ehsTensor, ehs) };
     for (const [name, tensor] of Object.entries(sdxlFeeds)) out[name] = slice(name, tensor, asFloat32(tensor));
@@ -249,7 +301,10 @@ export async function generateBatch(model: OpenModel, images: readonly ImageSpec
     if (!img) throw new RunnerError('bad-model', 'vae_decoder returned no sample');
     const dims = img.dims;
     if (dims[1] !== 3 || dims[2] !== first.height || dims[3] !== first.width) {
-      throw new RunnerError('bad-model', `vae_decoder returned [${dims.join(', ')}], expected [1, 3, ${first.height}, ${first.width}]`);
+      throw new RunnerError(
+        'bad-model',
+        `vae_decoder returned [${dims.join(', ')}], expected [1, 3, ${first.height}, ${first.width}]`,
+      );
     }
     result.push({
       spec: images[b]!,

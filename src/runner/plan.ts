@@ -44,7 +44,12 @@ export function matchCatalogModel(modelDir: string): ModelEntry | null {
   return (
     listModels().find((m) => {
       const a = m.denoiser.arch;
-      return a.kind === 'unet' && a.blockOut.join(',') === blocks.join(',') && a.crossAttentionDim === cross && (a.additionEmbedInput !== null) === sdxl;
+      return (
+        a.kind === 'unet' &&
+        a.blockOut.join(',') === blocks.join(',') &&
+        a.crossAttentionDim === cross &&
+        (a.additionEmbedInput !== null) === sdxl
+      );
     }) ?? null
   );
 }
@@ -60,18 +65,65 @@ function thisCpu() {
   });
 }
 
-export function planExecution(input: { modelDir: string; recipeBatch: number | 'auto'; width: number; height: number; steps: number; guidance: number; batchOverride?: number; provider?: string }): ExecutionPlan {
+export function planExecution(input: {
+  modelDir: string;
+  recipeBatch: number | 'auto';
+  width: number;
+  height: number;
+  steps: number;
+  guidance: number;
+  batchOverride?: number;
+  provider?: string;
+}): ExecutionPlan {
   const provider = input.provider ?? 'cpu';
-  if (!(PROVIDERS as readonly string[]).includes(provider)) throw new RunnerError('bad-provider', `--provider must be one of ${PROVIDERS.join(', ')}, got "${provider}"`);
+  if (!(PROVIDERS as readonly string[]).includes(provider))
+    throw new RunnerError('bad-provider', `--provider must be one of ${PROVIDERS.join(', ')}, got "${provider}"`);
   // The CPU provider is always listed last as the fallback for ops another provider lacks.
   const providers = provider === 'cpu' ? ['cpu'] : [provider, 'cpu'];
   const catalog = matchCatalogModel(input.modelDir);
   const name = catalog ? catalog.id : null;
-  if (input.batchOverride !== undefined) return { providers, batch: input.batchOverride, reason: `batch ${input.batchOverride} from --batch`, catalogModel: name };
-  if (input.recipeBatch !== 'auto') return { providers, batch: input.recipeBatch, reason: `batch ${input.recipeBatch} from the recipe`, catalogModel: name };
-  if (!catalog) return { providers, batch: 1, reason: 'batch 1: "auto" needs a model the catalog knows (unet/config.json matched no catalog UNet)', catalogModel: null };
-  if (provider !== 'cpu') return { providers, batch: 1, reason: `batch 1: "auto" plans for the CPU provider only (no device model for ${provider} here)`, catalogModel: name };
+  if (input.batchOverride !== undefined)
+    return {
+      providers,
+      batch: input.batchOverride,
+      reason: `batch ${input.batchOverride} from --batch`,
+      catalogModel: name,
+    };
+  if (input.recipeBatch !== 'auto')
+    return {
+      providers,
+      batch: input.recipeBatch,
+      reason: `batch ${input.recipeBatch} from the recipe`,
+      catalogModel: name,
+    };
+  if (!catalog)
+    return {
+      providers,
+      batch: 1,
+      reason: 'batch 1: "auto" needs a model the catalog knows (unet/config.json matched no catalog UNet)',
+      catalogModel: null,
+    };
+  if (provider !== 'cpu')
+    return {
+      providers,
+      batch: 1,
+      reason: `batch 1: "auto" plans for the CPU provider only (no device model for ${provider} here)`,
+      catalogModel: name,
+    };
   const device = thisCpu();
-  const t = bestThroughput(device, { model: catalog, width: input.width, height: input.height, steps: input.steps, precision: 'fp32', componentPrecision: { 'text-encoder': 'fp32', vae: 'fp32' }, cfg: input.guidance > 1 });
-  return { providers, batch: t.batch, reason: `batch ${t.batch}: planner's best for ${catalog.id} on ${device.name} (≈${Math.round(t.imagesPerHour)} images/hour estimated)`, catalogModel: name };
+  const t = bestThroughput(device, {
+    model: catalog,
+    width: input.width,
+    height: input.height,
+    steps: input.steps,
+    precision: 'fp32',
+    componentPrecision: { 'text-encoder': 'fp32', vae: 'fp32' },
+    cfg: input.guidance > 1,
+  });
+  return {
+    providers,
+    batch: t.batch,
+    reason: `batch ${t.batch}: planner's best for ${catalog.id} on ${device.name} (≈${Math.round(t.imagesPerHour)} images/hour estimated)`,
+    catalogModel: name,
+  };
 }

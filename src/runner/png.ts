@@ -32,21 +32,48 @@ function chunk(type: string, data: Uint8Array): Buffer {
   return out;
 }
 
-const isLatin1 = (s: string) => /^[\u0000-\u00ff]*$/.test(s);
+// A tEXt chunk holds Latin-1 only (PNG spec 11.3.4.3): every code unit must be below 256.
+const isLatin1 = (s: string) => {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return false;
+  return true;
+};
 
 function textChunk(keyword: string, value: string): Buffer {
-  if (!/^[\x20-\x7e]{1,79}$/.test(keyword)) throw new Error(`PNG text keyword "${keyword}" must be 1–79 printable ASCII characters`);
-  if (isLatin1(value)) return chunk('tEXt', Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0]), Buffer.from(value, 'latin1')]));
+  if (!/^[\x20-\x7e]{1,79}$/.test(keyword))
+    throw new Error(`PNG text keyword "${keyword}" must be 1–79 printable ASCII characters`);
+  if (isLatin1(value))
+    return chunk(
+      'tEXt',
+      Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0]), Buffer.from(value, 'latin1')]),
+    );
   // iTXt: keyword, NUL, compression flag 0, method 0, empty language tag NUL, empty translated keyword NUL, UTF-8 text.
-  return chunk('iTXt', Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0, 0, 0, 0, 0]), Buffer.from(value, 'utf8')]));
+  return chunk(
+    'iTXt',
+    Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0, 0, 0, 0, 0]), Buffer.from(value, 'utf8')]),
+  );
 }
 
 /** Encode 8-bit RGB pixels (row-major, 3 bytes a pixel) with the given text entries, in order. */
 export function encodePng(rgb: Uint8Array, width: number, height: number, texts: Record<string, string> = {}): Buffer {
   if (rgb.length !== width * height * 3) throw new Error(`encodePng: ${rgb.length} bytes for ${width}×${height} RGB`);
-  const png = new PNG({ width, height, colorType: 2, inputColorType: 2, bitDepth: 8, inputHasAlpha: false, deflateLevel: 9, filterType: 4 });
+  const png = new PNG({
+    width,
+    height,
+    colorType: 2,
+    inputColorType: 2,
+    bitDepth: 8,
+    inputHasAlpha: false,
+    deflateLevel: 9,
+    filterType: 4,
+  });
   png.data = Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength);
-  const body = PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false, deflateLevel: 9, filterType: 4 });
+  const body = PNG.sync.write(png, {
+    colorType: 2,
+    inputColorType: 2,
+    inputHasAlpha: false,
+    deflateLevel: 9,
+    filterType: 4,
+  });
   // 8-byte signature + IHDR chunk (4 length + 4 type + 13 data + 4 CRC) = 33 bytes.
   const head = body.subarray(0, 33);
   const rest = body.subarray(33);

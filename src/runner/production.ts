@@ -8,20 +8,30 @@
  * `.genready.lock` with its process id.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { RunnerError } from './errors.ts';
-import { MANIFEST, ManifestWriter, readManifest, type ManifestEntry } from './manifest.ts';
-import { hashModelFolder, openModelFolder, type HashCacheEntry, type OpenModel } from './model-folder.ts';
+import { MANIFEST, type ManifestEntry, ManifestWriter, readManifest } from './manifest.ts';
+import { type HashCacheEntry, hashModelFolder, type OpenModel, openModelFolder } from './model-folder.ts';
 import { formatParameters } from './parameters.ts';
 import { checkSize, generateBatch, TextEncoderCache } from './pipeline.ts';
-import { planExecution, type ExecutionPlan } from './plan.ts';
+import { type ExecutionPlan, planExecution } from './plan.ts';
 import { encodePng } from './png.ts';
-import { expandImages, recipeFingerprint, type ImageSpec, type Recipe } from './recipe.ts';
-import { readReview, redoPlan, type RedoSpec } from './review.ts';
+import { expandImages, type ImageSpec, type Recipe, recipeFingerprint } from './recipe.ts';
+import { type RedoSpec, readReview, redoPlan } from './review.ts';
 
 export const VERSION = 'genready 0.1.0';
 export const RUN_FILE = 'run.json';
@@ -78,11 +88,21 @@ export function deviceInfo(): ManifestEntry['device'] {
 }
 
 export function runtimeInfo(providers: string[], threads?: number): ManifestEntry['runtime'] {
-  return { engine: 'onnxruntime-node', version: ort.env.versions.node ?? ort.env.versions.common, providers, threads: threads ?? cpus().length, node: process.version };
+  return {
+    engine: 'onnxruntime-node',
+    version: ort.env.versions.node ?? ort.env.versions.common,
+    providers,
+    threads: threads ?? cpus().length,
+    node: process.version,
+  };
 }
 
 /** PNG bytes for a generated image: pixels + "parameters" (A1111) + "genready" (JSON ImageRecord). */
-export function pngFor(spec: ImageSpec & { redoOf?: number }, rgb: Uint8Array, model: { name: string; hash: string }): Buffer {
+export function pngFor(
+  spec: ImageSpec & { redoOf?: number },
+  rgb: Uint8Array,
+  model: { name: string; hash: string },
+): Buffer {
   const parameters = formatParameters({ ...spec, modelHash: model.hash, modelName: model.name, version: VERSION });
   const record: ImageRecord = { v: 1, spec, model: { name: model.name, hash: model.hash } };
   return encodePng(rgb, spec.width, spec.height, { parameters, genready: JSON.stringify(record) });
@@ -110,7 +130,10 @@ function acquireLock(dir: string): () => void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number(readFileSync(path, 'utf8').trim());
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
-        throw new RunnerError('run-locked', `another genready run (pid ${pid}) is writing to ${dir}; wait for it or stop it`);
+        throw new RunnerError(
+          'run-locked',
+          `another genready run (pid ${pid}) is writing to ${dir}; wait for it or stop it`,
+        );
       }
       rmSync(path, { force: true });
     }
@@ -124,7 +147,10 @@ function readRunFile(dir: string): RunFile | null {
   try {
     return JSON.parse(readFileSync(p, 'utf8')) as RunFile;
   } catch {
-    throw new RunnerError('bad-run', `${p} is damaged; move the folder aside or delete ${RUN_FILE} to start the run anew`);
+    throw new RunnerError(
+      'bad-run',
+      `${p} is damaged; move the folder aside or delete ${RUN_FILE} to start the run anew`,
+    );
   }
 }
 
@@ -154,7 +180,16 @@ export async function runProduction(recipe: Recipe, opts: RunOptions = {}): Prom
   const dir = recipe.outputDir;
   // File names are checked (distinct, plain) before anything is loaded or written.
   const images = expandImages(recipe);
-  const plan = planExecution({ modelDir: recipe.modelDir, recipeBatch: recipe.batch, width: recipe.width, height: recipe.height, steps: recipe.steps, guidance: recipe.guidance, ...(opts.batch !== undefined ? { batchOverride: opts.batch } : {}), ...(opts.provider ? { provider: opts.provider } : {}) });
+  const plan = planExecution({
+    modelDir: recipe.modelDir,
+    recipeBatch: recipe.batch,
+    width: recipe.width,
+    height: recipe.height,
+    steps: recipe.steps,
+    guidance: recipe.guidance,
+    ...(opts.batch !== undefined ? { batchOverride: opts.batch } : {}),
+    ...(opts.provider ? { provider: opts.provider } : {}),
+  });
 
   // Everything that can be wrong with the model is found before the folder is touched.
   const model: OpenModel = await openModelFolder(recipe.modelDir, plan.providers, opts.threads);
@@ -177,24 +212,49 @@ function removeStaleTemps(dir: string): void {
   for (const f of readdirSync(dir)) if (/^\..+\.\d+\.\d+\.tmp$/.test(f)) rmSync(join(dir, f), { force: true });
 }
 
-async function runLocked(recipe: Recipe, images: ImageSpec[], model: OpenModel, plan: ExecutionPlan, opts: RunOptions, now: () => Date): Promise<RunSummary> {
+async function runLocked(
+  recipe: Recipe,
+  images: ImageSpec[],
+  model: OpenModel,
+  plan: ExecutionPlan,
+  opts: RunOptions,
+  now: () => Date,
+): Promise<RunSummary> {
   const dir = recipe.outputDir;
   // We hold the folder's lock, so no other writer owns a temp file here.
   removeStaleTemps(dir);
   const fingerprint = recipeFingerprint(recipe);
   const previous = readRunFile(dir);
   if (previous && previous.fingerprint !== fingerprint) {
-    throw new RunnerError('recipe-changed', `${dir} holds a run of a different recipe (started from ${previous.recipe}); the images would not belong together: use a new output folder`);
+    throw new RunnerError(
+      'recipe-changed',
+      `${dir} holds a run of a different recipe (started from ${previous.recipe}); the images would not belong together: use a new output folder`,
+    );
   }
   const hashed = await hashModelFolder(recipe.modelDir, previous?.model.files ?? []);
   if (previous && previous.model.hash !== hashed.hash) {
-    const changed = hashed.files.filter((f) => previous.model.files.find((o) => o.path === f.path)?.sha256 !== f.sha256).map((f) => f.path);
-    throw new RunnerError('model-changed', `the model files changed since this run started (${changed.join(', ') || 'files added or removed'}); new images would not match the old: use a new output folder`);
+    const changed = hashed.files
+      .filter((f) => previous.model.files.find((o) => o.path === f.path)?.sha256 !== f.sha256)
+      .map((f) => f.path);
+    throw new RunnerError(
+      'model-changed',
+      `the model files changed since this run started (${changed.join(', ') || 'files added or removed'}); new images would not match the old: use a new output folder`,
+    );
   }
   const modelRef = { dir: recipe.modelDir, name: model.name, hash: hashed.hash };
   // Rewritten when the model moved (verify looks for it there) or a file's time changed (hash cache).
-  if (!previous || previous.model.dir !== modelRef.dir || JSON.stringify(previous.model.files) !== JSON.stringify(hashed.files)) {
-    const run: RunFile = { v: 1, fingerprint, recipe: recipe.source, model: { ...modelRef, files: hashed.files }, createdAt: previous?.createdAt ?? now().toISOString() };
+  if (
+    !previous ||
+    previous.model.dir !== modelRef.dir ||
+    JSON.stringify(previous.model.files) !== JSON.stringify(hashed.files)
+  ) {
+    const run: RunFile = {
+      v: 1,
+      fingerprint,
+      recipe: recipe.source,
+      model: { ...modelRef, files: hashed.files },
+      createdAt: previous?.createdAt ?? now().toISOString(),
+    };
     writeFileAtomic(join(dir, RUN_FILE), `${JSON.stringify(run, null, 2)}\n`);
   }
 
@@ -260,7 +320,15 @@ async function runLocked(recipe: Recipe, images: ImageSpec[], model: OpenModel, 
     writer.close();
   }
   const seconds = (performance.now() - t0) / 1000;
-  return { outputDir: dir, total, made, skipped: already, seconds, imagesPerHour: made > 0 && seconds > 0 ? (made / seconds) * 3600 : 0, plan };
+  return {
+    outputDir: dir,
+    total,
+    made,
+    skipped: already,
+    seconds,
+    imagesPerHour: made > 0 && seconds > 0 ? (made / seconds) * 3600 : 0,
+    plan,
+  };
 }
 
 export { MANIFEST };

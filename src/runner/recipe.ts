@@ -12,10 +12,14 @@ import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { RunnerError } from './errors.ts';
-import { SAMPLERS, SAMPLER_IDS, samplerIdOf, type SamplerId } from './schedulers/index.ts';
+import { SAMPLER_IDS, SAMPLERS, type SamplerId, samplerIdOf } from './schedulers/index.ts';
 
 export const SEED_MAX = 0xffffffff;
-const seed = z.number().int('a seed must be a whole number').min(0, 'a seed must be ≥ 0').max(SEED_MAX, 'a seed must be < 2^32 (the generator is 32-bit)');
+const seed = z
+  .number()
+  .int('a seed must be a whole number')
+  .min(0, 'a seed must be ≥ 0')
+  .max(SEED_MAX, 'a seed must be < 2^32 (the generator is 32-bit)');
 
 const seedsField = z.union([
   z.array(seed).min(1, 'give at least one seed'),
@@ -44,13 +48,20 @@ export const recipeSchema = z
     seeds: seedsField,
     /** Images per prompt (default: one per seed). A seed range or {start, count} extends to it; a list must be long enough. */
     count: z.number().int().min(1, 'count must be at least 1').optional(),
-    steps: z.number().int('steps must be a whole number').min(1, 'steps must be at least 1').max(1000, 'steps must be at most 1000'),
+    steps: z
+      .number()
+      .int('steps must be a whole number')
+      .min(1, 'steps must be at least 1')
+      .max(1000, 'steps must be at most 1000'),
     /** Classifier-free guidance scale ("CFG scale"); ≤ 1 runs the conditional pass only. */
     guidance: z.number().min(0, 'guidance must be ≥ 0').max(100, 'guidance must be ≤ 100'),
     sampler: z.string().transform((s, ctx) => {
       const id = samplerIdOf(s);
       if (!id) {
-        ctx.addIssue({ code: 'custom', message: `unknown sampler "${s}"; use one of ${SAMPLER_IDS.map((k) => `${k} ("${SAMPLERS[k].a1111}")`).join(', ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown sampler "${s}"; use one of ${SAMPLER_IDS.map((k) => `${k} ("${SAMPLERS[k].a1111}")`).join(', ')}`,
+        });
         return z.NEVER;
       }
       return id;
@@ -58,21 +69,44 @@ export const recipeSchema = z
     width: dim('width').optional(),
     height: dim('height').optional(),
     /** "512x512", instead of width and height. */
-    size: z.string().regex(/^\s*\d+\s*[x×]\s*\d+\s*$/i, 'size looks like "512x512"').optional(),
+    size: z
+      .string()
+      .regex(/^\s*\d+\s*[x×]\s*\d+\s*$/i, 'size looks like "512x512"')
+      .optional(),
     /** Images per denoiser call: a number, or "auto" for the planner's choice. */
-    batch: z.union([z.number().int().min(1, 'batch must be at least 1').max(64, 'batch must be at most 64'), z.literal('auto')]).default(1),
+    batch: z
+      .union([
+        z.number().int().min(1, 'batch must be at least 1').max(64, 'batch must be at most 64'),
+        z.literal('auto'),
+      ])
+      .default(1),
     /** Output folder, relative to the recipe. */
     output: z.string().min(1).default('out'),
     /** File name pattern: {index} {index:05} {seed} {prompt} (slug) {sampler} {steps} {width} {height} {guidance}. */
     filename: z.string().min(1).default('{index:05}-{seed}.png'),
   })
   .superRefine((r, ctx) => {
-    const sources = [r.prompt !== undefined, r.prompts !== undefined, r.promptFile !== undefined].filter(Boolean).length;
-    if (sources !== 1) ctx.addIssue({ code: 'custom', path: ['prompt'], message: 'give exactly one of prompt, prompts or promptFile' });
-    if (r.size !== undefined && (r.width !== undefined || r.height !== undefined)) ctx.addIssue({ code: 'custom', path: ['size'], message: 'give size or width/height, not both' });
-    if (r.size === undefined && (r.width === undefined || r.height === undefined)) ctx.addIssue({ code: 'custom', path: [r.width === undefined ? 'width' : 'height'], message: 'width and height are required (or size: "512x512")' });
-    if (/[/\\]|\.\./.test(r.filename)) ctx.addIssue({ code: 'custom', path: ['filename'], message: 'the file name pattern must be a plain name (no folders, no "..")' });
-    if (!/\.png$/i.test(r.filename)) ctx.addIssue({ code: 'custom', path: ['filename'], message: 'the file name pattern must end in .png' });
+    const sources = [r.prompt !== undefined, r.prompts !== undefined, r.promptFile !== undefined].filter(
+      Boolean,
+    ).length;
+    if (sources !== 1)
+      ctx.addIssue({ code: 'custom', path: ['prompt'], message: 'give exactly one of prompt, prompts or promptFile' });
+    if (r.size !== undefined && (r.width !== undefined || r.height !== undefined))
+      ctx.addIssue({ code: 'custom', path: ['size'], message: 'give size or width/height, not both' });
+    if (r.size === undefined && (r.width === undefined || r.height === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: [r.width === undefined ? 'width' : 'height'],
+        message: 'width and height are required (or size: "512x512")',
+      });
+    if (/[/\\]|\.\./.test(r.filename))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['filename'],
+        message: 'the file name pattern must be a plain name (no folders, no "..")',
+      });
+    if (!/\.png$/i.test(r.filename))
+      ctx.addIssue({ code: 'custom', path: ['filename'], message: 'the file name pattern must end in .png' });
   });
 
 export type RecipeInput = z.input<typeof recipeSchema>;
@@ -111,14 +145,17 @@ export interface ImageSpec extends Conditions {
 }
 
 function pathOf(issuePath: readonly PropertyKey[]): string {
-  return issuePath.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('') || '(recipe)';
+  return (
+    issuePath.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('') || '(recipe)'
+  );
 }
 
 function seedList(spec: Parsed['seeds'], count: number | undefined): number[] {
   let start: number;
   let n: number;
   if (Array.isArray(spec)) {
-    if (count !== undefined && count > spec.length) throw new RunnerError('bad-recipe', `count: ${count} images per prompt but seeds lists only ${spec.length}`);
+    if (count !== undefined && count > spec.length)
+      throw new RunnerError('bad-recipe', `count: ${count} images per prompt but seeds lists only ${spec.length}`);
     return spec.slice(0, count ?? spec.length);
   }
   if (typeof spec === 'number') [start, n] = [spec, count ?? 1];
@@ -138,7 +175,8 @@ export function recipeFrom(data: unknown, source: string, baseDir = dirname(sour
   if (!r.success) {
     const issue = r.error.issues[0]!;
     let msg = issue.message;
-    if (issue.code === 'unrecognized_keys') msg = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (fields: ${Object.keys(recipeSchema.shape).join(', ')})`;
+    if (issue.code === 'unrecognized_keys')
+      msg = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (fields: ${Object.keys(recipeSchema.shape).join(', ')})`;
     else if (issue.code === 'invalid_type' && issue.input === undefined) msg = 'is required';
     const more = r.error.issues.length > 1 ? ` (+${r.error.issues.length - 1} more)` : '';
     throw new RunnerError('bad-recipe', `${source}: ${pathOf(issue.path)}: ${msg}${more}`);
@@ -150,14 +188,20 @@ export function recipeFrom(data: unknown, source: string, baseDir = dirname(sour
   else {
     const file = resolve(baseDir, p.promptFile!);
     if (!existsSync(file)) throw new RunnerError('bad-recipe', `${source}: promptFile: ${file} does not exist`);
-    prompts = readFileSync(file, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+    prompts = readFileSync(file, 'utf8')
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('#'));
     if (prompts.length === 0) throw new RunnerError('bad-recipe', `${source}: promptFile: ${file} holds no prompts`);
   }
   let width = p.width;
   let height = p.height;
   if (p.size !== undefined) {
     [width, height] = p.size.split(/[x×]/i).map((s) => Number(s.trim())) as [number, number];
-    for (const [name, v] of [['width', width], ['height', height]] as const) {
+    for (const [name, v] of [
+      ['width', width],
+      ['height', height],
+    ] as const) {
       const d = dim(name).safeParse(v);
       if (!d.success) throw new RunnerError('bad-recipe', `${source}: size: ${d.error.issues[0]!.message}`);
     }
@@ -196,13 +240,24 @@ export function loadRecipe(path: string): Recipe {
   try {
     data = yaml ? parseYaml(text) : JSON.parse(text);
   } catch (err) {
-    throw new RunnerError('bad-recipe', `${path}: not valid ${yaml ? 'YAML' : 'JSON'}: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+    throw new RunnerError(
+      'bad-recipe',
+      `${path}: not valid ${yaml ? 'YAML' : 'JSON'}: ${(err as Error).message.split('\n')[0]}`,
+      { cause: err },
+    );
   }
   return recipeFrom(data, abs);
 }
 
 function slug(s: string, max = 40): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, max).replace(/-$/, '') || 'prompt';
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, max)
+      .replace(/-$/, '') || 'prompt'
+  );
 }
 
 /** Expand a file name pattern for one image. */
@@ -218,7 +273,11 @@ export function fileNameFor(pattern: string, img: Omit<ImageSpec, 'file'>): stri
       height: img.height,
       guidance: img.guidance,
     };
-    if (!Object.hasOwn(values, key)) throw new RunnerError('bad-recipe', `filename: unknown placeholder ${whole}; use {index}, {seed}, {prompt}, {sampler}, {steps}, {width}, {height}, {guidance}`);
+    if (!Object.hasOwn(values, key))
+      throw new RunnerError(
+        'bad-recipe',
+        `filename: unknown placeholder ${whole}; use {index}, {seed}, {prompt}, {sampler}, {steps}, {width}, {height}, {guidance}`,
+      );
     const v = String(values[key]);
     return pad ? v.padStart(Number(pad), '0') : v;
   });
@@ -230,10 +289,24 @@ export function expandImages(r: Recipe): ImageSpec[] {
   const seen = new Map<string, number>();
   r.prompts.forEach((prompt, pi) => {
     r.seeds.forEach((seedValue, si) => {
-      const base = { index: pi * r.seeds.length + si, prompt, negativePrompt: r.negativePrompt, seed: seedValue, steps: r.steps, guidance: r.guidance, sampler: r.sampler, width: r.width, height: r.height };
+      const base = {
+        index: pi * r.seeds.length + si,
+        prompt,
+        negativePrompt: r.negativePrompt,
+        seed: seedValue,
+        steps: r.steps,
+        guidance: r.guidance,
+        sampler: r.sampler,
+        width: r.width,
+        height: r.height,
+      };
       const file = fileNameFor(r.filename, base);
       const clash = seen.get(file);
-      if (clash !== undefined) throw new RunnerError('bad-recipe', `filename: "${r.filename}" gives images ${clash} and ${base.index} the same name "${file}"; add {index}`);
+      if (clash !== undefined)
+        throw new RunnerError(
+          'bad-recipe',
+          `filename: "${r.filename}" gives images ${clash} and ${base.index} the same name "${file}"; add {index}`,
+        );
       seen.set(file, base.index);
       out.push({ ...base, file });
     });
@@ -246,6 +319,15 @@ export function expandImages(r: Recipe): ImageSpec[] {
  * remembers it so that resuming with a changed recipe is refused instead of mixing two productions.
  */
 export function recipeFingerprint(r: Recipe): string {
-  const pixels = { prompts: r.prompts, negativePrompt: r.negativePrompt, seeds: r.seeds, steps: r.steps, guidance: r.guidance, sampler: r.sampler, width: r.width, height: r.height };
+  const pixels = {
+    prompts: r.prompts,
+    negativePrompt: r.negativePrompt,
+    seeds: r.seeds,
+    steps: r.steps,
+    guidance: r.guidance,
+    sampler: r.sampler,
+    width: r.width,
+    height: r.height,
+  };
   return createHash('sha256').update(JSON.stringify(pixels)).digest('hex').slice(0, 16);
 }

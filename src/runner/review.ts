@@ -27,7 +27,8 @@ export function readReview(dir: string): ReviewFile {
   try {
     const r = JSON.parse(readFileSync(path, 'utf8')) as ReviewFile;
     if (r.v !== 1 || typeof r.marks !== 'object' || r.marks === null) throw new Error('unknown format');
-    for (const [k, m] of Object.entries(r.marks)) if (!/^\d+$/.test(k) || (m !== 'keep' && m !== 'reject')) throw new Error(`bad mark ${k}: ${String(m)}`);
+    for (const [k, m] of Object.entries(r.marks))
+      if (!/^\d+$/.test(k) || (m !== 'keep' && m !== 'reject')) throw new Error(`bad mark ${k}: ${String(m)}`);
     return r;
   } catch (err) {
     throw new RunnerError('bad-review', `${path} is not a review file (${(err as Error).message})`, { cause: err });
@@ -36,7 +37,8 @@ export function readReview(dir: string): ReviewFile {
 
 /** Set (or clear, with null) one image's mark. */
 export function setMark(dir: string, index: number, mark: Mark | null, now: () => Date = () => new Date()): ReviewFile {
-  if (!Number.isInteger(index) || index < 0) throw new RunnerError('bad-mark', `image index must be a whole number ≥ 0, got ${index}`);
+  if (!Number.isInteger(index) || index < 0)
+    throw new RunnerError('bad-mark', `image index must be a whole number ≥ 0, got ${index}`);
   const r = readReview(dir);
   if (mark === null) delete r.marks[String(index)];
   else r.marks[String(index)] = mark;
@@ -65,17 +67,34 @@ export interface RedoSpec extends ImageSpec {
  * highest index of the recipe and the manifest. Deterministic from the record, so a redo killed
  * midway plans the same remaining images when started again.
  */
-export function redoPlan(entries: ReadonlyMap<number, ManifestEntry>, review: ReviewFile, recipeImages: number, filenamePattern: string): RedoSpec[] {
+export function redoPlan(
+  entries: ReadonlyMap<number, ManifestEntry>,
+  review: ReviewFile,
+  recipeImages: number,
+  filenamePattern: string,
+): RedoSpec[] {
   const redone = new Set([...entries.values()].flatMap((e) => (e.redoOf !== undefined ? [e.redoOf] : [])));
   const taken = new Set([...entries.values()].map((e) => e.file));
   let next = Math.max(recipeImages, ...[...entries.keys()].map((i) => i + 1));
   const out: RedoSpec[] = [];
-  for (const idx of Object.keys(review.marks).map(Number).sort((a, b) => a - b)) {
+  for (const idx of Object.keys(review.marks)
+    .map(Number)
+    .sort((a, b) => a - b)) {
     if (review.marks[String(idx)] !== 'reject' || redone.has(idx)) continue;
     const old = entries.get(idx);
     if (!old) continue;
     const index = next++;
-    const base = { index, prompt: old.prompt, negativePrompt: old.negativePrompt, seed: redoSeed(old.seed, index), steps: old.steps, guidance: old.guidance, sampler: old.sampler, width: old.width, height: old.height };
+    const base = {
+      index,
+      prompt: old.prompt,
+      negativePrompt: old.negativePrompt,
+      seed: redoSeed(old.seed, index),
+      steps: old.steps,
+      guidance: old.guidance,
+      sampler: old.sampler,
+      width: old.width,
+      height: old.height,
+    };
     let file = fileNameFor(filenamePattern, base);
     if (taken.has(file)) file = file.replace(/\.png$/i, `-redo${index}.png`);
     taken.add(file);

@@ -43,7 +43,8 @@ interface SpecialTokens {
 
 function tokenName(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
-  if (v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
+  if (v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string')
+    return (v as { content: string }).content;
   return undefined;
 }
 
@@ -56,7 +57,13 @@ function readJson(path: string, what: string): Record<string, unknown> {
 }
 
 function specialTokens(dir: string): SpecialTokens {
-  const s: SpecialTokens = { bos: '<|startoftext|>', eos: '<|endoftext|>', unk: '<|endoftext|>', pad: '<|endoftext|>', maxLength: 77 };
+  const s: SpecialTokens = {
+    bos: '<|startoftext|>',
+    eos: '<|endoftext|>',
+    unk: '<|endoftext|>',
+    pad: '<|endoftext|>',
+    maxLength: 77,
+  };
   for (const file of ['special_tokens_map.json', 'tokenizer_config.json']) {
     const p = join(dir, file);
     if (!existsSync(p)) continue;
@@ -79,11 +86,14 @@ function loadBpe(dir: string): { vocab: Map<string, number>; ranks: Map<string, 
   let merges: string[];
   if (existsSync(vocabPath) && existsSync(mergesPath)) {
     vocabObj = readJson(vocabPath, 'tokenizer/vocab.json');
-    merges = readFileSync(mergesPath, 'utf8').split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#version'));
+    merges = readFileSync(mergesPath, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !l.startsWith('#version'));
   } else if (existsSync(join(dir, 'tokenizer.json'))) {
     const j = readJson(join(dir, 'tokenizer.json'), 'tokenizer/tokenizer.json');
     const model = (j.model ?? {}) as { vocab?: Record<string, unknown>; merges?: unknown[] };
-    if (!model.vocab || !Array.isArray(model.merges)) throw new RunnerError('bad-tokenizer', 'tokenizer/tokenizer.json has no BPE model (model.vocab, model.merges)');
+    if (!model.vocab || !Array.isArray(model.merges))
+      throw new RunnerError('bad-tokenizer', 'tokenizer/tokenizer.json has no BPE model (model.vocab, model.merges)');
     vocabObj = model.vocab;
     merges = model.merges.map((m) => (Array.isArray(m) ? m.join(' ') : String(m)));
   } else {
@@ -91,13 +101,15 @@ function loadBpe(dir: string): { vocab: Map<string, number>; ranks: Map<string, 
   }
   const vocab = new Map<string, number>();
   for (const [k, v] of Object.entries(vocabObj)) {
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw new RunnerError('bad-tokenizer', `tokenizer/vocab.json: id of "${k}" is not an integer`);
+    if (typeof v !== 'number' || !Number.isInteger(v))
+      throw new RunnerError('bad-tokenizer', `tokenizer/vocab.json: id of "${k}" is not an integer`);
     vocab.set(k, v);
   }
   const ranks = new Map<string, number>();
   merges.forEach((line, i) => {
     const parts = line.trim().split(' ');
-    if (parts.length !== 2) throw new RunnerError('bad-tokenizer', `tokenizer/merges.txt line ${i + 2}: expected two symbols, got "${line}"`);
+    if (parts.length !== 2)
+      throw new RunnerError('bad-tokenizer', `tokenizer/merges.txt line ${i + 2}: expected two symbols, got "${line}"`);
     if (!ranks.has(line.trim())) ranks.set(line.trim(), i);
   });
   return { vocab, ranks };
@@ -107,7 +119,7 @@ function loadBpe(dir: string): { vocab: Map<string, number>; ranks: Map<string, 
 function bpe(word: string, ranks: Map<string, number>): string[] {
   const chars = [...word];
   if (chars.length === 0) return [];
-  let symbols = [...chars.slice(0, -1), chars[chars.length - 1] + '</w>'];
+  let symbols = [...chars.slice(0, -1), `${chars[chars.length - 1]}</w>`];
   while (symbols.length > 1) {
     let best = -1;
     let bestRank = Infinity;
@@ -138,7 +150,8 @@ export function loadClipTokenizer(dir: string): ClipTokenizer {
   const { vocab, ranks } = loadBpe(dir);
   const idOf = (tok: string, role: string): number => {
     const id = vocab.get(tok);
-    if (id === undefined) throw new RunnerError('bad-tokenizer', `tokenizer: the ${role} token "${tok}" is not in the vocabulary`);
+    if (id === undefined)
+      throw new RunnerError('bad-tokenizer', `tokenizer: the ${role} token "${tok}" is not in the vocabulary`);
     return id;
   };
   const bos = idOf(special.bos, 'start');

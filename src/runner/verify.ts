@@ -9,7 +9,7 @@ import { RunnerError } from './errors.ts';
 import { hashModelFolder, openModelFolder } from './model-folder.ts';
 import { generateBatch, TextEncoderCache } from './pipeline.ts';
 import { decodePng, readPngText } from './png.ts';
-import { pngFor, RUN_FILE, type ImageRecord, type RunFile } from './production.ts';
+import { type ImageRecord, pngFor, RUN_FILE, type RunFile } from './production.ts';
 
 export interface VerifyResult {
   image: string;
@@ -32,7 +32,11 @@ function readRecord(path: string, bytes: Buffer): ImageRecord {
     throw new RunnerError('bad-image', `${path} is not a PNG file`);
   }
   const raw = texts.genready;
-  if (!raw) throw new RunnerError('bad-image', `${path} carries no genready record (was it made by genready run, or re-saved by another program?)`);
+  if (!raw)
+    throw new RunnerError(
+      'bad-image',
+      `${path} carries no genready record (was it made by genready run, or re-saved by another program?)`,
+    );
   try {
     const r = JSON.parse(raw) as ImageRecord;
     if (r.v !== 1 || !r.spec || !r.model) throw new Error('unknown format');
@@ -42,7 +46,10 @@ function readRecord(path: string, bytes: Buffer): ImageRecord {
   }
 }
 
-export async function verifyImage(imagePath: string, opts: { modelDir?: string; provider?: string } = {}): Promise<VerifyResult> {
+export async function verifyImage(
+  imagePath: string,
+  opts: { modelDir?: string; provider?: string } = {},
+): Promise<VerifyResult> {
   const path = resolve(imagePath);
   if (!existsSync(path)) throw new RunnerError('no-image', `${imagePath} does not exist`);
   const bytes = readFileSync(path);
@@ -56,8 +63,16 @@ export async function verifyImage(imagePath: string, opts: { modelDir?: string; 
     run = null;
   }
   const modelDir = opts.modelDir ? resolve(opts.modelDir) : run?.model?.dir;
-  if (!modelDir) throw new RunnerError('no-model', `${imagePath}: its run folder has no ${RUN_FILE} saying where the model is; pass --model DIR`);
-  if (!opts.modelDir && !existsSync(modelDir)) throw new RunnerError('no-model', `${imagePath}: the model folder of its run, ${modelDir}, is gone; pass --model DIR`);
+  if (!modelDir)
+    throw new RunnerError(
+      'no-model',
+      `${imagePath}: its run folder has no ${RUN_FILE} saying where the model is; pass --model DIR`,
+    );
+  if (!opts.modelDir && !existsSync(modelDir))
+    throw new RunnerError(
+      'no-model',
+      `${imagePath}: the model folder of its run, ${modelDir}, is gone; pass --model DIR`,
+    );
   // The run folder's file hashes spare re-hashing gigabytes when nothing changed.
   const cache = run && run.model.dir === modelDir ? run.model.files : [];
   const providers = !opts.provider || opts.provider === 'cpu' ? ['cpu'] : [opts.provider, 'cpu'];
@@ -66,7 +81,16 @@ export async function verifyImage(imagePath: string, opts: { modelDir?: string; 
     const hash = (await hashModelFolder(modelDir, cache)).hash;
     const base = { image: imagePath, modelHash: { recorded: record.model.hash, now: hash } };
     if (hash !== record.model.hash) {
-      return { ...base, match: false, bytesEqual: false, pixelsEqual: false, differingValues: -1, maxDifference: -1, seconds: 0, message: `${imagePath}: not verified: the model folder ${modelDir} is not the one the image was made with (hash ${hash}, recorded ${record.model.hash})` };
+      return {
+        ...base,
+        match: false,
+        bytesEqual: false,
+        pixelsEqual: false,
+        differingValues: -1,
+        maxDifference: -1,
+        seconds: 0,
+        message: `${imagePath}: not verified: the model folder ${modelDir} is not the one the image was made with (hash ${hash}, recorded ${record.model.hash})`,
+      };
     }
     const t0 = performance.now();
     const [g] = await generateBatch(model, [record.spec], new TextEncoderCache(model));
@@ -95,7 +119,16 @@ export async function verifyImage(imagePath: string, opts: { modelDir?: string; 
         : differing < 0
           ? `${imagePath}: differs — the file is ${old.width}×${old.height}, the record says ${record.spec.width}×${record.spec.height}`
           : `${imagePath}: differs — ${differing} of ${old.width * old.height * 3} RGB values, by up to ${maxDiff}/255 (another backend, provider or onnxruntime version gives other rounding)`;
-    return { ...base, match: bytesEqual || pixelsEqual, bytesEqual, pixelsEqual, differingValues: differing, maxDifference: maxDiff, seconds, message };
+    return {
+      ...base,
+      match: bytesEqual || pixelsEqual,
+      bytesEqual,
+      pixelsEqual,
+      differingValues: differing,
+      maxDifference: maxDiff,
+      seconds,
+      message,
+    };
   } finally {
     await model.close();
   }

@@ -2,7 +2,7 @@
  * The JSON API: one route per CLI answer, with the same fields as `--json`. Routes only translate
  * HTTP to library calls (through `ServerDeps`) and back; validation of meaning stays in the library.
  */
-import { Hono, type Context } from 'hono';
+import { type Context, Hono } from 'hono';
 import { estimateBody, flagsBody, jsonBody } from './_body.ts';
 import { HttpError } from './errors.ts';
 import { sweep } from './sweep.ts';
@@ -15,7 +15,12 @@ export const COMMON_SIZES_GIB: readonly number[] = [6, 8, 12, 16, 24, 32, 48, 80
 function query(c: Context, allowed: readonly string[]): Record<string, string> {
   const q = c.req.query();
   const unknown = Object.keys(q).filter((k) => !allowed.includes(k));
-  if (unknown.length) throw new HttpError(400, 'unknown-parameter', `unknown query parameter ${unknown.map((k) => `"${k}"`).join(', ')}; this route reads ${allowed.length ? allowed.join(', ') : 'none'}`);
+  if (unknown.length)
+    throw new HttpError(
+      400,
+      'unknown-parameter',
+      `unknown query parameter ${unknown.map((k) => `"${k}"`).join(', ')}; this route reads ${allowed.length ? allowed.join(', ') : 'none'}`,
+    );
   return q;
 }
 
@@ -59,7 +64,10 @@ export function apiRoutes(deps: ServerDeps): Hono {
 
   api.get('/', (c) => {
     query(c, []);
-    return c.json({ routes: API_ROUTES, docs: 'Bodies and answers use the CLI flag names and the `--json` fields (README: genready serve).' });
+    return c.json({
+      routes: API_ROUTES,
+      docs: 'Bodies and answers use the CLI flag names and the `--json` fields (README: genready serve).',
+    });
   });
 
   api.get('/models', (c) => {
@@ -80,7 +88,11 @@ export function apiRoutes(deps: ServerDeps): Hono {
     if (q.match !== undefined) {
       const m = deps.matchDevice(q.match);
       if (m.kind === 'unknown') {
-        throw new HttpError(404, 'unknown-device', `unknown device "${m.query}"${m.suggestions.length ? `; did you mean: ${m.suggestions.join(', ')}?` : ''}`);
+        throw new HttpError(
+          404,
+          'unknown-device',
+          `unknown device "${m.query}"${m.suggestions.length ? `; did you mean: ${m.suggestions.join(', ')}?` : ''}`,
+        );
       }
       return c.json(m);
     }
@@ -92,7 +104,12 @@ export function apiRoutes(deps: ServerDeps): Hono {
     query(c, []);
     const id = c.req.param('id');
     const d = deps.devices().find((x) => x.id === id);
-    if (!d) throw new HttpError(404, 'unknown-device', `unknown device id "${id}"; GET /api/devices lists them, GET /api/devices?match=NAME resolves a name`);
+    if (!d)
+      throw new HttpError(
+        404,
+        'unknown-device',
+        `unknown device id "${id}"; GET /api/devices lists them, GET /api/devices?match=NAME resolves a name`,
+      );
     return c.json(d);
   });
 
@@ -104,7 +121,11 @@ export function apiRoutes(deps: ServerDeps): Hono {
     const q = query(c, ['sizes']);
     const sizes = q.sizes === undefined ? COMMON_SIZES_GIB : q.sizes.split(',').map(Number);
     if (sizes.length > 32 || sizes.some((s) => !Number.isFinite(s) || s <= 0 || s > 4096)) {
-      throw new HttpError(400, 'bad-sizes', 'sizes must be up to 32 comma-separated GB values between 0 and 4096, e.g. sizes=8,16,24');
+      throw new HttpError(
+        400,
+        'bad-sizes',
+        'sizes must be up to 32 comma-separated GB values between 0 and 4096, e.g. sizes=8,16,24',
+      );
     }
     return c.json(sizes.map((memoryGiB) => ({ memoryGiB, ...deps.usableForSize(memoryGiB) })));
   });
@@ -132,13 +153,15 @@ export function apiRoutes(deps: ServerDeps): Hono {
 
   api.post('/plan', async (c) => {
     const flags = await jsonBody(c, flagsBody);
-    if (!deps.plan) throw new HttpError(501, 'not-available', 'the planner (genready plan) is not available in this build');
+    if (!deps.plan)
+      throw new HttpError(501, 'not-available', 'the planner (genready plan) is not available in this build');
     return c.json(await deps.plan(flags));
   });
 
   api.post('/gpus', async (c) => {
     const flags = await jsonBody(c, flagsBody);
-    if (!deps.gpus) throw new HttpError(501, 'not-available', 'the GPU ranking (genready gpus) is not available in this build');
+    if (!deps.gpus)
+      throw new HttpError(501, 'not-available', 'the GPU ranking (genready gpus) is not available in this build');
     return c.json(deps.gpus(flags));
   });
 

@@ -11,7 +11,7 @@ import { HTTPException } from 'hono/http-exception';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { secureHeaders } from 'hono/secure-headers';
 import { apiRoutes } from './api.ts';
-import { errorBody, HttpError, type ErrorBody } from './errors.ts';
+import { type ErrorBody, errorBody, HttpError } from './errors.ts';
 import { loadStatic } from './static.ts';
 import type { AppOptions } from './types.ts';
 
@@ -24,9 +24,10 @@ const hostnameOf = (url: string) => new URL(url).hostname.replace(/^\[|\]$/g, ''
 
 export function createApp(opts: AppOptions): Hono {
   const { deps } = opts;
-  const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const app = new Hono();
-  const send = (c: { json: (b: ErrorBody, s: never) => Response }, body: ErrorBody) => c.json(body, body.error.status as never);
+  const send = (c: { json: (b: ErrorBody, s: never) => Response }, body: ErrorBody) =>
+    c.json(body, body.error.status as never);
   const limit = opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
   const tooLarge = () => new HttpError(413, 'body-too-large', `the body is larger than ${limit} bytes`);
 
@@ -34,21 +35,43 @@ export function createApp(opts: AppOptions): Hono {
     // hono's own exceptions (body limit) carry a status; map them into our error shape.
     if (err instanceof HTTPException) {
       const status = err.status;
-      const body = status === 413 ? errorBody(tooLarge()) : { error: { status, code: 'http', message: err.message || 'bad request' } };
+      const body =
+        status === 413
+          ? errorBody(tooLarge())
+          : { error: { status, code: 'http', message: err.message || 'bad request' } };
       return send(c, body);
     }
     const body = errorBody(err);
-    if (body.error.code === 'internal') log(`genready serve: ${c.req.method} ${c.req.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    if (body.error.code === 'internal')
+      log(
+        `genready serve: ${c.req.method} ${c.req.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      );
     return send(c, body);
   });
 
-  app.notFound((c) => send(c, errorBody(new HttpError(404, 'not-found', `nothing at ${c.req.method} ${c.req.path.slice(0, 200)}${c.req.path.startsWith('/api') ? '; GET /api lists the routes' : ''}`))));
+  app.notFound((c) =>
+    send(
+      c,
+      errorBody(
+        new HttpError(
+          404,
+          'not-found',
+          `nothing at ${c.req.method} ${c.req.path.slice(0, 200)}${c.req.path.startsWith('/api') ? '; GET /api lists the routes' : ''}`,
+        ),
+      ),
+    ),
+  );
 
   if (opts.allowedHostnames) {
     const allowed = new Set(opts.allowedHostnames.map((h) => h.toLowerCase()));
     app.use('*', async (c, next) => {
       const host = hostnameOf(c.req.url);
-      if (!allowed.has(host)) throw new HttpError(403, 'bad-host', `this server answers to ${[...allowed].join(', ')}, not "${host.slice(0, 100)}"`);
+      if (!allowed.has(host))
+        throw new HttpError(
+          403,
+          'bad-host',
+          `this server answers to ${[...allowed].join(', ')}, not "${host.slice(0, 100)}"`,
+        );
       await next();
     });
   }
@@ -57,11 +80,33 @@ export function createApp(opts: AppOptions): Hono {
     '*',
     secureHeaders({
       // Everything the dashboard needs is served from here; chart.js sets canvas sizes as inline styles.
-      contentSecurityPolicy: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], connectSrc: ["'self'"], objectSrc: ["'none'"], baseUri: ["'none'"], frameAncestors: ["'none'"] },
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        frameAncestors: ["'none'"],
+      },
       referrerPolicy: 'no-referrer',
     }),
   );
-  app.use('*', methodNotAllowed({ app, onMethodNotAllowed: (c, methods) => c.json(errorBody(new HttpError(405, 'method-not-allowed', `${c.req.method} is not allowed here; use ${methods.join(', ')}`)), 405, { Allow: methods.join(', ') }) }));
+  app.use(
+    '*',
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        c.json(
+          errorBody(
+            new HttpError(405, 'method-not-allowed', `${c.req.method} is not allowed here; use ${methods.join(', ')}`),
+          ),
+          405,
+          { Allow: methods.join(', ') },
+        ),
+    }),
+  );
   // Every route group, the API and any mounted later, reads at most `limit` bytes of a body.
   app.use(
     '*',
@@ -85,7 +130,9 @@ export function createApp(opts: AppOptions): Hono {
     // One route per file, so any other path is a 404 and any other method a 405.
     for (const [path, f] of files) {
       // The build rewrites these files in place; a browser revalidates rather than keeping a stale copy.
-      app.get(path, (c) => c.body(f.body as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': f.type, 'Cache-Control': 'no-cache' }));
+      app.get(path, (c) =>
+        c.body(f.body as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': f.type, 'Cache-Control': 'no-cache' }),
+      );
     }
   }
   return app;

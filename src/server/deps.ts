@@ -4,14 +4,14 @@
  */
 import { listDevices, matchDevice } from '../catalog/devices.ts';
 import type { Device } from '../catalog/devices.types.ts';
-import { usableDeviceMemory } from '../cost/usable.ts';
 import { checkAnswer } from '../cli/commands/check.ts';
 import { estimateAnswer } from '../cli/commands/estimate.ts';
 import { gpusAnswer, gpusCommand } from '../cli/commands/gpus.ts';
 import { modelsJson } from '../cli/commands/models.ts';
 import { planAnswer, planCommand } from '../cli/commands/plan.ts';
-import { HttpError } from './errors.ts';
+import { usableDeviceMemory } from '../cost/usable.ts';
 import { validate } from '../validate/validate.ts';
+import { HttpError } from './errors.ts';
 import type { Flags, ServerDeps } from './types.ts';
 
 /**
@@ -22,7 +22,12 @@ function knownFlags(command: { args?: unknown }, name: string): (flags: Flags) =
   const known = Object.keys((command.args ?? {}) as Record<string, unknown>).filter((k) => k !== 'json');
   return (flags) => {
     const unknown = Object.keys(flags).filter((k) => !known.includes(k));
-    if (unknown.length) throw new HttpError(400, 'bad-field', `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} for ${name}; known: ${known.join(', ')}`);
+    if (unknown.length)
+      throw new HttpError(
+        400,
+        'bad-field',
+        `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} for ${name}; known: ${known.join(', ')}`,
+      );
     return flags;
   };
 }
@@ -42,7 +47,14 @@ export function productionDeps(): ServerDeps {
     devices: listDevices,
     matchDevice,
     estimate: estimateAnswer,
-    check: async ({ as, ram, verbose }) => (await checkAnswer({ ...(as !== undefined ? { as } : {}), ...(ram !== undefined ? { ram } : {}), verbose: Boolean(verbose) })).report,
+    check: async ({ as, ram, verbose }) =>
+      (
+        await checkAnswer({
+          ...(as !== undefined ? { as } : {}),
+          ...(ram !== undefined ? { ram } : {}),
+          verbose: Boolean(verbose),
+        })
+      ).report,
     validate,
     plan: (flags) => planAnswer(planFlags(flags)),
     gpus: (flags) => gpusAnswer(gpusFlags(flags)),

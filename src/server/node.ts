@@ -26,7 +26,14 @@ export function listen(app: Pick<Hono, 'fetch'>, opts: { host?: string; port?: n
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: host, port });
     server.once('error', (err: NodeJS.ErrnoException) => {
-      const why = err.code === 'EADDRINUSE' ? `port ${port} is in use; choose another with --port (0 picks a free one)` : err.code === 'EACCES' ? `no permission to listen on port ${port}` : err.code === 'EADDRNOTAVAIL' ? `this machine has no address ${host}` : err.message;
+      const why =
+        err.code === 'EADDRINUSE'
+          ? `port ${port} is in use; choose another with --port (0 picks a free one)`
+          : err.code === 'EACCES'
+            ? `no permission to listen on port ${port}`
+            : err.code === 'EADDRNOTAVAIL'
+              ? `this machine has no address ${host}`
+              : err.message;
       reject(new GenreadyError('listen-failed', `cannot listen on ${host}:${port}: ${why}`, { cause: err }));
     });
     server.once('listening', () => {

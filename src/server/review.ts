@@ -19,7 +19,7 @@ import { basename, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { readManifest, type ManifestEntry } from '../runner/manifest.ts';
+import { type ManifestEntry, readManifest } from '../runner/manifest.ts';
 import { readReview, setMark } from '../runner/review.ts';
 import { HttpError } from './errors.ts';
 
@@ -33,7 +33,8 @@ export interface ReviewOptions {
 const markBody = z.strictObject({ index: z.number().int().min(0), mark: z.enum(['keep', 'reject']).nullable() });
 
 function runAt(runs: readonly string[], id: string): string {
-  if (!/^\d{1,4}$/.test(id) || Number(id) >= runs.length) throw new HttpError(404, 'no-run', `no run ${id.slice(0, 20)}; GET /api/review/runs lists them`);
+  if (!/^\d{1,4}$/.test(id) || Number(id) >= runs.length)
+    throw new HttpError(404, 'no-run', `no run ${id.slice(0, 20)}; GET /api/review/runs lists them`);
   return runs[Number(id)]!;
 }
 
@@ -62,21 +63,39 @@ function imagesOf(dir: string) {
 let script: Promise<string> | null = null;
 /** The page script is TypeScript without imports; esbuild strips the types once, on first use. */
 function reviewScript(): Promise<string> {
-  script ??= import('esbuild').then(async ({ transform }) => (await transform(readFileSync(join(WEB, 'review.ts'), 'utf8'), { loader: 'ts', target: 'es2020' })).code);
+  script ??= import('esbuild').then(
+    async ({ transform }) =>
+      (await transform(readFileSync(join(WEB, 'review.ts'), 'utf8'), { loader: 'ts', target: 'es2020' })).code,
+  );
   return script;
 }
 
 export function reviewRoutes(opts: ReviewOptions): (app: Hono) => void {
   const runs = opts.runs.map((d) => resolve(d));
-  for (const d of runs) if (!existsSync(d) || !statSync(d).isDirectory()) throw new HttpError(404, 'no-run', `run folder ${d} does not exist`);
+  for (const d of runs)
+    if (!existsSync(d) || !statSync(d).isDirectory())
+      throw new HttpError(404, 'no-run', `run folder ${d} does not exist`);
   return (app) => {
-    app.get('/review', (c) => c.html(readFileSync(join(WEB, 'review.html'), 'utf8'), 200, { 'Cache-Control': 'no-cache' }));
-    app.get('/review.js', async (c) => c.body(await reviewScript(), 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' }));
+    app.get('/review', (c) =>
+      c.html(readFileSync(join(WEB, 'review.html'), 'utf8'), 200, { 'Cache-Control': 'no-cache' }),
+    );
+    app.get('/review.js', async (c) =>
+      c.body(await reviewScript(), 200, {
+        'Content-Type': 'text/javascript; charset=utf-8',
+        'Cache-Control': 'no-cache',
+      }),
+    );
     app.get('/api/review/runs', (c) =>
       c.json(
         runs.map((d, id) => {
           const imgs = imagesOf(d);
-          return { id: String(id), name: basename(d), images: imgs.length, keep: imgs.filter((i) => i.mark === 'keep').length, reject: imgs.filter((i) => i.mark === 'reject').length };
+          return {
+            id: String(id),
+            name: basename(d),
+            images: imgs.length,
+            keep: imgs.filter((i) => i.mark === 'keep').length,
+            reject: imgs.filter((i) => i.mark === 'reject').length,
+          };
         }),
       ),
     );
@@ -88,11 +107,16 @@ export function reviewRoutes(opts: ReviewOptions): (app: Hono) => void {
       const dir = runAt(runs, c.req.param('id'));
       const file = c.req.param('file');
       const known = [...readManifest(dir).values()].some((e) => e.file === file);
-      if (!known || basename(file) !== file || file.includes('..')) throw new HttpError(404, 'no-image', 'no such image in this run');
+      if (!known || basename(file) !== file || file.includes('..'))
+        throw new HttpError(404, 'no-image', 'no such image in this run');
       const path = join(dir, file);
       // Belt and braces: the real path (symlinks resolved) must still be inside the run folder.
-      if (!existsSync(path) || !realpathSync(path).startsWith(realpathSync(dir) + sep)) throw new HttpError(404, 'no-image', 'no such image in this run');
-      return c.body(new Uint8Array(readFileSync(path)), 200, { 'Content-Type': 'image/png', 'Cache-Control': 'no-cache' });
+      if (!existsSync(path) || !realpathSync(path).startsWith(realpathSync(dir) + sep))
+        throw new HttpError(404, 'no-image', 'no such image in this run');
+      return c.body(new Uint8Array(readFileSync(path)), 200, {
+        'Content-Type': 'image/png',
+        'Cache-Control': 'no-cache',
+      });
     });
     app.post('/api/review/runs/:id/marks', async (c) => {
       const dir = runAt(runs, c.req.param('id'));
@@ -103,8 +127,14 @@ export function reviewRoutes(opts: ReviewOptions): (app: Hono) => void {
         throw new HttpError(400, 'bad-json', 'the body must be JSON: { "index": 3, "mark": "keep" | "reject" | null }');
       }
       const r = markBody.safeParse(body);
-      if (!r.success) throw new HttpError(422, 'bad-mark', `body: ${r.error.issues[0]!.path.join('.') || '(body)'}: ${r.error.issues[0]!.message}; expected { "index": 3, "mark": "keep" | "reject" | null }`);
-      if (!readManifest(dir).has(r.data.index)) throw new HttpError(404, 'no-image', `run has no image ${r.data.index}`);
+      if (!r.success)
+        throw new HttpError(
+          422,
+          'bad-mark',
+          `body: ${r.error.issues[0]!.path.join('.') || '(body)'}: ${r.error.issues[0]!.message}; expected { "index": 3, "mark": "keep" | "reject" | null }`,
+        );
+      if (!readManifest(dir).has(r.data.index))
+        throw new HttpError(404, 'no-image', `run has no image ${r.data.index}`);
       const review = setMark(dir, r.data.index, r.data.mark);
       return c.json({ index: r.data.index, mark: r.data.mark, marks: review.marks });
     });

@@ -33,7 +33,7 @@ export function loadStatic(root: string): Map<string, StaticFile> {
       const p = join(dir, name);
       if (e.isDirectory() && depth < 2) walk(p, depth + 1);
       else if (e.isFile() && TYPES[extname(name)] && files.size < 200) {
-        files.set('/' + relative(root, p).split(sep).join('/'), { body: readFileSync(p), type: TYPES[extname(name)]! });
+        files.set(`/${relative(root, p).split(sep).join('/')}`, { body: readFileSync(p), type: TYPES[extname(name)]! });
       }
     }
   };

@@ -3,8 +3,9 @@
  * aspect ratio), per strategy, so the dashboard can draw where a size stops fitting. A thin adapter
  * over the estimate contract; no cost-model logic of its own.
  */
-import type { EstimateJson } from '../cost/report.ts';
+
 import { GenreadyError } from '../catalog/errors.ts';
+import type { EstimateJson } from '../cost/report.ts';
 import type { Flags } from './types.ts';
 
 /** 256 to 2048 px in steps of 128: fine enough to see the knee, 15 estimates (~100 ms). */
@@ -47,7 +48,8 @@ function aspectOf(flags: Flags): number {
 }
 
 export function sweep(estimate: (flags: Flags) => unknown, flags: Flags): SweepJson {
-  if (!flags.device) throw new GenreadyError('device-required', 'the resolution sweep needs a device (the usable memory is its line)');
+  if (!flags.device)
+    throw new GenreadyError('device-required', 'the resolution sweep needs a device (the usable memory is its line)');
   const aspect = aspectOf(flags);
   const { size: _size, ...rest } = flags;
   const points: SweepPoint[] = [];
@@ -64,7 +66,11 @@ export function sweep(estimate: (flags: Flags) => unknown, flags: Flags): SweepJ
       strategy: e.strategy,
       peakDeviceBytes: e.memory.peakDeviceBytes,
       imagesPerHour: e.time.imagesPerHour,
-      strategies: e.alternatives.map((a) => ({ strategy: a.strategy, fits: a.fits, peakDeviceBytes: a.peakDeviceBytes })),
+      strategies: e.alternatives.map((a) => ({
+        strategy: a.strategy,
+        fits: a.fits,
+        peakDeviceBytes: a.peakDeviceBytes,
+      })),
     });
   }
   const largestFitting: Record<string, number | null> = {};
@@ -73,5 +79,11 @@ export function sweep(estimate: (flags: Flags) => unknown, flags: Flags): SweepJ
     for (const p of points) if (p.strategies.find((x) => x.strategy === s)?.fits) best = Math.max(p.width, p.height);
     largestFitting[s] = best;
   }
-  return { device: { id: first!.device.id, name: first!.device.name }, usableDeviceBytes: first!.usableDeviceBytes, aspect, points, largestFitting };
+  return {
+    device: { id: first!.device.id, name: first!.device.name },
+    usableDeviceBytes: first!.usableDeviceBytes,
+    aspect,
+    points,
+    largestFitting,
+  };
 }

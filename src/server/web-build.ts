@@ -1,7 +1,7 @@
 /**
  * Builds the dashboard (src/web) into dist/web with esbuild: one bundled script (chart.js
- * included, nothing from a CDN), the page and its stylesheet. Run by `npm ci` (the `prepare`
- * script) and again by `genready serve` when the sources changed since the last build.
+ * included, nothing from a CDN), the page and its stylesheet. Run on first use (by `serve`
+ * and the tests, through ensureWebBuilt) and again whenever the sources changed since the last build.
  *
  * Staleness is a hash of the sources, not file times: a fresh clone or a copied tree has
  * meaningless mtimes.
@@ -20,7 +20,9 @@ const STATIC_FILES = ['index.html', 'style.css'];
 const STAMP = 'build.json';
 
 function listFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name)) : [join(dir, e.name)]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listFiles(join(dir, e.name)) : [join(dir, e.name)],
+  );
 }
 
 /** Hash of every source file of the dashboard and of the esbuild version that bundles it. */
@@ -63,7 +65,7 @@ export async function buildWeb(opts: { src?: string; out?: string } = {}): Promi
     logLevel: 'silent',
   });
   for (const f of STATIC_FILES) copyFileSync(join(src, f), join(tmp, f));
-  writeFileSync(join(tmp, STAMP), JSON.stringify({ hash, builtAt: new Date().toISOString() }) + '\n');
+  writeFileSync(join(tmp, STAMP), `${JSON.stringify({ hash, builtAt: new Date().toISOString() })}\n`);
   rmSync(out, { recursive: true, force: true });
   mkdirSync(join(out, '..'), { recursive: true });
   renameSync(tmp, out);
@@ -71,7 +73,9 @@ export async function buildWeb(opts: { src?: string; out?: string } = {}): Promi
 }
 
 /** Build when dist/web is missing or older than the sources; returns whether it built. */
-export async function ensureWebBuilt(opts: { src?: string; out?: string } = {}): Promise<{ out: string; built: boolean }> {
+export async function ensureWebBuilt(
+  opts: { src?: string; out?: string } = {},
+): Promise<{ out: string; built: boolean }> {
   const src = opts.src ?? WEB_SRC;
   const out = opts.out ?? WEB_DIST;
   if (builtHash(out) === (await sourceHash(src))) return { out, built: false };
@@ -79,7 +83,7 @@ export async function ensureWebBuilt(opts: { src?: string; out?: string } = {}):
   return { out, built: true };
 }
 
-// `node --import tsx src/server/web-build.ts` (the package's `prepare` script).
+// `node --import tsx src/server/web-build.ts` (`npm run build:web`).
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { out, hash } = await buildWeb();
   process.stdout.write(`genready: dashboard built in ${relative(process.cwd(), out) || out} (${hash})\n`);

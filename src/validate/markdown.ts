@@ -1,13 +1,23 @@
 /** The validation report as markdown (docs/accuracy.md, linked from the README). */
 import { pct } from '../text/units.ts';
-import type { Stats, ValidationReport } from './validate.ts';
 import type { OwnRunComparison } from './own-gpu.ts';
+import type { Stats, ValidationReport } from './validate.ts';
 
 const cell = (s: Stats) => (s.n ? `${pct(s.median)} / ${pct(s.p90)} (n=${s.n})` : '—');
 const num = (x: number | null, field: string) =>
-  x === null ? 'failed' : field.endsWith('Bytes') ? `${(x / 1e9).toFixed(2)} GB` : x >= 100 ? x.toFixed(0) : x.toPrecision(3);
+  x === null
+    ? 'failed'
+    : field.endsWith('Bytes')
+      ? `${(x / 1e9).toFixed(2)} GB`
+      : x >= 100
+        ? x.toFixed(0)
+        : x.toPrecision(3);
 
-export function validationMarkdown(r: ValidationReport, generatedAt: string, own: readonly OwnRunComparison[] = []): string {
+export function validationMarkdown(
+  r: ValidationReport,
+  generatedAt: string,
+  own: readonly OwnRunComparison[] = [],
+): string {
   const s = r.summary;
   const lines = [
     '# How accurate is genready',
@@ -52,7 +62,9 @@ export function validationMarkdown(r: ValidationReport, generatedAt: string, own
 }
 
 const ratio = (x: { measured: number; predicted: number } | null, unit: 'GB' | 'ms') =>
-  x ? `${unit === 'GB' ? (x.measured / 1e9).toFixed(2) : (x.measured * 1000).toFixed(1)} ${unit} · ${(x.predicted / x.measured).toFixed(2)}×` : '—';
+  x
+    ? `${unit === 'GB' ? (x.measured / 1e9).toFixed(2) : (x.measured * 1000).toFixed(1)} ${unit} · ${(x.predicted / x.measured).toFixed(2)}×`
+    : '—';
 
 /** genready's own GPU runs (data/eval/own-gpu): components and whole pipelines, measured / predicted. */
 function ownGpuMarkdown(own: readonly OwnRunComparison[]): string[] {
@@ -80,7 +92,10 @@ function ownGpuMarkdown(own: readonly OwnRunComparison[]): string[] {
         '',
         '| component | time | activations | allocated | reserved | device |',
         '|---|---|---|---|---|---|',
-        ...c.cases.map((x) => `| ${x.label}${x.excluded ? ` (not counted: ${x.excluded})` : ''} | ${ratio(x.seconds, 'ms')} | ${ratio(x.activation, 'GB')} | ${ratio(x.allocated, 'GB')} | ${ratio(x.reserved, 'GB')} | ${ratio(x.device, 'GB')} |`),
+        ...c.cases.map(
+          (x) =>
+            `| ${x.label}${x.excluded ? ` (not counted: ${x.excluded})` : ''} | ${ratio(x.seconds, 'ms')} | ${ratio(x.activation, 'GB')} | ${ratio(x.allocated, 'GB')} | ${ratio(x.reserved, 'GB')} | ${ratio(x.device, 'GB')} |`,
+        ),
         '',
       );
     }
@@ -90,7 +105,10 @@ function ownGpuMarkdown(own: readonly OwnRunComparison[]): string[] {
         '',
         '| pipeline | denoising allocated | decode allocated | allocated | reserved | device |',
         '|---|---|---|---|---|---|',
-        ...c.pipelines.map((x) => `| ${x.label} | ${ratio(x.denoisingAllocated, 'GB')} | ${ratio(x.decodeAllocated, 'GB')} | ${ratio(x.allocated, 'GB')} | ${ratio(x.reserved, 'GB')} | ${ratio(x.device, 'GB')} |`),
+        ...c.pipelines.map(
+          (x) =>
+            `| ${x.label} | ${ratio(x.denoisingAllocated, 'GB')} | ${ratio(x.decodeAllocated, 'GB')} | ${ratio(x.allocated, 'GB')} | ${ratio(x.reserved, 'GB')} | ${ratio(x.device, 'GB')} |`,
+        ),
         '',
       );
     }

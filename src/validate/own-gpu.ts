@@ -8,15 +8,15 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseTorchResults, type TorchResults } from '../bench/import.ts';
 import { resolveDevice } from '../catalog/devices.ts';
 import type { Device } from '../catalog/devices.types.ts';
+import { MODEL_CONSTANTS, type ModelConstants } from '../cost/constants.ts';
 import { estimate } from '../cost/estimate.ts';
 import { deviceFigures, growthBytes } from '../cost/memory.ts';
-import { MODEL_CONSTANTS, type ModelConstants } from '../cost/constants.ts';
 import { makeWorkload } from '../cost/workload.ts';
-import { parseTorchResults, type TorchResults } from '../bench/import.ts';
 import { gb, pct } from '../text/units.ts';
-import { stats, type Stats } from './validate.ts';
+import { type Stats, stats } from './validate.ts';
 
 export const OWN_GPU_DIR = new URL('../../data/eval/own-gpu/', import.meta.url).pathname;
 
@@ -67,30 +67,66 @@ export interface OwnRunComparison {
 export function loadOwnRuns(dir = OWN_GPU_DIR): { path: string; run: TorchResults }[] {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.json')).sort();
+    names = readdirSync(dir)
+      .filter((n) => n.endsWith('.json'))
+      .sort();
   } catch {
     return [];
   }
-  return names.map((n) => ({ path: join(dir, n), run: parseTorchResults(readFileSync(join(dir, n), 'utf8'), join(dir, n)) }));
+  return names.map((n) => ({
+    path: join(dir, n),
+    run: parseTorchResults(readFileSync(join(dir, n), 'utf8'), join(dir, n)),
+  }));
 }
 
 // SDPA runs a fused kernel (flash in fp16, memory-efficient in fp32) that keeps no scores: genready's `flash`.
 const kernel = (a: TorchResult['attention']) => (a === 'naive' ? 'naive' : 'flash');
 
 function predictCase(r: TorchResult, device: Device, K: ModelConstants) {
-  const w = makeWorkload({ model: r.model, width: r.width, height: r.height, batch: r.batch, precision: r.precision, componentPrecision: { vae: r.precision, 'text-encoder': r.precision }, attention: kernel(r.attention) });
+  const w = makeWorkload({
+    model: r.model,
+    width: r.width,
+    height: r.height,
+    batch: r.batch,
+    precision: r.precision,
+    componentPrecision: { vae: r.precision, 'text-encoder': r.precision },
+    attention: kernel(r.attention),
+  });
   const e = estimate(w, device, { strategy: 'gpu', constants: K });
   const time = e.chosen.time;
   // Model offload keeps only the running phase's weights: the script's situation (one component on the device).
   const offload = e.alternatives.find((a) => a.strategy === 'model-offload')!;
   const phase = offload.memory.phases.find((p) => p.phase === r.phase)!;
-  const { reservedBytes, deviceBytes } = deviceFigures(phase.allocatedBytes, growthBytes(w, e.parts.filter((c) => c.phase === r.phase)), K, e.usable.bytes);
-  const seconds = r.phase === 'denoising' ? time.secondsPerStep : time.phases.find((p) => p.phase === 'vae-decode')!.seconds;
-  return { seconds, activation: phase.activationBytes, allocated: phase.allocatedBytes, reserved: reservedBytes, device: deviceBytes };
+  const { reservedBytes, deviceBytes } = deviceFigures(
+    phase.allocatedBytes,
+    growthBytes(
+      w,
+      e.parts.filter((c) => c.phase === r.phase),
+    ),
+    K,
+    e.usable.bytes,
+  );
+  const seconds =
+    r.phase === 'denoising' ? time.secondsPerStep : time.phases.find((p) => p.phase === 'vae-decode')!.seconds;
+  return {
+    seconds,
+    activation: phase.activationBytes,
+    allocated: phase.allocatedBytes,
+    reserved: reservedBytes,
+    device: deviceBytes,
+  };
 }
 
 function comparePipeline(p: TorchPipeline, device: Device, K: ModelConstants): OwnPipelineComparison {
-  const w = makeWorkload({ model: p.model, width: p.width, height: p.height, batch: p.batch, precision: p.precision, componentPrecision: { vae: p.vaePrecision }, attention: kernel(p.attention) });
+  const w = makeWorkload({
+    model: p.model,
+    width: p.width,
+    height: p.height,
+    batch: p.batch,
+    precision: p.precision,
+    componentPrecision: { vae: p.vaePrecision },
+    attention: kernel(p.attention),
+  });
   const m = estimate(w, device, { strategy: 'gpu', constants: K }).chosen.memory;
   const phase = (name: 'denoising' | 'vae-decode') => m.phases.find((x) => x.phase === name)!.allocatedBytes;
   return {
@@ -106,8 +142,10 @@ function comparePipeline(p: TorchPipeline, device: Device, K: ModelConstants): O
 
 const ratio = (x: Pair) => x.predicted / x.measured;
 const relErr = (x: Pair) => Math.abs(x.predicted - x.measured) / x.measured;
-const errStats = <T>(items: readonly T[], f: (x: T) => Pair | null) => stats(items.flatMap((x) => (f(x) ? [relErr(f(x)!)] : [])));
-const mem = (x: Pair | null) => (x ? `${gb(x.measured).padStart(9)} ${ratio(x).toFixed(2).padStart(5)}×` : '—').padStart(20);
+const errStats = <T>(items: readonly T[], f: (x: T) => Pair | null) =>
+  stats(items.flatMap((x) => (f(x) ? [relErr(f(x)!)] : [])));
+const mem = (x: Pair | null) =>
+  (x ? `${gb(x.measured).padStart(9)} ${ratio(x).toFixed(2).padStart(5)}×` : '—').padStart(20);
 const summaryLine = (s: Record<string, Stats>) =>
   Object.entries(s)
     .map(([k, v]) => `${k} ${pct(v.median)} / ${pct(v.p90)} (n=${v.n})`)
@@ -123,7 +161,10 @@ export function compareOwnRun(run: TorchResults, path = '', K: ModelConstants = 
       // PyTorch ≥ 2.5's math kernel computes half inputs in fp32: twice the scores of diffusers' classic (naive) attention.
       ...(r.attention === 'math' ? { excluded: 'SDPA math kernel (fp32 inside), not a kernel genready models' } : {}),
       seconds: { measured: r.measuredSeconds, predicted: p.seconds },
-      activation: r.weightsBytes !== undefined ? { measured: r.peakAllocatedBytes - r.weightsBytes, predicted: p.activation } : null,
+      activation:
+        r.weightsBytes !== undefined
+          ? { measured: r.peakAllocatedBytes - r.weightsBytes, predicted: p.activation }
+          : null,
       allocated: { measured: r.peakAllocatedBytes, predicted: p.allocated },
       reserved: { measured: r.peakReservedBytes, predicted: p.reserved },
       device: r.deviceUsedBytes !== undefined ? { measured: r.deviceUsedBytes, predicted: p.device } : null,
@@ -146,18 +187,26 @@ export function compareOwnRun(run: TorchResults, path = '', K: ModelConstants = 
     },
   };
   const env = run.environment;
-  const lines = [`${device.name} · PyTorch ${env.torch} ${env.backend} · ${env.date.slice(0, 10)} · measured, predicted / measured`];
+  const lines = [
+    `${device.name} · PyTorch ${env.torch} ${env.backend} · ${env.date.slice(0, 10)} · measured, predicted / measured`,
+  ];
   if (cases.length) {
     lines.push(
       `${'component'.padEnd(44)} ${'time'.padStart(16)}  ${'activations'.padStart(20)}  ${'allocated'.padStart(20)}  ${'reserved'.padStart(20)}  ${'device'.padStart(20)}`,
-      ...cases.map((c) => `${c.label.padEnd(44)} ${`${(c.seconds.measured * 1000).toFixed(1)} ms ${ratio(c.seconds).toFixed(2)}×`.padStart(16)}  ${mem(c.activation)}  ${mem(c.allocated)}  ${mem(c.reserved)}  ${mem(c.device)}${c.excluded ? `  (not counted: ${c.excluded})` : ''}`),
+      ...cases.map(
+        (c) =>
+          `${c.label.padEnd(44)} ${`${(c.seconds.measured * 1000).toFixed(1)} ms ${ratio(c.seconds).toFixed(2)}×`.padStart(16)}  ${mem(c.activation)}  ${mem(c.allocated)}  ${mem(c.reserved)}  ${mem(c.device)}${c.excluded ? `  (not counted: ${c.excluded})` : ''}`,
+      ),
       `components, median / p90 error: ${summaryLine(summary.cases)}`,
     );
   }
   if (pipelines.length) {
     lines.push(
       `${'pipeline'.padEnd(44)} ${'denoising alloc.'.padStart(20)}  ${'decode alloc.'.padStart(20)}  ${'allocated'.padStart(20)}  ${'reserved'.padStart(20)}  ${'device'.padStart(20)}`,
-      ...pipelines.map((p) => `${p.label.padEnd(44)} ${mem(p.denoisingAllocated)}  ${mem(p.decodeAllocated)}  ${mem(p.allocated)}  ${mem(p.reserved)}  ${mem(p.device)}`),
+      ...pipelines.map(
+        (p) =>
+          `${p.label.padEnd(44)} ${mem(p.denoisingAllocated)}  ${mem(p.decodeAllocated)}  ${mem(p.allocated)}  ${mem(p.reserved)}  ${mem(p.device)}`,
+      ),
       `pipelines, median / p90 error: ${summaryLine(summary.pipelines)}`,
     );
   }
@@ -172,5 +221,13 @@ export function ownGpuReport(dir = OWN_GPU_DIR, K: ModelConstants = MODEL_CONSTA
 /** The summary of one run as JSON: where it came from and the error figures. */
 export function ownRunJson(c: OwnRunComparison) {
   const env = c.run.environment;
-  return { file: c.path.slice(c.path.indexOf('data/')), device: c.device.name, date: env.date, torch: env.torch, components: c.cases.length, pipelines: c.pipelines.length, summary: c.summary };
+  return {
+    file: c.path.slice(c.path.indexOf('data/')),
+    device: c.device.name,
+    date: env.date,
+    torch: env.torch,
+    components: c.cases.length,
+    pipelines: c.pipelines.length,
+    summary: c.summary,
+  };
 }

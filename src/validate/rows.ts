@@ -7,7 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CatalogError } from '../catalog/errors.ts';
 
-export const COMPARE_FIELDS = ['stepsPerSecond', 'secondsPerImage', 'peakAllocatedBytes', 'peakReservedBytes', 'peakDeviceBytes'] as const;
+export const COMPARE_FIELDS = [
+  'stepsPerSecond',
+  'secondsPerImage',
+  'peakAllocatedBytes',
+  'peakReservedBytes',
+  'peakDeviceBytes',
+] as const;
 export type CompareField = (typeof COMPARE_FIELDS)[number];
 export const isMemoryField = (f: CompareField) => f.endsWith('Bytes');
 
@@ -28,7 +34,12 @@ const base = {
   note: z.string().optional(),
 };
 
-const measuredRow = z.object({ ...base, compare: z.enum(COMPARE_FIELDS), value: z.number().positive(), software: z.string().optional() });
+const measuredRow = z.object({
+  ...base,
+  compare: z.enum(COMPARE_FIELDS),
+  value: z.number().positive(),
+  software: z.string().optional(),
+});
 const oomRow = z.object({ ...base, outcome: z.literal('out-of-memory') });
 
 export type MeasuredRow = z.infer<typeof measuredRow>;

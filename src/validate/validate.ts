@@ -4,11 +4,19 @@
  * model and by vendor, on the training and held-out splits; plus the out-of-memory check.
  */
 import { resolveDevice } from '../catalog/devices.ts';
-import { estimate } from '../cost/estimate.ts';
 import { MODEL_CONSTANTS, type ModelConstants } from '../cost/constants.ts';
+import { estimate } from '../cost/estimate.ts';
+import { type EstimateJson, estimateJson } from '../cost/report.ts';
 import { makeWorkload } from '../cost/workload.ts';
-import { estimateJson, type EstimateJson } from '../cost/report.ts';
-import { isHoldout, isMemoryField, loadMeasuredRows, loadOomRows, type CompareField, type MeasuredRow, type OomRow } from './rows.ts';
+import {
+  type CompareField,
+  isHoldout,
+  isMemoryField,
+  loadMeasuredRows,
+  loadOomRows,
+  type MeasuredRow,
+  type OomRow,
+} from './rows.ts';
 
 export interface RowResult {
   row: MeasuredRow;
@@ -52,7 +60,11 @@ export function quantile(xs: readonly number[], q: number): number {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 }
 
-export const stats = (xs: readonly number[]): Stats => ({ n: xs.length, median: quantile(xs, 0.5), p90: quantile(xs, 0.9) });
+export const stats = (xs: readonly number[]): Stats => ({
+  n: xs.length,
+  median: quantile(xs, 0.5),
+  p90: quantile(xs, 0.9),
+});
 
 function estimateRow(r: MeasuredRow | OomRow, constants: ModelConstants = MODEL_CONSTANTS) {
   const w = makeWorkload({
@@ -77,7 +89,14 @@ export function predictRow(r: MeasuredRow, constants: ModelConstants = MODEL_CON
     const predicted = pick[r.compare](estimateJson(e));
     return { row: r, predicted, error: Math.abs(predicted - r.value) / r.value, split, vendor: device.vendor };
   } catch (err) {
-    return { row: r, predicted: null, error: 1, split, vendor: 'unknown', failure: err instanceof Error ? err.message : String(err) };
+    return {
+      row: r,
+      predicted: null,
+      error: 1,
+      split,
+      vendor: 'unknown',
+      failure: err instanceof Error ? err.message : String(err),
+    };
   }
 }
 
@@ -94,13 +113,21 @@ function group(results: RowResult[], key: (r: RowResult) => string) {
   return out;
 }
 
-export function validate(rows: MeasuredRow[] = loadMeasuredRows(), oomRows: OomRow[] = loadOomRows()): ValidationReport {
+export function validate(
+  rows: MeasuredRow[] = loadMeasuredRows(),
+  oomRows: OomRow[] = loadOomRows(),
+): ValidationReport {
   const results = rows.map((r) => predictRow(r));
   const errs = (mem: boolean, split?: 'train' | 'holdout') =>
     results.filter((r) => isMemoryField(r.row.compare) === mem && (!split || r.split === split)).map((r) => r.error);
   const oom = oomRows.map((row) => {
     const { e } = estimateRow(row);
-    return { row, predictedFits: e.chosen.fits, peakDeviceBytes: e.chosen.memory.peakDeviceBytes, usableBytes: e.usable.bytes };
+    return {
+      row,
+      predictedFits: e.chosen.fits,
+      peakDeviceBytes: e.chosen.memory.peakDeviceBytes,
+      usableBytes: e.usable.bytes,
+    };
   });
   return {
     rows: results,

@@ -2,15 +2,16 @@
  * The dashboard's only view of genready: the HTTP API. Types are imported from the library's JSON
  * contracts (type-only: nothing of the library is bundled).
  */
-import type { checkReport } from '../cli/commands/check.ts';
+
 import type { Device, DeviceMatch } from '../catalog/devices.types.ts';
-import type { EstimateJson } from '../cost/report.ts';
+import type { checkReport } from '../cli/commands/check.ts';
 import type { GpusJson } from '../cli/commands/gpus.ts';
+import type { EstimateJson } from '../cost/report.ts';
 import type { PlanJson } from '../planner/plan.ts';
 import type { SweepJson } from '../server/sweep.ts';
 import type { ValidationReport } from '../validate/validate.ts';
 
-export type { EstimateJson, SweepJson, Device, ValidationReport, GpusJson, PlanJson };
+export type { Device, EstimateJson, GpusJson, PlanJson, SweepJson, ValidationReport };
 export type CheckJson = ReturnType<typeof checkReport>;
 
 export interface ModelJson {
@@ -36,9 +37,19 @@ export class ApiError extends Error {
 }
 
 async function call<T>(path: string, body?: unknown): Promise<T> {
-  const res = await fetch(path, body === undefined ? {} : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(
+    path,
+    body === undefined
+      ? {}
+      : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) },
+  );
   const data = (await res.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
-  if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? 'http', data?.error?.message ?? `${res.status} ${res.statusText}`);
+  if (!res.ok)
+    throw new ApiError(
+      res.status,
+      data?.error?.code ?? 'http',
+      data?.error?.message ?? `${res.status} ${res.statusText}`,
+    );
   return data as T;
 }
 
@@ -49,7 +60,8 @@ export const api = {
   devices: () => call<Device[]>('/api/devices'),
   match: (name: string) => call<DeviceMatch>(`/api/devices?match=${encodeURIComponent(name)}`),
   usable: () => call<UsableJson[]>('/api/usable'),
-  check: (as?: string, ram?: number) => call<CheckJson>(as ? `/api/check?as=${encodeURIComponent(as)}${ram ? `&ram=${ram}` : ''}` : '/api/check'),
+  check: (as?: string, ram?: number) =>
+    call<CheckJson>(as ? `/api/check?as=${encodeURIComponent(as)}${ram ? `&ram=${ram}` : ''}` : '/api/check'),
   estimate: (f: Flags) => call<EstimateJson>('/api/estimate', f),
   sweep: (f: Flags) => call<SweepJson>('/api/sweep', f),
   gpus: (f: Flags) => call<GpusJson>('/api/gpus', f),

@@ -2,7 +2,20 @@
  * chart.js, registered piece by piece so the bundle holds only what the panels draw, plus one small
  * plugin: labelled horizontal reference lines ("16 GB card: 16.7 GB usable").
  */
-import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip, type ChartConfiguration, type Plugin } from 'chart.js';
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  type ChartConfiguration,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  type Plugin,
+  PointElement,
+  Tooltip,
+} from 'chart.js';
 
 export interface RefLine {
   value: number;
@@ -45,7 +58,18 @@ const refLines: Plugin = {
   },
 };
 
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Legend, Tooltip, refLines);
+Chart.register(
+  BarController,
+  BarElement,
+  CategoryScale,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Legend,
+  Tooltip,
+  refLines,
+);
 Chart.defaults.animation = false; // numbers change on every input; animation would only lag behind them
 Chart.defaults.maintainAspectRatio = false;
 

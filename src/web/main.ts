@@ -3,9 +3,18 @@
  * change. `body[data-state]` is "loading" while answers are pending and "ready" when the panels
  * show the current inputs (scripts and the browser tests wait on it).
  */
-import { api, ApiError, type CheckJson, type Device, type GpusJson, type ModelJson, type UsableJson, type ValidationReport } from './api.ts';
-import { $, fill, h } from './dom.ts';
+import {
+  ApiError,
+  api,
+  type CheckJson,
+  type Device,
+  type GpusJson,
+  type ModelJson,
+  type UsableJson,
+  type ValidationReport,
+} from './api.ts';
 import { clear } from './charts.ts';
+import { $, fill, h } from './dom.ts';
 import { clearAnswer, renderAnswer } from './panels/answer.ts';
 import { renderCost } from './panels/cost.ts';
 import { renderDevices } from './panels/devices.ts';
@@ -13,7 +22,7 @@ import { renderMemory } from './panels/memory.ts';
 import { renderResolution } from './panels/resolution.ts';
 import { renderTier } from './panels/tier.ts';
 import { renderValidation } from './panels/validation.ts';
-import { DEFAULT_STATE, estimateFlags, readState, writeState, type State } from './state.ts';
+import { DEFAULT_STATE, estimateFlags, readState, type State, writeState } from './state.ts';
 import { adapterInfo } from './webgpu.ts';
 
 /** When nothing says which GPU: a common 16 GB card, said as an example. */
@@ -21,10 +30,62 @@ const EXAMPLE_DEVICE = 'nvidia-geforce-rtx-4060-ti-16gb';
 
 const PRESETS: { label: string; state: Partial<State> }[] = [
   // The whole batch's fp32 decode would need ~18 GB of activations: batches of 4 fit 16 GB with the VAE tiled.
-  { label: 'SDXL 1024² in batches of 4 on an RTX 4060 Ti 16 GB, VAE tiled', state: { model: 'sdxl', width: 1024, height: 1024, batch: 4, steps: null, precision: null, strategy: 'auto', vaeTiling: true, device: 'nvidia-geforce-rtx-4060-ti-16gb' } },
-  { label: 'FLUX.1-dev fp8 on an RTX 4090', state: { model: 'flux1-dev', width: 1024, height: 1024, batch: 1, steps: null, precision: 'fp8', strategy: 'auto', vaeTiling: false, device: 'nvidia-geforce-rtx-4090' } },
-  { label: 'SD 1.5 512² on an RTX 3060 8 GB', state: { model: 'sd15', width: 512, height: 512, batch: 1, steps: null, precision: null, strategy: 'auto', vaeTiling: false, device: 'nvidia-geforce-rtx-3060-8gb' } },
-  { label: 'SDXL on an Apple M2 Pro', state: { model: 'sdxl', width: 1024, height: 1024, batch: 1, steps: null, precision: null, strategy: 'auto', vaeTiling: false, device: 'apple-m2-pro' } },
+  {
+    label: 'SDXL 1024² in batches of 4 on an RTX 4060 Ti 16 GB, VAE tiled',
+    state: {
+      model: 'sdxl',
+      width: 1024,
+      height: 1024,
+      batch: 4,
+      steps: null,
+      precision: null,
+      strategy: 'auto',
+      vaeTiling: true,
+      device: 'nvidia-geforce-rtx-4060-ti-16gb',
+    },
+  },
+  {
+    label: 'FLUX.1-dev fp8 on an RTX 4090',
+    state: {
+      model: 'flux1-dev',
+      width: 1024,
+      height: 1024,
+      batch: 1,
+      steps: null,
+      precision: 'fp8',
+      strategy: 'auto',
+      vaeTiling: false,
+      device: 'nvidia-geforce-rtx-4090',
+    },
+  },
+  {
+    label: 'SD 1.5 512² on an RTX 3060 8 GB',
+    state: {
+      model: 'sd15',
+      width: 512,
+      height: 512,
+      batch: 1,
+      steps: null,
+      precision: null,
+      strategy: 'auto',
+      vaeTiling: false,
+      device: 'nvidia-geforce-rtx-3060-8gb',
+    },
+  },
+  {
+    label: 'SDXL on an Apple M2 Pro',
+    state: {
+      model: 'sdxl',
+      width: 1024,
+      height: 1024,
+      batch: 1,
+      steps: null,
+      precision: null,
+      strategy: 'auto',
+      vaeTiling: false,
+      device: 'apple-m2-pro',
+    },
+  },
 ];
 
 let state: State = readState(location.search);
@@ -61,7 +122,9 @@ function toForm() {
   $<HTMLInputElement>('batch').value = String(state.batch);
   $<HTMLInputElement>('steps').value = String(state.steps ?? m.defaults.steps);
   const p = $<HTMLSelectElement>('precision');
-  p.replaceChildren(...m.defaults.precisions.map((x) => h('option', { value: x }, x === m.defaults.precision ? `${x} (default)` : x)));
+  p.replaceChildren(
+    ...m.defaults.precisions.map((x) => h('option', { value: x }, x === m.defaults.precision ? `${x} (default)` : x)),
+  );
   p.value = state.precision ?? m.defaults.precision;
   $<HTMLSelectElement>('strategy').value = state.strategy;
   $<HTMLInputElement>('vae-tiling').checked = state.vaeTiling;
@@ -114,12 +177,18 @@ async function refresh() {
   const side = Math.max(state.width ?? m.defaults.width, state.height ?? m.defaults.height);
   const { device: _d, strategy: _s, ...workload } = flags;
   const { ram: _ram, ...rankFlags } = workload;
-  const planFlags = { ...workload, images: state.images, within: state.within, ...(state.device ? { as: state.device } : {}), ...(state.electricity !== null ? { electricity: state.electricity } : {}) };
+  const planFlags = {
+    ...workload,
+    images: state.images,
+    within: state.within,
+    ...(state.device ? { as: state.device } : {}),
+    ...(state.electricity !== null ? { electricity: state.electricity } : {}),
+  };
   // Each panel draws as soon as its answer arrives (the estimate in milliseconds, the plan in about
   // a second), unless a newer change has been made meanwhile: then the newer answers win.
   const stale = () => gen !== generation;
   const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
-  const panel = <T,>(p: Promise<T>, ok: (v: T) => void, ko: (msg: string) => void) =>
+  const panel = <T>(p: Promise<T>, ok: (v: T) => void, ko: (msg: string) => void) =>
     p.then(
       (v) => void (stale() || ok(v)),
       (err: unknown) => void (stale() || ko(message(err))),
@@ -140,9 +209,17 @@ async function refresh() {
         panelMessage('memory-text', 'No memory breakdown for these inputs.', 'memory-chart');
       },
     ),
-    panel(api.sweep(flags), (s) => renderResolution(s, side), (msg) => panelMessage('resolution-text', `No resolution sweep: ${msg}`, 'resolution-chart')),
+    panel(
+      api.sweep(flags),
+      (s) => renderResolution(s, side),
+      (msg) => panelMessage('resolution-text', `No resolution sweep: ${msg}`, 'resolution-chart'),
+    ),
     state.device
-      ? panel(api.check(state.device, state.ram), (c) => renderTier($('tier-device'), `Chosen GPU: ${c.machine.device.name}`, c), (msg) => panelMessage('tier-device', `No tier for the chosen device: ${msg}`))
+      ? panel(
+          api.check(state.device, state.ram),
+          (c) => renderTier($('tier-device'), `Chosen GPU: ${c.machine.device.name}`, c),
+          (msg) => panelMessage('tier-device', `No tier for the chosen device: ${msg}`),
+        )
       : null,
     panel(
       api.gpus(rankFlags),
@@ -155,7 +232,9 @@ async function refresh() {
         panelMessage('devices-text', `No ranking: ${msg}`, 'devices-chart');
       },
     ),
-    panel(api.plan(planFlags), renderCost, (msg) => panelMessage('cost-text', `No cost comparison: ${msg}`, 'cost-chart')),
+    panel(api.plan(planFlags), renderCost, (msg) =>
+      panelMessage('cost-text', `No cost comparison: ${msg}`, 'cost-chart'),
+    ),
   ]);
   if (stale()) return;
   if (validation) renderValidation(validation, state.model, $<HTMLInputElement>('validation-only-model').checked);
@@ -177,7 +256,8 @@ async function chooseDevice(text: string): Promise<boolean> {
     if (m.kind !== 'unknown') {
       state.device = m.device.id;
       $<HTMLInputElement>('device').value = m.device.name;
-      $('device-note').textContent = m.kind === 'matched' && m.note ? `“${t}” read as ${m.device.name} (${m.note})` : '';
+      $('device-note').textContent =
+        m.kind === 'matched' && m.note ? `“${t}” read as ${m.device.name} (${m.note})` : '';
       return true;
     }
   } catch (err) {
@@ -212,7 +292,10 @@ async function initialDevice(machine: Promise<CheckJson | null>) {
       /* an unmatched name falls through to the next source */
     }
   }
-  const hint = info && !info.description && info.vendor ? ` Your browser reports a ${info.vendor} GPU${info.architecture ? ` (${info.architecture})` : ''}; choose the exact card.` : '';
+  const hint =
+    info && !info.description && info.vendor
+      ? ` Your browser reports a ${info.vendor} GPU${info.architecture ? ` (${info.architecture})` : ''}; choose the exact card.`
+      : '';
   const mc = await machine;
   const own = mc && deviceById(mc.machine.device.id);
   if (own && own.backend !== 'cpu') {
@@ -230,12 +313,31 @@ function bind() {
   $<HTMLFormElement>('cost-controls').addEventListener('submit', (e) => e.preventDefault());
   $('model').addEventListener('change', () => {
     // A new model starts from its own native size, steps and precision.
-    state = { ...state, model: $<HTMLSelectElement>('model').value, width: null, height: null, steps: null, precision: null };
+    state = {
+      ...state,
+      model: $<HTMLSelectElement>('model').value,
+      width: null,
+      height: null,
+      steps: null,
+      precision: null,
+    };
     toForm();
     void refresh();
   });
   let timer: ReturnType<typeof setTimeout> | undefined;
-  for (const id of ['width', 'height', 'batch', 'ram', 'steps', 'precision', 'strategy', 'vae-tiling', 'images', 'within', 'electricity']) {
+  for (const id of [
+    'width',
+    'height',
+    'batch',
+    'ram',
+    'steps',
+    'precision',
+    'strategy',
+    'vae-tiling',
+    'images',
+    'within',
+    'electricity',
+  ]) {
     const el = $(id);
     el.addEventListener('change', () => {
       clearTimeout(timer);
@@ -259,12 +361,13 @@ function bind() {
     saveUrl();
     if (ranking) renderDevices(ranking, state.device, state.rank);
   });
-  $('validation-only-model').addEventListener('change', () => validation && renderValidation(validation, state.model, $<HTMLInputElement>('validation-only-model').checked));
+  $('validation-only-model').addEventListener(
+    'change',
+    () => validation && renderValidation(validation, state.model, $<HTMLInputElement>('validation-only-model').checked),
+  );
   const nav = $('presets');
   for (const p of PRESETS) {
-    nav.append(
-      h('button', { type: 'button', 'data-preset': p.label }, p.label),
-    );
+    nav.append(h('button', { type: 'button', 'data-preset': p.label }, p.label));
     nav.lastElementChild!.addEventListener('click', () => {
       state = { ...state, ...p.state };
       $('device-note').textContent = '';
@@ -281,11 +384,19 @@ async function boot() {
     state.model = DEFAULT_STATE.model;
   }
   $('model').replaceChildren(...models.map((m) => h('option', { value: m.id }, m.name)));
-  $('device-list').replaceChildren(...devices.map((d) => h('option', { value: d.name }, `${d.vendor} · ${d.memoryGiB ?? '—'} GB`)));
+  $('device-list').replaceChildren(
+    ...devices.map((d) => h('option', { value: d.name }, `${d.vendor} · ${d.memoryGiB ?? '—'} GB`)),
+  );
   // Probing this machine takes a second the first time; the page does not wait longer than 3 s for it.
   const machine = api.check().then(
-    (c) => (renderTier($('tier-machine'), `This machine: ${c.machine.device.name}`, c), c),
-    (err: unknown) => (panelMessage('tier-machine', `Could not probe this machine: ${err instanceof Error ? err.message : String(err)}`), null),
+    (c) => {
+      renderTier($('tier-machine'), `This machine: ${c.machine.device.name}`, c);
+      return c;
+    },
+    (err: unknown) => {
+      panelMessage('tier-machine', `Could not probe this machine: ${err instanceof Error ? err.message : String(err)}`);
+      return null;
+    },
   );
   const soon = Promise.race([machine, new Promise<null>((done) => setTimeout(() => done(null), 3000))]);
   await initialDevice(soon);

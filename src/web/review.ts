@@ -4,8 +4,29 @@
  * (the server writes review.json beside the run's manifest).
  */
 type Mark = 'keep' | 'reject' | null;
-interface Img { index: number; file: string; prompt: string; negativePrompt: string; seed: number; steps: number; guidance: number; sampler: string; width: number; height: number; model: string; modelHash: string; redoOf?: number; mark: Mark }
-interface Run { id: string; name: string; images: number; keep: number; reject: number }
+interface Img {
+  index: number;
+  file: string;
+  prompt: string;
+  negativePrompt: string;
+  seed: number;
+  steps: number;
+  guidance: number;
+  sampler: string;
+  width: number;
+  height: number;
+  model: string;
+  modelHash: string;
+  redoOf?: number;
+  mark: Mark;
+}
+interface Run {
+  id: string;
+  name: string;
+  images: number;
+  keep: number;
+  reject: number;
+}
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 let runId = '0';
@@ -25,7 +46,8 @@ const imageUrl = (im: Img) => `/api/review/runs/${runId}/image/${encodeURICompon
 function counts(): void {
   const keep = images.filter((i) => i.mark === 'keep').length;
   const reject = images.filter((i) => i.mark === 'reject').length;
-  $('counts').textContent = `${images.length} images · ${keep} kept · ${reject} rejected · ${images.length - keep - reject} to review`;
+  $('counts').textContent =
+    `${images.length} images · ${keep} kept · ${reject} rejected · ${images.length - keep - reject} to review`;
 }
 
 function detail(): void {
@@ -102,7 +124,11 @@ async function mark(m: Mark): Promise<void> {
   const keepPlace = $<HTMLSelectElement>('filter').value === 'all';
   // Move on before the server answers, so a key pressed right after applies to the next image.
   if (keepPlace) select(at + 1);
-  await api(`/api/review/runs/${runId}/marks`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ index: im.index, mark: m }) });
+  await api(`/api/review/runs/${runId}/marks`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ index: im.index, mark: m }),
+  });
   im.mark = m;
   render();
 }

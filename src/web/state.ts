@@ -25,10 +25,40 @@ export interface State {
   rank: string;
 }
 
-export const DEFAULT_STATE: State = { model: 'sdxl', width: null, height: null, batch: 1, steps: null, precision: null, strategy: 'auto', vaeTiling: false, device: null, ram: 32, images: 1000, within: '8h', electricity: null, rank: 'like' };
+export const DEFAULT_STATE: State = {
+  model: 'sdxl',
+  width: null,
+  height: null,
+  batch: 1,
+  steps: null,
+  precision: null,
+  strategy: 'auto',
+  vaeTiling: false,
+  device: null,
+  ram: 32,
+  images: 1000,
+  within: '8h',
+  electricity: null,
+  rank: 'like',
+};
 
 /** Short query keys, in the order they are written. */
-const KEYS: Record<keyof State, string> = { model: 'model', width: 'w', height: 'h', batch: 'batch', steps: 'steps', precision: 'precision', strategy: 'strategy', vaeTiling: 'tiling', device: 'device', ram: 'ram', images: 'images', within: 'within', electricity: 'kwh', rank: 'rank' };
+const KEYS: Record<keyof State, string> = {
+  model: 'model',
+  width: 'w',
+  height: 'h',
+  batch: 'batch',
+  steps: 'steps',
+  precision: 'precision',
+  strategy: 'strategy',
+  vaeTiling: 'tiling',
+  device: 'device',
+  ram: 'ram',
+  images: 'images',
+  within: 'within',
+  electricity: 'kwh',
+  rank: 'rank',
+};
 
 const int = (v: string | null) => (v !== null && /^\d{1,5}$/.test(v) ? Number(v) : null);
 
@@ -67,7 +97,12 @@ export function writeState(s: State): string {
 
 /** The estimate flags (the CLI's flag names) for a state. */
 export function estimateFlags(s: State): Record<string, string | number | boolean> {
-  const f: Record<string, string | number | boolean> = { model: s.model, batch: s.batch, strategy: s.strategy, ram: s.ram };
+  const f: Record<string, string | number | boolean> = {
+    model: s.model,
+    batch: s.batch,
+    strategy: s.strategy,
+    ram: s.ram,
+  };
   if (s.vaeTiling) f.vaeTiling = true;
   if (s.width !== null) f.width = s.width;
   if (s.height !== null) f.height = s.height;

@@ -12,7 +12,10 @@ export interface AdapterInfo {
 }
 
 interface GpuLike {
-  requestAdapter(): Promise<{ info?: Partial<AdapterInfo>; requestAdapterInfo?: () => Promise<Partial<AdapterInfo>> } | null>;
+  requestAdapter(): Promise<{
+    info?: Partial<AdapterInfo>;
+    requestAdapterInfo?: () => Promise<Partial<AdapterInfo>>;
+  } | null>;
 }
 
 /** Adapter info, or null when there is no WebGPU, no adapter or no answer within a second. */
@@ -23,9 +26,15 @@ export async function adapterInfo(timeoutMs = 1000): Promise<AdapterInfo | null>
     const timeout = new Promise<null>((done) => setTimeout(() => done(null), timeoutMs));
     const adapter = await Promise.race([gpu.requestAdapter(), timeout]);
     if (!adapter) return null;
-    const info = adapter.info ?? (adapter.requestAdapterInfo ? await Promise.race([adapter.requestAdapterInfo(), timeout]) : null);
+    const info =
+      adapter.info ?? (adapter.requestAdapterInfo ? await Promise.race([adapter.requestAdapterInfo(), timeout]) : null);
     if (!info) return null;
-    return { vendor: info.vendor ?? '', architecture: info.architecture ?? '', device: info.device ?? '', description: info.description ?? '' };
+    return {
+      vendor: info.vendor ?? '',
+      architecture: info.architecture ?? '',
+      device: info.device ?? '',
+      description: info.description ?? '',
+    };
   } catch {
     return null;
   }

@@ -1,9 +1,10 @@
 /** The model cache: built once, verified and reused, and a corrupt entry is detected and rebuilt, never trusted. */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { cacheKey, cacheRoot, ensureModel, verifyEntry } from '../../src/bench/cache.ts';
 import { tinyUNet, tinyVae } from './_tiny.ts';
 

@@ -2,20 +2,29 @@
  * Calibration: measurements stored per device, ratios recomputed against the current cost model,
  * applied by estimate only when the compute device is the measured one, and said as "measured here".
  */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { calibrationFor, genreadyHome, loadCalibration, loadStore, predictSeconds, recordMeasurements, type Measurement } from '../../src/bench/calibration.ts';
+import { test } from 'node:test';
+import {
+  calibrationFor,
+  genreadyHome,
+  loadCalibration,
+  loadStore,
+  type Measurement,
+  predictSeconds,
+  recordMeasurements,
+} from '../../src/bench/calibration.ts';
 import { BenchError } from '../../src/bench/errors.ts';
+import type { Environment } from '../../src/bench/types.ts';
 import { cpuDevice } from '../../src/catalog/cpu.ts';
 import { resolveDevice } from '../../src/catalog/devices.ts';
-import { calibrateTime, type Calibration } from '../../src/cost/calibration.ts';
+import { type Calibration, calibrateTime } from '../../src/cost/calibration.ts';
 import { estimate } from '../../src/cost/estimate.ts';
 import { estimateJson } from '../../src/cost/report.ts';
 import { makeWorkload } from '../../src/cost/workload.ts';
-import type { Environment } from '../../src/bench/types.ts';
 
 const cpu = cpuDevice({ model: 'Test CPU 9000', cores: 2, clockGHz: 3, simd: { avx2: true } });
 const env = (date: string): Environment => ({
@@ -30,8 +39,21 @@ const env = (date: string): Environment => ({
   versions: { onnxruntime: '1.30.0', node: '20', genready: '0.1.0' },
   date,
 });
-const base = { model: 'sd15', width: 256, height: 256, batch: 1, precision: 'fp32', strategy: 'cpu', peakMemoryBytes: 1e9 } as const;
-const measured = (phase: Measurement['phase'], factor: number, date = '2026-11-26T10:00:00.000Z', size = 256): Measurement => {
+const base = {
+  model: 'sd15',
+  width: 256,
+  height: 256,
+  batch: 1,
+  precision: 'fp32',
+  strategy: 'cpu',
+  peakMemoryBytes: 1e9,
+} as const;
+const measured = (
+  phase: Measurement['phase'],
+  factor: number,
+  date = '2026-11-26T10:00:00.000Z',
+  size = 256,
+): Measurement => {
   const m = { ...base, width: size, height: size, phase };
   return { ...m, measuredSeconds: predictSeconds(m, cpu) * factor, environment: env(date) };
 };
@@ -46,7 +68,10 @@ test('genready home is $GENREADY_HOME, else the platform config directory', () =
 
 test('the calibration of a device is measured / predicted per phase (geometric mean over sizes); a newer run replaces the same case', () => {
   const path = store();
-  recordMeasurements([measured('denoising', 2), measured('denoising', 8, undefined, 512), measured('vae-decode', 0.5)], path);
+  recordMeasurements(
+    [measured('denoising', 2), measured('denoising', 8, undefined, 512), measured('vae-decode', 0.5)],
+    path,
+  );
   let c = calibrationFor(cpu, loadStore(path))!;
   assert.equal(c.deviceId, cpu.id);
   assert.ok(Math.abs(c.factors.denoising! - 4) < 1e-9, String(c.factors.denoising));
@@ -63,7 +88,12 @@ test('the calibration of a device is measured / predicted per phase (geometric m
 test('calibrateTime scales the measured phases, the step and the image time consistently', () => {
   const w = makeWorkload({ model: 'sd15', width: 256, height: 256, precision: 'fp32' });
   const t = estimate(w, cpu, { strategy: 'cpu' }).chosen.time;
-  const c: Calibration = { deviceId: cpu.id, factors: { denoising: 2, 'vae-decode': 0.5 }, measuredAt: 'x', source: 'test' };
+  const c: Calibration = {
+    deviceId: cpu.id,
+    factors: { denoising: 2, 'vae-decode': 0.5 },
+    measuredAt: 'x',
+    source: 'test',
+  };
   const s = calibrateTime(t, c, w.batch);
   const phase = (x: typeof t, p: string) => x.phases.find((y) => y.phase === p)!.seconds;
   assert.equal(phase(s, 'denoising'), 2 * phase(t, 'denoising'));
@@ -77,7 +107,12 @@ test('calibrateTime scales the measured phases, the step and the image time cons
 
 test('estimate says "measured here" only when the compute device is the calibrated one', () => {
   const w = makeWorkload({ model: 'sd15', width: 512, height: 512, precision: 'fp32' });
-  const c: Calibration = { deviceId: cpu.id, factors: { denoising: 1.5 }, measuredAt: '2026-11-26', source: 'onnxruntime 1.30.0 cpu' };
+  const c: Calibration = {
+    deviceId: cpu.id,
+    factors: { denoising: 1.5 },
+    measuredAt: '2026-11-26',
+    source: 'onnxruntime 1.30.0 cpu',
+  };
   const plain = estimate(w, cpu, { strategy: 'cpu' });
   const cal = estimate(w, cpu, { strategy: 'cpu', calibration: c });
   assert.equal(plain.chosen.basis, 'estimated');
@@ -85,7 +120,11 @@ test('estimate says "measured here" only when the compute device is the calibrat
   assert.ok(Math.abs(cal.chosen.time.secondsPerStep / plain.chosen.time.secondsPerStep - 1.5) < 1e-9);
   const j = estimateJson(cal);
   assert.equal(j.basis, 'measured here');
-  assert.deepEqual(j.calibration, { factors: { denoising: 1.5 }, measuredAt: '2026-11-26', source: 'onnxruntime 1.30.0 cpu' });
+  assert.deepEqual(j.calibration, {
+    factors: { denoising: 1.5 },
+    measuredAt: '2026-11-26',
+    source: 'onnxruntime 1.30.0 cpu',
+  });
   // Existing fields keep their meaning: the same memory, only time changes.
   assert.equal(j.memory.peakHostBytes, estimateJson(plain).memory.peakHostBytes);
   // A GPU estimate is untouched by a CPU calibration.
@@ -97,7 +136,10 @@ test('estimate says "measured here" only when the compute device is the calibrat
 test('a corrupt calibration file is a clear error for bench and a warning (not a failure) for estimates', () => {
   const path = store();
   writeFileSync(path, '{ not json');
-  assert.throws(() => loadStore(path), (e: unknown) => e instanceof BenchError && e.code === 'bad-calibration' && e.message.includes(path));
+  assert.throws(
+    () => loadStore(path),
+    (e: unknown) => e instanceof BenchError && e.code === 'bad-calibration' && e.message.includes(path),
+  );
   writeFileSync(path, JSON.stringify({ format: 99, devices: {} }));
   assert.throws(() => recordMeasurements([measured('denoising', 1)], path), /not a genready calibration file/);
   const r = loadCalibration(cpu, path);

@@ -4,22 +4,40 @@
  * analyzer's parameters and produce the analyzer's output sizes; on the catalog's real configs the
  * parameter count is checked by a dry run.
  */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import { test } from 'node:test';
 import onnxp from 'onnx-proto';
+import * as ort from 'onnxruntime-node';
 import { models } from '../../data/models/index.ts';
-import type { AutoencoderArch, ClipTextArch, UNetArch } from '../../src/catalog/models.types.ts';
-import { sumParams, walk } from '../../src/cost/analyze/index.ts';
-import { walkClipText, walkVaeDecoder } from '../../src/cost/analyze/encoders.ts';
-import { walkUNet } from '../../src/cost/analyze/unet.ts';
-import { graphParameters, isGraphArch, writeOnnxModel, writeOnnxModelFiles, type GraphArch } from '../../src/bench/graph/index.ts';
 import { toHalf } from '../../src/bench/graph/_onnx.ts';
-import { tinyClip, tinyClipProjected, tinyCrossDiT, tinyFlux, tinyFluxSchnell, tinyMMDiT, tinyMMDiTX, tinyUNet, tinyUNetXL, tinyVae } from './_tiny.ts';
+import {
+  type GraphArch,
+  graphParameters,
+  isGraphArch,
+  writeOnnxModel,
+  writeOnnxModelFiles,
+} from '../../src/bench/graph/index.ts';
+import type { AutoencoderArch, ClipTextArch, UNetArch } from '../../src/catalog/models.types.ts';
 import { walkCrossDiT, walkFlux, walkMMDiT } from '../../src/cost/analyze/dit.ts';
+import { walkClipText, walkVaeDecoder } from '../../src/cost/analyze/encoders.ts';
+import { sumParams, walk } from '../../src/cost/analyze/index.ts';
+import { walkUNet } from '../../src/cost/analyze/unet.ts';
+import {
+  tinyClip,
+  tinyClipProjected,
+  tinyCrossDiT,
+  tinyFlux,
+  tinyFluxSchnell,
+  tinyMMDiT,
+  tinyMMDiTX,
+  tinyUNet,
+  tinyUNetXL,
+  tinyVae,
+} from './_tiny.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'genready-graph-'));
 // Non-square, to catch transposed height/width; multiples of 4 as the 3-level tiny UNet needs
@@ -28,14 +46,22 @@ const LATENT = { h: 4, w: 8 };
 
 /** The analyzer's parameter count: the decoder only for the VAE (what the graph holds). */
 function analyzerParams(a: GraphArch): number {
-  const g = { width: 8 * LATENT.w, height: 8 * LATENT.h, latentWidth: LATENT.w, latentHeight: LATENT.h, textTokens: 77 };
+  const g = {
+    width: 8 * LATENT.w,
+    height: 8 * LATENT.h,
+    latentWidth: LATENT.w,
+    latentHeight: LATENT.h,
+    textTokens: 77,
+  };
   return a.kind === 'autoencoder-kl' ? sumParams(walkVaeDecoder(a, g).ops) : sumParams(walk(a, g));
 }
 
 /** Parameters counted from the file itself: every float initializer that is not a small constant. */
 function initializerParams(path: string): number {
   const m = onnxp.onnx.ModelProto.decode(readFileSync(path));
-  return m.graph!.initializer!.filter((t) => !t.name!.startsWith('const_')).reduce((s, t) => s + t.dims!.reduce((a: number, b) => a * Number(b), 1), 0);
+  return m
+    .graph!.initializer!.filter((t) => !t.name!.startsWith('const_'))
+    .reduce((s, t) => s + t.dims!.reduce((a: number, b) => a * Number(b), 1), 0);
 }
 
 function filled(type: 'float32' | 'float16', dims: number[], f: (i: number) => number): ort.Tensor {
@@ -49,7 +75,11 @@ function feedsFor(a: GraphArch, batch: number, type: 'float32' | 'float16'): Rec
     case 'unet': {
       const f: Record<string, ort.Tensor> = {
         sample: filled(type, [batch, a.inChannels, LATENT.h, LATENT.w], (i) => Math.sin(i)),
-        timestep: new ort.Tensor('float32', Float32Array.from({ length: batch }, (_, i) => 999 - 100 * i), [batch]),
+        timestep: new ort.Tensor(
+          'float32',
+          Float32Array.from({ length: batch }, (_, i) => 999 - 100 * i),
+          [batch],
+        ),
         encoder_hidden_states: filled(type, [batch, 5, a.crossAttentionDim], (i) => Math.cos(i)),
       };
       if (a.additionEmbedInput !== null) {
@@ -63,7 +93,11 @@ function feedsFor(a: GraphArch, batch: number, type: 'float32' | 'float16'): Rec
         hidden_states: filled(type, [batch, a.inChannels, LATENT.h, LATENT.w], (i) => Math.sin(i)),
         encoder_hidden_states: filled(type, [batch, 5, a.jointAttentionDim], (i) => Math.cos(i)),
         pooled_projections: filled(type, [batch, a.pooledProjectionDim], (i) => Math.sin(2 * i)),
-        timestep: new ort.Tensor('float32', Float32Array.from({ length: batch }, (_, i) => 999 - 100 * i), [batch]),
+        timestep: new ort.Tensor(
+          'float32',
+          Float32Array.from({ length: batch }, (_, i) => 999 - 100 * i),
+          [batch],
+        ),
       };
     case 'flux': {
       // Packed latents: LATENT is 4 × 8, so a 2 × 4 token grid; ids as FLUX's (row, column), text at 0.
@@ -72,8 +106,16 @@ function feedsFor(a: GraphArch, batch: number, type: 'float32' | 'float16'): Rec
         hidden_states: filled(type, [batch, tokens, a.latentChannels * a.patchSize ** 2], (i) => Math.sin(i)),
         encoder_hidden_states: filled(type, [batch, 5, a.contextDim], (i) => Math.cos(i)),
         pooled_projections: filled(type, [batch, a.vecInDim], (i) => Math.sin(2 * i)),
-        timestep: new ort.Tensor('float32', Float32Array.from({ length: batch }, (_, i) => 1 - 0.1 * i), [batch]),
-        img_ids: new ort.Tensor('float32', Float32Array.from({ length: tokens * 3 }, (_, i) => [0, Math.floor(i / 12), Math.floor(i / 3) % 4][i % 3]!), [tokens, 3]),
+        timestep: new ort.Tensor(
+          'float32',
+          Float32Array.from({ length: batch }, (_, i) => 1 - 0.1 * i),
+          [batch],
+        ),
+        img_ids: new ort.Tensor(
+          'float32',
+          Float32Array.from({ length: tokens * 3 }, (_, i) => [0, Math.floor(i / 12), Math.floor(i / 3) % 4][i % 3]!),
+          [tokens, 3],
+        ),
         txt_ids: new ort.Tensor('float32', new Float32Array(15), [5, 3]),
       };
       if (a.guidanceEmbed) f.guidance = new ort.Tensor('float32', new Float32Array(batch).fill(3.5), [batch]);
@@ -82,14 +124,27 @@ function feedsFor(a: GraphArch, batch: number, type: 'float32' | 'float16'): Rec
     case 'cross-dit':
       return {
         hidden_states: filled(type, [batch, a.inChannels, LATENT.h, LATENT.w], (i) => Math.sin(i)),
-        timestep: new ort.Tensor('float32', Float32Array.from({ length: batch }, (_, i) => 999 - 100 * i), [batch]),
+        timestep: new ort.Tensor(
+          'float32',
+          Float32Array.from({ length: batch }, (_, i) => 999 - 100 * i),
+          [batch],
+        ),
         encoder_hidden_states: filled(type, [batch, 5, a.captionChannels], (i) => Math.cos(i)),
       };
     case 'autoencoder-kl':
       return { latent_sample: filled(type, [batch, a.latentChannels, LATENT.h, LATENT.w], (i) => Math.sin(i)) };
     case 'clip-text':
       // Row 0: BOS, a word, EOS (the highest id), padding; row 1 has its EOS elsewhere.
-      return { input_ids: new ort.Tensor('int32', Int32Array.from({ length: batch * a.maxTokens }, (_, i) => ([0, 5, a.vocab - 1, 0, 0, 0, 0, 0][(i + 3 * Math.floor(i / a.maxTokens)) % a.maxTokens] ?? 0)), [batch, a.maxTokens]) };
+      return {
+        input_ids: new ort.Tensor(
+          'int32',
+          Int32Array.from(
+            { length: batch * a.maxTokens },
+            (_, i) => [0, 5, a.vocab - 1, 0, 0, 0, 0, 0][(i + 3 * Math.floor(i / a.maxTokens)) % a.maxTokens] ?? 0,
+          ),
+          [batch, a.maxTokens],
+        ),
+      };
   }
 }
 
@@ -119,7 +174,8 @@ const TINY: [string, GraphArch][] = [
 function analyzerOutputElems(a: GraphArch): number {
   if (a.kind === 'unet') return walkUNet(a, { latentHeight: LATENT.h, latentWidth: LATENT.w, textTokens: 5 }).current;
   if (a.kind === 'autoencoder-kl') return walkVaeDecoder(a, { latentHeight: LATENT.h, latentWidth: LATENT.w }).current;
-  if (a.kind === 'cross-dit') return walkCrossDiT(a, { latentHeight: LATENT.h, latentWidth: LATENT.w, textTokens: 5 }).current;
+  if (a.kind === 'cross-dit')
+    return walkCrossDiT(a, { latentHeight: LATENT.h, latentWidth: LATENT.w, textTokens: 5 }).current;
   if (a.kind === 'mmdit') return walkMMDiT(a, { latentHeight: LATENT.h, latentWidth: LATENT.w, textTokens: 5 }).current;
   if (a.kind === 'flux') return walkFlux(a, { latentHeight: LATENT.h, latentWidth: LATENT.w, textTokens: 5 }).current;
   return walkClipText(a).current;
@@ -132,12 +188,25 @@ for (const [name, arch] of TINY) {
     assert.equal(parameters, analyzerParams(arch));
     assert.equal(initializerParams(path), parameters);
     const out = await run(path, arch);
-    const main = out[{ unet: 'out_sample', 'autoencoder-kl': 'sample', 'clip-text': 'last_hidden_state', 'cross-dit': 'out_hidden_states', mmdit: 'out_hidden_states', flux: 'out_hidden_states' }[arch.kind]]!;
+    const main =
+      out[
+        {
+          unet: 'out_sample',
+          'autoencoder-kl': 'sample',
+          'clip-text': 'last_hidden_state',
+          'cross-dit': 'out_hidden_states',
+          mmdit: 'out_hidden_states',
+          flux: 'out_hidden_states',
+        }[arch.kind]
+      ]!;
     assert.equal(main.dims[0], 2);
     assert.equal(main.size / 2, analyzerOutputElems(arch));
-    if (arch.kind === 'unet' || arch.kind === 'cross-dit' || arch.kind === 'mmdit') assert.deepEqual(main.dims, [2, arch.outChannels, LATENT.h, LATENT.w]);
-    if (arch.kind === 'flux') assert.deepEqual(main.dims, [2, (LATENT.h / 2) * (LATENT.w / 2), arch.latentChannels * 4]);
-    if (arch.kind === 'autoencoder-kl') assert.deepEqual(main.dims, [2, arch.imageChannels, 4 * LATENT.h, 4 * LATENT.w]);
+    if (arch.kind === 'unet' || arch.kind === 'cross-dit' || arch.kind === 'mmdit')
+      assert.deepEqual(main.dims, [2, arch.outChannels, LATENT.h, LATENT.w]);
+    if (arch.kind === 'flux')
+      assert.deepEqual(main.dims, [2, (LATENT.h / 2) * (LATENT.w / 2), arch.latentChannels * 4]);
+    if (arch.kind === 'autoencoder-kl')
+      assert.deepEqual(main.dims, [2, arch.imageChannels, 4 * LATENT.h, 4 * LATENT.w]);
     if (arch.kind === 'clip-text') {
       const pooled = arch.projection > 0 ? out.text_embeds! : out.pooler_output!;
       assert.deepEqual(pooled.dims, [2, arch.projection || arch.width]);
@@ -161,7 +230,10 @@ test('clip-text pools the hidden state at the highest token id (the EOS), per ro
   for (let b = 0; b < 2; b++) {
     const row = Array.from(ids.subarray(b * 8, b * 8 + 8));
     const eos = row.indexOf(Math.max(...row));
-    assert.deepEqual(Array.from(pooled.subarray(b * d, b * d + d)), Array.from(last.subarray((b * 8 + eos) * d, (b * 8 + eos + 1) * d)));
+    assert.deepEqual(
+      Array.from(pooled.subarray(b * d, b * d + d)),
+      Array.from(last.subarray((b * 8 + eos) * d, (b * 8 + eos + 1) * d)),
+    );
   }
   assert.notDeepEqual(Array.from(pooled.subarray(0, d)), Array.from(pooled.subarray(d, 2 * d)));
 });
@@ -176,8 +248,14 @@ test('every UNet, VAE decoder and CLIP text encoder in the catalog: graph parame
     }
   }
   assert.ok(checked >= 31, `checked ${checked}`);
-  assert.ok(models.some((m) => m.denoiser.arch.kind === 'mmdit' && isGraphArch(m.denoiser.arch)), 'SD3 is built');
-  assert.ok(models.some((m) => m.denoiser.arch.kind === 'cross-dit' && isGraphArch(m.denoiser.arch)), 'PixArt is built');
+  assert.ok(
+    models.some((m) => m.denoiser.arch.kind === 'mmdit' && isGraphArch(m.denoiser.arch)),
+    'SD3 is built',
+  );
+  assert.ok(
+    models.some((m) => m.denoiser.arch.kind === 'cross-dit' && isGraphArch(m.denoiser.arch)),
+    'PixArt is built',
+  );
   // FLUX: 11.9 B parameters counted without materialising one, equal to the analyzer and to the published figures.
   for (const id of ['flux1-dev', 'flux1-schnell']) {
     const m = models.find((x) => x.id === id)!;
@@ -197,9 +275,17 @@ test('flux rotates queries and keys by the position ids (RoPE is wired, not a no
   try {
     const feeds = feedsFor(tinyFluxSchnell, 1, 'float32');
     const placed = (await s.run(feeds)).out_hidden_states!.data as Float32Array;
-    const nowhere = (await s.run({ ...feeds, img_ids: new ort.Tensor('float32', new Float32Array(feeds.img_ids!.size), feeds.img_ids!.dims) })).out_hidden_states!.data as Float32Array;
+    const nowhere = (
+      await s.run({
+        ...feeds,
+        img_ids: new ort.Tensor('float32', new Float32Array(feeds.img_ids!.size), feeds.img_ids!.dims),
+      })
+    ).out_hidden_states!.data as Float32Array;
     assert.equal(placed.length, nowhere.length);
-    assert.ok(placed.some((v, i) => Math.abs(v - nowhere[i]!) > 1e-4), 'the output depends on where the tokens are');
+    assert.ok(
+      placed.some((v, i) => Math.abs(v - nowhere[i]!) > 1e-4),
+      'the output depends on where the tokens are',
+    );
   } finally {
     await s.release();
   }
@@ -229,7 +315,10 @@ test('weights go to an external data file past the threshold, with identical res
   assert.ok(statSync(`${external}.data`).size >= r2.parameters * 4);
   const m = onnxp.onnx.ModelProto.decode(readFileSync(external));
   const weights = m.graph!.initializer!.filter((t) => !t.name!.startsWith('const_'));
-  assert.ok(weights.every((t) => t.dataLocation === onnxp.onnx.TensorProto.DataLocation.EXTERNAL && t.rawData!.length === 0), 'the model file holds only the graph');
+  assert.ok(
+    weights.every((t) => t.dataLocation === onnxp.onnx.TensorProto.DataLocation.EXTERNAL && t.rawData!.length === 0),
+    'the model file holds only the graph',
+  );
   const [x, y] = [await run(inline, tinyUNet), await run(external, tinyUNet)];
   assert.deepEqual(Array.from(x.out_sample!.data as Float32Array), Array.from(y.out_sample!.data as Float32Array));
 });
@@ -254,8 +343,11 @@ test('float16 graphs store half-size weights and take and return float16 tensors
 });
 
 test('toHalf rounds to nearest even and saturates like IEEE conversion', () => {
-  const h = toHalf(Float32Array.from([0, -0, 1, -2, 65504, 1e6, 5.960464477539063e-8, 1 + 2 ** -11, 1 + 3 * 2 ** -11, NaN]));
-  assert.deepEqual(Array.from(h.subarray(0, 9)), [0x0000, 0x8000, 0x3c00, 0xc000, 0x7bff, 0x7c00, 0x0001, 0x3c00, 0x3c02]);
+  const h = toHalf(Float32Array.from([0, -0, 1, -2, 65504, 1e6, 2 ** -24, 1 + 2 ** -11, 1 + 3 * 2 ** -11, NaN]));
+  assert.deepEqual(
+    Array.from(h.subarray(0, 9)),
+    [0x0000, 0x8000, 0x3c00, 0xc000, 0x7bff, 0x7c00, 0x0001, 0x3c00, 0x3c02],
+  );
   assert.equal(h[9]! & 0x7c00, 0x7c00);
   assert.notEqual(h[9]! & 0x3ff, 0);
 });

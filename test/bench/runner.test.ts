@@ -3,22 +3,23 @@
  * median) through the clock seam; the phase worker in a real child process on a tiny model; and
  * the bench flow (plan, memory check, prediction, result contract) with a fake phase runner.
  */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkFits, forkPhase, forwardBatch, planBench, runBench, type BenchEvent } from '../../src/bench/bench.ts';
+import { test } from 'node:test';
+import type { WorkerMessage } from '../../src/bench/_worker.ts';
+import { type BenchEvent, checkFits, forkPhase, forwardBatch, planBench, runBench } from '../../src/bench/bench.ts';
 import { ensureModel } from '../../src/bench/cache.ts';
 import { predictSeconds } from '../../src/bench/calibration.ts';
 import { BenchError } from '../../src/bench/errors.ts';
+import { graphParameters } from '../../src/bench/graph/index.ts';
 import { providerById } from '../../src/bench/providers.ts';
 import { measure, median } from '../../src/bench/runner.ts';
-import type { WorkerMessage } from '../../src/bench/_worker.ts';
 import { machineFromProbe } from '../../src/planner/machine.ts';
 import { fakeProbe } from '../../src/probe/fake.ts';
 import { tinyFluxSchnell, tinyUNet } from './_tiny.ts';
-import { graphParameters } from '../../src/bench/graph/index.ts';
 
 test('measure: warm-up runs are kept apart, every sample is kept in order, min and median are of the measured ones', async () => {
   const durations = [900, 120, 100, 140, 110]; // ms; the first is the warm-up
@@ -41,10 +42,22 @@ test('measure: warm-up runs are kept apart, every sample is kept in order, min a
 });
 
 test('the phase worker runs a cached model in its own process and reports samples and its peak memory', async () => {
-  const model = await ensureModel(tinyUNet, { dtype: 'float32', seed: 0, root: mkdtempSync(join(tmpdir(), 'genready-w-')) });
+  const model = await ensureModel(tinyUNet, {
+    dtype: 'float32',
+    seed: 0,
+    root: mkdtempSync(join(tmpdir(), 'genready-w-')),
+  });
   const messages: WorkerMessage['kind'][] = [];
   const r = await forkPhase(
-    { modelPath: model.path, arch: tinyUNet, dtype: 'float32', shape: { batch: 2, latentHeight: 8, latentWidth: 8, textTokens: 7 }, provider: 'cpu', warmup: 1, iterations: 3 },
+    {
+      modelPath: model.path,
+      arch: tinyUNet,
+      dtype: 'float32',
+      shape: { batch: 2, latentHeight: 8, latentWidth: 8, textTokens: 7 },
+      provider: 'cpu',
+      warmup: 1,
+      iterations: 3,
+    },
     (m) => messages.push(m.kind),
   );
   assert.equal(r.samples.length, 3);
@@ -56,9 +69,20 @@ test('the phase worker runs a cached model in its own process and reports sample
 
 test('runBench measures a FLUX-kind denoiser end to end (tiny config: real graph, cache, worker process)', async () => {
   const machine = machineFromProbe(fakeProbe({ ramGiB: 32 }));
-  const plan = planBench({ model: 'flux1-schnell', sizes: [[128, 128]], phases: ['denoising'], warmup: 0, iterations: 1 });
+  const plan = planBench({
+    model: 'flux1-schnell',
+    sizes: [[128, 128]],
+    phases: ['denoising'],
+    warmup: 0,
+    iterations: 1,
+  });
   const tiny = { ...plan, cases: plan.cases.map((c) => ({ ...c, arch: tinyFluxSchnell })) };
-  const report = await runBench(tiny, { machine, provider: providerById('cpu'), totalMemoryBytes: 64e9, cacheRoot: mkdtempSync(join(tmpdir(), 'genready-flux-')) });
+  const report = await runBench(tiny, {
+    machine,
+    provider: providerById('cpu'),
+    totalMemoryBytes: 64e9,
+    cacheRoot: mkdtempSync(join(tmpdir(), 'genready-flux-')),
+  });
   const [r] = report.results;
   assert.equal(r!.model, 'flux1-schnell');
   assert.equal(r!.parameters, graphParameters(tinyFluxSchnell));
@@ -66,9 +90,25 @@ test('runBench measures a FLUX-kind denoiser end to end (tiny config: real graph
 });
 
 test('a model the runtime cannot run is one BenchError line, not a crash', async () => {
-  const model = await ensureModel(tinyUNet, { dtype: 'float32', seed: 0, root: mkdtempSync(join(tmpdir(), 'genready-w-')) });
+  const model = await ensureModel(tinyUNet, {
+    dtype: 'float32',
+    seed: 0,
+    root: mkdtempSync(join(tmpdir(), 'genready-w-')),
+  });
   await assert.rejects(
-    () => forkPhase({ modelPath: model.path, arch: tinyUNet, dtype: 'float32', shape: { batch: 1, latentHeight: 5, latentWidth: 8, textTokens: 7 }, provider: 'cpu', warmup: 0, iterations: 1 }, () => {}),
+    () =>
+      forkPhase(
+        {
+          modelPath: model.path,
+          arch: tinyUNet,
+          dtype: 'float32',
+          shape: { batch: 1, latentHeight: 5, latentWidth: 8, textTokens: 7 },
+          provider: 'cpu',
+          warmup: 0,
+          iterations: 1,
+        },
+        () => {},
+      ),
     (e: unknown) => e instanceof BenchError && e.code === 'run-failed' && !e.message.includes('\n'),
   );
 });
@@ -97,16 +137,30 @@ test('models that cannot run here say so: no room in RAM for the weights in fp32
   assert.equal(flux.cases[0]!.arch.kind, 'flux');
   assert.throws(
     () => checkFits(flux, providerById('cpu'), 24e9),
-    (e: unknown) => e instanceof BenchError && e.code === 'does-not-fit' && /^FLUX\.1 \[dev\] does not fit.*needs about \d+\.\d GB of RAM in fp32 at 1024x1024, this machine has 24\.0 GB$/.test(e.message),
+    (e: unknown) =>
+      e instanceof BenchError &&
+      e.code === 'does-not-fit' &&
+      /^FLUX\.1 \[dev\] does not fit.*needs about \d+\.\d GB of RAM in fp32 at 1024x1024, this machine has 24\.0 GB$/.test(
+        e.message,
+      ),
   );
-  assert.throws(() => checkFits(planBench({ model: 'flux1-schnell' }), providerById('cpu'), 24e9), (e: unknown) => e instanceof BenchError && e.code === 'does-not-fit');
+  assert.throws(
+    () => checkFits(planBench({ model: 'flux1-schnell' }), providerById('cpu'), 24e9),
+    (e: unknown) => e instanceof BenchError && e.code === 'does-not-fit',
+  );
   assert.equal(planBench({ model: 'sd3-medium' }).cases[0]!.arch.kind, 'mmdit');
   assert.equal(planBench({ model: 'pixart-sigma' }).cases[0]!.arch.kind, 'cross-dit');
   const sdxl = planBench({ model: 'sdxl' });
-  assert.throws(() => checkFits(sdxl, providerById('cpu'), 8e9), (e: unknown) => e instanceof BenchError && e.code === 'does-not-fit' && /SDXL/.test(e.message));
+  assert.throws(
+    () => checkFits(sdxl, providerById('cpu'), 8e9),
+    (e: unknown) => e instanceof BenchError && e.code === 'does-not-fit' && /SDXL/.test(e.message),
+  );
   assert.doesNotThrow(() => checkFits(planBench({ quick: true }), providerById('cpu'), 24e9));
   // SD3.5 Large has a graph but 8 B fp32 parameters: refused before anything is built.
-  assert.throws(() => checkFits(planBench({ model: 'sd35-large' }), providerById('cpu'), 24e9), (e: unknown) => e instanceof BenchError && e.code === 'does-not-fit' && /SD ?3\.5 Large/i.test(e.message));
+  assert.throws(
+    () => checkFits(planBench({ model: 'sd35-large' }), providerById('cpu'), 24e9),
+    (e: unknown) => e instanceof BenchError && e.code === 'does-not-fit' && /SD ?3\.5 Large/i.test(e.message),
+  );
 });
 
 test('runBench: results carry the contract fields, the prediction for the same workload and device, and the environment', async () => {
@@ -119,11 +173,25 @@ test('runBench: results carry the contract fields, the prediction for the same w
     provider: providerById('cpu'),
     totalMemoryBytes: 64e9,
     clock: () => new Date('2026-11-26T12:00:00Z'),
-    ensure: async (arch) => ({ path: `/fake/${arch.kind}.onnx`, dir: '/fake', parameters: 42, status: 'reused', bytes: 168 }),
+    ensure: async (arch) => ({
+      path: `/fake/${arch.kind}.onnx`,
+      dir: '/fake',
+      parameters: 42,
+      status: 'reused',
+      bytes: 168,
+    }),
     runPhase: async (job, on) => {
       jobs.push({ batch: job.shape.batch, h: job.shape.latentHeight });
       on({ kind: 'loaded', seconds: 0.5 });
-      return { kind: 'done', samples: [2, 3, 4], warmup: [9], minSeconds: 2, medianSeconds: 3, peakRssBytes: 1e9, loadSeconds: 0.5 };
+      return {
+        kind: 'done',
+        samples: [2, 3, 4],
+        warmup: [9],
+        minSeconds: 2,
+        medianSeconds: 3,
+        peakRssBytes: 1e9,
+        loadSeconds: 0.5,
+      };
     },
     onEvent: (e) => events.push(e.kind),
   });
@@ -137,12 +205,31 @@ test('runBench: results carry the contract fields, the prediction for the same w
   assert.equal(step!.medianSeconds, 3);
   assert.deepEqual(step!.samples, [2, 3, 4]);
   assert.equal(step!.peakMemoryBytes, 1e9);
-  assert.equal(step!.predictedSeconds, predictSeconds({ model: 'sd15', phase: 'denoising', width: 256, height: 256, batch: 1, precision: 'fp32', strategy: 'cpu' }, machine.host));
+  assert.equal(
+    step!.predictedSeconds,
+    predictSeconds(
+      { model: 'sd15', phase: 'denoising', width: 256, height: 256, batch: 1, precision: 'fp32', strategy: 'cpu' },
+      machine.host,
+    ),
+  );
   assert.ok(decode!.predictedSeconds > 0 && decode!.phase === 'vae-decode');
-  for (const r of report.results) for (const k of ['model', 'phase', 'width', 'height', 'batch', 'measuredSeconds', 'predictedSeconds', 'peakMemoryBytes']) assert.ok(k in r, k);
+  for (const r of report.results)
+    for (const k of [
+      'model',
+      'phase',
+      'width',
+      'height',
+      'batch',
+      'measuredSeconds',
+      'predictedSeconds',
+      'peakMemoryBytes',
+    ])
+      assert.ok(k in r, k);
   assert.equal(report.environment.deviceId, machine.host.id);
   assert.equal(report.environment.provider, 'cpu');
   assert.equal(report.environment.date, '2026-11-26T12:00:00.000Z');
-  assert.ok(report.environment.versions.onnxruntime && report.environment.versions.node && report.environment.versions.genready);
+  assert.ok(
+    report.environment.versions.onnxruntime && report.environment.versions.node && report.environment.versions.genready,
+  );
   assert.deepEqual(events, ['case', 'cache', 'loaded', 'result', 'case', 'cache', 'loaded', 'result']);
 });

@@ -3,22 +3,29 @@
  * `--import` reads the JSON that script prints (a hand-written sample in its exact format, since no
  * GPU or torch is available here) into the calibration, rejecting anything malformed in one line.
  */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
+import { models as catalog } from '../../data/models/index.ts';
 import { calibrationFor, loadStore } from '../../src/bench/calibration.ts';
 import { BenchError } from '../../src/bench/errors.ts';
-import { importTorchResults, parseTorchResults } from '../../src/bench/import.ts';
-import { emitTorchScript, renderTorchScript, torchCases, torchCasesFor, torchPipelinesFor } from '../../src/bench/torch.ts';
 import { graphParameters } from '../../src/bench/graph/index.ts';
+import { importTorchResults, parseTorchResults } from '../../src/bench/import.ts';
+import {
+  emitTorchScript,
+  renderTorchScript,
+  torchCases,
+  torchCasesFor,
+  torchPipelinesFor,
+} from '../../src/bench/torch.ts';
 import { resolveDevice } from '../../src/catalog/devices.ts';
+import { sumParams, walk } from '../../src/cost/analyze/index.ts';
 import { machineFromProbe } from '../../src/planner/machine.ts';
 import { fakeProbe } from '../../src/probe/fake.ts';
-import { models as catalog } from '../../data/models/index.ts';
-import { sumParams, walk } from '../../src/cost/analyze/index.ts';
 
 const FIXTURE = new URL('../fixtures/bench/torch-results.json', import.meta.url);
 const FIXTURES = new URL('../fixtures/bench/', import.meta.url).pathname;
@@ -27,7 +34,10 @@ const machine = machineFromProbe(fakeProbe({ ramGiB: 32 }));
 
 /** Builds every case's modules with the stand-in torch (PyTorch is not installable here) and returns built vs expected parameters. */
 function countParams(script: string): { model: string; phase: string; built: number; expected: number }[] {
-  const py = spawnSync('python3', [join(FIXTURES, 'count_params.py'), script], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: join(FIXTURES, 'fake_torch'), PYTHONDONTWRITEBYTECODE: '1' } });
+  const py = spawnSync('python3', [join(FIXTURES, 'count_params.py'), script], {
+    encoding: 'utf8',
+    env: { ...process.env, PYTHONPATH: join(FIXTURES, 'fake_torch'), PYTHONDONTWRITEBYTECODE: '1' },
+  });
   assert.equal(py.status, 0, py.stderr);
   return JSON.parse(py.stdout);
 }
@@ -65,12 +75,19 @@ test('the script builds the transformer denoisers (SD3, SD3.5 MMDiT-X, FLUX, Pix
   emitTorchScript(path, { models, sizes: [[1024, 1024]] });
   assert.equal(spawnSync('python3', ['-m', 'py_compile', path], { encoding: 'utf8' }).status, 0);
   const rows = countParams(path).filter((r) => r.phase === 'denoising');
-  assert.deepEqual(rows.map((r) => r.model), models);
+  assert.deepEqual(
+    rows.map((r) => r.model),
+    models,
+  );
   for (const r of rows) assert.equal(r.built, r.expected, r.model);
   // And the analyzer's count (the graphs equal it): FLUX equals the published instantiated figure.
   for (const m of catalog.filter((x) => models.includes(x.id))) {
     const a = m.denoiser.arch;
-    assert.equal(rows.find((r) => r.model === m.id)!.built, sumParams(walk(a, { width: 1024, height: 1024, latentWidth: 128, latentHeight: 128, textTokens: 77 })), m.id);
+    assert.equal(
+      rows.find((r) => r.model === m.id)!.built,
+      sumParams(walk(a, { width: 1024, height: 1024, latentWidth: 128, latentHeight: 128, textTokens: 77 })),
+      m.id,
+    );
   }
   assert.equal(rows.find((r) => r.model === 'flux1-dev')!.built, 11_901_408_320);
 });
@@ -102,14 +119,41 @@ test('--import accepts transformer denoisers (FLUX, SD3, PixArt) measured by the
   const good = JSON.parse(readFileSync(FIXTURE, 'utf8'));
   const step = good.results[0];
   const rows = [
-    { ...step, model: 'flux1-dev', width: 1024, height: 1024, forwardBatch: 1, parameters: 11_901_408_320, measuredSeconds: 0.41 },
-    { ...step, model: 'sd3-medium', width: 1024, height: 1024, forwardBatch: 2, parameters: graphParameters(catalog.find((m) => m.id === 'sd3-medium')!.denoiser.arch), measuredSeconds: 0.12 },
-    { ...step, model: 'pixart-sigma', width: 1024, height: 1024, forwardBatch: 2, parameters: 610_856_096, measuredSeconds: 0.09 },
+    {
+      ...step,
+      model: 'flux1-dev',
+      width: 1024,
+      height: 1024,
+      forwardBatch: 1,
+      parameters: 11_901_408_320,
+      measuredSeconds: 0.41,
+    },
+    {
+      ...step,
+      model: 'sd3-medium',
+      width: 1024,
+      height: 1024,
+      forwardBatch: 2,
+      parameters: graphParameters(catalog.find((m) => m.id === 'sd3-medium')!.denoiser.arch),
+      measuredSeconds: 0.12,
+    },
+    {
+      ...step,
+      model: 'pixart-sigma',
+      width: 1024,
+      height: 1024,
+      forwardBatch: 2,
+      parameters: 610_856_096,
+      measuredSeconds: 0.09,
+    },
   ];
   const file = join(dir, 'dits.json');
   writeFileSync(file, JSON.stringify({ ...good, results: rows }));
   const r = importTorchResults(file, machine, undefined, join(dir, 'cal-dits.json'));
-  assert.deepEqual(r.report.results.map((x) => x.model), ['flux1-dev', 'sd3-medium', 'pixart-sigma']);
+  assert.deepEqual(
+    r.report.results.map((x) => x.model),
+    ['flux1-dev', 'sd3-medium', 'pixart-sigma'],
+  );
   for (const x of r.report.results) assert.ok(x.predictedSeconds > 0, x.model);
 });
 
@@ -118,11 +162,27 @@ test('malformed imports are one-line errors naming the problem; nothing is store
   const cases: [string, unknown, RegExp][] = [
     ['not json', '{"format": ', /is not JSON/],
     ['another tool', { ...good, format: 'something-else' }, /not a genready torch benchmark: format/],
-    ['negative time', { ...good, results: [{ ...good.results[0], measuredSeconds: -1 }] }, /results\.0\.measuredSeconds/],
+    [
+      'negative time',
+      { ...good, results: [{ ...good.results[0], measuredSeconds: -1 }] },
+      /results\.0\.measuredSeconds/,
+    ],
     ['no results', { ...good, results: [] }, /results/],
-    ['wrong parameter count', { ...good, results: [{ ...good.results[0], parameters: 123 }] }, /built 123 parameters, genready's graph has 859520964/],
-    ['unknown model', { ...good, results: [{ ...good.results[0], model: 'sd99' }] }, /results\.0 \(sd99 denoising\): unknown model/],
-    ['unknown GPU', { ...good, environment: { ...good.environment, device: 'Voodoo 5 6000' } }, /"Voodoo 5 6000" is not in the catalog; pass --device/],
+    [
+      'wrong parameter count',
+      { ...good, results: [{ ...good.results[0], parameters: 123 }] },
+      /built 123 parameters, genready's graph has 859520964/,
+    ],
+    [
+      'unknown model',
+      { ...good, results: [{ ...good.results[0], model: 'sd99' }] },
+      /results\.0 \(sd99 denoising\): unknown model/,
+    ],
+    [
+      'unknown GPU',
+      { ...good, environment: { ...good.environment, device: 'Voodoo 5 6000' } },
+      /"Voodoo 5 6000" is not in the catalog; pass --device/,
+    ],
   ];
   for (const [name, body, re] of cases) {
     const file = join(dir, `${name.replace(/\W+/g, '-')}.json`);
@@ -139,13 +199,19 @@ test('malformed imports are one-line errors naming the problem; nothing is store
   // --device names the GPU when the script's name is not in the catalog.
   const renamed = join(dir, 'renamed.json');
   writeFileSync(renamed, JSON.stringify({ ...good, environment: { ...good.environment, device: 'Some Cloud GPU' } }));
-  assert.equal(importTorchResults(renamed, machine, 'RTX 4090', join(dir, 'cal-renamed.json')).device.id, 'nvidia-geforce-rtx-4090');
+  assert.equal(
+    importTorchResults(renamed, machine, 'RTX 4090', join(dir, 'cal-renamed.json')).device.id,
+    'nvidia-geforce-rtx-4090',
+  );
   assert.equal(parseTorchResults(JSON.stringify(good), 'x').results.length, 2);
 });
 
 test('a sweep script carries pipelines and per-case precision and attention; it compiles', () => {
   const path = join(dir, 'sweep.py');
-  const cases = torchCasesFor([{ model: 'sd15', size: [512, 512], batch: 8, phases: ['denoising'], attention: 'naive' }, { model: 'sdxl', size: [1024, 1024], phases: ['vae-decode'], precision: 'fp32' }]);
+  const cases = torchCasesFor([
+    { model: 'sd15', size: [512, 512], batch: 8, phases: ['denoising'], attention: 'naive' },
+    { model: 'sdxl', size: [1024, 1024], phases: ['vae-decode'], precision: 'fp32' },
+  ]);
   const pipelines = torchPipelinesFor([{ model: 'sd15', size: [512, 512], batch: 4 }]);
   writeFileSync(path, renderTorchScript(cases, { warmup: 0, iterations: 1, pipelines }));
   assert.equal(spawnSync('python3', ['-m', 'py_compile', path], { encoding: 'utf8' }).status, 0);
@@ -153,14 +219,27 @@ test('a sweep script carries pipelines and per-case precision and attention; it 
   assert.doesNotMatch(text, /__(CASES|PIPELINES|WARMUP|ITERATIONS|SEED|GENREADY_VERSION)__/);
   const embedded = JSON.parse(/PIPELINES = json\.loads\(r"""([\s\S]*?)"""\)/.exec(text)![1]!) as typeof pipelines;
   assert.deepEqual([embedded[0]!.batch, embedded[0]!.denoiser.forwardBatch, embedded[0]!.vae.forwardBatch], [4, 8, 4]);
-  assert.deepEqual(cases.map((c) => [c.attention, c.precision]), [['naive', 'fp16'], ['sdpa', 'fp32']]);
+  assert.deepEqual(
+    cases.map((c) => [c.attention, c.precision]),
+    [
+      ['naive', 'fp16'],
+      ['sdpa', 'fp32'],
+    ],
+  );
   assert.throws(() => renderTorchScript(cases, { iterations: 0 }), /--iterations must be a whole number ≥ 1/);
 });
 
 test('--import keeps naive/math attention cases and pipelines out of the calibration', () => {
   const good = JSON.parse(readFileSync(FIXTURE, 'utf8'));
   const step = good.results[0];
-  const body = { ...good, results: [{ ...step, measuredSeconds: 0.04 }, { ...step, attention: 'naive', measuredSeconds: 4 }], failed: [{ model: 'sdxl', phase: 'pipeline', width: 1024, height: 1024, batch: 64, error: 'CUDA out of memory' }] };
+  const body = {
+    ...good,
+    results: [
+      { ...step, measuredSeconds: 0.04 },
+      { ...step, attention: 'naive', measuredSeconds: 4 },
+    ],
+    failed: [{ model: 'sdxl', phase: 'pipeline', width: 1024, height: 1024, batch: 64, error: 'CUDA out of memory' }],
+  };
   const file = join(dir, 'mixed.json');
   writeFileSync(file, JSON.stringify(body));
   const cal = join(dir, 'cal-mixed.json');
@@ -168,5 +247,8 @@ test('--import keeps naive/math attention cases and pipelines out of the calibra
   assert.equal(r.report.results.length, 2);
   assert.equal(r.calibrated, 1);
   const stored = loadStore(cal).devices['nvidia-geforce-rtx-4090']!.measurements;
-  assert.deepEqual(stored.map((m) => m.measuredSeconds), [0.04]);
+  assert.deepEqual(
+    stored.map((m) => m.measuredSeconds),
+    [0.04],
+  );
 });

@@ -6,7 +6,13 @@ import { CatalogError } from '../../src/catalog/errors.ts';
 
 describe('cpuDevice', () => {
   it('computes peak FP32 as cores × FLOP/cycle × clock: 8 AVX2 cores at 4.5 GHz = 1.152 TFLOPS', () => {
-    const cpu = cpuDevice({ model: 'AMD Ryzen 7 5800X 8-Core Processor', cores: 8, threads: 16, clockGHz: 4.5, simd: { avx2: true } });
+    const cpu = cpuDevice({
+      model: 'AMD Ryzen 7 5800X 8-Core Processor',
+      cores: 8,
+      threads: 16,
+      clockGHz: 4.5,
+      simd: { avx2: true },
+    });
     assert.equal(cpu.fp32Tflops, 1.152);
   });
 
@@ -29,7 +35,13 @@ describe('cpuDevice', () => {
   }
 
   it('lets a probe override FLOP/cycle (Zen 4 AVX-512 is double-pumped: 32)', () => {
-    const zen4 = cpuDevice({ model: 'AMD Ryzen 7 7700X', cores: 8, clockGHz: 5, simd: { avx2: true, avx512: true }, flopsPerCycle: 32 });
+    const zen4 = cpuDevice({
+      model: 'AMD Ryzen 7 7700X',
+      cores: 8,
+      clockGHz: 5,
+      simd: { avx2: true, avx512: true },
+      flopsPerCycle: 32,
+    });
     assert.equal(zen4.fp32Tflops, 1.28);
   });
 
@@ -43,7 +55,14 @@ describe('cpuDevice', () => {
   });
 
   it('describes a unified-memory CPU device with the RAM as its memory', () => {
-    const cpu = cpuDevice({ model: 'Intel Core i5-12400', cores: 6, clockGHz: 4, simd: { avx2: true }, ramGiB: 32, memoryBandwidthGBs: 76.8 });
+    const cpu = cpuDevice({
+      model: 'Intel Core i5-12400',
+      cores: 6,
+      clockGHz: 4,
+      simd: { avx2: true },
+      ramGiB: 32,
+      memoryBandwidthGBs: 76.8,
+    });
     assert.equal(cpu.backend, 'cpu');
     assert.equal(cpu.segment, 'cpu');
     assert.equal(cpu.unifiedMemory, true);
@@ -60,7 +79,12 @@ describe('cpuDevice', () => {
   });
 
   it('adds AMX BF16/INT8 matrix peaks only when AMX is present', () => {
-    const amx = cpuDevice({ model: 'Intel Xeon', cores: 8, clockGHz: 2, simd: { avx2: true, avx512: true, amx: true } });
+    const amx = cpuDevice({
+      model: 'Intel Xeon',
+      cores: 8,
+      clockGHz: 2,
+      simd: { avx2: true, avx512: true, amx: true },
+    });
     assert.equal(amx.bf16Support, true);
     assert.equal(amx.bf16MatrixTflops, (8 * 1024 * 2) / 1000);
     assert.equal(amx.int8Tops, (8 * 2048 * 2) / 1000);

@@ -216,7 +216,9 @@ describe('matchDevice: never a wrong device; unknown allowed', () => {
   ];
 
   it('resolves every device name used by the evaluation rows', () => {
-    const wrong = evalDevices.filter(([q, expected]) => resolvedName(q) !== expected).map(([q]) => `${q} → ${resolvedName(q)}`);
+    const wrong = evalDevices
+      .filter(([q, expected]) => resolvedName(q) !== expected)
+      .map(([q]) => `${q} → ${resolvedName(q)}`);
     assert.deepEqual(wrong, []);
   });
 
@@ -395,18 +397,27 @@ describe('loadDeviceCatalog with a corrupt file', () => {
 
   it('rejects a duplicate id', () => {
     const duplicate = [header, lines[0] ?? '', lines[0] ?? ''].join('\n');
-    assert.throws(() => load(duplicate), (error: unknown) => error instanceof CatalogError && /duplicate id/.test(error.message));
+    assert.throws(
+      () => load(duplicate),
+      (error: unknown) => error instanceof CatalogError && /duplicate id/.test(error.message),
+    );
   });
 
   it('rejects a truncated row', () => {
     const truncated = [header, 'nvidia-x,NVIDIA,X'].join('\n');
-    assert.throws(() => load(truncated), (error: unknown) => error instanceof CatalogError && /nvidia-x/.test(error.message));
+    assert.throws(
+      () => load(truncated),
+      (error: unknown) => error instanceof CatalogError && /nvidia-x/.test(error.message),
+    );
   });
 
   it('wraps a reader failure in a CatalogError', () => {
     const failing = () => {
       throw new Error('ENOENT');
     };
-    assert.throws(() => loadDeviceCatalog({ readFile: failing }), (error: unknown) => error instanceof CatalogError);
+    assert.throws(
+      () => loadDeviceCatalog({ readFile: failing }),
+      (error: unknown) => error instanceof CatalogError,
+    );
   });
 });

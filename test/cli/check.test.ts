@@ -1,6 +1,7 @@
 /** `genready check`: the main job, on this machine and on hypothetical ones. */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { cli } from './helpers.ts';
 
 test('check on this machine ends with a verdict and JSON for scripts', () => {

@@ -1,14 +1,33 @@
 /** `genready plan` and `genready gpus` as a person runs them: answers, JSON, and one-line errors. */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { cli } from './helpers.ts';
 
 test('plan --json: the machine verdict, GPUs that meet it cheapest first, cloud offers and the break-even', () => {
-  const r = cli(['plan', '--model', 'sdxl', '--size', '1024x1024', '--images', '2000', '--within', '8h', '--budget', '1500', '--as', 'RTX 3060 8GB', '--json']);
+  const r = cli([
+    'plan',
+    '--model',
+    'sdxl',
+    '--size',
+    '1024x1024',
+    '--images',
+    '2000',
+    '--within',
+    '8h',
+    '--budget',
+    '1500',
+    '--as',
+    'RTX 3060 8GB',
+    '--json',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const p = JSON.parse(r.stdout);
   assert.equal(p.schemaVersion, 1);
-  assert.deepEqual([p.request.model, p.request.width, p.request.images, p.request.withinHours, p.request.budgetUsd], ['sdxl', 1024, 2000, 8, 1500]);
+  assert.deepEqual(
+    [p.request.model, p.request.width, p.request.images, p.request.withinHours, p.request.budgetUsd],
+    ['sdxl', 1024, 2000, 8, 1500],
+  );
   assert.equal(p.machine.device.name, 'GeForce RTX 3060 8GB');
   assert.equal(p.machine.meets, p.machine.hoursToFinish <= 8 && p.machine.fits);
   assert.ok(p.candidates.length > 0);
@@ -22,7 +41,8 @@ test('plan --json: the machine verdict, GPUs that meet it cheapest first, cloud 
 test('plan in words: target, this machine, GPUs to buy, cloud, break-even, assumptions', () => {
   const r = cli(['plan', '--model', 'sd15', '--images', '300', '--within', '2h', '--as', 'GTX 1650']);
   assert.equal(r.code, 0, r.stderr);
-  for (const s of ['Target', 'This machine', 'GPU to buy', 'cloud', 'Break-even', 'Assumed: electricity']) assert.ok(r.stdout.includes(s), `missing "${s}"`);
+  for (const s of ['Target', 'This machine', 'GPU to buy', 'cloud', 'Break-even', 'Assumed: electricity'])
+    assert.ok(r.stdout.includes(s), `missing "${s}"`);
 });
 
 test('plan rejects bad targets with one line and exit 1', () => {
@@ -50,7 +70,12 @@ test('gpus --for ranks devices by images per hour and keeps the batch in the wor
   assert.equal(g.workload.model, 'sdxl');
   assert.equal(g.workload.batch, 4);
   assert.ok(g.devices.length > 5);
-  assert.ok(g.devices.every((d: { device: { vendor: string; launchPriceUsd: number } }) => d.device.vendor === 'NVIDIA' && d.device.launchPriceUsd <= 2000));
+  assert.ok(
+    g.devices.every(
+      (d: { device: { vendor: string; launchPriceUsd: number } }) =>
+        d.device.vendor === 'NVIDIA' && d.device.launchPriceUsd <= 2000,
+    ),
+  );
   const fit = g.devices.filter((d: { fits: boolean }) => d.fits);
   for (let i = 1; i < fit.length; i++) assert.ok(fit[i].imagesPerHour <= fit[i - 1].imagesPerHour);
   const text = cli(['gpus', '--for', 'sd15 512x512', '--top', '3']);

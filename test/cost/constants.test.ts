@@ -1,6 +1,7 @@
 /** Every empirical constant is explained: `genready constants` lists each with how it was set and why. */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { CONSTANT_NOTES, constantValue, MODEL_CONSTANTS } from '../../src/cost/constants.ts';
 import { cli } from '../cli/helpers.ts';
 
@@ -8,12 +9,15 @@ import { cli } from '../cli/helpers.ts';
 const BY_DEFINITION = new Set(['backendScale.cuda', 'sustainedClock.desktop']);
 
 function leaves(o: object, prefix = ''): string[] {
-  return Object.entries(o).flatMap(([k, v]) => (typeof v === 'number' ? [`${prefix}${k}`] : leaves(v as object, `${prefix}${k}.`)));
+  return Object.entries(o).flatMap(([k, v]) =>
+    typeof v === 'number' ? [`${prefix}${k}`] : leaves(v as object, `${prefix}${k}.`),
+  );
 }
 
 test('every numeric constant has a note with how it was set and why, and every note names a real constant', () => {
   const noted = new Set(CONSTANT_NOTES.map((n) => n.name));
-  for (const name of leaves(MODEL_CONSTANTS)) if (!BY_DEFINITION.has(name)) assert.ok(noted.has(name), `${name} has no note`);
+  for (const name of leaves(MODEL_CONSTANTS))
+    if (!BY_DEFINITION.has(name)) assert.ok(noted.has(name), `${name} has no note`);
   for (const n of CONSTANT_NOTES) {
     assert.ok(Number.isFinite(constantValue(MODEL_CONSTANTS, n.name)), n.name);
     assert.ok(n.reason.length > 20, `${n.name}: say why`);

@@ -3,11 +3,12 @@
  * count from instantiating the reference implementation), within 1 %. The figure's source is in the
  * catalog entry next to the architecture; the expectations here are the published numbers themselves.
  */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { listModels, components } from '../../src/catalog/models.ts';
-import { walk, sumParams, sumMacs } from '../../src/cost/analyze/index.ts';
+import { test } from 'node:test';
+import { components, listModels } from '../../src/catalog/models.ts';
 import type { Architecture } from '../../src/catalog/models.types.ts';
+import { sumMacs, sumParams, walk } from '../../src/cost/analyze/index.ts';
 
 const geometry = { width: 1024, height: 1024, latentWidth: 128, latentHeight: 128, textTokens: 77 };
 const paramsOf = (a: Architecture) => sumParams(walk(a, geometry));
@@ -16,12 +17,21 @@ const paramsOf = (a: Architecture) => sumParams(walk(a, geometry));
 const PUBLISHED: Record<string, { figure: number; source: string }> = {
   'UNet (SD 1.5)': { figure: 860e6, source: '"860M UNet" — CompVis/stable-diffusion README' },
   'UNet (SD 2.1-v)': { figure: 865e6, source: '"865M UNet" — Stability-AI/stablediffusion README' },
-  'UNet (SDXL)': { figure: 2.567e9, source: 'SDXL base unet 5.14 GB fp16 (HF tree) / 2 B per param; "2.6B" SDXL paper' },
+  'UNet (SDXL)': {
+    figure: 2.567e9,
+    source: 'SDXL base unet 5.14 GB fp16 (HF tree) / 2 B per param; "2.6B" SDXL paper',
+  },
   'UNet (SDXL refiner)': { figure: 2.2595e9, source: 'refiner unet 4.52 GB fp16 (HF tree) / 2 B' },
   'MMDiT (SD3 Medium, 24 blocks)': { figure: 2.03e9, source: 'SD3 "2B"; Keras 2.99B incl. CLIPs+VAE; 4.17 GB fp16' },
   'MMDiT (SD3.5 Large, 38 blocks)': { figure: 8.1e9, source: 'SD3.5 Large "8.1B" (Stability)' },
-  'MMDiT-X (SD3.5 Medium, 24 blocks)': { figure: 2.47e9 - 0.2265e9, source: '"2.5 billion" incl. the 226.5M-entry 384² position table (Stability); parameters alone 2.243B' },
-  'FLUX transformer (19 double + 38 single blocks)': { figure: 11.9e9, source: '"12 billion parameter" — FLUX.1-dev model card; 23.8 GB bf16' },
+  'MMDiT-X (SD3.5 Medium, 24 blocks)': {
+    figure: 2.47e9 - 0.2265e9,
+    source: '"2.5 billion" incl. the 226.5M-entry 384² position table (Stability); parameters alone 2.243B',
+  },
+  'FLUX transformer (19 double + 38 single blocks)': {
+    figure: 11.9e9,
+    source: '"12 billion parameter" — FLUX.1-dev model card; 23.8 GB bf16',
+  },
   'FLUX transformer (no guidance embedding)': { figure: 11.89e9, source: 'FLUX.1-schnell 23.8 GB bf16' },
   'PixArt transformer (28 blocks)': { figure: 0.611e9, source: '"0.6B" — PixArt-sigma README; 2.44 GB fp32' },
   'CLIP ViT-L/14 text': { figure: 123e6, source: '"123M text encoder" — CompVis/stable-diffusion README' },
@@ -41,11 +51,17 @@ test('every catalog component matches its published parameter count within 1 %',
     for (const c of components(m)) {
       const derived = paramsOf(c.arch);
       // the catalog's own published figure (exact instantiation counts, with their sources)
-      assert.ok(Math.abs(derived / c.published.parameters - 1) < 0.01, `${m.id} ${c.name}: ${derived} vs ${c.published.parameters} (${c.published.source})`);
+      assert.ok(
+        Math.abs(derived / c.published.parameters - 1) < 0.01,
+        `${m.id} ${c.name}: ${derived} vs ${c.published.parameters} (${c.published.source})`,
+      );
       const pub = PUBLISHED[c.name];
       if (pub) {
         seen.add(c.name);
-        assert.ok(Math.abs(derived / pub.figure - 1) < 0.01, `${c.name}: derived ${derived} vs published ${pub.figure} (${pub.source})`);
+        assert.ok(
+          Math.abs(derived / pub.figure - 1) < 0.01,
+          `${c.name}: derived ${derived} vs published ${pub.figure} (${pub.source})`,
+        );
       }
     }
   }
@@ -71,7 +87,13 @@ test('the exact instantiation counts reproduce to the parameter', () => {
 });
 
 test('multiply-accumulates per forward match the meta-device counts (architectures.md §16) within 1 %', () => {
-  const g = (side: number, tokens: number) => ({ width: side, height: side, latentWidth: side / 8, latentHeight: side / 8, textTokens: tokens });
+  const g = (side: number, tokens: number) => ({
+    width: side,
+    height: side,
+    latentWidth: side / 8,
+    latentHeight: side / 8,
+    textTokens: tokens,
+  });
   // [model id, side, text tokens, published GMAC per forward at batch 1]
   const cases: [string, number, number, number][] = [
     ['sd15', 512, 77, 401.6],

@@ -1,11 +1,12 @@
 /** Scaling laws the analyzer must obey, whatever the architecture. */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { listModels } from '../../src/catalog/models.ts';
 import { walk } from '../../src/cost/analyze/index.ts';
 import { breakdown } from '../../src/cost/breakdown.ts';
-import { makeWorkload } from '../../src/cost/workload.ts';
 import type { Op } from '../../src/cost/types.ts';
+import { makeWorkload } from '../../src/cost/workload.ts';
 
 const near = (a: number, b: number, tol = 1e-9) => Math.abs(a / b - 1) <= tol;
 const denoiser = (id: string, extra: Parameters<typeof makeWorkload>[0] extends infer T ? Partial<T> : never = {}) =>
@@ -14,14 +15,16 @@ const convMacs = (ops: Op[]) => ops.filter((o) => o.kind === 'conv').reduce((s, 
 
 test('convolution FLOPs and VAE activations are linear in pixels', () => {
   const vae = listModels()[0]!.vae.arch;
-  const at = (side: number) => walk(vae, { width: side, height: side, latentWidth: side / 8, latentHeight: side / 8, textTokens: 77 });
+  const at = (side: number) =>
+    walk(vae, { width: side, height: side, latentWidth: side / 8, latentHeight: side / 8, textTokens: 77 });
   const a = at(512);
   const b = at(1024);
   assert.ok(near(convMacs(b), 4 * convMacs(a), 1e-3), 'conv MACs ×4 for 4× pixels');
   const peak = (ops: Op[]) => Math.max(...ops.map((o) => o.liveElems));
   assert.ok(near(peak(b), 4 * peak(a), 1e-3), 'activation peak ×4 for 4× pixels');
   const unet = listModels().find((m) => m.id === 'sd15')!.denoiser.arch;
-  const u = (side: number) => convMacs(walk(unet, { width: side, height: side, latentWidth: side / 8, latentHeight: side / 8, textTokens: 77 }));
+  const u = (side: number) =>
+    convMacs(walk(unet, { width: side, height: side, latentWidth: side / 8, latentHeight: side / 8, textTokens: 77 }));
   assert.ok(near(u(1024), 4 * u(512), 1e-3));
 });
 
@@ -38,7 +41,9 @@ test('naive attention memory grows with the square of the token count; flash nev
     }
   }
   // The VAE's single-head mid attention at 2048² runs over 65536 tokens: scores and softmax are 2 × 8 GiB in fp16.
-  const vae = breakdown(makeWorkload({ model: 'sdxl', width: 2048, height: 2048, attention: 'naive', componentPrecision: { vae: 'fp16' } })).find((c) => c.role === 'vae')!;
+  const vae = breakdown(
+    makeWorkload({ model: 'sdxl', width: 2048, height: 2048, attention: 'naive', componentPrecision: { vae: 'fp16' } }),
+  ).find((c) => c.role === 'vae')!;
   assert.ok(vae.activationBytes.naive >= 2 * 65536 ** 2 * 2);
   assert.ok(vae.activationBytes.flash <= vae.activationBytes.naive - 65536 ** 2 * 2, 'fused attention keeps no scores');
   // The same decoder (SD VAE, fp16) measured 9.20 GB of activations at 2048² on an H200 (data/eval/own-gpu/2026-11-26-h200-holdout.json).
@@ -68,7 +73,9 @@ test('weight bytes follow the format, with block scales for 4-bit formats', () =
 
 test('VAE tiling bounds the decode activation by the tile, not the image', () => {
   const vae = (side: number, tiling: boolean) =>
-    breakdown(makeWorkload({ model: 'sdxl', width: side, height: side, vaeTiling: tiling })).find((c) => c.role === 'vae')!;
+    breakdown(makeWorkload({ model: 'sdxl', width: side, height: side, vaeTiling: tiling })).find(
+      (c) => c.role === 'vae',
+    )!;
   assert.ok(vae(2048, true).activationBytes.flash < vae(2048, false).activationBytes.flash / 8);
   assert.ok(vae(2048, true).forwardsPerCall > 1, 'tiles are decoded one after another');
 });
@@ -76,10 +83,16 @@ test('VAE tiling bounds the decode activation by the tile, not the image', () =>
 test("SDXL's VAE decodes in fp32 (its fp16 activations overflow; diffusers force_upcast), others in the 16-bit type", () => {
   assert.equal(makeWorkload({ model: 'sdxl' }).precision.vae, 'fp32');
   assert.equal(makeWorkload({ model: 'sdxl-turbo' }).precision.vae, 'fp32');
-  assert.equal(makeWorkload({ model: 'sdxl', componentPrecision: { vae: 'bf16' } }).precision.vae, 'bf16', 'an explicit choice wins');
+  assert.equal(
+    makeWorkload({ model: 'sdxl', componentPrecision: { vae: 'bf16' } }).precision.vae,
+    'bf16',
+    'an explicit choice wins',
+  );
   assert.equal(makeWorkload({ model: 'sd15' }).precision.vae, 'fp16');
   assert.equal(makeWorkload({ model: 'flux1-dev' }).precision.vae, 'bf16');
   // Twice the bytes per activation: the fp32 decode needs twice the fp16 decode's activation memory.
-  const act = (vae: string) => breakdown(makeWorkload({ model: 'sdxl', componentPrecision: { vae } })).find((c) => c.role === 'vae')!.activationBytes.flash;
+  const act = (vae: string) =>
+    breakdown(makeWorkload({ model: 'sdxl', componentPrecision: { vae } })).find((c) => c.role === 'vae')!
+      .activationBytes.flash;
   assert.ok(Math.abs(act('fp32') / act('fp16') - 2) < 1e-9);
 });

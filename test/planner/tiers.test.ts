@@ -2,17 +2,26 @@
  * Capability tiers for the machines practitioners use as landmarks, evaluated through the same
  * hypothetical-machine path as `genready check --as`. Each row states the practitioner's expectation.
  */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { resolveDevice } from '../../src/catalog/devices.ts';
-import { fakeProbe } from '../../src/probe/fake.ts';
 import { machineFromProbe } from '../../src/planner/machine.ts';
 import { failurePatterns, modelVerdicts, tierOf } from '../../src/planner/verdict.ts';
+import { fakeProbe } from '../../src/probe/fake.ts';
 
 function machine(gpu: string | null, ramGiB = 32) {
   if (!gpu) return machineFromProbe(fakeProbe({ ramGiB, cores: 16, cpuModel: 'AMD Ryzen 9 7950X' }));
   const d = resolveDevice(gpu);
-  const m = machineFromProbe(fakeProbe({ gpuName: d.name, vendor: d.vendor, unifiedMemory: d.unifiedMemory, ...(d.unifiedMemory ? {} : { gpuMemoryGiB: d.memoryGiB! }), ramGiB }));
+  const m = machineFromProbe(
+    fakeProbe({
+      gpuName: d.name,
+      vendor: d.vendor,
+      unifiedMemory: d.unifiedMemory,
+      ...(d.unifiedMemory ? {} : { gpuMemoryGiB: d.memoryGiB! }),
+      ramGiB,
+    }),
+  );
   return { ...m, device: d };
 }
 
@@ -30,7 +39,11 @@ const TABLE: [string | null, number, string][] = [
 for (const [gpu, level, why] of TABLE) {
   test(`tier ${level} for ${gpu ?? 'no GPU'} — ${why}`, () => {
     const t = tierOf(machine(gpu));
-    assert.equal(t.level, level, JSON.stringify(t.requirements.map((r) => r.results.map((x) => `${x.label}: ${x.why}`))));
+    assert.equal(
+      t.level,
+      level,
+      JSON.stringify(t.requirements.map((r) => r.results.map((x) => `${x.label}: ${x.why}`))),
+    );
   });
 }
 
@@ -61,7 +74,10 @@ test('per-model verdicts: FLUX.1-dev needs offload on 24 GB; SD 1.5 runs on the 
 test('disk too small: named with the models whose weights it cannot hold; absent with room to spare', () => {
   const d = resolveDevice('RTX 4090');
   const at = (freeDiskGiB: number) => {
-    const m = { ...machineFromProbe(fakeProbe({ gpuName: d.name, vendor: d.vendor, gpuMemoryGiB: 24, ramGiB: 64, freeDiskGiB })), device: d };
+    const m = {
+      ...machineFromProbe(fakeProbe({ gpuName: d.name, vendor: d.vendor, gpuMemoryGiB: 24, ramGiB: 64, freeDiskGiB })),
+      device: d,
+    };
     const t = tierOf(m);
     return failurePatterns(m, t, modelVerdicts(m));
   };
@@ -69,5 +85,8 @@ test('disk too small: named with the models whose weights it cannot hold; absent
   assert.ok(small, 'FLUX.1-dev weights (~34 GB) cannot fit 20 GiB');
   assert.match(small.message, /flux1-dev \(\d+ GB\)/);
   assert.doesNotMatch(small.message, /sd15/, 'SD 1.5 (~2 GB) fits');
-  assert.equal(at(500).find((p) => p.id === 'disk-too-small'), undefined);
+  assert.equal(
+    at(500).find((p) => p.id === 'disk-too-small'),
+    undefined,
+  );
 });

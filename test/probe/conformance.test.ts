@@ -4,7 +4,7 @@
  * never a hang; what cannot be read is unknown (null) and explained by a note.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { fakeProbe } from '../../src/probe/fake.ts';
@@ -56,11 +56,15 @@ interface FixtureCase {
   expect?: Expect;
 }
 
-const PARSERS: Record<Exclude<AdapterName, 'system'>, (...texts: string[]) => AdapterOutcome | Promise<AdapterOutcome>> = {
+const PARSERS: Record<
+  Exclude<AdapterName, 'system'>,
+  (...texts: string[]) => AdapterOutcome | Promise<AdapterOutcome>
+> = {
   'nvidia-smi': (text) => parseNvidiaSmi(text ?? ''),
   'rocm-smi': (text) => parseRocmSmi(text ?? ''),
   'linux-drm': (json) => probeDrm(readerFromSnapshot(JSON.parse(json ?? '{}') as SysfsSnapshot)),
-  macos: (displays, sysctl) => parseSystemProfiler(displays ?? '', sysctl === undefined ? null : parseSysctl(sysctl).memBytes),
+  macos: (displays, sysctl) =>
+    parseSystemProfiler(displays ?? '', sysctl === undefined ? null : parseSysctl(sysctl).memBytes),
   windows: (memory, names) => parseWindowsRegistry(memory ?? '', names ?? ''),
 };
 
@@ -94,7 +98,11 @@ const CASES: FixtureCase[] = [
       outcome: 'ok',
       names: ['NVIDIA GeForce RTX 5090', 'NVIDIA GeForce RTX 5090'],
       totals: [32607 * MiB, 32607 * MiB],
-      check: (o) => assert.deepEqual(o.gpus.map((g) => g.index), [0, 1]),
+      check: (o) =>
+        assert.deepEqual(
+          o.gpus.map((g) => g.index),
+          [0, 1],
+        ),
     },
   },
   {
@@ -145,7 +153,11 @@ const CASES: FixtureCase[] = [
   {
     adapter: 'nvidia-smi',
     files: ['nvidia-smi/l40s-pcie-idle-link.txt'],
-    expect: { outcome: 'ok', names: Array(4).fill('NVIDIA L40S') as string[], totals: Array(4).fill(46068 * MiB) as number[] },
+    expect: {
+      outcome: 'ok',
+      names: Array(4).fill('NVIDIA L40S') as string[],
+      totals: Array(4).fill(46068 * MiB) as number[],
+    },
   },
   {
     adapter: 'nvidia-smi',
@@ -167,13 +179,23 @@ const CASES: FixtureCase[] = [
       check: (o) => assert.ok(o.notes.some((n) => /cut off/.test(n))),
     },
   },
-  { adapter: 'nvidia-smi', files: ['nvidia-smi/driver-failed.txt'], bad: true, expect: { outcome: 'unparseable', check: (o) => assert.equal(o.detail, 'driver-unavailable') } },
+  {
+    adapter: 'nvidia-smi',
+    files: ['nvidia-smi/driver-failed.txt'],
+    bad: true,
+    expect: { outcome: 'unparseable', check: (o) => assert.equal(o.detail, 'driver-unavailable') },
+  },
   { adapter: 'nvidia-smi', files: ['nvidia-smi/empty.txt'], bad: true, expect: { outcome: 'unparseable' } },
   { adapter: 'nvidia-smi', files: ['nvidia-smi/truncated.txt'], bad: true, expect: { outcome: 'unparseable' } },
   { adapter: 'nvidia-smi', files: ['nvidia-smi/absurd-memory.txt'], bad: true, expect: { outcome: 'unparseable' } },
   { adapter: 'nvidia-smi', files: ['nvidia-smi/garbage-binary.txt'], bad: true, expect: { outcome: 'unparseable' } },
   { adapter: 'nvidia-smi', files: ['nvidia-smi/no-devices.txt'], bad: true, expect: { outcome: 'ok', names: [] } },
-  { adapter: 'nvidia-smi', files: ['nvidia-smi/rtx2080-invalid-field.txt'], bad: true, expect: { outcome: 'unparseable' } },
+  {
+    adapter: 'nvidia-smi',
+    files: ['nvidia-smi/rtx2080-invalid-field.txt'],
+    bad: true,
+    expect: { outcome: 'unparseable' },
+  },
 
   // rocm-smi --------------------------------------------------------------------------------
   {
@@ -186,7 +208,10 @@ const CASES: FixtureCase[] = [
       check: (o) => {
         const g = o.gpus[0]!;
         assert.equal(g.memoryUsedBytes?.value, 27856896);
-        assert.deepEqual(g.memoryFreeBytes, { value: 21458059264 - 27856896, from: { source: 'rocm-smi', confidence: 'derived' } });
+        assert.deepEqual(g.memoryFreeBytes, {
+          value: 21458059264 - 27856896,
+          from: { source: 'rocm-smi', confidence: 'derived' },
+        });
         assert.equal(g.backendHint, 'rocm');
         assert.equal(g.integrated, false);
       },
@@ -201,14 +226,32 @@ const CASES: FixtureCase[] = [
       totals: [17163091968, 17163091968],
     },
   },
-  { adapter: 'rocm-smi', files: ['rocm-smi/mi250x.json'], expect: { outcome: 'ok', names: ['AMD INSTINCT MI200 (MCM) OAM LC MBA HPE C2'], totals: [68702699520] } },
-  { adapter: 'rocm-smi', files: ['rocm-smi/mi100-warning-hex-names.json'], expect: { outcome: 'ok', names: ['AMD GPU 0xc34'], totals: [34342961152] } },
+  {
+    adapter: 'rocm-smi',
+    files: ['rocm-smi/mi250x.json'],
+    expect: { outcome: 'ok', names: ['AMD INSTINCT MI200 (MCM) OAM LC MBA HPE C2'], totals: [68702699520] },
+  },
+  {
+    adapter: 'rocm-smi',
+    files: ['rocm-smi/mi100-warning-hex-names.json'],
+    expect: { outcome: 'ok', names: ['AMD GPU 0xc34'], totals: [34342961152] },
+  },
   {
     adapter: 'rocm-smi',
     files: ['rocm-smi/apu-780m-no-vram-keys.json'],
-    expect: { outcome: 'ok', names: ['Phoenix3'], totals: [null], check: (o) => assert.ok(o.notes.some((n) => /does not report VRAM/.test(n))) },
+    expect: {
+      outcome: 'ok',
+      names: ['Phoenix3'],
+      totals: [null],
+      check: (o) => assert.ok(o.notes.some((n) => /does not report VRAM/.test(n))),
+    },
   },
-  { adapter: 'rocm-smi', files: ['rocm-smi/not-object.json'], bad: true, expect: { outcome: 'unparseable', check: (o) => assert.equal(o.detail, 'not-object') } },
+  {
+    adapter: 'rocm-smi',
+    files: ['rocm-smi/not-object.json'],
+    bad: true,
+    expect: { outcome: 'unparseable', check: (o) => assert.equal(o.detail, 'not-object') },
+  },
   { adapter: 'rocm-smi', files: ['rocm-smi/truncated.json'], bad: true, expect: { outcome: 'unparseable' } },
   { adapter: 'rocm-smi', files: ['rocm-smi/empty.txt'], bad: true, expect: { outcome: 'unparseable' } },
   { adapter: 'rocm-smi', files: ['rocm-smi/absurd-vram.json'], bad: true, expect: { outcome: 'unparseable' } },
@@ -222,7 +265,10 @@ const CASES: FixtureCase[] = [
       names: ['AMD GPU [1002:164e]', 'AMD GPU [1002:744c]'],
       totals: [536870912, 25753026560],
       check: (o) => {
-        assert.deepEqual(o.gpus.map((g) => g.integrated), [true, false]);
+        assert.deepEqual(
+          o.gpus.map((g) => g.integrated),
+          [true, false],
+        );
         assert.equal(o.gpus[1]!.memoryUsedBytes?.value, 1392271360);
         assert.equal(o.gpus[1]!.name.from.confidence, 'derived');
       },
@@ -236,7 +282,10 @@ const CASES: FixtureCase[] = [
       names: ['NVIDIA GPU [10de:2b85]', 'NVIDIA GPU [10de:2b85]'],
       totals: [null, null],
       check: (o) => {
-        assert.deepEqual(o.gpus.map((g) => g.index), [1, 2]);
+        assert.deepEqual(
+          o.gpus.map((g) => g.index),
+          [1, 2],
+        );
         assert.ok(o.notes.some((n) => /card0 .*1a03.*not a GPU/.test(n)));
       },
     },
@@ -248,7 +297,14 @@ const CASES: FixtureCase[] = [
       outcome: 'ok',
       names: ['Intel GPU [8086:4680]', 'Intel GPU [8086:56a0]'],
       totals: [null, null],
-      check: (o) => assert.deepEqual(o.gpus.map((g) => [g.integrated, g.backendHint]), [[true, 'oneapi'], [false, 'oneapi']]),
+      check: (o) =>
+        assert.deepEqual(
+          o.gpus.map((g) => [g.integrated, g.backendHint]),
+          [
+            [true, 'oneapi'],
+            [false, 'oneapi'],
+          ],
+        ),
     },
   },
   { adapter: 'linux-drm', files: ['linux-drm/absurd-vram.json'], bad: true, expect: { outcome: 'ok', names: [] } },
@@ -276,7 +332,12 @@ const CASES: FixtureCase[] = [
   {
     adapter: 'windows',
     files: ['windows/rtx4080super-qwmemorysize.txt', 'windows/rtx4080super-driverdesc.txt'],
-    expect: { outcome: 'ok', names: ['NVIDIA GeForce RTX 4080 SUPER'], totals: [16376 * MiB], check: (o) => assert.equal(o.gpus[0]!.index, 2) },
+    expect: {
+      outcome: 'ok',
+      names: ['NVIDIA GeForce RTX 4080 SUPER'],
+      totals: [16376 * MiB],
+      check: (o) => assert.equal(o.gpus[0]!.index, 2),
+    },
   },
   {
     adapter: 'windows',
@@ -285,10 +346,19 @@ const CASES: FixtureCase[] = [
       outcome: 'ok',
       names: ['NVIDIA GeForce RTX 4080 SUPER', 'AMD Radeon(TM) Graphics'],
       totals: [16376 * MiB, 512 * MiB],
-      check: (o) => assert.deepEqual(o.gpus.map((g) => g.integrated), [false, true]),
+      check: (o) =>
+        assert.deepEqual(
+          o.gpus.map((g) => g.integrated),
+          [false, true],
+        ),
     },
   },
-  { adapter: 'windows', files: ['windows/key-not-found.txt', 'windows/key-not-found.txt'], bad: true, expect: { outcome: 'unparseable' } },
+  {
+    adapter: 'windows',
+    files: ['windows/key-not-found.txt', 'windows/key-not-found.txt'],
+    bad: true,
+    expect: { outcome: 'unparseable' },
+  },
 
   // macOS -----------------------------------------------------------------------------------
   {
@@ -307,8 +377,16 @@ const CASES: FixtureCase[] = [
       },
     },
   },
-  { adapter: 'macos', files: ['macos/m3pro-displays.json'], expect: { outcome: 'ok', names: ['Apple M3 Pro'], totals: [null] } },
-  { adapter: 'macos', files: ['macos/m1-legacy-khw-displays.json'], expect: { outcome: 'ok', names: ['Apple M1'], totals: [null] } },
+  {
+    adapter: 'macos',
+    files: ['macos/m3pro-displays.json'],
+    expect: { outcome: 'ok', names: ['Apple M3 Pro'], totals: [null] },
+  },
+  {
+    adapter: 'macos',
+    files: ['macos/m1-legacy-khw-displays.json'],
+    expect: { outcome: 'ok', names: ['Apple M1'], totals: [null] },
+  },
   {
     adapter: 'macos',
     files: ['macos/intel-mac-dual-gpu-displays.json', 'macos/intel-mac-sysctl.txt'],
@@ -317,8 +395,14 @@ const CASES: FixtureCase[] = [
       names: ['Intel UHD Graphics 630', 'AMD Radeon Pro 5300M'],
       totals: [1536 * MiB, 4 * GiB],
       check: (o) => {
-        assert.deepEqual(o.gpus.map((g) => g.vendor), ['Intel', 'AMD']);
-        assert.deepEqual(o.gpus.map((g) => g.integrated), [true, false]);
+        assert.deepEqual(
+          o.gpus.map((g) => g.vendor),
+          ['Intel', 'AMD'],
+        );
+        assert.deepEqual(
+          o.gpus.map((g) => g.integrated),
+          [true, false],
+        );
       },
     },
   },
@@ -340,11 +424,23 @@ describe('every fixture parses to its expected GPUs', () => {
       const e = c.expect;
       if (e === undefined) return;
       assert.equal(outcome.kind, e.outcome, outcome.notes.join(' | '));
-      if (e.names) assert.deepEqual(outcome.gpus.map((g) => g.name.value), e.names);
-      if (e.totals) assert.deepEqual(outcome.gpus.map((g) => g.memoryTotalBytes?.value ?? null), e.totals);
+      if (e.names)
+        assert.deepEqual(
+          outcome.gpus.map((g) => g.name.value),
+          e.names,
+        );
+      if (e.totals)
+        assert.deepEqual(
+          outcome.gpus.map((g) => g.memoryTotalBytes?.value ?? null),
+          e.totals,
+        );
       for (const g of outcome.gpus) {
         assert.ok(g.name.value.trim() !== '' && !/[\r\n\0]/.test(g.name.value), 'names are clean single lines');
-        if (g.memoryTotalBytes) assert.ok(g.memoryTotalBytes.value >= 16 * MiB && g.memoryTotalBytes.value <= 2048 * GiB, 'memory is plausible');
+        if (g.memoryTotalBytes)
+          assert.ok(
+            g.memoryTotalBytes.value >= 16 * MiB && g.memoryTotalBytes.value <= 2048 * GiB,
+            'memory is plausible',
+          );
       }
       e.check?.(outcome);
     });
@@ -353,13 +449,28 @@ describe('every fixture parses to its expected GPUs', () => {
 
 describe('system facts parse from captured output', () => {
   test('x86 /proc/cpuinfo of this Xeon VM: AVX2, AVX-512 and AMX tiles', () => {
-    assert.deepEqual(parseCpuFlags(fixture('system/proc-cpuinfo-xeon-vm.txt'), 'x64'), { avx2: true, avx512: true, amx: true, neon: false });
+    assert.deepEqual(parseCpuFlags(fixture('system/proc-cpuinfo-xeon-vm.txt'), 'x64'), {
+      avx2: true,
+      avx512: true,
+      amx: true,
+      neon: false,
+    });
   });
   test('arm64 /proc/cpuinfo (Asahi Linux on M1): NEON via asimd, no x86 flags', () => {
-    assert.deepEqual(parseCpuFlags(fixture('system/proc-cpuinfo-arm64-asahi.txt'), 'arm64'), { avx2: false, avx512: false, amx: false, neon: true });
+    assert.deepEqual(parseCpuFlags(fixture('system/proc-cpuinfo-arm64-asahi.txt'), 'arm64'), {
+      avx2: false,
+      avx512: false,
+      amx: false,
+      neon: true,
+    });
   });
   test('si.cpuFlags() text (space-separated, no "flags:" prefix)', () => {
-    assert.deepEqual(parseCpuFlags('fpu sse2 avx avx2 fma', 'x64'), { avx2: true, avx512: false, amx: false, neon: false });
+    assert.deepEqual(parseCpuFlags('fpu sse2 avx avx2 fma', 'x64'), {
+      avx2: true,
+      avx512: false,
+      amx: false,
+      neon: false,
+    });
   });
   test("systeminformation graphics() on an Intel Mac: shared iGPU memory unknown, dGPU VRAM 'reported'", () => {
     const { controllers } = JSON.parse(fixture('system/si-graphics-intel-mac.json')) as { controllers: [] };
@@ -374,10 +485,30 @@ describe('system facts parse from captured output', () => {
     assert.equal(gpus[1]!.memoryTotalBytes?.from.confidence, 'reported');
   });
   test('systeminformation VRAM is dropped where it is known to be wrong (Linux BAR size, WMI 4 GiB cap)', () => {
-    const card = { vendor: 'Advanced Micro Devices, Inc. [AMD/ATI]', model: 'Navi 31 [Radeon RX 7900 XT]', bus: 'PCI', vram: 256, vramDynamic: false };
+    const card = {
+      vendor: 'Advanced Micro Devices, Inc. [AMD/ATI]',
+      model: 'Navi 31 [Radeon RX 7900 XT]',
+      bus: 'PCI',
+      vram: 256,
+      vramDynamic: false,
+    };
     assert.equal(gpusFromGraphics([card], 'linux').gpus[0]!.memoryTotalBytes, null);
     assert.equal(gpusFromGraphics([{ ...card, vram: 4095 }], 'win32').gpus[0]!.memoryTotalBytes, null);
-    assert.equal(gpusFromGraphics([{ vendor: 'ASPEED Technology, Inc.', model: 'ASPEED Graphics Family', bus: 'PCI', vram: 8, vramDynamic: false }], 'linux').gpus.length, 0);
+    assert.equal(
+      gpusFromGraphics(
+        [
+          {
+            vendor: 'ASPEED Technology, Inc.',
+            model: 'ASPEED Graphics Family',
+            bus: 'PCI',
+            vram: 8,
+            vramDynamic: false,
+          },
+        ],
+        'linux',
+      ).gpus.length,
+      0,
+    );
   });
   test('free disk is measured on the filesystem holding the path (longest mount wins)', () => {
     const fs = [
@@ -386,7 +517,11 @@ describe('system facts parse from captured output', () => {
     ];
     assert.equal(filesystemFor(fs, '/home/ada/.cache', 'linux')?.mount, '/home');
     assert.equal(filesystemFor(fs, '/homework', 'linux')?.mount, '/');
-    assert.equal(filesystemFor([{ fs: 'C:', mount: 'C:', size: 1, available: 1 }], 'C:\\Users\\ada\\AppData\\Local', 'win32')?.mount, 'C:');
+    assert.equal(
+      filesystemFor([{ fs: 'C:', mount: 'C:', size: 1, available: 1 }], 'C:\\Users\\ada\\AppData\\Local', 'win32')
+        ?.mount,
+      'C:',
+    );
   });
 });
 
@@ -397,7 +532,15 @@ const TOOL_TIMEOUT = 200;
 
 function fakeSi(over: Partial<Record<keyof SystemInfoSource, () => Promise<unknown>>> = {}): SystemInfoSource {
   const base: SystemInfoSource = {
-    cpu: async () => ({ manufacturer: 'Intel', brand: 'Core™ i7-12700K', vendor: 'GenuineIntel', speed: 3.6, speedMax: 5.0, cores: 20, physicalCores: 12 }),
+    cpu: async () => ({
+      manufacturer: 'Intel',
+      brand: 'Core™ i7-12700K',
+      vendor: 'GenuineIntel',
+      speed: 3.6,
+      speedMax: 5.0,
+      cores: 20,
+      physicalCores: 12,
+    }),
     cpuFlags: async () => 'fpu sse sse2 avx avx2 fma',
     mem: async () => ({ total: 32 * GiB }),
     osInfo: async () => ({ platform: 'linux', distro: 'Ubuntu', release: '24.04', kernel: '6.8.0', arch: 'x64' }),
@@ -410,7 +553,12 @@ function fakeSi(over: Partial<Record<keyof SystemInfoSource, () => Promise<unkno
   return { ...base, ...(over as Partial<SystemInfoSource>) };
 }
 
-const hostBasics = (): HostBasics => ({ cpuModel: 'Fallback CPU', logicalCpus: 4, totalMemBytes: 8 * GiB, release: 'Linux 6.8' });
+const hostBasics = (): HostBasics => ({
+  cpuModel: 'Fallback CPU',
+  logicalCpus: 4,
+  totalMemBytes: 8 * GiB,
+  release: 'Linux 6.8',
+});
 const never = <T>(): Promise<T> => new Promise<T>(() => {});
 
 type ExecTable = Record<string, ExecResult | (() => Promise<ExecResult>)>;
@@ -451,7 +599,9 @@ describe('every adapter honours the port contract', () => {
     const adapter = ADAPTERS[name];
 
     test(`${name}: missing tools and files end as an outcome with a note, not a throw`, async () => {
-      const failingSi = fakeSi(Object.fromEntries(Object.keys(fakeSi()).map((k) => [k, async () => Promise.reject(new Error('boom'))])));
+      const failingSi = fakeSi(
+        Object.fromEntries(Object.keys(fakeSi()).map((k) => [k, async () => Promise.reject(new Error('boom'))])),
+      );
       const o = await runAdapter(adapter, ctx(adapter.platforms[0]!, { si: failingSi }));
       assert.ok(allowedWhenMissing.includes(o.kind), o.kind);
       assert.equal(o.gpus.length, 0);
@@ -474,13 +624,19 @@ describe('every adapter honours the port contract', () => {
         assert.ok(o.kind === 'not-applicable' || o.kind === 'timeout', o.kind);
       } else {
         assert.equal(o.kind, 'timeout');
-        assert.ok(o.notes.some((n) => /timed out after 0\.2 s/.test(n)), o.notes.join(' | '));
+        assert.ok(
+          o.notes.some((n) => /timed out after 0\.2 s/.test(n)),
+          o.notes.join(' | '),
+        );
       }
     });
 
     test(`${name}: garbage from every tool and file yields no GPU`, async () => {
       const junk = fixture('nvidia-smi/garbage-binary.txt');
-      const o = await runAdapter(adapter, ctx(adapter.platforms[0]!, { exec: async () => okOut(junk), readFile: async () => junk }));
+      const o = await runAdapter(
+        adapter,
+        ctx(adapter.platforms[0]!, { exec: async () => okOut(junk), readFile: async () => junk }),
+      );
       assert.equal(o.gpus.length, 0, `${name} made GPUs out of garbage`);
       assert.ok(o.notes.length > 0 || o.kind === 'ok');
     });
@@ -489,7 +645,16 @@ describe('every adapter honours the port contract', () => {
       const throwing: Exec = () => {
         throw new Error('exec exploded');
       };
-      const o = await runAdapter({ ...adapter, probe: async (c) => (await adapter.probe(c), Promise.reject(new Error('bug'))) }, ctx(adapter.platforms[0]!, { exec: throwing }));
+      const o = await runAdapter(
+        {
+          ...adapter,
+          probe: async (c) => {
+            await adapter.probe(c);
+            throw new Error('bug');
+          },
+        },
+        ctx(adapter.platforms[0]!, { exec: throwing }),
+      );
       assert.equal(o.kind, 'unparseable');
       assert.ok(o.notes[0]?.includes(name));
     });
@@ -503,24 +668,49 @@ describe('every adapter honours the port contract', () => {
 
   test('nvidia-smi on an old driver retries with the core fields', async () => {
     const exec = fakeExec({
-      [`nvidia-smi ${nvidiaSmiArgs().join(' ')}`]: { kind: 'failed', code: 2, stderr: '', stdout: fixture('nvidia-smi/rtx2080-invalid-field.txt') },
-      [`nvidia-smi ${nvidiaSmiArgs(NVIDIA_CORE_FIELDS).join(' ')}`]: okOut(fixture('nvidia-smi/rtx2080-core-fields.txt')),
+      [`nvidia-smi ${nvidiaSmiArgs().join(' ')}`]: {
+        kind: 'failed',
+        code: 2,
+        stderr: '',
+        stdout: fixture('nvidia-smi/rtx2080-invalid-field.txt'),
+      },
+      [`nvidia-smi ${nvidiaSmiArgs(NVIDIA_CORE_FIELDS).join(' ')}`]: okOut(
+        fixture('nvidia-smi/rtx2080-core-fields.txt'),
+      ),
     });
     const o = await runAdapter(ADAPTERS['nvidia-smi'], ctx('linux', { exec }));
     assert.equal(o.kind, 'ok');
-    assert.deepEqual(o.gpus.map((g) => [g.name.value, g.memoryTotalBytes?.value, g.pcie]), [['GeForce RTX 2080', 7979 * MiB, undefined]]);
+    assert.deepEqual(
+      o.gpus.map((g) => [g.name.value, g.memoryTotalBytes?.value, g.pcie]),
+      [['GeForce RTX 2080', 7979 * MiB, undefined]],
+    );
     assert.ok(o.notes[0]?.includes('retried with core fields'));
   });
 
   test('nvidia-smi exit 14 (infoROM warning) keeps its rows; exit 9 (no driver) does not', async () => {
-    const warn = await runAdapter(ADAPTERS['nvidia-smi'], ctx('linux', {
-      exec: fakeExec({ 'nvidia-smi': { kind: 'failed', code: 14, stderr: '', stdout: fixture('nvidia-smi/inforom-warning-line.txt') } }),
-    }));
+    const warn = await runAdapter(
+      ADAPTERS['nvidia-smi'],
+      ctx('linux', {
+        exec: fakeExec({
+          'nvidia-smi': {
+            kind: 'failed',
+            code: 14,
+            stderr: '',
+            stdout: fixture('nvidia-smi/inforom-warning-line.txt'),
+          },
+        }),
+      }),
+    );
     assert.equal(warn.kind, 'ok');
     assert.equal(warn.gpus.length, 1);
-    const dead = await runAdapter(ADAPTERS['nvidia-smi'], ctx('linux', {
-      exec: fakeExec({ 'nvidia-smi': { kind: 'failed', code: 9, stderr: '', stdout: fixture('nvidia-smi/driver-failed.txt') } }),
-    }));
+    const dead = await runAdapter(
+      ADAPTERS['nvidia-smi'],
+      ctx('linux', {
+        exec: fakeExec({
+          'nvidia-smi': { kind: 'failed', code: 9, stderr: '', stdout: fixture('nvidia-smi/driver-failed.txt') },
+        }),
+      }),
+    );
     assert.equal(dead.kind, 'unparseable');
     assert.equal(dead.detail, 'driver-unavailable');
   });
@@ -529,17 +719,28 @@ describe('every adapter honours the port contract', () => {
     const exec = fakeExec({ system_profiler: () => never(), sysctl: okOut(fixture('macos/m2pro-sysctl.txt')) });
     const o = await runAdapter(ADAPTERS.macos, ctx('darwin', { exec }));
     assert.equal(o.kind, 'ok');
-    assert.deepEqual(o.gpus.map((g) => [g.name.value, g.name.from.confidence, g.memoryTotalBytes?.value]), [['Apple M2 Pro', 'derived', 16 * GiB]]);
+    assert.deepEqual(
+      o.gpus.map((g) => [g.name.value, g.name.from.confidence, g.memoryTotalBytes?.value]),
+      [['Apple M2 Pro', 'derived', 16 * GiB]],
+    );
     assert.ok(o.notes.some((n) => /system_profiler timed out/.test(n)));
   });
 
   test('windows reads stdout of a reg.exe run that exited 1 on one unreadable subkey', async () => {
     const exec = fakeExec({
-      [`reg ${MEMORY_VALUE}`]: { kind: 'failed', code: 1, stderr: 'ERROR: Access is denied.', stdout: fixture('windows/rx7900xt-qwmemorysize.txt') },
+      [`reg ${MEMORY_VALUE}`]: {
+        kind: 'failed',
+        code: 1,
+        stderr: 'ERROR: Access is denied.',
+        stdout: fixture('windows/rx7900xt-qwmemorysize.txt'),
+      },
       'reg DriverDesc': okOut(fixture('windows/rx7900xt-driverdesc.txt')),
     });
     const o = await runAdapter(ADAPTERS.windows, ctx('win32', { exec }));
-    assert.deepEqual(o.gpus.map((g) => g.memoryTotalBytes?.value), [0x4ff000000]);
+    assert.deepEqual(
+      o.gpus.map((g) => g.memoryTotalBytes?.value),
+      [0x4ff000000],
+    );
   });
 });
 
@@ -551,7 +752,10 @@ function assertShape(r: ProbeResult): void {
   assert.ok(r.cpu.cores >= 1 && r.cpu.threads >= r.cpu.cores);
   assert.ok(r.ramBytes.value > 0);
   assert.equal(r.status, r.gpus.length > 0 ? 'detected' : 'no-gpu');
-  assert.deepEqual(r.adapters.map((a) => a.name), PLATFORM_ADAPTERS[r.os.platform]);
+  assert.deepEqual(
+    r.adapters.map((a) => a.name),
+    PLATFORM_ADAPTERS[r.os.platform],
+  );
   for (const n of r.notes) assert.ok(!n.includes('\n'), 'notes are one line');
 }
 
@@ -561,20 +765,50 @@ describe('probeMachine over faked machines', () => {
     const si = fakeSi({
       graphics: async () => ({
         controllers: [
-          { vendor: 'ASPEED Technology, Inc.', model: 'ASPEED Graphics Family', bus: 'PCI', vram: 8, vramDynamic: false },
-          { vendor: 'NVIDIA Corporation', model: 'GB202 [GeForce RTX 5090]', bus: 'PCI', vram: 256, vramDynamic: false },
-          { vendor: 'NVIDIA Corporation', model: 'GB202 [GeForce RTX 5090]', bus: 'PCI', vram: 256, vramDynamic: false },
+          {
+            vendor: 'ASPEED Technology, Inc.',
+            model: 'ASPEED Graphics Family',
+            bus: 'PCI',
+            vram: 8,
+            vramDynamic: false,
+          },
+          {
+            vendor: 'NVIDIA Corporation',
+            model: 'GB202 [GeForce RTX 5090]',
+            bus: 'PCI',
+            vram: 256,
+            vramDynamic: false,
+          },
+          {
+            vendor: 'NVIDIA Corporation',
+            model: 'GB202 [GeForce RTX 5090]',
+            bus: 'PCI',
+            vram: 256,
+            vramDynamic: false,
+          },
         ],
       }),
     });
-    const r = await probeMachine(ctx('linux', { exec: fakeExec({ 'nvidia-smi': okOut(fixture('nvidia-smi/rtx5090-two-gpus.txt')) }), readFile: readerFromSnapshot(sysfs), si }));
+    const r = await probeMachine(
+      ctx('linux', {
+        exec: fakeExec({ 'nvidia-smi': okOut(fixture('nvidia-smi/rtx5090-two-gpus.txt')) }),
+        readFile: readerFromSnapshot(sysfs),
+        si,
+      }),
+    );
     assertShape(r);
     assert.equal(r.status, 'detected');
-    assert.deepEqual(r.gpus.map((g) => [g.name.value, g.memoryTotalBytes?.value, g.memoryTotalBytes?.from.source]), [
-      ['NVIDIA GeForce RTX 5090', 32607 * MiB, 'nvidia-smi'],
-      ['NVIDIA GeForce RTX 5090', 32607 * MiB, 'nvidia-smi'],
-    ]);
-    assert.deepEqual(r.adapters.map((a) => a.outcome), ['ok', 'tool-missing', 'ok', 'ok']);
+    assert.deepEqual(
+      r.gpus.map((g) => [g.name.value, g.memoryTotalBytes?.value, g.memoryTotalBytes?.from.source]),
+      [
+        ['NVIDIA GeForce RTX 5090', 32607 * MiB, 'nvidia-smi'],
+        ['NVIDIA GeForce RTX 5090', 32607 * MiB, 'nvidia-smi'],
+      ],
+    );
+    assert.deepEqual(
+      r.adapters.map((a) => a.outcome),
+      ['ok', 'tool-missing', 'ok', 'ok'],
+    );
     assert.equal(r.cpu.model, 'Intel Core™ i7-12700K');
     assert.deepEqual([r.cpu.cores, r.cpu.threads, r.cpu.clockGHz], [12, 20, 5.0]);
     assert.equal(r.cpu.simd.avx2, true);
@@ -590,14 +824,20 @@ describe('probeMachine over faked machines', () => {
     assertShape(r);
     assert.equal(r.status, 'no-gpu');
     assert.deepEqual(r.gpus, []);
-    assert.deepEqual(r.adapters.map((a) => a.outcome), ['tool-missing', 'tool-missing', 'not-applicable', 'ok']);
+    assert.deepEqual(
+      r.adapters.map((a) => a.outcome),
+      ['tool-missing', 'tool-missing', 'not-applicable', 'ok'],
+    );
     assert.equal(r.cpu.cores, 12);
   });
 
   test('linux AMD card without ROCm: sysfs finds it and the probe says ROCm is missing', async () => {
     const sysfs = JSON.parse(fixture('linux-drm/raphael-igpu-plus-rx7900xtx.json')) as SysfsSnapshot;
     const r = await probeMachine(ctx('linux', { readFile: readerFromSnapshot(sysfs) }));
-    assert.deepEqual(r.gpus.map((g) => g.memoryTotalBytes?.value), [536870912, 25753026560]);
+    assert.deepEqual(
+      r.gpus.map((g) => g.memoryTotalBytes?.value),
+      [536870912, 25753026560],
+    );
     assert.ok(r.notes.some((n) => /rocm-smi is not installed/.test(n)));
   });
 
@@ -607,25 +847,49 @@ describe('probeMachine over faked machines', () => {
       '/sys/class/drm/card1/device/device': '0x744c\n',
       '/sys/class/drm/card1/device/mem_info_vram_total': '21458059264\n',
     };
-    const r = await probeMachine(ctx('linux', { exec: fakeExec({ 'rocm-smi': okOut(fixture('rocm-smi/rx7900xt.json')) }), readFile: readerFromSnapshot(sysfs) }));
-    assert.deepEqual(r.gpus.map((g) => [g.name.value, g.name.from.source, g.memoryTotalBytes?.value]), [['Radeon RX 7900 XT', 'rocm-smi', 21458059264]]);
+    const r = await probeMachine(
+      ctx('linux', {
+        exec: fakeExec({ 'rocm-smi': okOut(fixture('rocm-smi/rx7900xt.json')) }),
+        readFile: readerFromSnapshot(sysfs),
+      }),
+    );
+    assert.deepEqual(
+      r.gpus.map((g) => [g.name.value, g.name.from.source, g.memoryTotalBytes?.value]),
+      [['Radeon RX 7900 XT', 'rocm-smi', 21458059264]],
+    );
   });
 
   test('darwin Apple M2 Pro 16 GB: one unified-memory GPU', async () => {
-    const exec = fakeExec({ system_profiler: okOut(fixture('macos/m2pro-displays.json')), sysctl: okOut(fixture('macos/m2pro-sysctl.txt')) });
+    const exec = fakeExec({
+      system_profiler: okOut(fixture('macos/m2pro-displays.json')),
+      sysctl: okOut(fixture('macos/m2pro-sysctl.txt')),
+    });
     const si = fakeSi({
-      cpu: async () => ({ manufacturer: 'Apple', brand: 'M2 Pro', vendor: 'Apple', speed: 2.4, speedMax: 3.5, cores: 12, physicalCores: 12 }),
+      cpu: async () => ({
+        manufacturer: 'Apple',
+        brand: 'M2 Pro',
+        vendor: 'Apple',
+        speed: 2.4,
+        speedMax: 3.5,
+        cores: 12,
+        physicalCores: 12,
+      }),
       cpuFlags: async () => '',
       mem: async () => ({ total: 16 * GiB }),
       osInfo: async () => ({ platform: 'darwin', distro: 'macOS', release: '14.4', kernel: '23.4.0', arch: 'arm64' }),
       fsSize: async () => [{ fs: '/dev/disk3s1s1', mount: '/', size: 494 * GiB, available: 210 * GiB }],
-      graphics: async () => ({ controllers: [{ vendor: 'Apple', model: 'Apple M2 Pro', bus: 'Built-In', vram: null, vramDynamic: true }] }),
+      graphics: async () => ({
+        controllers: [{ vendor: 'Apple', model: 'Apple M2 Pro', bus: 'Built-In', vram: null, vramDynamic: true }],
+      }),
     });
     const r = await probeMachine(ctx('darwin', { exec, si }));
     assertShape(r);
     assert.equal(r.gpus.length, 1);
     const g = r.gpus[0]!;
-    assert.deepEqual([g.name.value, g.vendor, g.unifiedMemory, g.integrated, g.backendHint], ['Apple M2 Pro', 'Apple', true, true, 'metal']);
+    assert.deepEqual(
+      [g.name.value, g.vendor, g.unifiedMemory, g.integrated, g.backendHint],
+      ['Apple M2 Pro', 'Apple', true, true, 'metal'],
+    );
     assert.equal(g.memoryTotalBytes?.value, 16 * GiB);
     assert.equal(r.cpu.model, 'Apple M2 Pro');
     assert.equal(r.cpu.simd.neon, true);
@@ -639,16 +903,42 @@ describe('probeMachine over faked machines', () => {
       'reg DriverDesc': okOut(fixture('windows/rx7900xt-driverdesc.txt')),
     });
     const si = fakeSi({
-      osInfo: async () => ({ platform: 'Windows', distro: 'Microsoft Windows 11 Pro', release: '10.0.22631', kernel: '10.0.22631', arch: 'x64' }),
+      osInfo: async () => ({
+        platform: 'Windows',
+        distro: 'Microsoft Windows 11 Pro',
+        release: '10.0.22631',
+        kernel: '10.0.22631',
+        arch: 'x64',
+      }),
       fsSize: async () => [{ fs: 'C:', mount: 'C:', size: 1000 * GiB, available: 321 * GiB }],
-      graphics: async () => ({ controllers: [{ vendor: 'Advanced Micro Devices, Inc.', model: 'AMD Radeon RX 7900 XT', bus: 'PCI', vram: 4095, vramDynamic: false }] }),
+      graphics: async () => ({
+        controllers: [
+          {
+            vendor: 'Advanced Micro Devices, Inc.',
+            model: 'AMD Radeon RX 7900 XT',
+            bus: 'PCI',
+            vram: 4095,
+            vramDynamic: false,
+          },
+        ],
+      }),
     });
     const r = await probeMachine(ctx('win32', { exec, si, env: { LOCALAPPDATA: 'C:\\Users\\ada\\AppData\\Local' } }));
     assertShape(r);
-    assert.deepEqual(r.gpus.map((g) => [g.name.value, g.memoryTotalBytes?.value, g.memoryTotalBytes?.from.source, g.memoryFreeBytes, g.backendHint]), [
-      ['AMD Radeon RX 7900 XT', 0x4ff000000, 'windows-registry', null, 'directml'],
-    ]);
-    assert.deepEqual(r.adapters.map((a) => a.outcome), ['tool-missing', 'ok', 'ok']);
+    assert.deepEqual(
+      r.gpus.map((g) => [
+        g.name.value,
+        g.memoryTotalBytes?.value,
+        g.memoryTotalBytes?.from.source,
+        g.memoryFreeBytes,
+        g.backendHint,
+      ]),
+      [['AMD Radeon RX 7900 XT', 0x4ff000000, 'windows-registry', null, 'directml']],
+    );
+    assert.deepEqual(
+      r.adapters.map((a) => a.outcome),
+      ['tool-missing', 'ok', 'ok'],
+    );
     assert.equal(r.freeDiskBytes?.value, 321 * GiB);
     assert.equal(r.diskPath, 'C:\\Users\\ada\\AppData\\Local');
   });
@@ -661,17 +951,28 @@ describe('probeMachine over faked machines', () => {
     assertShape(r);
     assert.equal(r.status, 'no-gpu');
     assert.equal(r.cpu.from.source, 'node:os');
-    assert.deepEqual(r.adapters.map((a) => a.outcome), ['timeout', 'timeout', 'not-applicable', 'ok']);
+    assert.deepEqual(
+      r.adapters.map((a) => a.outcome),
+      ['timeout', 'timeout', 'not-applicable', 'ok'],
+    );
     assert.ok(r.notes.some((n) => n === 'nvidia-smi timed out after 0.2 s'));
   });
 
   test('mergeGpus keeps two identical cards apart and fills unknown fields from lower sources', () => {
     const smi = parseNvidiaSmi(fixture('nvidia-smi/a800-pcie-two-gpus.txt')).gpus;
-    const sysfs = smi.map((g) => ({ ...g, name: { value: 'NVIDIA GPU [10de:20f5]', from: { source: 'sysfs', confidence: 'derived' as const } }, memoryTotalBytes: null, pcie: undefined }));
+    const sysfs = smi.map((g) => ({
+      ...g,
+      name: { value: 'NVIDIA GPU [10de:20f5]', from: { source: 'sysfs', confidence: 'derived' as const } },
+      memoryTotalBytes: null,
+      pcie: undefined,
+    }));
     const noDriver = smi.map((g) => ({ ...g, driverVersion: undefined }));
     const merged = mergeGpus([noDriver.map(({ driverVersion: _d, ...g }) => g), sysfs, smi]);
     assert.equal(merged.length, 2);
-    assert.deepEqual(merged.map((g) => g.driverVersion), ['580.119.02', '580.119.02']);
+    assert.deepEqual(
+      merged.map((g) => g.driverVersion),
+      ['580.119.02', '580.119.02'],
+    );
   });
 });
 
@@ -680,7 +981,10 @@ describe('fakeProbe builds a consistent hypothetical machine', () => {
     const r = fakeProbe({ gpuName: 'NVIDIA GeForce RTX 3060', gpuMemoryGiB: 12, ramGiB: 32, cores: 8 });
     assert.equal(r.status, 'detected');
     const g = r.gpus[0]!;
-    assert.deepEqual([g.vendor, g.backendHint, g.unifiedMemory, g.memoryTotalBytes?.value], ['NVIDIA', 'cuda', false, 12 * GiB]);
+    assert.deepEqual(
+      [g.vendor, g.backendHint, g.unifiedMemory, g.memoryTotalBytes?.value],
+      ['NVIDIA', 'cuda', false, 12 * GiB],
+    );
     assert.deepEqual(g.memoryTotalBytes?.from, { source: 'catalog', confidence: 'assumed' });
     assert.deepEqual(g.name.from, { source: 'user', confidence: 'assumed' });
     assert.deepEqual(r.ramBytes, { value: 32 * GiB, from: { source: 'user', confidence: 'assumed' } });
@@ -690,7 +994,10 @@ describe('fakeProbe builds a consistent hypothetical machine', () => {
   test('an Apple SoC has one memory pool: GPU memory is the RAM', () => {
     const r = fakeProbe({ gpuName: 'Apple M2 Pro', ramGiB: 16 });
     const g = r.gpus[0]!;
-    assert.deepEqual([r.os.platform, r.os.arch, g.unifiedMemory, g.backendHint, g.memoryTotalBytes?.value], ['darwin', 'arm64', true, 'metal', 16 * GiB]);
+    assert.deepEqual(
+      [r.os.platform, r.os.arch, g.unifiedMemory, g.backendHint, g.memoryTotalBytes?.value],
+      ['darwin', 'arm64', true, 'metal', 16 * GiB],
+    );
     assert.equal(r.ramBytes.value, g.memoryTotalBytes?.value);
     assert.equal(r.cpu.simd.neon, true);
   });
@@ -705,7 +1012,9 @@ describe('fakeProbe builds a consistent hypothetical machine', () => {
 
 describe('fixture corpus', () => {
   const files = (dir: string): string[] =>
-    readdirSync(FIXTURES + dir).flatMap((f) => (statSync(FIXTURES + dir + f).isDirectory() ? files(`${dir}${f}/`) : [`${dir}${f}`]));
+    readdirSync(FIXTURES + dir).flatMap((f) =>
+      statSync(FIXTURES + dir + f).isDirectory() ? files(`${dir}${f}/`) : [`${dir}${f}`],
+    );
   const all = files('').filter((f) => f !== 'SOURCES.md');
 
   test('holds at least 20 captured outputs', () => assert.ok(all.length >= 20, `${all.length} fixtures`));
@@ -720,7 +1029,9 @@ describe('fixture corpus', () => {
 });
 
 describe('this real machine', () => {
-  test('defaultExec maps a missing tool, a hung tool, a failing tool and a good one', { skip: process.platform === 'win32' }, async () => {
+  test('defaultExec maps a missing tool, a hung tool, a failing tool and a good one', {
+    skip: process.platform === 'win32',
+  }, async () => {
     assert.deepEqual(await defaultExec('genready-no-such-tool', [], { timeoutMs: 1000 }), { kind: 'missing' });
     const started = Date.now();
     assert.deepEqual(await defaultExec('sleep', ['5'], { timeoutMs: 200 }), { kind: 'timeout' });
@@ -743,7 +1054,10 @@ describe('this real machine', () => {
       .filter((a) => a.name !== 'system')
       .every((a) => a.outcome === 'tool-missing' || a.outcome === 'not-applicable');
     if (gpuSourcesSilent) {
-      assert.deepEqual(r.gpus.filter((g) => g.name.from.source !== 'systeminformation'), []);
+      assert.deepEqual(
+        r.gpus.filter((g) => g.name.from.source !== 'systeminformation'),
+        [],
+      );
       if (r.gpus.length === 0) assert.equal(r.status, 'no-gpu');
     }
   });

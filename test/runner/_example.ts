@@ -2,11 +2,15 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeExample } from '../../src/runner/example.ts';
-import { recipeFrom, type Recipe } from '../../src/runner/recipe.ts';
-import { EXAMPLE_RECIPE } from '../../src/runner/example.ts';
+import { EXAMPLE_RECIPE, writeExample } from '../../src/runner/example.ts';
+import { type Recipe, recipeFrom } from '../../src/runner/recipe.ts';
 
-export async function tinyExample(): Promise<{ dir: string; modelDir: string; recipePath: string; recipe: (over?: Record<string, unknown>) => Recipe }> {
+export async function tinyExample(): Promise<{
+  dir: string;
+  modelDir: string;
+  recipePath: string;
+  recipe: (over?: Record<string, unknown>) => Recipe;
+}> {
   const dir = mkdtempSync(join(tmpdir(), 'genready-run-'));
   const ex = await writeExample(dir);
   return {

@@ -15,7 +15,10 @@ describe('genready run (CLI)', () => {
     const run = cli(['run', join(dir, 'recipe.json')]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /8 image\(s\) made, 0 already there, 8 in the recipe in [\d.]+ s \([\d,]+ images\/hour\)/);
-    assert.match(run.stderr, /8 to make, 0 already done, model tiny-sd \([0-9a-f]{10}\); batch 2 from the recipe; provider cpu/);
+    assert.match(
+      run.stderr,
+      /8 to make, 0 already done, model tiny-sd \([0-9a-f]{10}\); batch 2 from the recipe; provider cpu/,
+    );
     assert.match(run.stderr, /\[8\/8\] 0007-4\.png · [\d,]+ images\/hour · [\d:]+ left/);
     const files = readdirSync(join(dir, 'out'));
     assert.ok(files.includes('manifest.jsonl') && files.filter((f) => f.endsWith('.png')).length === 8);
@@ -27,7 +30,10 @@ describe('genready run (CLI)', () => {
   it('bad input is one line on stderr and exit 1, never a stack trace', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'genready-cli-'));
     const recipe = join(dir, 'r.yaml');
-    writeFileSync(recipe, 'model: ./m\nprompt: a cat\nseeds: 1-4\nsteps: 0\nguidance: 7\nsampler: euler\nsize: 64x64\n');
+    writeFileSync(
+      recipe,
+      'model: ./m\nprompt: a cat\nseeds: 1-4\nsteps: 0\nguidance: 7\nsampler: euler\nsize: 64x64\n',
+    );
     // One real process for the whole path (bin → main → exit code)…
     const r = cli(['run', recipe]);
     assert.equal(r.code, 1);

@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { MANIFEST, ManifestWriter, readManifest, type ManifestEntry } from '../../src/runner/manifest.ts';
+import { MANIFEST, type ManifestEntry, ManifestWriter, readManifest } from '../../src/runner/manifest.ts';
 import { readReview, redoPlan, redoSeed, setMark } from '../../src/runner/review.ts';
 
 const entry = (index: number, over: Partial<ManifestEntry> = {}): ManifestEntry => ({
@@ -62,7 +62,10 @@ describe('manifest', () => {
 
   it('a later line for the same index wins (an image made again after its file was lost)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'genready-manifest-'));
-    writeFileSync(join(dir, MANIFEST), `${JSON.stringify(entry(0, { sha256: 'old' }))}\n${JSON.stringify(entry(0, { sha256: 'new' }))}\n`);
+    writeFileSync(
+      join(dir, MANIFEST),
+      `${JSON.stringify(entry(0, { sha256: 'old' }))}\n${JSON.stringify(entry(0, { sha256: 'new' }))}\n`,
+    );
     assert.equal(readManifest(dir).get(0)!.sha256, 'new');
   });
 });
@@ -81,19 +84,35 @@ describe('review marks and redo', () => {
 
   it('plans one redo per rejected image, numbered after everything, with a new seed, stable across restarts', () => {
     const entries = new Map([0, 1, 2, 3].map((i) => [i, entry(i)] as const));
-    const review = { v: 1 as const, marks: { 1: 'reject' as const, 2: 'keep' as const, 3: 'reject' as const }, updatedAt: '' };
+    const review = {
+      v: 1 as const,
+      marks: { 1: 'reject' as const, 2: 'keep' as const, 3: 'reject' as const },
+      updatedAt: '',
+    };
     const plan = redoPlan(entries, review, 4, '{index}-{seed}.png');
-    assert.deepEqual(plan.map((p) => [p.redoOf, p.index]), [[1, 4], [3, 5]]);
+    assert.deepEqual(
+      plan.map((p) => [p.redoOf, p.index]),
+      [
+        [1, 4],
+        [3, 5],
+      ],
+    );
     assert.notEqual(plan[0]!.seed, entries.get(1)!.seed);
     assert.equal(plan[0]!.seed, redoSeed(101, 4));
     assert.equal(plan[0]!.file, `4-${plan[0]!.seed}.png`);
     // After the first redo is recorded, the second keeps its number and seed.
     entries.set(4, entry(4, { redoOf: 1, seed: plan[0]!.seed }));
     const again = redoPlan(entries, review, 4, '{index}-{seed}.png');
-    assert.deepEqual(again.map((p) => [p.redoOf, p.index, p.seed]), [[3, 5, plan[1]!.seed]]);
+    assert.deepEqual(
+      again.map((p) => [p.redoOf, p.index, p.seed]),
+      [[3, 5, plan[1]!.seed]],
+    );
     // A rejected redo is redone in turn.
     const chain = redoPlan(entries, { ...review, marks: { ...review.marks, 4: 'reject' } }, 4, '{index}-{seed}.png');
-    assert.deepEqual(chain.map((p) => p.redoOf), [3, 4]);
+    assert.deepEqual(
+      chain.map((p) => p.redoOf),
+      [3, 4],
+    );
   });
 
   it('new seeds stay in 32 bits and differ between images', () => {

@@ -17,21 +17,30 @@ describe('seeded noise', () => {
   it('uniform floats match torch.manual_seed(0); torch.rand(3) = [0.4963, 0.7682, 0.0885]', () => {
     const g = new MT19937(0);
     const u = [g.nextFloat24(), g.nextFloat24(), g.nextFloat24()];
-    [0.4963, 0.7682, 0.0885].forEach((x, i) => assert.ok(Math.abs(u[i]! - x) < 1e-4, `${u[i]} vs ${x}`));
+    for (const [i, x] of [0.4963, 0.7682, 0.0885].entries()) assert.ok(Math.abs(u[i]! - x) < 1e-4, `${u[i]} vs ${x}`);
   });
 
   it('matches torch: torch.manual_seed(0); torch.randn(16) to the 4 decimals torch prints', () => {
-    const torch = [-1.1258, -1.1524, -0.2506, -0.4339, 0.8487, 0.692, -0.316, -2.1152, 0.3223, -1.2633, 0.35, 0.3081, 0.1198, 1.2377, 1.1168, -0.2473];
+    const torch = [
+      -1.1258, -1.1524, -0.2506, -0.4339, 0.8487, 0.692, -0.316, -2.1152, 0.3223, -1.2633, 0.35, 0.3081, 0.1198, 1.2377,
+      1.1168, -0.2473,
+    ];
     const x = seededNoise(0).next(16);
-    torch.forEach((t, i) => assert.ok(Math.abs(x[i]! - t) < 5e-5, `${i}: ${x[i]} vs ${t}`));
+    for (const [i, t] of torch.entries()) assert.ok(Math.abs(x[i]! - t) < 5e-5, `${i}: ${x[i]} vs ${t}`);
   });
 
   it('the same seed gives the same bits, pinned exactly so a platform or V8 drift fails here', () => {
     const a = seededNoise(42).next(64);
     const b = seededNoise(42).next(64);
     assert.deepEqual(Buffer.from(a.buffer), Buffer.from(b.buffer));
-    assert.deepEqual(Array.from(seededNoise(0).next(16).slice(0, 4)), [-1.1258398294448853, -1.152360200881958, -0.2505785822868347, -0.4338788390159607]);
-    assert.deepEqual(Array.from(seededNoise(123456789).next(64).slice(60)), [0.21196573972702026, -0.08372943848371506, -0.2852898836135864, -2.84538197517395]);
+    assert.deepEqual(
+      Array.from(seededNoise(0).next(16).slice(0, 4)),
+      [-1.1258398294448853, -1.152360200881958, -0.2505785822868347, -0.4338788390159607],
+    );
+    assert.deepEqual(
+      Array.from(seededNoise(123456789).next(64).slice(60)),
+      [0.21196573972702026, -0.08372943848371506, -0.2852898836135864, -2.84538197517395],
+    );
   });
 
   it('is standard normal: mean ≈ 0, variance ≈ 1 over 100 000 values', () => {

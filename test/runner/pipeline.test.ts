@@ -4,7 +4,16 @@
  * changed recipe or model, redo of rejected images, and clear errors for broken model folders.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, cpSync, existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { writeOnnxModel } from '../../src/bench/graph/index.ts';
@@ -20,10 +29,14 @@ import { tinyExample } from './_example.ts';
 
 type Ex = Awaited<ReturnType<typeof tinyExample>>;
 let ex: Ex;
-const pngs = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.png')).sort();
+const pngs = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.png'))
+    .sort();
 /** Four images (2 prompts × 2 seeds) of 4 steps keep the suite fast; the example recipe itself has eight of 8. */
 const SMALL = { seeds: '1-2', steps: 4 };
-const bytesOf = (dir: string) => Object.fromEntries(pngs(dir).map((f) => [f, readFileSync(join(dir, f)).toString('base64')]));
+const bytesOf = (dir: string) =>
+  Object.fromEntries(pngs(dir).map((f) => [f, readFileSync(join(dir, f)).toString('base64')]));
 
 describe('genready run on the tiny model', () => {
   before(async () => {
@@ -35,7 +48,10 @@ describe('genready run on the tiny model', () => {
     const dir = join(ex.dir, 'a');
     assert.equal(pngs(dir).length, 4);
     const m = readManifest(dir);
-    assert.deepEqual([...m.keys()].sort((x, y) => x - y), [0, 1, 2, 3]);
+    assert.deepEqual(
+      [...m.keys()].sort((x, y) => x - y),
+      [0, 1, 2, 3],
+    );
     const e = m.get(3)!;
     assert.equal(e.seed, 2);
     assert.equal(e.prompt, 'a red house in the snow');
@@ -86,7 +102,11 @@ describe('genready run on the tiny model', () => {
     try {
       const seen = new Set<string>();
       for (const sampler of ['euler', 'euler_a', 'dpmpp_2m', 'dpmpp_2m_karras', 'ddim']) {
-        const [g] = await generateBatch(model, expandImages(ex.recipe({ sampler, prompts: ['a cat'], seeds: [5], steps: 4 })), new TextEncoderCache(model));
+        const [g] = await generateBatch(
+          model,
+          expandImages(ex.recipe({ sampler, prompts: ['a cat'], seeds: [5], steps: 4 })),
+          new TextEncoderCache(model),
+        );
         seen.add(Buffer.from(g!.rgb).toString('base64'));
       }
       assert.equal(seen.size, 5);
@@ -128,18 +148,27 @@ describe('genready run on the tiny model', () => {
     assert.equal(s.made, 1);
     assert.equal(s.skipped, 3);
     assert.deepEqual(bytesOf(dir), before);
-    const lines = readFileSync(join(dir, MANIFEST), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l).index as number);
+    const lines = readFileSync(join(dir, MANIFEST), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l).index as number);
     assert.equal(lines.filter((i) => i === 2).length, 2, 'the lost image is recorded again (the later line wins)');
     assert.equal(lines.length, 5);
     assert.ok(!existsSync(join(dir, '.0002-1.png.12345.1700000000000.tmp')));
   });
 
   it('refuses to continue a run with a changed recipe or changed model files', async () => {
-    await assert.rejects(runProduction(ex.recipe({ ...SMALL, output: './a', guidance: 5 })), /holds a run of a different recipe/);
+    await assert.rejects(
+      runProduction(ex.recipe({ ...SMALL, output: './a', guidance: 5 })),
+      /holds a run of a different recipe/,
+    );
     const model2 = join(ex.dir, 'tiny-sd-2');
     cpSync(ex.modelDir, model2, { recursive: true });
     writeFileSync(join(model2, 'model_index.json'), '{"changed": true}\n');
-    await assert.rejects(runProduction(ex.recipe({ ...SMALL, output: './a', model: './tiny-sd-2' })), /model files changed since this run started \(model_index\.json\)/);
+    await assert.rejects(
+      runProduction(ex.recipe({ ...SMALL, output: './a', model: './tiny-sd-2' })),
+      /model files changed since this run started \(model_index\.json\)/,
+    );
     const v = await verifyImage(join(ex.dir, 'a', '0000-1.png'), { modelDir: model2 });
     assert.equal(v.match, false);
     assert.match(v.message, /not verified: the model folder .* is not the one the image was made with/);
@@ -157,7 +186,10 @@ describe('genready run on the tiny model', () => {
     assert.notEqual(redo.seed, m.get(1)!.seed);
     assert.equal(redo.prompt, m.get(1)!.prompt);
     assert.ok(existsSync(join(dir, redo.file)));
-    assert.equal((await runProduction(ex.recipe({ ...SMALL, output: './c', batch: 1 }), { redoRejected: true })).made, 0);
+    assert.equal(
+      (await runProduction(ex.recipe({ ...SMALL, output: './c', batch: 1 }), { redoRejected: true })).made,
+      0,
+    );
     assert.equal(readReview(dir).marks['1'], 'reject');
   });
 });
@@ -172,7 +204,10 @@ describe('a bad model folder is refused before any work', () => {
     cpSync(base.modelDir, model, { recursive: true });
     await damage(model);
     const out = join(base.dir, `out-${name}`);
-    const r = recipeFrom({ ...JSON.parse(readFileSync(base.recipePath, 'utf8')), model: `./${name}`, output: `./out-${name}` }, base.recipePath);
+    const r = recipeFrom(
+      { ...JSON.parse(readFileSync(base.recipePath, 'utf8')), model: `./${name}`, output: `./out-${name}` },
+      base.recipePath,
+    );
     try {
       await runProduction(r);
       assert.fail('expected an error');
@@ -197,13 +232,18 @@ describe('a bad model folder is refused before any work', () => {
 
   it('names parts that do not fit together (latent channels)', async () => {
     const msg = await broken('shapes', async (d) => {
-      await writeOnnxModel({ ...TINY_VAE, latentChannels: 8 }, join(d, 'vae_decoder', 'model.onnx'), { seed: 3, dtype: 'float32' });
+      await writeOnnxModel({ ...TINY_VAE, latentChannels: 8 }, join(d, 'vae_decoder', 'model.onnx'), {
+        seed: 3,
+        dtype: 'float32',
+      });
     })();
     assert.match(msg!, /vae_decoder\/model\.onnx: takes 8 latent channels but the unet works on 4/);
   });
 
   it('names a broken scheduler config', async () => {
-    const msg = await broken('sched', (d) => writeFileSync(join(d, 'scheduler', 'scheduler_config.json'), '{"beta_schedule": "cosine"}'))();
+    const msg = await broken('sched', (d) =>
+      writeFileSync(join(d, 'scheduler', 'scheduler_config.json'), '{"beta_schedule": "cosine"}'),
+    )();
     assert.match(msg!, /scheduler_config\.json: beta_schedule: /);
   });
 });
@@ -215,7 +255,8 @@ describe('SDXL layout (text_encoder_2, text_embeds, time_ids)', () => {
     const { writeExample, EXAMPLE_RECIPE } = await import('../../src/runner/example.ts');
     const dir = mkdtempSync(join(tmpdir(), 'genready-sdxl-'));
     const xl = await writeExample(dir, { sdxl: true });
-    const recipe = (over: Record<string, unknown>) => recipeFrom({ ...EXAMPLE_RECIPE, seeds: '1-2', steps: 3, ...over }, xl.recipe);
+    const recipe = (over: Record<string, unknown>) =>
+      recipeFrom({ ...EXAMPLE_RECIPE, seeds: '1-2', steps: 3, ...over }, xl.recipe);
     await runProduction(recipe({ output: './b2', prompts: ['a cat'] }));
     await runProduction(recipe({ output: './b1', prompts: ['a cat'], batch: 1 }));
     assert.deepEqual(bytesOf(join(dir, 'b1')), bytesOf(join(dir, 'b2')));
@@ -225,7 +266,10 @@ describe('SDXL layout (text_encoder_2, text_embeds, time_ids)', () => {
     await runProduction(recipe({ output: './neg', negativePrompt: 'blurry', prompts: ['a cat'], seeds: [1] }));
     assert.notDeepEqual(bytesOf(join(dir, 'zero')), bytesOf(join(dir, 'neg')));
     rmSync(join(xl.modelDir, 'text_encoder_2'), { recursive: true });
-    await assert.rejects(runProduction(recipe({ output: './broken' })), /unet\/model\.onnx: needs inputs this pipeline does not provide: text_embeds, time_ids \(an SDXL UNet needs text_encoder_2\/ and tokenizer_2\/ beside it\)/);
+    await assert.rejects(
+      runProduction(recipe({ output: './broken' })),
+      /unet\/model\.onnx: needs inputs this pipeline does not provide: text_embeds, time_ids \(an SDXL UNet needs text_encoder_2\/ and tokenizer_2\/ beside it\)/,
+    );
   });
 });
 
@@ -238,7 +282,8 @@ describe('float16 exports', () => {
     const h = await writeExample(dir);
     await writeOnnxModel(TINY_UNET, join(h.modelDir, 'unet', 'model.onnx'), { seed: 2, dtype: 'float16' });
     await writeOnnxModel(TINY_VAE, join(h.modelDir, 'vae_decoder', 'model.onnx'), { seed: 3, dtype: 'float16' });
-    const recipe = (output: string) => recipeFrom({ ...EXAMPLE_RECIPE, prompts: ['a cat'], seeds: [1, 2], steps: 3, output }, h.recipe);
+    const recipe = (output: string) =>
+      recipeFrom({ ...EXAMPLE_RECIPE, prompts: ['a cat'], seeds: [1, 2], steps: 3, output }, h.recipe);
     await runProduction(recipe('./x'));
     await runProduction(recipe('./y'));
     assert.deepEqual(bytesOf(join(dir, 'x')), bytesOf(join(dir, 'y')));
@@ -260,11 +305,20 @@ describe('static-shape exports', () => {
       // As if the export had batch fixed to 1: four rows (2 images × uncond/cond) go one by one.
       model.unetBatch = 1;
       const grouped = await generateBatch(model, imgs, new TextEncoderCache(model));
-      assert.deepEqual(grouped.map((g) => Buffer.from(g.rgb).toString('base64')), whole.map((g) => Buffer.from(g.rgb).toString('base64')));
+      assert.deepEqual(
+        grouped.map((g) => Buffer.from(g.rgb).toString('base64')),
+        whole.map((g) => Buffer.from(g.rgb).toString('base64')),
+      );
       model.unetBatch = 3;
-      await assert.rejects(generateBatch(model, imgs, new TextEncoderCache(model)), /exported for batches of 3; 4 rows \(batch 2 × 2 for guidance\) do not divide into them/);
+      await assert.rejects(
+        generateBatch(model, imgs, new TextEncoderCache(model)),
+        /exported for batches of 3; 4 rows \(batch 2 × 2 for guidance\) do not divide into them/,
+      );
       model.fixedLatent = [32, 32];
-      assert.throws(() => checkSize(model, 32, 32), /this unet was exported for one size only, 64x64; the recipe asks for 32x32/);
+      assert.throws(
+        () => checkSize(model, 32, 32),
+        /this unet was exported for one size only, 64x64; the recipe asks for 32x32/,
+      );
     } finally {
       await model.close();
     }

@@ -29,7 +29,19 @@ describe('PNG output', () => {
 });
 
 describe('A1111 "parameters" text', () => {
-  const info = { prompt: 'a cat, in a hat', negativePrompt: 'blurry', steps: 20, sampler: 'dpmpp_2m_karras' as const, guidance: 7.5, seed: 123, width: 512, height: 768, modelHash: '1a2b3c4d5e', modelName: 'sd15, onnx', version: 'genready 0.1.0' };
+  const info = {
+    prompt: 'a cat, in a hat',
+    negativePrompt: 'blurry',
+    steps: 20,
+    sampler: 'dpmpp_2m_karras' as const,
+    guidance: 7.5,
+    seed: 123,
+    width: 512,
+    height: 768,
+    modelHash: '1a2b3c4d5e',
+    modelName: 'sd15, onnx',
+    version: 'genready 0.1.0',
+  };
 
   it('is written in the layout A1111 writes', () => {
     assert.equal(
@@ -45,7 +57,9 @@ describe('A1111 "parameters" text', () => {
     assert.equal(p.negativePrompt, 'blurry');
     assert.equal(p.settings.Model, 'sd15, onnx');
     assert.equal(p.settings['CFG scale'], '7.5');
-    const a1111 = parseParameters('masterpiece, 1girl\nNegative prompt: lowres\nSteps: 28, Sampler: Euler a, Schedule type: Automatic, CFG scale: 7, Seed: 42, Size: 832x1216, Model hash: 7c819b6d13, Model: anything, Version: v1.10.1');
+    const a1111 = parseParameters(
+      'masterpiece, 1girl\nNegative prompt: lowres\nSteps: 28, Sampler: Euler a, Schedule type: Automatic, CFG scale: 7, Seed: 42, Size: 832x1216, Model hash: 7c819b6d13, Model: anything, Version: v1.10.1',
+    );
     assert.equal(a1111.settings.Seed, '42');
     assert.equal(a1111.settings['Schedule type'], 'Automatic');
     assert.equal(a1111.settings.Sampler, 'Euler a');

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { EXAMPLE_RECIPE } from '../../src/runner/example.ts';
 import { MANIFEST } from '../../src/runner/manifest.ts';
 import { runProduction } from '../../src/runner/production.ts';
@@ -17,14 +17,23 @@ import { tinyExample } from './_example.ts';
 const BIN = fileURLToPath(new URL('../../bin/genready.mjs', import.meta.url));
 const recordedIndices = (dir: string) =>
   existsSync(join(dir, MANIFEST))
-    ? readFileSync(join(dir, MANIFEST), 'utf8').split('\n').filter((l) => l.endsWith('}')).map((l) => JSON.parse(l).index as number)
+    ? readFileSync(join(dir, MANIFEST), 'utf8')
+        .split('\n')
+        .filter((l) => l.endsWith('}'))
+        .map((l) => JSON.parse(l).index as number)
     : [];
 
 describe('kill and resume', () => {
   it('a run killed mid-batch completes on restart with no image lost or duplicated, bytes as an uninterrupted run', async () => {
     const ex = await tinyExample();
     // 8 images one at a time: the kill lands with most of the batch still to do.
-    const recipe = { ...EXAMPLE_RECIPE, prompts: ['a photo of a cat', 'a dog'], seeds: '1-4', batch: 1, output: './killed' };
+    const recipe = {
+      ...EXAMPLE_RECIPE,
+      prompts: ['a photo of a cat', 'a dog'],
+      seeds: '1-4',
+      batch: 1,
+      output: './killed',
+    };
     const recipePath = join(ex.dir, 'kill.json');
     writeFileSync(recipePath, JSON.stringify(recipe));
     const out = join(ex.dir, 'killed');
@@ -41,21 +50,44 @@ describe('kill and resume', () => {
     const atKill = recordedIndices(out).length;
     assert.ok(atKill < 8, `the kill came too late to test anything (${atKill} of 8 done)`);
 
-    const again = spawnSync(process.execPath, [BIN, 'run', recipePath], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 });
+    const again = spawnSync(process.execPath, [BIN, 'run', recipePath], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+      timeout: 120_000,
+    });
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stdout, /image\(s\) made, \d+ already there, 8 in the recipe/);
 
     const indices = recordedIndices(out).sort((a, b) => a - b);
-    assert.deepEqual(indices, Array.from({ length: 8 }, (_, i) => i), 'every image recorded exactly once');
+    assert.deepEqual(
+      indices,
+      Array.from({ length: 8 }, (_, i) => i),
+      'every image recorded exactly once',
+    );
     assert.ok(!existsSync(join(out, '.genready.lock')), 'the lock is released');
-    assert.deepEqual(readdirSync(out).filter((f) => f.endsWith('.tmp')), [], 'no temp files left');
+    assert.deepEqual(
+      readdirSync(out).filter((f) => f.endsWith('.tmp')),
+      [],
+      'no temp files left',
+    );
 
     await runProduction(ex.recipe({ ...recipe, output: './reference' }));
     const ref = join(ex.dir, 'reference');
-    const files = readdirSync(ref).filter((f) => f.endsWith('.png')).sort();
+    const files = readdirSync(ref)
+      .filter((f) => f.endsWith('.png'))
+      .sort();
     assert.equal(files.length, 8);
-    assert.deepEqual(readdirSync(out).filter((f) => f.endsWith('.png')).sort(), files);
-    for (const f of files) assert.ok(readFileSync(join(out, f)).equals(readFileSync(join(ref, f))), `${f} differs from the uninterrupted run`);
+    assert.deepEqual(
+      readdirSync(out)
+        .filter((f) => f.endsWith('.png'))
+        .sort(),
+      files,
+    );
+    for (const f of files)
+      assert.ok(
+        readFileSync(join(out, f)).equals(readFileSync(join(ref, f))),
+        `${f} differs from the uninterrupted run`,
+      );
   });
 
   it('a second run on the same folder while one is active is refused', async () => {

@@ -1,17 +1,16 @@
 /** The review gallery's HTTP routes, in-process: listing, images (and nothing else), marks. */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
-import { listen, LOOPBACK_HOSTNAMES, type Listening } from '../../src/server/node.ts';
-import { createApp, type ServerDeps } from '../../src/server/app.ts';
-import { reviewRoutes } from '../../src/server/review.ts';
+import { type Browser, chromium } from 'playwright-core';
 import { MANIFEST } from '../../src/runner/manifest.ts';
 import { encodePng } from '../../src/runner/png.ts';
 import { readReview } from '../../src/runner/review.ts';
+import { createApp, type ServerDeps } from '../../src/server/app.ts';
+import { type Listening, LOOPBACK_HOSTNAMES, listen } from '../../src/server/node.ts';
+import { reviewRoutes } from '../../src/server/review.ts';
 
 function runFolder(): string {
   const root = mkdtempSync(join(tmpdir(), 'genready-gallery-'));
@@ -22,31 +21,70 @@ function runFolder(): string {
   const lines = [0, 1, 2].map((index) => {
     const file = `${index}.png`;
     writeFileSync(join(dir, file), encodePng(new Uint8Array(2 * 2 * 3).fill(index * 50), 2, 2));
-    return { v: 1, index, file, sha256: 'x', bytes: 1, prompt: `p${index}`, negativePrompt: '', seed: index, steps: 4, guidance: 7, sampler: 'euler', width: 2, height: 2, model: { dir: '/m', name: 'm', hash: 'h', files: {} }, runtime: {}, device: {}, batch: 1, seconds: 0, createdAt: '' };
+    return {
+      v: 1,
+      index,
+      file,
+      sha256: 'x',
+      bytes: 1,
+      prompt: `p${index}`,
+      negativePrompt: '',
+      seed: index,
+      steps: 4,
+      guidance: 7,
+      sampler: 'euler',
+      width: 2,
+      height: 2,
+      model: { dir: '/m', name: 'm', hash: 'h', files: {} },
+      runtime: {},
+      device: {},
+      batch: 1,
+      seconds: 0,
+      createdAt: '',
+    };
   });
   // A tampered line that names a file outside the run folder.
   lines.push({ ...lines[0]!, index: 3, file: '../secret.png' });
-  writeFileSync(join(dir, MANIFEST), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  writeFileSync(join(dir, MANIFEST), `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
   return dir;
 }
 
 describe('review gallery routes', () => {
   const dir = runFolder();
   const app = createApp({ deps: {} as ServerDeps, webRoot: null, extraRoutes: reviewRoutes({ runs: [dir] }) });
-  const post = (path: string, body: unknown) => app.request(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (path: string, body: unknown) =>
+    app.request(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 
   it('lists runs and a run’s images with their parameters', async () => {
     const runs = (await (await app.request('/api/review/runs')).json()) as { id: string; images: number }[];
-    assert.deepEqual(runs.map((r) => [r.id, r.images]), [['0', 4]]);
-    const run = (await (await app.request('/api/review/runs/0')).json()) as { images: { index: number; prompt: string; mark: null }[] };
-    assert.deepEqual(run.images.slice(0, 2).map((i) => [i.index, i.prompt, i.mark]), [[0, 'p0', null], [1, 'p1', null]]);
+    assert.deepEqual(
+      runs.map((r) => [r.id, r.images]),
+      [['0', 4]],
+    );
+    const run = (await (await app.request('/api/review/runs/0')).json()) as {
+      images: { index: number; prompt: string; mark: null }[];
+    };
+    assert.deepEqual(
+      run.images.slice(0, 2).map((i) => [i.index, i.prompt, i.mark]),
+      [
+        [0, 'p0', null],
+        [1, 'p1', null],
+      ],
+    );
   });
 
   it('serves a run’s PNG and nothing outside it', async () => {
     const ok = await app.request('/api/review/runs/0/image/1.png');
     assert.equal(ok.status, 200);
     assert.equal(ok.headers.get('content-type'), 'image/png');
-    for (const path of ['/api/review/runs/0/image/..%2Fsecret.png', '/api/review/runs/0/image/%2e%2e%2fsecret.png', '/api/review/runs/0/image/run.json', '/api/review/runs/0/image/..%5Csecret.png', '/api/review/runs/1/image/1.png', '/api/review/runs/..%2F0/image/1.png']) {
+    for (const path of [
+      '/api/review/runs/0/image/..%2Fsecret.png',
+      '/api/review/runs/0/image/%2e%2e%2fsecret.png',
+      '/api/review/runs/0/image/run.json',
+      '/api/review/runs/0/image/..%5Csecret.png',
+      '/api/review/runs/1/image/1.png',
+      '/api/review/runs/..%2F0/image/1.png',
+    ]) {
       const r = await app.request(path);
       assert.equal(r.status, 404, path);
       assert.ok(!(await r.text()).includes('not for you'));
@@ -61,7 +99,11 @@ describe('review gallery routes', () => {
     assert.deepEqual(readReview(dir).marks, {});
     assert.equal((await post('/api/review/runs/0/marks', { index: 1, mark: 'maybe' })).status, 422);
     assert.equal((await post('/api/review/runs/0/marks', { index: 42, mark: 'keep' })).status, 404);
-    const bad = await app.request('/api/review/runs/0/marks', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{' });
+    const bad = await app.request('/api/review/runs/0/marks', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{',
+    });
     assert.equal(bad.status, 400);
   });
 
@@ -83,8 +125,20 @@ describe('review gallery in chromium, keyboard only', { skip: noBrowser }, () =>
   let server: Listening;
   let browser: Browser;
   before(async () => {
-    server = await listen(createApp({ deps: {} as ServerDeps, webRoot: null, allowedHostnames: LOOPBACK_HOSTNAMES, extraRoutes: reviewRoutes({ runs: [dir] }) }), { port: 0 });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'], timeout: 30_000 });
+    server = await listen(
+      createApp({
+        deps: {} as ServerDeps,
+        webRoot: null,
+        allowedHostnames: LOOPBACK_HOSTNAMES,
+        extraRoutes: reviewRoutes({ runs: [dir] }),
+      }),
+      { port: 0 },
+    );
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+      timeout: 30_000,
+    });
   });
   after(async () => {
     await browser?.close();
@@ -97,7 +151,10 @@ describe('review gallery in chromium, keyboard only', { skip: noBrowser }, () =>
     await page.goto(`http://127.0.0.1:${server.port}/review`);
     await page.locator('.tile').nth(3).waitFor();
     const press = async (key: string) => {
-      const saved = key === 'j' || key === 'k' ? null : page.waitForResponse((r) => r.url().endsWith('/marks') && r.status() === 200);
+      const saved =
+        key === 'j' || key === 'k'
+          ? null
+          : page.waitForResponse((r) => r.url().endsWith('/marks') && r.status() === 200);
       await page.keyboard.press(key);
       await saved;
     };
@@ -110,7 +167,9 @@ describe('review gallery in chromium, keyboard only', { skip: noBrowser }, () =>
     await press('u');
     assert.deepEqual(readReview(dir).marks, { 1: 'keep' });
     // The page re-renders after the server answers: wait for it (up to 5 s) rather than race it.
-    await page.locator('#counts', { hasText: /4 images · 1 kept · 0 rejected · 3 to review/ }).waitFor({ timeout: 5000 });
+    await page
+      .locator('#counts', { hasText: /4 images · 1 kept · 0 rejected · 3 to review/ })
+      .waitFor({ timeout: 5000 });
     assert.equal(await page.locator('.tile').first().getAttribute('data-mark'), null);
     assert.equal(await page.locator('.tile').nth(1).getAttribute('data-mark'), 'keep');
   });

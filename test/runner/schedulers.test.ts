@@ -15,16 +15,20 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { MT19937, randn } from '../../src/runner/noise.ts';
+import { karrasSigmas, spacedTimesteps } from '../../src/runner/schedulers/_schedule.ts';
 import { ddim } from '../../src/runner/schedulers/ddim.ts';
 import { dpmpp2m } from '../../src/runner/schedulers/dpmpp-2m.ts';
-import { eulerAncestral } from '../../src/runner/schedulers/euler-ancestral.ts';
 import { euler } from '../../src/runner/schedulers/euler.ts';
-import { karrasSigmas, spacedTimesteps } from '../../src/runner/schedulers/_schedule.ts';
+import { eulerAncestral } from '../../src/runner/schedulers/euler-ancestral.ts';
 import { SAMPLERS, samplerIdOf } from '../../src/runner/schedulers/index.ts';
 import type { Sampler, SchedulerConfig } from '../../src/runner/schedulers/types.ts';
-import { MT19937, randn } from '../../src/runner/noise.ts';
 
-const B = 4, C = 3, H = 8, W = 8, N = B * C * H * W;
+const B = 4,
+  C = 3,
+  H = 8,
+  W = 8,
+  N = B * C * H * W;
 
 /** Value at (b, c, h, w) is its position in a (C, H, W, B) arange, as dummy_sample_deter builds it. */
 function deter(reversed: boolean): Float32Array {
@@ -89,32 +93,103 @@ interface Row {
 
 const rows: Row[] = [
   // test_scheduler_euler.py: num_train_timesteps 1100, 10 steps.
-  { name: 'Euler, epsilon (test_full_loop_no_noise)', run: () => sigmaLoop(euler(linear({ numTrainTimesteps: 1100 }), 10)), sum: 10.0807, mean: 0.0131 },
-  { name: 'Euler, v-prediction (test_full_loop_with_v_prediction)', run: () => sigmaLoop(euler(linear({ numTrainTimesteps: 1100, predictionType: 'v_prediction' }), 10)), sum: 0.0002, mean: 2.2676e-6 },
+  {
+    name: 'Euler, epsilon (test_full_loop_no_noise)',
+    run: () => sigmaLoop(euler(linear({ numTrainTimesteps: 1100 }), 10)),
+    sum: 10.0807,
+    mean: 0.0131,
+  },
+  {
+    name: 'Euler, v-prediction (test_full_loop_with_v_prediction)',
+    run: () => sigmaLoop(euler(linear({ numTrainTimesteps: 1100, predictionType: 'v_prediction' }), 10)),
+    sum: 0.0002,
+    mean: 2.2676e-6,
+  },
   // A sum of 57 063 to 1e-2 asks for 2e-7 relative, one float32 ulp; torch sums in float32 in another order. 0.05 (1e-6 relative) still fails on any real error.
-  { name: 'Euler, noised start at step 8 (test_full_loop_with_noise)', run: () => sigmaLoop(euler(linear({ numTrainTimesteps: 1100 }), 10), 8, true), sum: 57062.9297, mean: 74.3007, sumTol: 0.05 },
+  {
+    name: 'Euler, noised start at step 8 (test_full_loop_with_noise)',
+    run: () => sigmaLoop(euler(linear({ numTrainTimesteps: 1100 }), 10), 8, true),
+    sum: 57062.9297,
+    mean: 74.3007,
+    sumTol: 0.05,
+  },
   // test_scheduler_euler_ancestral.py: the fresh noise comes from torch.manual_seed(0).
-  { name: 'Euler a, epsilon (test_full_loop_no_noise)', run: () => sigmaLoop(eulerAncestral(linear({ numTrainTimesteps: 1100 }), 10)), sum: 152.3192, mean: 0.1983 },
-  { name: 'Euler a, v-prediction (test_full_loop_with_v_prediction)', run: () => sigmaLoop(eulerAncestral(linear({ numTrainTimesteps: 1100, predictionType: 'v_prediction' }), 10)), sum: 108.4439, mean: 0.1412 },
-  { name: 'Euler a, noised start at step 8 (test_full_loop_with_noise)', run: () => sigmaLoop(eulerAncestral(linear({ numTrainTimesteps: 1100 }), 10), 8, true), sum: 56163.0508, mean: 73.129, sumTol: 0.05 },
+  {
+    name: 'Euler a, epsilon (test_full_loop_no_noise)',
+    run: () => sigmaLoop(eulerAncestral(linear({ numTrainTimesteps: 1100 }), 10)),
+    sum: 152.3192,
+    mean: 0.1983,
+  },
+  {
+    name: 'Euler a, v-prediction (test_full_loop_with_v_prediction)',
+    run: () => sigmaLoop(eulerAncestral(linear({ numTrainTimesteps: 1100, predictionType: 'v_prediction' }), 10)),
+    sum: 108.4439,
+    mean: 0.1412,
+  },
+  {
+    name: 'Euler a, noised start at step 8 (test_full_loop_with_noise)',
+    run: () => sigmaLoop(eulerAncestral(linear({ numTrainTimesteps: 1100 }), 10), 8, true),
+    sum: 56163.0508,
+    mean: 73.129,
+    sumTol: 0.05,
+  },
   // test_scheduler_dpm_multi.py: solver_order 2, dpmsolver++, midpoint, lower_order_final False, final sigma = sigma_min.
   ...(() => {
-    const dpm = (over: Partial<SchedulerConfig> = {}) => linear({ lowerOrderFinal: false, finalSigmasType: 'sigma_min', ...over });
+    const dpm = (over: Partial<SchedulerConfig> = {}) =>
+      linear({ lowerOrderFinal: false, finalSigmasType: 'sigma_min', ...over });
     return [
       { name: 'DPM++ 2M, epsilon (test_full_loop_no_noise)', run: () => alphaLoop(dpmpp2m(dpm(), 10)), mean: 0.3301 },
-      { name: 'DPM++ 2M, v-prediction (test_full_loop_with_v_prediction)', run: () => alphaLoop(dpmpp2m(dpm({ predictionType: 'v_prediction' }), 10)), mean: 0.2251 },
+      {
+        name: 'DPM++ 2M, v-prediction (test_full_loop_with_v_prediction)',
+        run: () => alphaLoop(dpmpp2m(dpm({ predictionType: 'v_prediction' }), 10)),
+        mean: 0.2251,
+      },
       // Published 0.2096 is 4e-4 from what diffusers' current code gives (0.20920, re-derived with a float32
       // numpy transcription of that code at this commit); the file's own 1e-3 tolerance covers both.
-      { name: 'DPM++ 2M Karras, v-prediction (test_full_loop_with_karras_and_v_prediction)', run: () => alphaLoop(dpmpp2m(dpm({ predictionType: 'v_prediction' }), 10, true)), mean: 0.2096 },
-      { name: 'DPM++ 2M, noised start at step 5 (test_full_loop_with_noise)', run: () => alphaLoop(dpmpp2m(dpm(), 10), 5, true), sum: 318.4111, mean: 0.4146 },
+      {
+        name: 'DPM++ 2M Karras, v-prediction (test_full_loop_with_karras_and_v_prediction)',
+        run: () => alphaLoop(dpmpp2m(dpm({ predictionType: 'v_prediction' }), 10, true)),
+        mean: 0.2096,
+      },
+      {
+        name: 'DPM++ 2M, noised start at step 5 (test_full_loop_with_noise)',
+        run: () => alphaLoop(dpmpp2m(dpm(), 10), 5, true),
+        sum: 318.4111,
+        mean: 0.4146,
+      },
     ] satisfies Row[];
   })(),
   // test_scheduler_ddim.py: clip_sample True, eta 0.
-  { name: 'DDIM, epsilon (test_full_loop_no_noise)', run: () => alphaLoop(ddim(linear({ clipSample: true }), 10)), sum: 172.0067, mean: 0.223967 },
-  { name: 'DDIM, v-prediction (test_full_loop_with_v_prediction)', run: () => alphaLoop(ddim(linear({ clipSample: true, predictionType: 'v_prediction' }), 10)), sum: 52.5302, mean: 0.0684 },
-  { name: 'DDIM, set_alpha_to_one, beta_start 0.01', run: () => alphaLoop(ddim(linear({ clipSample: true, setAlphaToOne: true, betaStart: 0.01 }), 10)), sum: 149.8295, mean: 0.1951 },
-  { name: 'DDIM, no set_alpha_to_one, beta_start 0.01', run: () => alphaLoop(ddim(linear({ clipSample: true, setAlphaToOne: false, betaStart: 0.01 }), 10)), sum: 149.0784, mean: 0.1941 },
-  { name: 'DDIM, noised start at step 8 (test_full_loop_with_noise)', run: () => alphaLoop(ddim(linear({ clipSample: true }), 10), 8, true), sum: 354.5418, mean: 0.4616 },
+  {
+    name: 'DDIM, epsilon (test_full_loop_no_noise)',
+    run: () => alphaLoop(ddim(linear({ clipSample: true }), 10)),
+    sum: 172.0067,
+    mean: 0.223967,
+  },
+  {
+    name: 'DDIM, v-prediction (test_full_loop_with_v_prediction)',
+    run: () => alphaLoop(ddim(linear({ clipSample: true, predictionType: 'v_prediction' }), 10)),
+    sum: 52.5302,
+    mean: 0.0684,
+  },
+  {
+    name: 'DDIM, set_alpha_to_one, beta_start 0.01',
+    run: () => alphaLoop(ddim(linear({ clipSample: true, setAlphaToOne: true, betaStart: 0.01 }), 10)),
+    sum: 149.8295,
+    mean: 0.1951,
+  },
+  {
+    name: 'DDIM, no set_alpha_to_one, beta_start 0.01',
+    run: () => alphaLoop(ddim(linear({ clipSample: true, setAlphaToOne: false, betaStart: 0.01 }), 10)),
+    sum: 149.0784,
+    mean: 0.1941,
+  },
+  {
+    name: 'DDIM, noised start at step 8 (test_full_loop_with_noise)',
+    run: () => alphaLoop(ddim(linear({ clipSample: true }), 10), 8, true),
+    sum: 354.5418,
+    mean: 0.4616,
+  },
 ];
 
 describe('samplers reproduce diffusers reference values', () => {

@@ -5,9 +5,16 @@ import { asFloat32, floatTensor, fromHalf, numberTensor, toHalf } from '../../sr
 describe('tensor conversions at the ONNX boundary', () => {
   it('float16 encodes as IEEE half with round-to-nearest-even', () => {
     const cases: [number, number][] = [
-      [0, 0x0000], [1, 0x3c00], [-2, 0xc000], [65504, 0x7bff], [1e6, 0x7c00], [2 ** -24, 0x0001], [0.1, 0x2e66],
+      [0, 0x0000],
+      [1, 0x3c00],
+      [-2, 0xc000],
+      [65504, 0x7bff],
+      [1e6, 0x7c00],
+      [2 ** -24, 0x0001],
+      [0.1, 0x2e66],
       // 1 + 2^-11 is halfway between 1 and the next half (1 + 2^-10): ties go to even (1).
-      [1 + 2 ** -11, 0x3c00], [1 + 3 * 2 ** -11, 0x3c02],
+      [1 + 2 ** -11, 0x3c00],
+      [1 + 3 * 2 ** -11, 0x3c02],
     ];
     for (const [v, h] of cases) assert.equal(toHalf(v), h, `toHalf(${v})`);
     for (const v of [0.5, -3.25, 1024, 2 ** -20]) assert.equal(fromHalf(toHalf(v)), v);

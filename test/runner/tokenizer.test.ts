@@ -15,8 +15,36 @@ function folder(vocab: Record<string, number>, merges: string[], extra: Record<s
 }
 
 // The toy vocabulary of transformers' tests/models/clip/test_tokenization_clip.py (CLIPTokenizationTest.setUp).
-const HF_VOCAB = ['l', 'o', 'w', 'e', 'r', 's', 't', 'i', 'd', 'n', 'lo', 'l</w>', 'w</w>', 'r</w>', 't</w>', 'low</w>', 'er</w>', 'lowest</w>', 'newer</w>', 'wider', '<unk>', '<|startoftext|>', '<|endoftext|>'];
-const hf = () => folder(Object.fromEntries(HF_VOCAB.map((t, i) => [t, i])), ['l o', 'lo w</w>', 'e r</w>'], { 'special_tokens_map.json': { unk_token: '<unk>' }, 'tokenizer_config.json': { model_max_length: 12 } });
+const HF_VOCAB = [
+  'l',
+  'o',
+  'w',
+  'e',
+  'r',
+  's',
+  't',
+  'i',
+  'd',
+  'n',
+  'lo',
+  'l</w>',
+  'w</w>',
+  'r</w>',
+  't</w>',
+  'low</w>',
+  'er</w>',
+  'lowest</w>',
+  'newer</w>',
+  'wider',
+  '<unk>',
+  '<|startoftext|>',
+  '<|endoftext|>',
+];
+const hf = () =>
+  folder(Object.fromEntries(HF_VOCAB.map((t, i) => [t, i])), ['l o', 'lo w</w>', 'e r</w>'], {
+    'special_tokens_map.json': { unk_token: '<unk>' },
+    'tokenizer_config.json': { model_max_length: 12 },
+  });
 
 describe('CLIP tokenizer', () => {
   it('reproduces transformers’ test_full_tokenizer: "lower newer" → [10, 2, 16, 9, 3, 2, 16]', () => {
@@ -45,13 +73,27 @@ describe('CLIP tokenizer', () => {
 
   it('pads with the pad token the folder names (SD 2.x pads with "!")', () => {
     const vocab = Object.fromEntries([...HF_VOCAB, '!'].map((t, i) => [t, i]));
-    const t = loadClipTokenizer(folder(vocab, ['l o', 'lo w</w>'], { 'special_tokens_map.json': { pad_token: { content: '!' }, unk_token: '<unk>' }, 'tokenizer_config.json': { model_max_length: 5 } }));
+    const t = loadClipTokenizer(
+      folder(vocab, ['l o', 'lo w</w>'], {
+        'special_tokens_map.json': { pad_token: { content: '!' }, unk_token: '<unk>' },
+        'tokenizer_config.json': { model_max_length: 5 },
+      }),
+    );
     assert.deepEqual(t.encode('low').ids, [21, 15, 22, 23, 23]);
   });
 
   it('reads tokenizer.json when vocab.json and merges.txt are absent', () => {
     const dir = mkdtempSync(join(tmpdir(), 'genready-tok-'));
-    writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify({ model: { type: 'BPE', vocab: Object.fromEntries(HF_VOCAB.map((t, i) => [t, i])), merges: [['l', 'o'], 'lo w</w>', 'e r</w>'] } }));
+    writeFileSync(
+      join(dir, 'tokenizer.json'),
+      JSON.stringify({
+        model: {
+          type: 'BPE',
+          vocab: Object.fromEntries(HF_VOCAB.map((t, i) => [t, i])),
+          merges: [['l', 'o'], 'lo w</w>', 'e r</w>'],
+        },
+      }),
+    );
     writeFileSync(join(dir, 'special_tokens_map.json'), JSON.stringify({ unk_token: '<unk>' }));
     writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ model_max_length: 12 }));
     assert.deepEqual(loadClipTokenizer(dir).encode('lower newer').ids.slice(0, 9), [21, 10, 2, 16, 9, 3, 2, 16, 22]);
@@ -59,7 +101,7 @@ describe('CLIP tokenizer', () => {
 
   it('encodes non-ASCII text byte by byte (UTF-8 through GPT-2’s byte table)', () => {
     // "é" is two bytes C3 A9 → characters "Ã" and "©" in the byte table.
-    const vocab = { 'Ã': 0, '©</w>': 1, 'Ã©</w>': 2, '<|startoftext|>': 3, '<|endoftext|>': 4 };
+    const vocab = { Ã: 0, '©</w>': 1, 'Ã©</w>': 2, '<|startoftext|>': 3, '<|endoftext|>': 4 };
     const t = loadClipTokenizer(folder(vocab, ['Ã ©</w>'], { 'tokenizer_config.json': { model_max_length: 4 } }));
     assert.deepEqual(t.encode('É').ids, [3, 2, 4, 4]);
   });
@@ -81,7 +123,15 @@ describe('CLIP tokenizer', () => {
     writeFileSync(join(dir, 'vocab.json'), JSON.stringify(vocab));
     writeFileSync(join(dir, 'merges.txt'), `#version: 0.2\n${merges.join('\n')}\n`);
     const ids = loadClipTokenizer(dir).encode('a photo of a cat').ids;
-    assert.deepEqual(ids.slice(0, 7), [vocab['<|startoftext|>'], vocab['a</w>'], vocab['photo</w>'], vocab['of</w>'], vocab['a</w>'], vocab['cat</w>'], vocab['<|endoftext|>']]);
+    assert.deepEqual(ids.slice(0, 7), [
+      vocab['<|startoftext|>'],
+      vocab['a</w>'],
+      vocab['photo</w>'],
+      vocab['of</w>'],
+      vocab['a</w>'],
+      vocab['cat</w>'],
+      vocab['<|endoftext|>'],
+    ]);
     assert.ok(Object.keys(vocab).length < 160);
   });
 });

@@ -1,17 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { listDevices } from '../../src/catalog/devices.ts';
 import { estimateAnswer } from '../../src/cli/commands/estimate.ts';
 import { gpusAnswer } from '../../src/cli/commands/gpus.ts';
 import { modelsJson } from '../../src/cli/commands/models.ts';
 import { planAnswer } from '../../src/cli/commands/plan.ts';
-import { listDevices } from '../../src/catalog/devices.ts';
 import { createApp } from '../../src/server/app.ts';
 import { productionDeps } from '../../src/server/deps.ts';
 import type { ServerDeps } from '../../src/server/types.ts';
 
 const GiB = 2 ** 30;
 const app = createApp({ deps: productionDeps(), webRoot: null });
-const post = (path: string, body: unknown) => app.request(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+const post = (path: string, body: unknown) =>
+  app.request(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 
 describe('API answers are the CLI --json answers', () => {
   test('GET /api/models lists the catalog as `genready models --json`', async () => {
@@ -28,7 +29,7 @@ describe('API answers are the CLI --json answers', () => {
   });
 
   test('GET /api/devices?match= resolves a driver name and 404s an unknown one with suggestions', async () => {
-    const ok = await app.request('/api/devices?match=' + encodeURIComponent('NVIDIA GeForce RTX 4060 Ti 16GB'));
+    const ok = await app.request(`/api/devices?match=${encodeURIComponent('NVIDIA GeForce RTX 4060 Ti 16GB')}`);
     assert.equal(ok.status, 200);
     assert.equal(((await ok.json()) as { device: { id: string } }).device.id, 'nvidia-geforce-rtx-4060-ti-16gb');
     const bad = await app.request('/api/devices?match=RTX%209999');
@@ -56,8 +57,12 @@ describe('API answers are the CLI --json answers', () => {
   });
 
   test('POST /api/estimate accepts numbers as strings and a size, like the CLI', async () => {
-    const a = await (await post('/api/estimate', { model: 'sd15', device: 'RTX 3060 12GB', size: '768x512', batch: '2' })).json();
-    const b = await (await post('/api/estimate', { model: 'sd15', device: 'RTX 3060 12GB', width: 768, height: 512, batch: 2 })).json();
+    const a = await (
+      await post('/api/estimate', { model: 'sd15', device: 'RTX 3060 12GB', size: '768x512', batch: '2' })
+    ).json();
+    const b = await (
+      await post('/api/estimate', { model: 'sd15', device: 'RTX 3060 12GB', width: 768, height: 512, batch: 2 })
+    ).json();
     assert.deepEqual(a, b);
   });
 
@@ -69,34 +74,53 @@ describe('API answers are the CLI --json answers', () => {
   test('POST /api/sweep gives peak memory from 256 to 2048 px, growing with the size, and where it stops fitting', async () => {
     const res = await post('/api/sweep', { model: 'sdxl', device: 'RTX 4060 Ti 8GB', strategy: 'gpu', batch: 1 });
     assert.equal(res.status, 200);
-    const s = (await res.json()) as { points: { width: number; height: number; peakDeviceBytes: number; fits: boolean }[]; largestFitting: Record<string, number | null>; usableDeviceBytes: number };
+    const s = (await res.json()) as {
+      points: { width: number; height: number; peakDeviceBytes: number; fits: boolean }[];
+      largestFitting: Record<string, number | null>;
+      usableDeviceBytes: number;
+    };
     assert.equal(s.points[0]!.width, 256);
     assert.equal(s.points.at(-1)!.width, 2048);
-    for (let i = 1; i < s.points.length; i++) assert.ok(s.points[i]!.peakDeviceBytes > s.points[i - 1]!.peakDeviceBytes);
+    for (let i = 1; i < s.points.length; i++)
+      assert.ok(s.points[i]!.peakDeviceBytes > s.points[i - 1]!.peakDeviceBytes);
     const gpuMax = s.largestFitting.gpu!;
     // Each point agrees with a single estimate at that size.
     const at = s.points.find((p) => p.width === 1024)!;
-    const e = estimateAnswer({ model: 'sdxl', device: 'RTX 4060 Ti 8GB', strategy: 'gpu', width: 1024, height: 1024 }) as { memory: { peakDeviceBytes: number }; fits: boolean };
+    const e = estimateAnswer({
+      model: 'sdxl',
+      device: 'RTX 4060 Ti 8GB',
+      strategy: 'gpu',
+      width: 1024,
+      height: 1024,
+    }) as { memory: { peakDeviceBytes: number }; fits: boolean };
     assert.equal(at.peakDeviceBytes, e.memory.peakDeviceBytes);
     assert.equal(at.fits, e.fits);
     assert.ok(s.points.filter((p) => p.fits).every((p) => p.width <= gpuMax));
   });
 
   test('POST /api/sweep keeps the aspect ratio on the 64 px grid', async () => {
-    const s = (await (await post('/api/sweep', { model: 'sdxl', device: 'RTX 4090', width: 1216, height: 832 })).json()) as { points: { width: number; height: number }[] };
+    const s = (await (
+      await post('/api/sweep', { model: 'sdxl', device: 'RTX 4090', width: 1216, height: 832 })
+    ).json()) as { points: { width: number; height: number }[] };
     assert.deepEqual(s.points.at(-1), { ...s.points.at(-1), width: 2048, height: 1408 });
     assert.ok(s.points.every((p) => p.height % 64 === 0 && p.height < p.width));
   });
 
   test('GET /api/usable gives the usable memory of common card sizes, below their nominal size', async () => {
     const u = (await (await app.request('/api/usable')).json()) as { memoryGiB: number; bytes: number }[];
-    assert.deepEqual(u.map((x) => x.memoryGiB), [6, 8, 12, 16, 24, 32, 48, 80]);
+    assert.deepEqual(
+      u.map((x) => x.memoryGiB),
+      [6, 8, 12, 16, 24, 32, 48, 80],
+    );
     for (const x of u) assert.ok(x.bytes < x.memoryGiB * GiB && x.bytes > (x.memoryGiB - 1) * GiB);
     assert.equal((await app.request('/api/usable?sizes=8,-1')).status, 400);
   });
 
   test('GET /api/check?as= gives the tier of a catalog GPU', async () => {
-    const r = (await (await app.request('/api/check?as=' + encodeURIComponent('RTX 4060 Ti 16GB'))).json()) as { tier: { level: number }; machine: { device: { id: string } } };
+    const r = (await (await app.request(`/api/check?as=${encodeURIComponent('RTX 4060 Ti 16GB')}`)).json()) as {
+      tier: { level: number };
+      machine: { device: { id: string } };
+    };
     assert.equal(r.machine.device.id, 'nvidia-geforce-rtx-4060-ti-16gb');
     assert.ok(r.tier.level >= 3);
     const bad = await app.request('/api/check?as=RTX%209999');
@@ -105,7 +129,10 @@ describe('API answers are the CLI --json answers', () => {
   });
 
   test('GET /api/validate gives predicted vs published rows', async () => {
-    const v = (await (await app.request('/api/validate')).json()) as { rows: unknown[]; summary: { speed: { all: { n: number } } } };
+    const v = (await (await app.request('/api/validate')).json()) as {
+      rows: unknown[];
+      summary: { speed: { all: { n: number } } };
+    };
     assert.ok(v.rows.length > 100);
     assert.ok(v.summary.speed.all.n > 0);
   });
@@ -151,7 +178,10 @@ describe('the server process caches slow answers', () => {
           probes++;
           if (o.as === 'bad' && fail) {
             fail = false;
-            throw new (await import('../../src/catalog/errors.ts')).CatalogError('unknown-device', 'unknown device "bad"');
+            throw new (await import('../../src/catalog/errors.ts')).CatalogError(
+              'unknown-device',
+              'unknown device "bad"',
+            );
           }
           return { tier: { level: 2 }, as: o.as ?? null };
         },
@@ -184,7 +214,10 @@ describe('the planner routes', () => {
   test('POST /api/plan rejects a field the command does not know and reports missing ones like the CLI', async () => {
     const typo = await post('/api/plan', { model: 'sdxl', images: 10, within: '8h', withn: '9h' });
     assert.equal(typo.status, 400);
-    assert.match(((await typo.json()) as { error: { message: string } }).error.message, /unknown field "withn" for plan; known: .*within/);
+    assert.match(
+      ((await typo.json()) as { error: { message: string } }).error.message,
+      /unknown field "withn" for plan; known: .*within/,
+    );
     const missing = await post('/api/plan', { model: 'sdxl', within: '8h' });
     assert.equal(missing.status, 400);
     assert.match(((await missing.json()) as { error: { message: string } }).error.message, /missing --images/);
@@ -192,8 +225,19 @@ describe('the planner routes', () => {
 
   test('POST /api/plan passes the flags through to the planner', async () => {
     let seen: unknown;
-    const a = createApp({ deps: fakeDeps({ plan: async (f) => ((seen = f), { ok: true }) }) });
-    const res = await a.request('/api/plan', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'sdxl', images: 1000, within: '8h' }) });
+    const a = createApp({
+      deps: fakeDeps({
+        plan: async (f) => {
+          seen = f;
+          return { ok: true };
+        },
+      }),
+    });
+    const res = await a.request('/api/plan', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'sdxl', images: 1000, within: '8h' }),
+    });
     assert.equal(res.status, 200);
     assert.deepEqual(seen, { model: 'sdxl', images: 1000, within: '8h' });
   });
@@ -203,7 +247,11 @@ describe('the planner routes', () => {
     delete deps.plan;
     delete deps.gpus;
     const a = createApp({ deps });
-    const res = await a.request('/api/gpus', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":"sdxl"}' });
+    const res = await a.request('/api/gpus', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"model":"sdxl"}',
+    });
     assert.equal(res.status, 501);
   });
 });

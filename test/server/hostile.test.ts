@@ -34,13 +34,33 @@ describe('bad request bodies are 4xx JSON with a clear message', () => {
     ['malformed JSON', { headers: json, body: '{"model": "sdxl",' }, 400, /not valid JSON/],
     ['an empty body', { headers: json, body: '' }, 400, /empty/],
     ['a JSON array', { headers: json, body: '[1,2]' }, 400, /JSON object/],
-    ['no JSON content type', { headers: { 'Content-Type': 'text/plain' }, body: '{"model":"sdxl"}' }, 415, /Content-Type: application\/json/],
+    [
+      'no JSON content type',
+      { headers: { 'Content-Type': 'text/plain' }, body: '{"model":"sdxl"}' },
+      415,
+      /Content-Type: application\/json/,
+    ],
     ['an unknown field', { headers: json, body: '{"model":"sdxl","wdth":1024}' }, 400, /unknown field "wdth"/],
     ['a missing model', { headers: json, body: '{"device":"RTX 4090"}' }, 400, /model is required/],
     ['a wrong type', { headers: json, body: '{"model":"sdxl","vaeTiling":"yes"}' }, 400, /vaeTiling/],
-    ['an unknown model, with the library message', { headers: json, body: '{"model":"sdxxl"}' }, 400, /unknown model "sdxxl"; did you mean: sdxl/],
-    ['an unknown device', { headers: json, body: '{"model":"sdxl","device":"RTX 9999"}' }, 400, /unknown device "RTX 9999"/],
-    ['a size off the latent grid', { headers: json, body: '{"model":"flux1-dev","width":1000,"height":1024,"device":"RTX 4090"}' }, 400, /multiple of 16/],
+    [
+      'an unknown model, with the library message',
+      { headers: json, body: '{"model":"sdxxl"}' },
+      400,
+      /unknown model "sdxxl"; did you mean: sdxl/,
+    ],
+    [
+      'an unknown device',
+      { headers: json, body: '{"model":"sdxl","device":"RTX 9999"}' },
+      400,
+      /unknown device "RTX 9999"/,
+    ],
+    [
+      'a size off the latent grid',
+      { headers: json, body: '{"model":"flux1-dev","width":1000,"height":1024,"device":"RTX 4090"}' },
+      400,
+      /multiple of 16/,
+    ],
     ['a negative batch', { headers: json, body: '{"model":"sdxl","batch":-4}' }, 400, /positive/],
     ['a non-numeric width', { headers: json, body: '{"model":"sdxl","width":"wide"}' }, 400, /must be a number/],
     ['a huge string', { headers: json, body: JSON.stringify({ model: 'x'.repeat(300) }) }, 400, /model/],
@@ -53,25 +73,50 @@ describe('bad request bodies are 4xx JSON with a clear message', () => {
 
   test('a body over the limit is 413, with or without a Content-Length', async () => {
     const big = JSON.stringify({ model: 'sdxl', pad: 'x'.repeat(10_000) });
-    await expectError(await app.request('/api/estimate', { method: 'POST', headers: json, body: big }), 413, /larger than 4096 bytes/);
+    await expectError(
+      await app.request('/api/estimate', { method: 'POST', headers: json, body: big }),
+      413,
+      /larger than 4096 bytes/,
+    );
     const stream = new ReadableStream({
       start(c) {
         for (let i = 0; i < 10; i++) c.enqueue(new TextEncoder().encode('x'.repeat(1000)));
         c.close();
       },
     });
-    const req = new Request('http://localhost/api/plan', { method: 'POST', headers: json, body: stream, duplex: 'half' } as RequestInit);
+    const req = new Request('http://localhost/api/plan', {
+      method: 'POST',
+      headers: json,
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
     await expectError(await app.fetch(req), 413, /larger than/);
   });
 
   test('plan flags must be flat scalars with flag-like names', async () => {
-    await expectError(await app.request('/api/plan', { method: 'POST', headers: json, body: '{"model":{"$ne":1}}' }), 400, /model/);
+    await expectError(
+      await app.request('/api/plan', { method: 'POST', headers: json, body: '{"model":{"$ne":1}}' }),
+      400,
+      /model/,
+    );
   });
 
   test('a "__proto__" field reaches the planner as nothing, never as a prototype', async () => {
     let seen: Record<string, unknown> | undefined;
-    const a = createApp({ deps: { ...productionDeps(), plan: async (f) => ((seen = f), {}) } });
-    const res = await a.request('/api/plan', { method: 'POST', headers: json, body: '{"__proto__":{"polluted":1},"model":"sdxl"}' });
+    const a = createApp({
+      deps: {
+        ...productionDeps(),
+        plan: async (f) => {
+          seen = f;
+          return {};
+        },
+      },
+    });
+    const res = await a.request('/api/plan', {
+      method: 'POST',
+      headers: json,
+      body: '{"__proto__":{"polluted":1},"model":"sdxl"}',
+    });
     assert.equal(res.status, 200);
     assert.deepEqual(Object.keys(seen!), ['model']);
     assert.equal(Object.getPrototypeOf(seen), Object.prototype);
@@ -99,7 +144,17 @@ describe('paths and methods', () => {
   test('only the built dashboard files are served, never a path outside them', async () => {
     assert.equal(await (await app.request('/')).text(), '<!doctype html><title>dash</title>');
     assert.match((await app.request('/app.js')).headers.get('content-type')!, /javascript/);
-    for (const p of ['/../package.json', '/%2e%2e/package.json', '/%2e%2e%2fpackage.json', '/..%2f..%2fpackage.json', '/%2fetc%2fpasswd', '//etc/passwd', '/app.js/../../package.json', '/.\\..\\package.json', '/linked.json']) {
+    for (const p of [
+      '/../package.json',
+      '/%2e%2e/package.json',
+      '/%2e%2e%2fpackage.json',
+      '/..%2f..%2fpackage.json',
+      '/%2fetc%2fpasswd',
+      '//etc/passwd',
+      '/app.js/../../package.json',
+      '/.\\..\\package.json',
+      '/linked.json',
+    ]) {
       const res = await app.request(p);
       assert.equal(res.status, 404, p);
       assert.doesNotMatch(await res.text(), /"dependencies"|root:/, p);
@@ -117,10 +172,19 @@ describe('failures that are bugs', () => {
   test('an internal error is a 500 without details; the details go to the log', async () => {
     const deps = productionDeps();
     const broken = createApp({
-      deps: { ...deps, estimate: () => { throw new TypeError('secret internals at /home/x/file.ts:12'); } },
+      deps: {
+        ...deps,
+        estimate: () => {
+          throw new TypeError('secret internals at /home/x/file.ts:12');
+        },
+      },
       log: (l) => logged.push(l),
     });
-    const body = await expectError(await broken.request('/api/estimate', { method: 'POST', headers: json, body: '{"model":"sdxl"}' }), 500, /internal error/);
+    const body = await expectError(
+      await broken.request('/api/estimate', { method: 'POST', headers: json, body: '{"model":"sdxl"}' }),
+      500,
+      /internal error/,
+    );
     assert.doesNotMatch(JSON.stringify(body), /secret/);
     assert.ok(logged.some((l) => l.includes('secret internals')));
   });

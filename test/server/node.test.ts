@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { GenreadyError } from '../../src/catalog/errors.ts';
 import { createApp } from '../../src/server/app.ts';
 import { productionDeps } from '../../src/server/deps.ts';
-import { isLoopback, listen, LOOPBACK_HOSTNAMES, type Listening } from '../../src/server/node.ts';
+import { isLoopback, type Listening, LOOPBACK_HOSTNAMES, listen } from '../../src/server/node.ts';
 
 /** A raw request: the path and Host header go on the wire exactly as written (no URL normalising). */
 function raw(port: number, path: string, host = `127.0.0.1:${port}`): Promise<{ status: number; body: string }> {
@@ -27,7 +27,9 @@ describe('the listening server', () => {
   before(async () => {
     const web = mkdtempSync(join(tmpdir(), 'genready-web-'));
     writeFileSync(join(web, 'index.html'), '<!doctype html><title>dash</title>');
-    server = await listen(createApp({ deps: productionDeps(), webRoot: web, allowedHostnames: LOOPBACK_HOSTNAMES }), { port: 0 });
+    server = await listen(createApp({ deps: productionDeps(), webRoot: web, allowedHostnames: LOOPBACK_HOSTNAMES }), {
+      port: 0,
+    });
   });
   after(() => server.close());
 
@@ -38,7 +40,14 @@ describe('the listening server', () => {
   });
 
   test('paths that climb out of the dashboard folder are 404 on the wire too', async () => {
-    for (const p of ['/../package.json', '/%2e%2e/package.json', '/%2E%2E/%2E%2E/package.json', '/..%2fpackage.json', '/index.html/../../package.json', '/%2fetc%2fpasswd']) {
+    for (const p of [
+      '/../package.json',
+      '/%2e%2e/package.json',
+      '/%2E%2E/%2E%2E/package.json',
+      '/..%2fpackage.json',
+      '/index.html/../../package.json',
+      '/%2fetc%2fpasswd',
+    ]) {
       const r = await raw(server.port, p);
       assert.equal(r.status, 404, p);
       assert.doesNotMatch(r.body, /"dependencies"|root:/, p);
@@ -53,7 +62,10 @@ describe('the listening server', () => {
   });
 
   test('a port in use is a one-line GenreadyError, not a crash', async () => {
-    await assert.rejects(listen(createApp({ deps: productionDeps() }), { port: server.port }), (err: unknown) => err instanceof GenreadyError && /port \d+ is in use/.test(err.message));
+    await assert.rejects(
+      listen(createApp({ deps: productionDeps() }), { port: server.port }),
+      (err: unknown) => err instanceof GenreadyError && /port \d+ is in use/.test(err.message),
+    );
   });
 
   test('loopback addresses are recognised', () => {

@@ -5,7 +5,10 @@ import { test } from 'node:test';
 
 /** Start `genready serve` with these flags; resolves with the process and the URL it printed. */
 async function start(flags: string[]) {
-  const child = spawn(process.execPath, ['bin/genready.mjs', 'serve', '--port', '0', ...flags], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, ['bin/genready.mjs', 'serve', '--port', '0', ...flags], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   let out = '';
   let err = '';
   child.stderr.on('data', (c) => (err += c));
@@ -23,7 +26,7 @@ async function start(flags: string[]) {
 test('genready serve binds 127.0.0.1, answers the API and stops cleanly on Ctrl-C', async () => {
   const { child, url } = await start(['--api']);
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
-  const models = (await (await fetch(url + 'api/models')).json()) as { id: string }[];
+  const models = (await (await fetch(`${url}api/models`)).json()) as { id: string }[];
   assert.ok(models.some((m) => m.id === 'sdxl'));
   // --api serves no dashboard
   assert.equal((await fetch(url)).status, 404);
@@ -47,12 +50,16 @@ test('--run mounts the review gallery of a run folder; a missing folder is one l
   const dir = mkdtempSync(join(tmpdir(), 'genready-serve-run-'));
   mkdirSync(join(dir, 'out'));
   const { child, url } = await start(['--api', '--run', join(dir, 'out')]);
-  const runs = (await (await fetch(url + 'api/review/runs')).json()) as { id: string; name: string; images: number }[];
+  const runs = (await (await fetch(`${url}api/review/runs`)).json()) as { id: string; name: string; images: number }[];
   assert.deepEqual(runs, [{ id: '0', name: 'out', images: 0, keep: 0, reject: 0 }]);
-  assert.equal((await fetch(url + 'review')).status, 200);
+  assert.equal((await fetch(`${url}review`)).status, 200);
   child.kill('SIGINT');
   await once(child, 'exit');
-  const bad = spawn(process.execPath, ['bin/genready.mjs', 'serve', '--api', '--port', '0', '--run', join(dir, 'nope')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const bad = spawn(
+    process.execPath,
+    ['bin/genready.mjs', 'serve', '--api', '--port', '0', '--run', join(dir, 'nope')],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let err = '';
   bad.stderr.on('data', (c) => (err += c));
   const [code] = await once(bad, 'exit');

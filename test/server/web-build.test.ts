@@ -20,7 +20,7 @@ test('the dashboard is built when missing or changed, and not rebuilt otherwise'
   assert.doesNotMatch(js, /https?:\/\/(cdn|unpkg|cdnjs|jsdelivr)/, 'nothing from a CDN');
   assert.ok(existsSync(join(out, 'index.html')) && existsSync(join(out, 'style.css')));
   assert.equal((await ensureWebBuilt({ src, out })).built, false);
-  writeFileSync(join(src, 'style.css'), readFileSync(join(src, 'style.css'), 'utf8') + '\n/* changed */\n');
+  writeFileSync(join(src, 'style.css'), `${readFileSync(join(src, 'style.css'), 'utf8')}\n/* changed */\n`);
   assert.equal((await ensureWebBuilt({ src, out })).built, true);
   assert.match(readFileSync(join(out, 'style.css'), 'utf8'), /changed/);
   rmSync(dir, { recursive: true, force: true });

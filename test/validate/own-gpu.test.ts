@@ -4,20 +4,21 @@
  * grows by about one decode activation, attention scores are reused, and a card too small for the
  * grown cache falls back to what is allocated.
  */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readFileSync, copyFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveDevice } from '../../src/catalog/devices.ts';
-import { breakdown } from '../../src/cost/breakdown.ts';
-import { estimate } from '../../src/cost/estimate.ts';
-import { deviceFigures, growthBytes } from '../../src/cost/memory.ts';
-import { MODEL_CONSTANTS } from '../../src/cost/constants.ts';
-import { makeWorkload } from '../../src/cost/workload.ts';
+import { test } from 'node:test';
 import { BenchError } from '../../src/bench/errors.ts';
 import { torchPipelinesFor } from '../../src/bench/torch.ts';
-import { OWN_GPU_DIR, loadOwnRuns, ownGpuReport } from '../../src/validate/own-gpu.ts';
+import { resolveDevice } from '../../src/catalog/devices.ts';
+import { breakdown } from '../../src/cost/breakdown.ts';
+import { MODEL_CONSTANTS } from '../../src/cost/constants.ts';
+import { estimate } from '../../src/cost/estimate.ts';
+import { deviceFigures, growthBytes } from '../../src/cost/memory.ts';
+import { makeWorkload } from '../../src/cost/workload.ts';
+import { loadOwnRuns, OWN_GPU_DIR, ownGpuReport } from '../../src/validate/own-gpu.ts';
 import { cli } from '../cli/helpers.ts';
 
 const report = ownGpuReport();
@@ -26,7 +27,10 @@ const relErr = (x: { measured: number; predicted: number }) => Math.abs(x.predic
 test('the kept runs parse and name catalog GPUs; the H200 hold-out run came after the model was set', () => {
   const runs = loadOwnRuns();
   assert.ok(runs.length >= 5, String(runs.length));
-  assert.deepEqual([...new Set(report.map((r) => r.device.id))].sort(), ['nvidia-h100-sxm5-80gb', 'nvidia-h200-sxm-141gb']);
+  assert.deepEqual([...new Set(report.map((r) => r.device.id))].sort(), [
+    'nvidia-h100-sxm5-80gb',
+    'nvidia-h200-sxm-141gb',
+  ]);
   for (const r of runs) assert.equal(r.run.failed.length, 0, r.path);
   assert.ok(report.some((r) => r.path.endsWith('h200-holdout.json') && r.pipelines.length >= 9));
 });
@@ -42,17 +46,25 @@ test('every measured pipeline: allocated within 8 %, reserved and device within 
 });
 
 test('activation peaks of UNet denoisers and VAE decoders within 10 % where they exceed half a GB (naive attention included)', () => {
-  const cases = report.flatMap((r) => r.cases).filter((c) => !c.excluded && c.activation && c.activation.measured > 0.5e9);
+  const cases = report
+    .flatMap((r) => r.cases)
+    .filter((c) => !c.excluded && c.activation && c.activation.measured > 0.5e9);
   const convNets = cases.filter((c) => /^(sd15|sd21|sdxl) /.test(c.label) || c.result.phase === 'vae-decode');
   assert.ok(convNets.length >= 20, String(convNets.length));
-  for (const c of convNets) assert.ok(relErr(c.activation!) < 0.1, `${c.label}: ${c.activation!.measured} vs ${c.activation!.predicted}`);
+  for (const c of convNets)
+    assert.ok(relErr(c.activation!) < 0.1, `${c.label}: ${c.activation!.measured} vs ${c.activation!.predicted}`);
   // The same bytes on both GPUs: activations are a property of the model and the allocator, not the card.
   const sdxl = report.flatMap((r) => r.cases).filter((c) => c.label === 'sdxl decode 1024×1024 b1 fp32');
   assert.equal(new Set(sdxl.map((c) => c.activation!.measured)).size, 1);
 });
 
 test('the allocator reserves about one more decode activation at batch, as Lambda measured for SD 1.5 at batch 16 on an A100', () => {
-  const e = (device: string) => estimate(makeWorkload({ model: 'sd15', width: 512, height: 512, batch: 16, precision: 'fp16' }), resolveDevice(device), { strategy: 'gpu' });
+  const e = (device: string) =>
+    estimate(
+      makeWorkload({ model: 'sd15', width: 512, height: 512, batch: 16, precision: 'fp16' }),
+      resolveDevice(device),
+      { strategy: 'gpu' },
+    );
   const a100 = e('A100 80GB PCIe').chosen;
   // LambdaLabsML/lambda-diffusers benchmark.csv: 19.81 GB reserved after the run (diffusers 0.11, xformers).
   assert.ok(Math.abs(a100.memory.peakReservedBytes / 19.81e9 - 1) < 0.1, String(a100.memory.peakReservedBytes));
@@ -79,11 +91,17 @@ test('attention scores are reused block to block, so they do not grow the reserv
 });
 
 test('a pipeline case holds the text encoders as their weight bytes and runs the VAE in the precision the pipeline forces', () => {
-  const [sdxl, flux] = torchPipelinesFor([{ model: 'sdxl', size: [1024, 1024], batch: 2 }, { model: 'flux1-dev', size: [1024, 1024] }]);
+  const [sdxl, flux] = torchPipelinesFor([
+    { model: 'sdxl', size: [1024, 1024], batch: 2 },
+    { model: 'flux1-dev', size: [1024, 1024] },
+  ]);
   assert.equal(sdxl!.vae.precision, 'fp32');
   assert.equal(sdxl!.denoiser.forwardBatch, 4);
   const enc = breakdown(makeWorkload({ model: 'sdxl', precision: 'fp16' })).filter((c) => c.role === 'text-encoder');
-  assert.equal(sdxl!.textEncoderBytes, enc.reduce((s, c) => s + c.weightBytes, 0));
+  assert.equal(
+    sdxl!.textEncoderBytes,
+    enc.reduce((s, c) => s + c.weightBytes, 0),
+  );
   assert.equal(flux!.vae.precision, 'fp16');
   assert.ok(flux!.textEncoderBytes > 9e9, 'T5-XXL in 16 bits');
 });
@@ -96,7 +114,10 @@ test('a corrupt kept run is a one-line error naming the file and the field', () 
   copyFileSync(join(OWN_GPU_DIR, '2026-11-26-h100-components.json'), join(dir, '2026-01-02-ok.json'));
   assert.throws(
     () => ownGpuReport(dir),
-    (e: unknown) => e instanceof BenchError && /2026-01-01-bad\.json is not a genready torch benchmark: pipelines\.0\.phases\.vae-decode/.test(e.message) && !e.message.includes('\n'),
+    (e: unknown) =>
+      e instanceof BenchError &&
+      /2026-01-01-bad\.json is not a genready torch benchmark: pipelines\.0\.phases\.vae-decode/.test(e.message) &&
+      !e.message.includes('\n'),
   );
   assert.deepEqual(ownGpuReport(join(dir, 'missing')), []);
 });
@@ -106,7 +127,10 @@ test('genready validate reports the kept runs apart from the published rows, in 
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /own GPU run \(not fitted\)/);
   assert.match(text.stdout, /H200 SXM 141GB: 2026-11-26-h200-holdout \(7 components, 9 pipelines\)/);
-  const j = JSON.parse(cli(['validate', '--json']).stdout) as { ownGpu: { file: string; summary: { pipelines: { allocated: { n: number } } } }[]; rows: unknown[] };
+  const j = JSON.parse(cli(['validate', '--json']).stdout) as {
+    ownGpu: { file: string; summary: { pipelines: { allocated: { n: number } } } }[];
+    rows: unknown[];
+  };
   assert.equal(j.ownGpu.length, loadOwnRuns().length);
   assert.ok(j.ownGpu.every((r) => r.file.startsWith('data/eval/own-gpu/')));
   assert.equal(j.ownGpu.find((r) => r.file.endsWith('h200-holdout.json'))!.summary.pipelines.allocated.n, 9);
@@ -115,10 +139,16 @@ test('genready validate reports the kept runs apart from the published rows, in 
 test('every measured VAE decode within 15 % in time: GroupNorm statistics on one block per sample × group', () => {
   const decodes = report.flatMap((r) => r.cases).filter((c) => c.result.phase === 'vae-decode');
   assert.ok(decodes.length >= 20, String(decodes.length));
-  for (const c of decodes) assert.ok(relErr(c.seconds) < 0.15, `${c.label} on ${c.result.model}: ${c.seconds.measured} vs ${c.seconds.predicted}`);
+  for (const c of decodes)
+    assert.ok(
+      relErr(c.seconds) < 0.15,
+      `${c.label} on ${c.result.model}: ${c.seconds.measured} vs ${c.seconds.predicted}`,
+    );
   // The same pixels decode 1.7× slower as one 1024² image than as four 512² ones (H100: 90.1 vs 52.6 ms).
   const h100 = resolveDevice('H100 SXM5 80GB');
   const decode = (size: number, batch: number) =>
-    estimate(makeWorkload({ model: 'sd15', width: size, height: size, batch, precision: 'fp16' }), h100, { strategy: 'gpu' }).chosen.time.phases.find((p) => p.phase === 'vae-decode')!.seconds;
+    estimate(makeWorkload({ model: 'sd15', width: size, height: size, batch, precision: 'fp16' }), h100, {
+      strategy: 'gpu',
+    }).chosen.time.phases.find((p) => p.phase === 'vae-decode')!.seconds;
   assert.ok(Math.abs(decode(1024, 1) / decode(512, 4) / (90.1 / 52.6) - 1) < 0.15);
 });

@@ -4,16 +4,19 @@
  * RMSNorm over the head dimension, head split and scaled dot-product attention, and
  * patchify/unpatchify with dynamic height and width.
  */
-import type { Graph } from './_onnx.ts';
+
 import { conv } from './_layers.ts';
+import type { Graph } from './_onnx.ts';
 
 const EPS = 1e-6;
 
 /** LayerNorm without learned affine (elementwise_affine=False): the unit scale is a constant. */
-export const plainNorm = (g: Graph, x: string, d: number) => g.op('LayerNormalization', [x, g.f(new Array(d).fill(1))], { axis: -1, epsilon: { float: EPS } });
+export const plainNorm = (g: Graph, x: string, d: number) =>
+  g.op('LayerNormalization', [x, g.f(new Array(d).fill(1))], { axis: -1, epsilon: { float: EPS } });
 
 /** x · (1 + scale) + shift, the adaLN modulation. */
-export const modulate = (g: Graph, x: string, shift: string, scale: string) => g.op('Add', [g.op('Mul', [x, g.op('Add', [scale, g.f([1], [])])]), shift]);
+export const modulate = (g: Graph, x: string, shift: string, scale: string) =>
+  g.op('Add', [g.op('Mul', [x, g.op('Add', [scale, g.f([1], [])])]), shift]);
 
 /** A scalar dimension of `shape` as a 1-element int64 tensor. */
 export const dim = (g: Graph, shape: string, i: number) => g.op('Gather', [shape, g.i64([i])], { axis: 0 });
@@ -56,7 +59,14 @@ export function patchify(g: Graph, x: string, inChannels: number, d: number, p: 
 }
 
 /** [B, h·w, p·p·C] → [B, h, w, p, p, C] → [B, C, h, p, w, p] → [B, C, h·p, w·p], named `output`. */
-export function unpatchify(g: Graph, x: string, grid: { B: string; h: string; w: string }, p: number, c: number, output: string): void {
+export function unpatchify(
+  g: Graph,
+  x: string,
+  grid: { B: string; h: string; w: string },
+  p: number,
+  c: number,
+  output: string,
+): void {
   const six = g.op('Reshape', [x, g.op('Concat', [grid.B, grid.h, grid.w, g.i64([p, p, c])], { axis: 0 })]);
   const moved = g.op('Transpose', [six], { perm: [0, 5, 1, 3, 2, 4] });
   const side = (n: string) => g.op('Mul', [n, g.i64([p])]);
@@ -78,7 +88,10 @@ export function toHeads(g: Graph, x: string, heads: number, hd: number, norm: st
 
 /** Scaled dot-product attention on [B, H, L, hd] heads → [B, L, H·hd]. */
 export function sdpa(g: Graph, q: string, k: string, v: string, hd: number): string {
-  const scores = g.op('MatMul', [g.op('Mul', [q, g.f([1 / Math.sqrt(hd)], [])]), g.op('Transpose', [k], { perm: [0, 1, 3, 2] })]);
+  const scores = g.op('MatMul', [
+    g.op('Mul', [q, g.f([1 / Math.sqrt(hd)], [])]),
+    g.op('Transpose', [k], { perm: [0, 1, 3, 2] }),
+  ]);
   const o = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), v]);
   return g.op('Reshape', [g.op('Transpose', [o], { perm: [0, 2, 1, 3] }), g.i64([0, 0, -1])]);
 }

@@ -19,7 +19,15 @@ export function linear(g: Graph, name: string, x: string, i: number, o: number, 
 }
 
 /** 2-D convolution, "same" padding, optional stride. */
-export function conv(g: Graph, name: string, x: string, ci: number, co: number, k: number, opts: { stride?: number } = {}): string {
+export function conv(
+  g: Graph,
+  name: string,
+  x: string,
+  ci: number,
+  co: number,
+  k: number,
+  opts: { stride?: number } = {},
+): string {
   return g.in(name, () => {
     const fan = ci * k * k;
     const p = (k - 1) >> 1;
@@ -40,7 +48,11 @@ export function conv(g: Graph, name: string, x: string, ci: number, co: number, 
 export function groupNorm(g: Graph, name: string, x: string, c: number, groups: number, eps: number): string {
   return g.in(name, () => {
     const grouped = g.op('Reshape', [x, g.i64([0, groups, -1])]);
-    const normed = g.op('InstanceNormalization', [grouped, g.f(new Array(groups).fill(1)), g.f(new Array(groups).fill(0))], { epsilon: { float: eps } });
+    const normed = g.op(
+      'InstanceNormalization',
+      [grouped, g.f(new Array(groups).fill(1)), g.f(new Array(groups).fill(0))],
+      { epsilon: { float: eps } },
+    );
     const back = g.op('Reshape', [normed, g.op('Shape', [x])]);
     const scaled = g.op('Mul', [back, g.weight('weight', [c, 1, 1], ONES)]);
     return g.op('Add', [scaled, g.weight('bias', [c, 1, 1], ZEROS)]);
@@ -48,7 +60,12 @@ export function groupNorm(g: Graph, name: string, x: string, c: number, groups: 
 }
 
 export function layerNorm(g: Graph, name: string, x: string, d: number, eps: number): string {
-  return g.in(name, () => g.op('LayerNormalization', [x, g.weight('weight', [d], ONES), g.weight('bias', [d], ZEROS)], { axis: -1, epsilon: { float: eps } }));
+  return g.in(name, () =>
+    g.op('LayerNormalization', [x, g.weight('weight', [d], ONES), g.weight('bias', [d], ZEROS)], {
+      axis: -1,
+      epsilon: { float: eps },
+    }),
+  );
 }
 
 export const silu = (g: Graph, x: string) => g.op('Mul', [x, g.op('Sigmoid', [x])]);
@@ -60,7 +77,8 @@ export function gelu(g: Graph, x: string): string {
 }
 
 /** CLIP's quick_gelu: x · σ(1.702 x). */
-export const quickGelu = (g: Graph, x: string) => g.op('Mul', [x, g.op('Sigmoid', [g.op('Mul', [x, g.f([1.702], [])])])]);
+export const quickGelu = (g: Graph, x: string) =>
+  g.op('Mul', [x, g.op('Sigmoid', [g.op('Mul', [x, g.f([1.702], [])])])]);
 
 /**
  * Multi-head attention on [B, N, dim] queries and a [B, M, kvDim] context (`null`: self-attention),
@@ -70,7 +88,14 @@ export function attention(
   g: Graph,
   name: string,
   x: string,
-  p: { dim: number; heads: number; context?: { x: string; dim: number }; qkvBias: boolean; outBias: boolean; mask?: string },
+  p: {
+    dim: number;
+    heads: number;
+    context?: { x: string; dim: number };
+    qkvBias: boolean;
+    outBias: boolean;
+    mask?: string;
+  },
 ): string {
   return g.in(name, () => {
     const hd = p.dim / p.heads;
@@ -116,16 +141,22 @@ export function resnet(
 /** Nearest-neighbour ×2 then a 3×3 conv (diffusers Upsample2D). */
 export function upsample(g: Graph, name: string, x: string, c: number): string {
   return g.in(name, () => {
-    const up = g.op('Resize', [x, '', g.f32([1, 1, 2, 2])], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
+    const up = g.op('Resize', [x, '', g.f32([1, 1, 2, 2])], {
+      mode: 'nearest',
+      coordinate_transformation_mode: 'asymmetric',
+      nearest_mode: 'floor',
+    });
     return conv(g, 'conv', up, c, c, 3);
   });
 }
 
 /** [B, C, H, W] → [B, H·W, C] tokens. */
-export const toTokens = (g: Graph, x: string, c: number) => g.op('Transpose', [g.op('Reshape', [x, g.i64([0, c, -1])])], { perm: [0, 2, 1] });
+export const toTokens = (g: Graph, x: string, c: number) =>
+  g.op('Transpose', [g.op('Reshape', [x, g.i64([0, c, -1])])], { perm: [0, 2, 1] });
 
 /** [B, H·W, C] tokens → the shape of `like` ([B, C, H, W]). */
-export const fromTokens = (g: Graph, t: string, like: string) => g.op('Reshape', [g.op('Transpose', [t], { perm: [0, 2, 1] }), g.op('Shape', [like])]);
+export const fromTokens = (g: Graph, t: string, like: string) =>
+  g.op('Reshape', [g.op('Transpose', [t], { perm: [0, 2, 1] }), g.op('Shape', [like])]);
 
 /**
  * Sinusoidal embedding of a float32 [B] tensor into [B, dim] (diffusers get_timestep_embedding with

@@ -8,9 +8,10 @@
  * (mulberry32, a 32-bit integer generator) seeded from the model seed and the tensor's name, and the
  * float conversion uses only IEEE-exact operations (integer → double, multiply, Math.fround).
  */
+
+import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { createHash, type Hash } from 'node:crypto';
 import onnxp from 'onnx-proto';
 import { writeFileAtomic } from '../../io/atomic.ts';
 
@@ -124,7 +125,12 @@ export class Graph {
   }
 
   /** Add a node; returns its output names. `outputs` may name them (graph outputs), else they are fresh. */
-  node(op: string, inputs: string[], attrs: Record<string, Attr> = {}, opts: { outputs?: string[]; count?: number } = {}): string[] {
+  node(
+    op: string,
+    inputs: string[],
+    attrs: Record<string, Attr> = {},
+    opts: { outputs?: string[]; count?: number } = {},
+  ): string[] {
     const outputs = opts.outputs ?? Array.from({ length: opts.count ?? 1 }, () => this.fresh(op));
     this.nodes.push(
       onnx.NodeProto.create({
@@ -147,7 +153,8 @@ export class Graph {
 function attribute(name: string, v: Attr) {
   const T = onnx.AttributeProto.AttributeType;
   if (typeof v === 'number') return onnx.AttributeProto.create({ name, type: T.INT, i: v });
-  if (typeof v === 'string') return onnx.AttributeProto.create({ name, type: T.STRING, s: new TextEncoder().encode(v) });
+  if (typeof v === 'string')
+    return onnx.AttributeProto.create({ name, type: T.STRING, s: new TextEncoder().encode(v) });
   if (Array.isArray(v)) return onnx.AttributeProto.create({ name, type: T.INTS, ints: v });
   if ('float' in v) return onnx.AttributeProto.create({ name, type: T.FLOAT, f: v.float });
   return onnx.AttributeProto.create({ name, type: T.FLOATS, floats: v.floats });
@@ -275,7 +282,12 @@ export interface WriteResult {
  * names and renamed into place, the data file first, so a crash never leaves a model that points
  * at missing or partial weights.
  */
-export function writeGraph(g: Graph, path: string, seed: number, externalThreshold = PROTOBUF_LIMIT_BYTES - 64 * 2 ** 20): WriteResult {
+export function writeGraph(
+  g: Graph,
+  path: string,
+  seed: number,
+  externalThreshold = PROTOBUF_LIMIT_BYTES - 64 * 2 ** 20,
+): WriteResult {
   const external = g.weightBytes > externalThreshold;
   const files: WriteResult['files'] = [];
   const initializers: InstanceType<typeof onnx.TensorProto>[] = [];
@@ -317,7 +329,10 @@ export function writeGraph(g: Graph, path: string, seed: number, externalThresho
     renameSync(tmp, dataPath);
     files.push({ path: dataPath, bytes: offset, sha256: hash.digest('hex') });
   } else {
-    for (const w of g.weights) initializers.push(onnx.TensorProto.create({ name: w.name, dims: w.dims, dataType, rawData: weightBytes(w, seed, g.dtype) }));
+    for (const w of g.weights)
+      initializers.push(
+        onnx.TensorProto.create({ name: w.name, dims: w.dims, dataType, rawData: weightBytes(w, seed, g.dtype) }),
+      );
   }
   const model = onnx.ModelProto.create({
     irVersion: 8,

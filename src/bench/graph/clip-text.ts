@@ -6,8 +6,8 @@
  * IO as transformers' ONNX export: `input_ids` int32 → `last_hidden_state`, `pooler_output` | `text_embeds`.
  */
 import type { ClipTextArch } from '../../catalog/models.types.ts';
-import type { Graph } from './_onnx.ts';
 import { attention, layerNorm, linear, quickGelu } from './_layers.ts';
+import type { Graph } from './_onnx.ts';
 
 const EPS = 1e-5;
 
@@ -18,16 +18,38 @@ export function buildClipText(g: Graph, a: ClipTextArch): void {
   const L = a.maxTokens;
   const d = a.width;
   const ids = g.input('input_ids', 'int32', ['batch', L]);
-  const tokens = g.op('Gather', [g.weight('embeddings.token_embedding.weight', [a.vocab, d], { kind: 'uniform', bound: 1 }), ids], { axis: 0 });
+  const tokens = g.op(
+    'Gather',
+    [g.weight('embeddings.token_embedding.weight', [a.vocab, d], { kind: 'uniform', bound: 1 }), ids],
+    { axis: 0 },
+  );
   // The sequence is always maxTokens long, so position ids 0..L-1 select the whole table.
-  let h = g.op('Add', [tokens, g.weight('embeddings.position_embedding.weight', [L, d], { kind: 'uniform', bound: 1 })]);
+  let h = g.op('Add', [
+    tokens,
+    g.weight('embeddings.position_embedding.weight', [L, d], { kind: 'uniform', bound: 1 }),
+  ]);
   const mask = new Float32Array(L * L);
   for (let i = 0; i < L; i++) for (let j = i + 1; j < L; j++) mask[i * L + j] = MASKED[g.dtype];
   const causal = g.f(mask, [1, 1, L, L]);
   for (let i = 0; i < a.layers; i++) {
     h = g.in(`layer${i}`, () => {
-      const y = g.op('Add', [h, attention(g, 'self_attn', layerNorm(g, 'layer_norm1', h, d, EPS), { dim: d, heads: a.heads, qkvBias: true, outBias: true, mask: causal })]);
-      const mlp = linear(g, 'mlp.fc2', quickGelu(g, linear(g, 'mlp.fc1', layerNorm(g, 'layer_norm2', y, d, EPS), d, a.ffn)), a.ffn, d);
+      const y = g.op('Add', [
+        h,
+        attention(g, 'self_attn', layerNorm(g, 'layer_norm1', h, d, EPS), {
+          dim: d,
+          heads: a.heads,
+          qkvBias: true,
+          outBias: true,
+          mask: causal,
+        }),
+      ]);
+      const mlp = linear(
+        g,
+        'mlp.fc2',
+        quickGelu(g, linear(g, 'mlp.fc1', layerNorm(g, 'layer_norm2', y, d, EPS), d, a.ffn)),
+        a.ffn,
+        d,
+      );
       return g.op('Add', [y, mlp]);
     });
   }

@@ -16,9 +16,9 @@
  * rotation angles of tiny test configs are not FLUX's.
  */
 import type { FluxArch } from '../../catalog/models.types.ts';
-import type { Graph } from './_onnx.ts';
-import { gelu, linear, silu, sinusoid } from './_layers.ts';
 import { chunks, dim, modulate, plainNorm, sdpa, toHeads } from './_dit.ts';
+import { gelu, linear, silu, sinusoid } from './_layers.ts';
+import type { Graph } from './_onnx.ts';
 
 const ROPE_THETA = 10000;
 
@@ -56,10 +56,12 @@ function rope(g: Graph, x: string, t: { cos: string; sin: string }, hd: number):
 }
 
 /** Split the last axis into the given widths. */
-const splitLast = (g: Graph, x: string, widths: number[]) => g.node('Split', [x, g.i64(widths)], { axis: -1 }, { count: widths.length });
+const splitLast = (g: Graph, x: string, widths: number[]) =>
+  g.node('Split', [x, g.i64(widths)], { axis: -1 }, { count: widths.length });
 
 /** FLUX's MLPEmbedder: in_layer → SiLU → out_layer. */
-const embedder = (g: Graph, name: string, x: string, i: number, d: number) => g.in(name, () => linear(g, 'out_layer', silu(g, linear(g, 'in_layer', x, i, d)), d, d));
+const embedder = (g: Graph, name: string, x: string, i: number, d: number) =>
+  g.in(name, () => linear(g, 'out_layer', silu(g, linear(g, 'in_layer', x, i, d)), d, d));
 
 interface Ctx {
   d: number;
@@ -81,8 +83,16 @@ function doubleBlock(g: Graph, img: string, txt: string, c: Ctx): { img: string;
   const im = chunks(g, linear(g, 'img_mod.lin', c.vec, d, 6 * d), 6, d);
   const tm = chunks(g, linear(g, 'txt_mod.lin', c.vec, d, 6 * d), 6, d);
   const qkv = (x: string, m: string[], s: string) => {
-    const [q, k, v] = splitLast(g, linear(g, `${s}_attn.qkv`, modulate(g, plainNorm(g, x, d), m[0]!, m[1]!), d, 3 * d), [d, d, d]) as [string, string, string];
-    return { q: toHeads(g, q, heads, hd, `${s}_attn.norm.query_norm`), k: toHeads(g, k, heads, hd, `${s}_attn.norm.key_norm`), v: toHeads(g, v, heads, hd, null) };
+    const [q, k, v] = splitLast(
+      g,
+      linear(g, `${s}_attn.qkv`, modulate(g, plainNorm(g, x, d), m[0]!, m[1]!), d, 3 * d),
+      [d, d, d],
+    ) as [string, string, string];
+    return {
+      q: toHeads(g, q, heads, hd, `${s}_attn.norm.query_norm`),
+      k: toHeads(g, k, heads, hd, `${s}_attn.norm.key_norm`),
+      v: toHeads(g, v, heads, hd, null),
+    };
   };
   const i = qkv(img, im, 'img');
   const t = qkv(txt, tm, 'txt');
@@ -92,7 +102,9 @@ function doubleBlock(g: Graph, img: string, txt: string, c: Ctx): { img: string;
   const [txtAtt, imgAtt] = splitTokens(g, att, dim(g, g.op('Shape', [txt]), 1));
   const stream = (x: string, a: string, m: string[], s: string) => {
     const y = g.op('Add', [x, g.op('Mul', [m[2]!, linear(g, `${s}_attn.proj`, a, d, d)])]);
-    const ff = g.in(`${s}_mlp`, () => linear(g, '2', gelu(g, linear(g, '0', modulate(g, plainNorm(g, y, d), m[3]!, m[4]!), d, c.mlp)), c.mlp, d));
+    const ff = g.in(`${s}_mlp`, () =>
+      linear(g, '2', gelu(g, linear(g, '0', modulate(g, plainNorm(g, y, d), m[3]!, m[4]!), d, c.mlp)), c.mlp, d),
+    );
     return g.op('Add', [y, g.op('Mul', [m[5]!, ff])]);
   };
   return { img: stream(img, imgAtt, im, 'img'), txt: stream(txt, txtAtt, tm, 'txt') };
@@ -100,10 +112,20 @@ function doubleBlock(g: Graph, img: string, txt: string, c: Ctx): { img: string;
 
 function singleBlock(g: Graph, x: string, c: Ctx): string {
   const { d, heads, hd } = c;
-  const [shift, scale, gate] = chunks(g, linear(g, 'modulation.lin', c.vec, d, 3 * d), 3, d) as [string, string, string];
+  const [shift, scale, gate] = chunks(g, linear(g, 'modulation.lin', c.vec, d, 3 * d), 3, d) as [
+    string,
+    string,
+    string,
+  ];
   const h = linear(g, 'linear1', modulate(g, plainNorm(g, x, d), shift, scale), d, 3 * d + c.mlp);
   const [q, k, v, mlpIn] = splitLast(g, h, [d, d, d, c.mlp]) as [string, string, string, string];
-  const att = sdpa(g, rope(g, toHeads(g, q, heads, hd, 'norm.query_norm'), c.rope, hd), rope(g, toHeads(g, k, heads, hd, 'norm.key_norm'), c.rope, hd), toHeads(g, v, heads, hd, null), hd);
+  const att = sdpa(
+    g,
+    rope(g, toHeads(g, q, heads, hd, 'norm.query_norm'), c.rope, hd),
+    rope(g, toHeads(g, k, heads, hd, 'norm.key_norm'), c.rope, hd),
+    toHeads(g, v, heads, hd, null),
+    hd,
+  );
   const out = linear(g, 'linear2', g.op('Concat', [att, gelu(g, mlpIn)], { axis: -1 }), d + c.mlp, d);
   return g.op('Add', [x, g.op('Mul', [gate, out])]);
 }
@@ -122,19 +144,33 @@ export function buildFlux(g: Graph, a: FluxArch): void {
   const guidance = a.guidanceEmbed ? g.input('guidance', 'float32', ['batch']) : null;
 
   const scaled = (t: string) => sinusoid(g, g.op('Mul', [t, g.f32([1000], [])]), a.timeEmbedDim);
-  let vec = g.op('Add', [embedder(g, 'time_in', scaled(timestep), a.timeEmbedDim, d), embedder(g, 'vector_in', pooled, a.vecInDim, d)]);
+  let vec = g.op('Add', [
+    embedder(g, 'time_in', scaled(timestep), a.timeEmbedDim, d),
+    embedder(g, 'vector_in', pooled, a.vecInDim, d),
+  ]);
   if (guidance) vec = g.op('Add', [vec, embedder(g, 'guidance_in', scaled(guidance), a.timeEmbedDim, d)]);
-  const c: Ctx = { d, heads: a.heads, hd, mlp: a.mlpRatio * d, vec: silu(g, vec), rope: ropeTables(g, g.op('Concat', [txtIds, imgIds], { axis: 0 }), hd) };
+  const c: Ctx = {
+    d,
+    heads: a.heads,
+    hd,
+    mlp: a.mlpRatio * d,
+    vec: silu(g, vec),
+    rope: ropeTables(g, g.op('Concat', [txtIds, imgIds], { axis: 0 }), hd),
+  };
 
   let img = linear(g, 'img_in', x, packed, d);
   let txt = linear(g, 'txt_in', context, a.contextDim, d);
-  for (let i = 0; i < a.doubleBlocks; i++) ({ img, txt } = g.in(`double_blocks.${i}`, () => doubleBlock(g, img, txt, c)));
+  for (let i = 0; i < a.doubleBlocks; i++)
+    ({ img, txt } = g.in(`double_blocks.${i}`, () => doubleBlock(g, img, txt, c)));
   let joint = g.op('Concat', [txt, img], { axis: 1 });
   for (let i = 0; i < a.singleBlocks; i++) joint = g.in(`single_blocks.${i}`, () => singleBlock(g, joint, c));
   const [, imgOut] = splitTokens(g, joint, dim(g, g.op('Shape', [txt]), 1));
 
   // AdaLayerNormContinuous: scale first, then shift.
-  const [scale, shift] = chunks(g, linear(g, 'final_layer.adaLN_modulation', c.vec, d, 2 * d), 2, d) as [string, string];
+  const [scale, shift] = chunks(g, linear(g, 'final_layer.adaLN_modulation', c.vec, d, 2 * d), 2, d) as [
+    string,
+    string,
+  ];
   const out = linear(g, 'final_layer.linear', modulate(g, plainNorm(g, imgOut, d), shift, scale), d, packed);
   g.op('Identity', [out], {}, 'out_hidden_states');
   g.output('out_hidden_states', dt, ['batch', 'tokens', packed]);

@@ -8,8 +8,15 @@
  *   await writeOnnxModel(sd15.denoiser.arch, '/tmp/unet/model.onnx', { seed: 0, dtype: 'float32' })
  *   // → { parameters: 859520964 }, weights in /tmp/unet/model.onnx.data (over 2 GiB in fp32)
  */
-import type { AutoencoderArch, ClipTextArch, CrossDiTArch, FluxArch, MMDiTArch, UNetArch } from '../../catalog/models.types.ts';
-import { Graph, writeGraph, type DType, type WriteResult } from './_onnx.ts';
+import type {
+  AutoencoderArch,
+  ClipTextArch,
+  CrossDiTArch,
+  FluxArch,
+  MMDiTArch,
+  UNetArch,
+} from '../../catalog/models.types.ts';
+import { type DType, Graph, type WriteResult, writeGraph } from './_onnx.ts';
 import { buildVaeDecoder } from './autoencoder.ts';
 import { buildClipText } from './clip-text.ts';
 import { buildCrossDiT } from './cross-dit.ts';
@@ -53,13 +60,21 @@ export function buildGraph(arch: GraphArch, dtype: DType): Graph {
 export const graphParameters = (arch: GraphArch) => buildGraph(arch, 'float32').parameters;
 
 /** Like writeOnnxModel, also returning the files written and their sha256 (for the cache manifest). */
-export async function writeOnnxModelFiles(arch: GraphArch, path: string, opts: WriteOnnxOptions & { externalThresholdBytes?: number }): Promise<WriteResult> {
+export async function writeOnnxModelFiles(
+  arch: GraphArch,
+  path: string,
+  opts: WriteOnnxOptions & { externalThresholdBytes?: number },
+): Promise<WriteResult> {
   const g = buildGraph(arch, opts.dtype);
   return writeGraph(g, path, opts.seed, opts.externalThresholdBytes);
 }
 
 /** Writes an ONNX model for the architecture at `path`; weights go to `path + '.data'` (external data) when over 2 GiB. Dynamic batch/height/width axes. */
-export async function writeOnnxModel(arch: GraphArch, path: string, opts: WriteOnnxOptions): Promise<{ parameters: number }> {
+export async function writeOnnxModel(
+  arch: GraphArch,
+  path: string,
+  opts: WriteOnnxOptions,
+): Promise<{ parameters: number }> {
   const r = await writeOnnxModelFiles(arch, path, opts);
   return { parameters: r.parameters };
 }

@@ -9,15 +9,21 @@
  * from SD3's stored 192² buffer (a buffer, not a parameter; the same cost).
  */
 import type { MMDiTArch } from '../../catalog/models.types.ts';
-import type { Graph } from './_onnx.ts';
-import { attention, gelu, linear, silu, sinusoid } from './_layers.ts';
 import { chunks, modulate, patchify, plainNorm, sdpa, toHeads, unpatchify } from './_dit.ts';
+import { attention, gelu, linear, silu, sinusoid } from './_layers.ts';
+import type { Graph } from './_onnx.ts';
 
 /** Joint attention: both streams projected separately, attended together, split back. */
-function jointAttention(g: Graph, img: string, txt: string, p: { d: number; heads: number; qkNorm: boolean; textOut: boolean }): { img: string; txt: string | null } {
+function jointAttention(
+  g: Graph,
+  img: string,
+  txt: string,
+  p: { d: number; heads: number; qkNorm: boolean; textOut: boolean },
+): { img: string; txt: string | null } {
   return g.in('attn', () => {
     const hd = p.d / p.heads;
-    const proj = (x: string, name: string, norm: string | null) => toHeads(g, linear(g, name, x, p.d, p.d), p.heads, hd, p.qkNorm ? norm : null);
+    const proj = (x: string, name: string, norm: string | null) =>
+      toHeads(g, linear(g, name, x, p.d, p.d), p.heads, hd, p.qkNorm ? norm : null);
     const q = g.op('Concat', [proj(img, 'to_q', 'norm_q'), proj(txt, 'add_q_proj', 'norm_added_q')], { axis: 2 });
     const k = g.op('Concat', [proj(img, 'to_k', 'norm_k'), proj(txt, 'add_k_proj', 'norm_added_k')], { axis: 2 });
     const v = g.op('Concat', [proj(img, 'to_v', null), proj(txt, 'add_v_proj', null)], { axis: 2 });
@@ -27,11 +33,15 @@ function jointAttention(g: Graph, img: string, txt: string, p: { d: number; head
     const nAll = g.op('Gather', [g.op('Shape', [merged]), g.i64([1])], { axis: 0 });
     const imgOut = g.op('Slice', [merged, g.i64([0]), nImg, g.i64([1])]);
     const txtOut = g.op('Slice', [merged, nImg, nAll, g.i64([1])]);
-    return { img: linear(g, 'to_out', imgOut, p.d, p.d), txt: p.textOut ? linear(g, 'to_add_out', txtOut, p.d, p.d) : null };
+    return {
+      img: linear(g, 'to_out', imgOut, p.d, p.d),
+      txt: p.textOut ? linear(g, 'to_add_out', txtOut, p.d, p.d) : null,
+    };
   });
 }
 
-const feedForward = (g: Graph, name: string, x: string, d: number, hidden: number) => g.in(name, () => linear(g, 'down', gelu(g, linear(g, 'up', x, d, hidden)), hidden, d));
+const feedForward = (g: Graph, name: string, x: string, d: number, hidden: number) =>
+  g.in(name, () => linear(g, 'down', gelu(g, linear(g, 'up', x, d, hidden)), hidden, d));
 
 export function buildMMDiT(g: Graph, a: MMDiTArch): void {
   const dt = g.dtype;
@@ -45,8 +55,20 @@ export function buildMMDiT(g: Graph, a: MMDiTArch): void {
   const { tokens, grid } = patchify(g, x, a.inChannels, d, p);
   let img = tokens;
   const temb = g.in('time_text_embed', () => {
-    const t = linear(g, 'timestep_embedder.linear_2', silu(g, linear(g, 'timestep_embedder.linear_1', sinusoid(g, timestep, 256), 256, d)), d, d);
-    const c = linear(g, 'text_embedder.linear_2', silu(g, linear(g, 'text_embedder.linear_1', pooled, a.pooledProjectionDim, d)), d, d);
+    const t = linear(
+      g,
+      'timestep_embedder.linear_2',
+      silu(g, linear(g, 'timestep_embedder.linear_1', sinusoid(g, timestep, 256), 256, d)),
+      d,
+      d,
+    );
+    const c = linear(
+      g,
+      'text_embedder.linear_2',
+      silu(g, linear(g, 'text_embedder.linear_1', pooled, a.pooledProjectionDim, d)),
+      d,
+      d,
+    );
     return g.op('Add', [t, c]);
   });
   const act = silu(g, temb);
@@ -58,7 +80,14 @@ export function buildMMDiT(g: Graph, a: MMDiTArch): void {
     const dual = i < a.dualAttentionLayers;
     g.in(`block${i}`, () => {
       const m = chunks(g, linear(g, 'norm1.linear', act, d, (dual ? 9 : 6) * d), dual ? 9 : 6, d);
-      const [shiftMsa, scaleMsa, gateMsa, shiftMlp, scaleMlp, gateMlp] = m as [string, string, string, string, string, string];
+      const [shiftMsa, scaleMsa, gateMsa, shiftMlp, scaleMlp, gateMlp] = m as [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+      ];
       const normed = plainNorm(g, img, d);
       const imgIn = modulate(g, normed, shiftMsa, scaleMsa);
       let txtIn: string;
@@ -77,7 +106,9 @@ export function buildMMDiT(g: Graph, a: MMDiTArch): void {
         const [shift2, scale2, gate2] = m.slice(6) as [string, string, string];
         // The extra image-only attention reads the block input, modulated by its own shift and scale.
         const qk = a.qkNorm ? 2 * a.headDim : 0;
-        const att2 = g.in('attn2', () => attentionWithQkNorm(g, modulate(g, normed, shift2, scale2), d, a.heads, qk > 0));
+        const att2 = g.in('attn2', () =>
+          attentionWithQkNorm(g, modulate(g, normed, shift2, scale2), d, a.heads, qk > 0),
+        );
         y = g.op('Add', [y, g.op('Mul', [gate2, att2])]);
       }
       const ff = feedForward(g, 'ff', modulate(g, plainNorm(g, y, d), shiftMlp, scaleMlp), d, hidden);

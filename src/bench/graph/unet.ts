@@ -6,8 +6,21 @@
  */
 import type { UNetArch } from '../../catalog/models.types.ts';
 import { BenchError } from '../errors.ts';
+import {
+  attention,
+  conv,
+  fromTokens,
+  gelu,
+  groupNorm,
+  layerNorm,
+  linear,
+  resnet,
+  silu,
+  sinusoid,
+  toTokens,
+  upsample,
+} from './_layers.ts';
 import type { Graph } from './_onnx.ts';
-import { attention, conv, fromTokens, gelu, groupNorm, layerNorm, linear, resnet, silu, sinusoid, toTokens, upsample } from './_layers.ts';
 
 /** diffusers `addition_time_embed_dim`: each SDXL micro-condition is a 256-wide sinusoid. */
 const ADDITION_TIME_EMBED_DIM = 256;
@@ -26,23 +39,48 @@ export function timeIdCount(a: UNetArch): number {
   if (a.additionEmbedInput === null) return 0;
   const n = (a.additionEmbedInput - POOLED_TEXT_DIM) / ADDITION_TIME_EMBED_DIM;
   if (!Number.isInteger(n) || n <= 0) {
-    throw new BenchError('unsupported-arch', `UNet additionEmbedInput ${a.additionEmbedInput} is not ${POOLED_TEXT_DIM} pooled + n × ${ADDITION_TIME_EMBED_DIM} micro-conditions`);
+    throw new BenchError(
+      'unsupported-arch',
+      `UNet additionEmbedInput ${a.additionEmbedInput} is not ${POOLED_TEXT_DIM} pooled + n × ${ADDITION_TIME_EMBED_DIM} micro-conditions`,
+    );
   }
   return n;
 }
 
-function transformer2d(g: Graph, name: string, x: string, p: { c: number; depth: number; heads: number; groups: number; ctx: string; ctxDim: number }): string {
+function transformer2d(
+  g: Graph,
+  name: string,
+  x: string,
+  p: { c: number; depth: number; heads: number; groups: number; ctx: string; ctxDim: number },
+): string {
   return g.in(name, () => {
     const { c } = p;
     let h = linear(g, 'proj_in', toTokens(g, groupNorm(g, 'norm', x, c, p.groups, TRANSFORMER_NORM_EPS), c), c, c);
     for (let d = 0; d < p.depth; d++) {
       h = g.in(`block${d}`, () => {
-        let y = g.op('Add', [h, attention(g, 'attn1', layerNorm(g, 'norm1', h, c, LAYER_NORM_EPS), { dim: c, heads: p.heads, qkvBias: false, outBias: true })]);
-        const cross = attention(g, 'attn2', layerNorm(g, 'norm2', y, c, LAYER_NORM_EPS), { dim: c, heads: p.heads, context: { x: p.ctx, dim: p.ctxDim }, qkvBias: false, outBias: true });
+        let y = g.op('Add', [
+          h,
+          attention(g, 'attn1', layerNorm(g, 'norm1', h, c, LAYER_NORM_EPS), {
+            dim: c,
+            heads: p.heads,
+            qkvBias: false,
+            outBias: true,
+          }),
+        ]);
+        const cross = attention(g, 'attn2', layerNorm(g, 'norm2', y, c, LAYER_NORM_EPS), {
+          dim: c,
+          heads: p.heads,
+          context: { x: p.ctx, dim: p.ctxDim },
+          qkvBias: false,
+          outBias: true,
+        });
         y = g.op('Add', [y, cross]);
         // GEGLU: one projection to 8c, split into value and gate halves.
         const proj = linear(g, 'ff.proj', layerNorm(g, 'norm3', y, c, LAYER_NORM_EPS), c, 8 * c);
-        const [value, gate] = g.node('Split', [proj, g.i64([4 * c, 4 * c])], { axis: -1 }, { count: 2 }) as [string, string];
+        const [value, gate] = g.node('Split', [proj, g.i64([4 * c, 4 * c])], { axis: -1 }, { count: 2 }) as [
+          string,
+          string,
+        ];
         const ff = linear(g, 'ff.out', g.op('Mul', [value, gelu(g, gate)]), 4 * c, c);
         return g.op('Add', [y, ff]);
       });
@@ -52,16 +90,26 @@ function transformer2d(g: Graph, name: string, x: string, p: { c: number; depth:
 }
 
 /** Time (+ micro-conditioning) embedding, returned after SiLU as every resnet consumes it. */
-function embedding(g: Graph, a: UNetArch, timestep: string, extra: { textEmbeds: string; timeIds: string } | null): { x: string; dim: number } {
+function embedding(
+  g: Graph,
+  a: UNetArch,
+  timestep: string,
+  extra: { textEmbeds: string; timeIds: string } | null,
+): { x: string; dim: number } {
   const c0 = a.blockOut[0]!;
   const T = 4 * c0;
-  let emb = g.in('time_embedding', () => linear(g, 'linear_2', silu(g, linear(g, 'linear_1', sinusoid(g, timestep, c0), c0, T)), T, T));
+  let emb = g.in('time_embedding', () =>
+    linear(g, 'linear_2', silu(g, linear(g, 'linear_1', sinusoid(g, timestep, c0), c0, T)), T, T),
+  );
   if (extra) {
     const aug = g.in('add_embedding', () => {
       const ids = g.dtype === 'float32' ? extra.timeIds : g.op('Cast', [extra.timeIds], { to: 1 });
       const flat = g.op('Reshape', [ids, g.i64([-1])]);
       const n = timeIdCount(a);
-      const timeEmb = g.op('Reshape', [sinusoid(g, flat, ADDITION_TIME_EMBED_DIM), g.i64([-1, n * ADDITION_TIME_EMBED_DIM])]);
+      const timeEmb = g.op('Reshape', [
+        sinusoid(g, flat, ADDITION_TIME_EMBED_DIM),
+        g.i64([-1, n * ADDITION_TIME_EMBED_DIM]),
+      ]);
       const input = g.op('Concat', [extra.textEmbeds, timeEmb], { axis: -1 });
       return linear(g, 'linear_2', silu(g, linear(g, 'linear_1', input, a.additionEmbedInput!, T)), T, T);
     });
@@ -78,17 +126,22 @@ export function buildUNet(g: Graph, a: UNetArch): void {
   let extra: { textEmbeds: string; timeIds: string } | null = null;
   if (a.additionEmbedInput !== null) {
     const n = timeIdCount(a);
-    extra = { textEmbeds: g.input('text_embeds', dt, ['batch', POOLED_TEXT_DIM]), timeIds: g.input('time_ids', dt, ['batch', n]) };
+    extra = {
+      textEmbeds: g.input('text_embeds', dt, ['batch', POOLED_TEXT_DIM]),
+      timeIds: g.input('time_ids', dt, ['batch', n]),
+    };
   }
   const temb = embedding(g, a, timestep, extra);
   const groups = a.normGroups;
-  const res = (name: string, x: string, ci: number, co: number) => resnet(g, name, x, { ci, co, groups, eps: RESNET_EPS, temb });
-  const xf = (name: string, x: string, c: number, depth: number, heads: number) => transformer2d(g, name, x, { c, depth, heads, groups, ctx, ctxDim: a.crossAttentionDim });
+  const res = (name: string, x: string, ci: number, co: number) =>
+    resnet(g, name, x, { ci, co, groups, eps: RESNET_EPS, temb });
+  const xf = (name: string, x: string, c: number, depth: number, heads: number) =>
+    transformer2d(g, name, x, { c, depth, heads, groups, ctx, ctxDim: a.crossAttentionDim });
 
   let ch = a.blockOut[0]!;
   let h = conv(g, 'conv_in', sample, a.inChannels, ch, 3);
   const skips: { x: string; ch: number }[] = [{ x: h, ch }];
-  a.blockOut.forEach((out, i) =>
+  for (const [i, out] of a.blockOut.entries())
     g.in(`down${i}`, () => {
       for (let j = 0; j < a.layersPerBlock; j++) {
         h = res(`res${j}`, h, ch, out);
@@ -100,8 +153,7 @@ export function buildUNet(g: Graph, a: UNetArch): void {
         h = conv(g, 'downsample', h, ch, ch, 3, { stride: 2 });
         skips.push({ x: h, ch });
       }
-    }),
-  );
+    });
   g.in('mid', () => {
     h = res('res0', h, ch, ch);
     if (a.midAttention) h = xf('attn', h, ch, a.midTransformerDepth, a.heads[a.heads.length - 1]!);

@@ -1,17 +1,20 @@
 import { defineCommand } from 'citty';
-import { resolveDevice } from '../../catalog/devices.ts';
-import { probeMachine } from '../../probe/probe.ts';
-import { fakeProbe } from '../../probe/fake.ts';
-import { hypotheticalMachine, machineFromProbe, type Machine } from '../../planner/machine.ts';
-import { failurePatterns, modelVerdicts, tierOf } from '../../planner/verdict.ts';
 import { loadCalibration } from '../../bench/calibration.ts';
+import { resolveDevice } from '../../catalog/devices.ts';
 import type { Calibration } from '../../cost/calibration.ts';
+import { hypotheticalMachine, type Machine, machineFromProbe } from '../../planner/machine.ts';
+import { failurePatterns, modelVerdicts, tierOf } from '../../planner/verdict.ts';
+import { fakeProbe } from '../../probe/fake.ts';
+import { probeMachine } from '../../probe/probe.ts';
 import { num, rejectUnknownFlags } from '../_args.ts';
 import { color, gb, rate, seconds, table } from '../format.ts';
 import type { Output } from '../output.ts';
 
 const args = {
-  as: { type: 'string', description: 'evaluate a hypothetical machine with this GPU ("RTX 3060 12GB", "Apple M2 16GB", or "none")' },
+  as: {
+    type: 'string',
+    description: 'evaluate a hypothetical machine with this GPU ("RTX 3060 12GB", "Apple M2 16GB", or "none")',
+  },
   ram: { type: 'string', description: 'system RAM in GiB for --as (default 32)' },
   json: { type: 'boolean', description: 'print JSON (machine, tier, models, failurePatterns)' },
   verbose: { type: 'boolean', description: 'everything: requirements per tier, largest size and best batch per model' },
@@ -35,18 +38,43 @@ export function checkReport(m: Machine, verbose: boolean, calibration: Calibrati
   const p = m.probe;
   return {
     machine: {
-      device: { id: m.device.id, name: m.device.name, backend: m.device.backend, memoryGiB: m.device.memoryGiB, note: m.deviceNote },
+      device: {
+        id: m.device.id,
+        name: m.device.name,
+        backend: m.device.backend,
+        memoryGiB: m.device.memoryGiB,
+        note: m.deviceNote,
+      },
       cpu: { model: p.cpu.model, cores: p.cpu.cores, threads: p.cpu.threads, simd: p.cpu.simd },
       ramGiB: Math.round(m.ramGiB * 10) / 10,
       os: p.os,
-      gpus: p.gpus.map((g) => ({ name: g.name.value, vendor: g.vendor, memoryTotalBytes: g.memoryTotalBytes?.value ?? null, source: g.name.from.source })),
+      gpus: p.gpus.map((g) => ({
+        name: g.name.value,
+        vendor: g.vendor,
+        memoryTotalBytes: g.memoryTotalBytes?.value ?? null,
+        source: g.name.from.source,
+      })),
       probe: { status: p.status, notes: p.notes, adapters: p.adapters },
     },
-    tier: { level: tier.level, name: tier.name, ruleOfThumb: tier.ruleOfThumb, disagreement: tier.disagreement, requirements: tier.requirements },
+    tier: {
+      level: tier.level,
+      name: tier.name,
+      ruleOfThumb: tier.ruleOfThumb,
+      disagreement: tier.disagreement,
+      requirements: tier.requirements,
+    },
     models,
     failurePatterns: patterns,
     /** This machine's `genready bench` calibration (measured/estimated per phase), when one applied. */
-    calibration: calibration && models.some((x) => x.basis === 'measured here') ? { deviceId: calibration.deviceId, factors: calibration.factors, measuredAt: calibration.measuredAt, source: calibration.source } : null,
+    calibration:
+      calibration && models.some((x) => x.basis === 'measured here')
+        ? {
+            deviceId: calibration.deviceId,
+            factors: calibration.factors,
+            measuredAt: calibration.measuredAt,
+            source: calibration.source,
+          }
+        : null,
   };
 }
 
@@ -55,8 +83,14 @@ export function checkReport(m: Machine, verbose: boolean, calibration: Calibrati
  * `genready bench` calibration applies, never to a hypothetical one (--as); a store that cannot be
  * read is reported through `warn` and ignored.
  */
-export async function checkAnswer(a: { as?: string; ram?: string; verbose?: boolean }, warn: (msg: string) => void = () => {}) {
-  const m = await machineFor({ ...(a.as !== undefined ? { as: a.as } : {}), ...(a.ram !== undefined ? { ram: a.ram } : {}) });
+export async function checkAnswer(
+  a: { as?: string; ram?: string; verbose?: boolean },
+  warn: (msg: string) => void = () => {},
+) {
+  const m = await machineFor({
+    ...(a.as !== undefined ? { as: a.as } : {}),
+    ...(a.ram !== undefined ? { ram: a.ram } : {}),
+  });
   const local = a.as === undefined ? loadCalibration(m.device) : { calibration: null };
   if ('warning' in local && local.warning) warn(`calibration ignored: ${local.warning}`);
   return { m, report: checkReport(m, Boolean(a.verbose), local.calibration) };
@@ -69,39 +103,76 @@ export const checkCommand = defineCommand({
     rejectUnknownFlags(rawArgs, args);
     const out = data as Output;
     const { m, report: r } = await checkAnswer(
-      { ...(a.as !== undefined ? { as: String(a.as) } : {}), ...(a.ram !== undefined ? { ram: String(a.ram) } : {}), verbose: Boolean(a.verbose) },
+      {
+        ...(a.as !== undefined ? { as: String(a.as) } : {}),
+        ...(a.ram !== undefined ? { ram: String(a.ram) } : {}),
+        verbose: Boolean(a.verbose),
+      },
       (msg) => process.stderr.write(`genready: ${msg}\n`),
     );
     if (a.json) return out.json(r);
     const mc = r.machine;
-    out.text(`${color.bold('Machine')}: ${mc.device.note}; ${mc.cpu.model} (${mc.cpu.cores} cores), ${mc.ramGiB} GiB RAM`);
+    out.text(
+      `${color.bold('Machine')}: ${mc.device.note}; ${mc.cpu.model} (${mc.cpu.cores} cores), ${mc.ramGiB} GiB RAM`,
+    );
     const t = r.tier;
     out.text(`${color.bold(`Tier ${t.level}`)} — ${t.name}`);
-    out.text(`  rule of thumb by VRAM: tier ${t.ruleOfThumb.level}${t.disagreement ? color.yellow(` — disagrees: ${t.disagreement}`) : ''}`);
+    out.text(
+      `  rule of thumb by VRAM: tier ${t.ruleOfThumb.level}${t.disagreement ? color.yellow(` — disagrees: ${t.disagreement}`) : ''}`,
+    );
     const next = t.requirements.find((x) => x.results.some((y) => !y.met));
     if (next && m.device.backend !== 'cpu') {
       const miss = next.results.find((y) => !y.met)!;
       out.text(`  next tier (${next.tier}) needs: ${miss.label} — ${miss.why}`);
     }
     if (a.verbose) {
-      for (const x of t.requirements) for (const y of x.results) out.text(color.dim(`  tier ${x.tier}: ${y.met ? 'met' : 'not met'} — ${y.label}: ${y.why}`));
+      for (const x of t.requirements)
+        for (const y of x.results)
+          out.text(color.dim(`  tier ${x.tier}: ${y.met ? 'met' : 'not met'} — ${y.label}: ${y.why}`));
     }
     const head = ['model', 'established', 'size · steps', 'per image', 'images/h', 'device / usable'];
     if (a.verbose) head.push('max side on device', 'best batch');
     const tb = table(head);
     for (const v of r.models) {
-      const mode = v.mode === 'on-device' ? color.green('on the device') : v.mode === 'with-offload' ? color.yellow(`with ${v.strategy}`) : v.mode === 'cpu-only' ? color.yellow('on the CPU') : color.red('no');
+      const mode =
+        v.mode === 'on-device'
+          ? color.green('on the device')
+          : v.mode === 'with-offload'
+            ? color.yellow(`with ${v.strategy}`)
+            : v.mode === 'cpu-only'
+              ? color.yellow('on the CPU')
+              : color.red('no');
       const mark = v.basis === 'measured here' ? ' ◆' : '';
-      const row = [v.model, mode, `${v.width}×${v.height} · ${v.steps}`, seconds(v.secondsPerImage) + mark, rate(v.imagesPerHour) + mark, v.mode === 'cpu-only' || m.device.backend === 'cpu' ? `RAM ${gb(v.peakHostBytes)}` : `${gb(v.peakDeviceBytes)} / ${gb(v.usableBytes)}`];
-      if (a.verbose) row.push(v.maxSideOnDevice ? `${v.maxSideOnDevice}²` : '—', v.bestBatch ? String(v.bestBatch) : '—');
+      const row = [
+        v.model,
+        mode,
+        `${v.width}×${v.height} · ${v.steps}`,
+        seconds(v.secondsPerImage) + mark,
+        rate(v.imagesPerHour) + mark,
+        v.mode === 'cpu-only' || m.device.backend === 'cpu'
+          ? `RAM ${gb(v.peakHostBytes)}`
+          : `${gb(v.peakDeviceBytes)} / ${gb(v.usableBytes)}`,
+      ];
+      if (a.verbose)
+        row.push(v.maxSideOnDevice ? `${v.maxSideOnDevice}²` : '—', v.bestBatch ? String(v.bestBatch) : '—');
       tb.push(row);
     }
     out.text(tb.toString());
     for (const f of r.failurePatterns) out.text(`${color.yellow('!')} ${f.message} ${color.dim(f.advice)}`);
     if (r.calibration) {
-      const f = Object.entries(r.calibration.factors).map(([p, x]) => `${p} ×${x.toFixed(2)}`).join(', ');
-      out.text(color.green(`◆ measured here: times scaled by genready bench on this machine (${r.calibration.source}, ${r.calibration.measuredAt.slice(0, 10)}; measured/estimated ${f}); the rest are estimates.`));
+      const f = Object.entries(r.calibration.factors)
+        .map(([p, x]) => `${p} ×${x.toFixed(2)}`)
+        .join(', ');
+      out.text(
+        color.green(
+          `◆ measured here: times scaled by genready bench on this machine (${r.calibration.source}, ${r.calibration.measuredAt.slice(0, 10)}; measured/estimated ${f}); the rest are estimates.`,
+        ),
+      );
     }
-    out.text(color.dim(`${r.calibration ? 'Other figures are estimates' : 'Estimates'} from the cost model (genready validate shows its error against published measurements${r.calibration ? '' : '; genready bench measures this machine'}); --json for scripts, --verbose for everything.`));
+    out.text(
+      color.dim(
+        `${r.calibration ? 'Other figures are estimates' : 'Estimates'} from the cost model (genready validate shows its error against published measurements${r.calibration ? '' : '; genready bench measures this machine'}); --json for scripts, --verbose for everything.`,
+      ),
+    );
   },
 });

@@ -25,8 +25,13 @@ export const constantsCommand = defineCommand({
     for (const x of c.constants) t.push([x.name, `${Number(x.value.toPrecision(3))} ${x.unit}`, x.setBy, x.reason]);
     out.text(t.toString());
     const r = table(['runtime', 'efficiency ×', 'launch ×', 'why']);
-    for (const x of c.runtimes) r.push([`${x.id} — ${x.label}`, String(x.efficiencyScale), String(x.launchScale), x.reason]);
+    for (const x of c.runtimes)
+      r.push([`${x.id} — ${x.label}`, String(x.efficiencyScale), String(x.launchScale), x.reason]);
     out.text(r.toString());
-    out.text(color.dim('fit = scripts/fit.ts on the training split of data/eval/published.jsonl; the held-out quarter is reported by `genready validate`.'));
+    out.text(
+      color.dim(
+        'fit = scripts/fit.ts on the training split of data/eval/published.jsonl; the held-out quarter is reported by `genready validate`.',
+      ),
+    );
   },
 });

@@ -20,10 +20,15 @@ export const devicesCommand = defineCommand({
     if (a.match) {
       const m = matchDevice(String(a.match));
       if (m.kind === 'unknown') {
-        throw new CatalogError('unknown-device', `unknown device "${m.query}"${m.suggestions.length ? `; did you mean: ${m.suggestions.join(', ')}?` : ''}`);
+        throw new CatalogError(
+          'unknown-device',
+          `unknown device "${m.query}"${m.suggestions.length ? `; did you mean: ${m.suggestions.join(', ')}?` : ''}`,
+        );
       }
       if (a.json) return out.json(m);
-      out.text(`${color.bold(m.device.name)} (${m.device.id})${m.kind === 'matched' && m.note ? color.dim(` — ${m.note}`) : ''}`);
+      out.text(
+        `${color.bold(m.device.name)} (${m.device.id})${m.kind === 'matched' && m.note ? color.dim(` — ${m.note}`) : ''}`,
+      );
       out.text(JSON.stringify(m.device, null, 2));
       return;
     }

@@ -1,20 +1,20 @@
 import { defineCommand } from 'citty';
+import { loadCalibration } from '../../bench/calibration.ts';
 import { resolveDevice } from '../../catalog/devices.ts';
+import type { Device } from '../../catalog/devices.types.ts';
 import { WorkloadError } from '../../catalog/errors.ts';
 import type { Role } from '../../catalog/models.types.ts';
 import { breakdown } from '../../cost/breakdown.ts';
+import type { Calibration } from '../../cost/calibration.ts';
+import { RUNTIMES } from '../../cost/constants.ts';
 import { estimate, type StrategyChoice } from '../../cost/estimate.ts';
 import { estimateMemory, STRATEGIES } from '../../cost/memory.ts';
 import { componentsJson, estimateJson, workloadJson } from '../../cost/report.ts';
-import { RUNTIMES } from '../../cost/constants.ts';
 import { makeWorkload, type WorkloadInput } from '../../cost/workload.ts';
-import type { Device } from '../../catalog/devices.types.ts';
-import type { Calibration } from '../../cost/calibration.ts';
-import { loadCalibration } from '../../bench/calibration.ts';
 import { machineFromProbe } from '../../planner/machine.ts';
 import { probeMachine } from '../../probe/probe.ts';
 import { num, rejectUnknownFlags, size } from '../_args.ts';
-import { color, gb, params, rate, seconds, tflops, table } from '../format.ts';
+import { color, gb, params, rate, seconds, table, tflops } from '../format.ts';
 import type { Output } from '../output.ts';
 
 export const workloadArgs = {
@@ -24,7 +24,10 @@ export const workloadArgs = {
   size: { type: 'string', description: 'WxH, e.g. 1024x1024 (instead of --width/--height)' },
   batch: { type: 'string', description: 'images per pipeline call (default 1)' },
   steps: { type: 'string', description: 'sampler steps (default: the model’s)' },
-  precision: { type: 'string', description: 'denoiser weights: fp32 fp16 bf16 fp8 int8 q8_0 nf4 int4 q4_0 q4_1 q4_k q2_k' },
+  precision: {
+    type: 'string',
+    description: 'denoiser weights: fp32 fp16 bf16 fp8 int8 q8_0 nf4 int4 q4_0 q4_1 q4_k q2_k',
+  },
   textPrecision: { type: 'string', description: 'text-encoder weights (default: the 16-bit compute type)' },
   vaePrecision: { type: 'string', description: 'VAE weights (default: the 16-bit compute type)' },
   cfg: { type: 'string', description: 'classifier-free guidance on|off (default: the model’s)' },
@@ -38,7 +41,8 @@ export function workloadFrom(args: Record<string, unknown>): WorkloadInput {
   let height = num('height', args.height);
   if (typeof args.size === 'string') [width, height] = size(args.size);
   const cfg = args.cfg as string | undefined;
-  if (cfg !== undefined && cfg !== 'on' && cfg !== 'off') throw new WorkloadError('bad-cfg', `--cfg must be on or off, got "${cfg}"`);
+  if (cfg !== undefined && cfg !== 'on' && cfg !== 'off')
+    throw new WorkloadError('bad-cfg', `--cfg must be on or off, got "${cfg}"`);
   const componentPrecision: Partial<Record<Role, string>> = {};
   if (typeof args.textPrecision === 'string') componentPrecision['text-encoder'] = args.textPrecision;
   if (typeof args.vaePrecision === 'string') componentPrecision.vae = args.vaePrecision;
@@ -60,8 +64,16 @@ export function workloadFrom(args: Record<string, unknown>): WorkloadInput {
 
 const estimateArgs = {
   ...workloadArgs,
-  device: { type: 'string', description: 'device name, e.g. "RTX 4090", "Apple M2 16GB" (see `genready devices`), or "here" for this machine' },
-  calibration: { type: 'boolean', default: true, description: 'scale times by `genready bench` measurements of the device, when there are some (--no-calibration: the pure estimate)' },
+  device: {
+    type: 'string',
+    description: 'device name, e.g. "RTX 4090", "Apple M2 16GB" (see `genready devices`), or "here" for this machine',
+  },
+  calibration: {
+    type: 'boolean',
+    default: true,
+    description:
+      'scale times by `genready bench` measurements of the device, when there are some (--no-calibration: the pure estimate)',
+  },
   strategy: { type: 'string', description: `auto|${STRATEGIES.join('|')} (default auto: fastest that fits)` },
   runtime: { type: 'string', description: `${Object.keys(RUNTIMES).join('|')} (default pytorch)` },
   ram: { type: 'string', description: 'system RAM in GiB (host-memory check for offload)' },
@@ -141,7 +153,9 @@ export const estimateCommand = defineCommand({
       const parts = breakdown(w);
       const memory = estimateMemory(w, parts, 'gpu');
       out.text(renderBreakdown(parts));
-      out.text(`peak allocated ${gb(memory.peakAllocatedBytes)} · reserved ${gb(memory.peakReservedBytes)} · device ${gb(memory.peakDeviceBytes)} (add --device for time and fit)`);
+      out.text(
+        `peak allocated ${gb(memory.peakAllocatedBytes)} · reserved ${gb(memory.peakReservedBytes)} · device ${gb(memory.peakDeviceBytes)} (add --device for time and fit)`,
+      );
       return;
     }
     const e = estimateOn(w, args, local);
@@ -163,23 +177,48 @@ export const estimateCommand = defineCommand({
       `${rate(j.time.stepsPerSecond)} steps/s (${seconds(j.time.secondsPerStep)} per step, ${j.time.bound}-bound) · ${seconds(j.time.secondsPerImage)} per image · ${rate(j.time.imagesPerHour)} images/hour`,
     );
     if (e.calibration) {
-      const f = Object.entries(e.calibration.factors).map(([p, x]) => `${p} ×${x.toFixed(2)}`).join(', ');
-      out.text(color.green(`measured here: times scaled by genready bench on this machine (${e.calibration.source}, ${e.calibration.measuredAt.slice(0, 10)}): ${f}`));
+      const f = Object.entries(e.calibration.factors)
+        .map(([p, x]) => `${p} ×${x.toFixed(2)}`)
+        .join(', ');
+      out.text(
+        color.green(
+          `measured here: times scaled by genready bench on this machine (${e.calibration.source}, ${e.calibration.measuredAt.slice(0, 10)}): ${f}`,
+        ),
+      );
     } else {
-      out.text(color.dim('estimated by the cost model (genready bench measures this machine; then this says "measured here")'));
+      out.text(
+        color.dim('estimated by the cost model (genready bench measures this machine; then this says "measured here")'),
+      );
     }
-    const alt = j.alternatives.filter((a) => a.strategy !== j.strategy).map((a) => `${a.strategy} ${a.fits ? 'fits' : 'no'} ${seconds(a.secondsPerImage)}/img`);
+    const alt = j.alternatives
+      .filter((a) => a.strategy !== j.strategy)
+      .map((a) => `${a.strategy} ${a.fits ? 'fits' : 'no'} ${seconds(a.secondsPerImage)}/img`);
     if (alt.length) out.text(color.dim(`other strategies: ${alt.join(' · ')}`));
-    if (!j.fits && !w.vaeTiling && (j.memory.phases.find((p) => p.phase === 'vae-decode')?.allocatedBytes ?? 0) >= j.memory.peakAllocatedBytes) {
+    if (
+      !j.fits &&
+      !w.vaeTiling &&
+      (j.memory.phases.find((p) => p.phase === 'vae-decode')?.allocatedBytes ?? 0) >= j.memory.peakAllocatedBytes
+    ) {
       // The decode of the whole batch is what does not fit (diffusers decodes it at once): say what tiling gives.
       const tiled = estimateJson(estimateOn(makeWorkload({ ...workloadFrom(args), vaeTiling: true }), args, local));
-      if (tiled.fits) out.text(`with --vae-tiling (decode in tiles) it fits: strategy ${tiled.strategy}, device ${gb(tiled.memory.peakDeviceBytes)}, ${rate(tiled.time.imagesPerHour)} images/hour`);
+      if (tiled.fits)
+        out.text(
+          `with --vae-tiling (decode in tiles) it fits: strategy ${tiled.strategy}, device ${gb(tiled.memory.peakDeviceBytes)}, ${rate(tiled.time.imagesPerHour)} images/hour`,
+        );
     }
   },
 });
 
 function renderBreakdown(parts: ReturnType<typeof breakdown>): string {
-  const t = table(['component', 'role', 'params', 'weights', 'FLOPs / forward', 'forwards', 'activation peak (naive / sliced / flash)']);
+  const t = table([
+    'component',
+    'role',
+    'params',
+    'weights',
+    'FLOPs / forward',
+    'forwards',
+    'activation peak (naive / sliced / flash)',
+  ]);
   for (const c of parts) {
     t.push([
       c.name,

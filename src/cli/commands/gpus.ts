@@ -1,7 +1,7 @@
 import { defineCommand } from 'citty';
 import { listDevices } from '../../catalog/devices.ts';
-import { makeWorkload } from '../../cost/workload.ts';
 import { workloadJson } from '../../cost/report.ts';
+import { makeWorkload } from '../../cost/workload.ts';
 import { rankDevices } from '../../planner/ranking.ts';
 import { accuracyByVendor } from '../../validate/validate.ts';
 import { accuracyLine } from '../_accuracy.ts';
@@ -24,16 +24,22 @@ const gpusArgs = {
 
 /** The `--json` answer for gpus flags (also served by `POST /api/gpus`). */
 export function gpusAnswer(args: Record<string, unknown>) {
-  if (args.for === undefined && args.model === undefined) throw new UsageError('missing-flag', 'say which workload: --for "sdxl 1024x1024 batch 4" or --model …');
+  if (args.for === undefined && args.model === undefined)
+    throw new UsageError('missing-flag', 'say which workload: --for "sdxl 1024x1024 batch 4" or --model …');
   // Flags beside --for refine the words (an explicit --batch wins over "batch 4"); workloadFrom sets only given flags.
   const spec = typeof args.for === 'string' ? parseWorkloadSpec(args.for) : null;
   const input = spec ? { ...spec, ...workloadFrom({ ...args, model: spec.model }) } : workloadFrom(args);
   const batchAsked = input.batch !== undefined;
   const w = makeWorkload(input);
   const vendor = typeof args.vendor === 'string' ? args.vendor.toLowerCase() : null;
-  if (vendor && !VENDORS.includes(vendor)) throw new UsageError('bad-vendor', `--vendor must be one of ${VENDORS.join(', ')}, got "${args.vendor}"`);
+  if (vendor && !VENDORS.includes(vendor))
+    throw new UsageError('bad-vendor', `--vendor must be one of ${VENDORS.join(', ')}, got "${args.vendor}"`);
   const maxPrice = positive('max-price', args.maxPrice, 1e7);
-  const devices = listDevices().filter((d) => (!vendor || d.vendor.toLowerCase() === vendor) && (maxPrice === undefined || (d.launchPriceUsd !== null && d.launchPriceUsd <= maxPrice)));
+  const devices = listDevices().filter(
+    (d) =>
+      (!vendor || d.vendor.toLowerCase() === vendor) &&
+      (maxPrice === undefined || (d.launchPriceUsd !== null && d.launchPriceUsd <= maxPrice)),
+  );
   const { batch: _batch, ...unbatched } = input;
   const ranked = rankDevices(batchAsked ? input : unbatched, { devices });
   return {
@@ -42,7 +48,14 @@ export function gpusAnswer(args: Record<string, unknown>) {
     accuracyByVendor: accuracyByVendor(),
     batchChosen: !batchAsked,
     devices: ranked.map((r) => ({
-      device: { id: r.device.id, name: r.device.name, vendor: r.device.vendor, memoryGiB: r.device.memoryGiB, launchPriceUsd: r.device.launchPriceUsd, segment: r.device.segment },
+      device: {
+        id: r.device.id,
+        name: r.device.name,
+        vendor: r.device.vendor,
+        memoryGiB: r.device.memoryGiB,
+        launchPriceUsd: r.device.launchPriceUsd,
+        segment: r.device.segment,
+      },
       tier: r.tier,
       fits: r.fits,
       strategy: r.strategy,
@@ -70,16 +83,55 @@ export const gpusCommand = defineCommand({
     if (args.json) return out.json(g);
     const top = positive('top', args.top, 1000, { integer: true }) ?? 20;
     const w = g.workload;
-    out.text(`${color.bold(w.name)} ${w.width}×${w.height}, ${w.steps} steps, ${g.batchChosen ? 'best batch per device' : `batch ${w.batch}`}, ${w.precision.denoiser} weights`);
-    const t = table(['#', 'device', 'memory', 'tier', 'run', 'per image', 'images/h', 'device / usable', 'price', 'images/h per $1000']);
+    out.text(
+      `${color.bold(w.name)} ${w.width}×${w.height}, ${w.steps} steps, ${g.batchChosen ? 'best batch per device' : `batch ${w.batch}`}, ${w.precision.denoiser} weights`,
+    );
+    const t = table([
+      '#',
+      'device',
+      'memory',
+      'tier',
+      'run',
+      'per image',
+      'images/h',
+      'device / usable',
+      'price',
+      'images/h per $1000',
+    ]);
     const rows = args.all ? g.devices : g.devices.filter((d) => d.fits);
     rows.slice(0, top).forEach((d, i) => {
-      const run = !d.fits ? color.red('does not fit') : d.strategy === 'gpu' ? `on device · batch ${d.batch}` : color.yellow(`${d.strategy} · batch ${d.batch}`);
-      t.push([String(i + 1), d.device.name, d.device.memoryGiB === null ? '—' : `${d.device.memoryGiB} GB`, String(d.tier), run, seconds(d.secondsPerImage), rate(d.imagesPerHour), `${gb(d.peakDeviceBytes)} / ${gb(d.usableBytes)}`, d.device.launchPriceUsd ? `$${d.device.launchPriceUsd.toLocaleString('en-US')}` : '—', d.imagesPerHourPer1000Usd === null ? '—' : rate(d.imagesPerHourPer1000Usd)]);
+      const run = !d.fits
+        ? color.red('does not fit')
+        : d.strategy === 'gpu'
+          ? `on device · batch ${d.batch}`
+          : color.yellow(`${d.strategy} · batch ${d.batch}`);
+      t.push([
+        String(i + 1),
+        d.device.name,
+        d.device.memoryGiB === null ? '—' : `${d.device.memoryGiB} GB`,
+        String(d.tier),
+        run,
+        seconds(d.secondsPerImage),
+        rate(d.imagesPerHour),
+        `${gb(d.peakDeviceBytes)} / ${gb(d.usableBytes)}`,
+        d.device.launchPriceUsd ? `$${d.device.launchPriceUsd.toLocaleString('en-US')}` : '—',
+        d.imagesPerHourPer1000Usd === null ? '—' : rate(d.imagesPerHourPer1000Usd),
+      ]);
     });
     out.text(t.toString());
     const cannot = g.devices.filter((d) => !d.fits).length;
-    out.text(color.dim(accuracyLine(g.accuracyByVendor, rows.slice(0, top).map((d) => d.device.vendor))));
-    out.text(color.dim(`${rows.length > top ? `${rows.length - top} more (--top N). ` : ''}${cannot && !args.all ? `${cannot} devices cannot run it (--all lists them). ` : ''}Tier = capability tier of the device in a 32 GB desktop; estimates from the cost model.`));
+    out.text(
+      color.dim(
+        accuracyLine(
+          g.accuracyByVendor,
+          rows.slice(0, top).map((d) => d.device.vendor),
+        ),
+      ),
+    );
+    out.text(
+      color.dim(
+        `${rows.length > top ? `${rows.length - top} more (--top N). ` : ''}${cannot && !args.all ? `${cannot} devices cannot run it (--all lists them). ` : ''}Tier = capability tier of the device in a 32 GB desktop; estimates from the cost model.`,
+      ),
+    );
   },
 });

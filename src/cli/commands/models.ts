@@ -1,5 +1,5 @@
 import { defineCommand } from 'citty';
-import { listModels, components } from '../../catalog/models.ts';
+import { components, listModels } from '../../catalog/models.ts';
 import { breakdown } from '../../cost/breakdown.ts';
 import { makeWorkload } from '../../cost/workload.ts';
 import { color, gb, params, table } from '../format.ts';
@@ -26,7 +26,14 @@ export function modelsJson() {
       },
       components: components(m).map((c) => {
         const p = parts.find((x) => x.name === c.name && x.role === c.role)!;
-        return { role: c.role, name: c.name, parameters: p.parameters, publishedParameters: c.published.parameters, source: c.published.source, fp16Bytes: Math.round(p.weightBytesByPrecision.fp16) };
+        return {
+          role: c.role,
+          name: c.name,
+          parameters: p.parameters,
+          publishedParameters: c.published.parameters,
+          source: c.published.source,
+          fp16Bytes: Math.round(p.weightBytesByPrecision.fp16),
+        };
       }),
     };
   });
@@ -55,6 +62,10 @@ export const modelsCommand = defineCommand({
       ]);
     }
     out.text(t.toString());
-    out.text(color.dim('Parameters are derived layer by layer from the published configs; `--json` lists each component with its source.'));
+    out.text(
+      color.dim(
+        'Parameters are derived layer by layer from the published configs; `--json` lists each component with its source.',
+      ),
+    );
   },
 });

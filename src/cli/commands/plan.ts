@@ -1,7 +1,7 @@
 import { defineCommand } from 'citty';
 import { loadCalibration } from '../../bench/calibration.ts';
 import { ECONOMICS } from '../../planner/economics.ts';
-import { plan, type PlanJson } from '../../planner/plan.ts';
+import { type PlanJson, plan } from '../../planner/plan.ts';
 import { accuracyByVendor, type ValidationReport } from '../../validate/validate.ts';
 import { accuracyLine } from '../_accuracy.ts';
 import { hours, positive, rejectUnknownFlags, UsageError } from '../_args.ts';
@@ -15,7 +15,10 @@ const planArgs = {
   images: { type: 'string', description: 'how many images to make', required: true },
   within: { type: 'string', description: 'in how much time: 8h, 90m, 1h30m, 2d', required: true },
   budget: { type: 'string', description: 'most you would pay for a GPU, USD (default: no limit)' },
-  electricity: { type: 'string', description: `electricity price, USD per kWh (default ${ECONOMICS.electricityUsdPerKWh.value})` },
+  electricity: {
+    type: 'string',
+    description: `electricity price, USD per kWh (default ${ECONOMICS.electricityUsdPerKWh.value})`,
+  },
   as: { type: 'string', description: 'plan for a hypothetical machine with this GPU (or "none") instead of this one' },
   ram: { type: 'string', description: 'system RAM in GiB for --as' },
   top: { type: 'string', description: 'how many GPUs and cloud offers to list (default 5)' },
@@ -31,43 +34,108 @@ export async function planAnswer(args: Record<string, unknown>): Promise<PlanAns
   const images = positive('images', args.images, MAX_IMAGES, { integer: true })!;
   const withinHours = hours('within', args.within)!;
   const budgetUsd = positive('budget', args.budget, 1e7) ?? null;
-  const electricityUsdPerKWh = positive('electricity', args.electricity, 10, { zero: true }) ?? ECONOMICS.electricityUsdPerKWh.value;
+  const electricityUsdPerKWh =
+    positive('electricity', args.electricity, 10, { zero: true }) ?? ECONOMICS.electricityUsdPerKWh.value;
   const workload = workloadFrom(args);
   // Unset, the plan picks the batch with the most images per hour on each device.
   if (args.batch === undefined) delete workload.batch;
-  const machine = await machineFor({ ...(args.as !== undefined ? { as: String(args.as) } : {}), ...(args.ram !== undefined ? { ram: String(args.ram) } : {}) });
+  const machine = await machineFor({
+    ...(args.as !== undefined ? { as: String(args.as) } : {}),
+    ...(args.ram !== undefined ? { ram: String(args.ram) } : {}),
+  });
   // This machine's own `genready bench` measurements, never a hypothetical one's (--as).
   const calibration = args.as === undefined ? loadCalibration(machine.device).calibration : null;
   // How far estimates were from published measurements, per vendor, so a recommendation carries its uncertainty.
-  return { ...plan({ workload, images, withinHours, budgetUsd, electricityUsdPerKWh, machine, calibration }), accuracyByVendor: accuracyByVendor() };
+  return {
+    ...plan({ workload, images, withinHours, budgetUsd, electricityUsdPerKWh, machine, calibration }),
+    accuracyByVendor: accuracyByVendor(),
+  };
 }
 
 export type PlanAnswer = PlanJson & { accuracyByVendor: ValidationReport['summary']['byVendor'] };
 
-
 export function renderPlan(p: PlanAnswer, top: number): string[] {
   const lines: string[] = [];
   const r = p.request;
-  lines.push(`${color.bold('Target')}: ${r.model} ${r.width}×${r.height}, ${r.steps} steps — ${r.images.toLocaleString('en-US')} images within ${h(r.withinHours)} (≥ ${rate(r.imagesPerHourNeeded)} images/hour)`);
+  lines.push(
+    `${color.bold('Target')}: ${r.model} ${r.width}×${r.height}, ${r.steps} steps — ${r.images.toLocaleString('en-US')} images within ${h(r.withinHours)} (≥ ${rate(r.imagesPerHourNeeded)} images/hour)`,
+  );
   const m = p.machine;
   const verdict = m.meets ? color.green('meets it') : color.red('does not meet it');
-  lines.push(`${color.bold('This machine')} (${m.device.name}, tier ${m.tier}): ${verdict} — ${m.why}${m.basis === 'measured here' ? color.green(' (time measured here by genready bench)') : ''}`);
-  if (m.ladderChoice && m.ladder[0] && !m.ladder[0].fits) lines.push(color.dim(`  to fit it gives up: ${m.ladderChoice}`));
+  lines.push(
+    `${color.bold('This machine')} (${m.device.name}, tier ${m.tier}): ${verdict} — ${m.why}${m.basis === 'measured here' ? color.green(' (time measured here by genready bench)') : ''}`,
+  );
+  if (m.ladderChoice && m.ladder[0] && !m.ladder[0].fits)
+    lines.push(color.dim(`  to fit it gives up: ${m.ladderChoice}`));
   if (m.meets) lines.push(color.dim(`  electricity ${usd(m.local.electricityPer1000Usd)} per 1000 images here`));
   if (p.candidates.length) {
-    const t = table(['GPU to buy', 'price', 'tier', 'run', 'images/h', 'time', 'per 1000 (power + amortised)', 'in budget']);
+    const t = table([
+      'GPU to buy',
+      'price',
+      'tier',
+      'run',
+      'images/h',
+      'time',
+      'per 1000 (power + amortised)',
+      'in budget',
+    ]);
     for (const c of p.candidates.slice(0, top)) {
-      t.push([c.device.name, usd(c.device.launchPriceUsd), String(c.tier), `${c.strategy} · batch ${c.batch}`, rate(c.imagesPerHour), h(c.hoursToFinish), `${usd(c.local.costPer1000Usd)} (${usd(c.local.electricityPer1000Usd)} + ${usd(c.local.amortisationPer1000Usd)})`, c.withinBudget ? 'yes' : color.red('no')]);
+      t.push([
+        c.device.name,
+        usd(c.device.launchPriceUsd),
+        String(c.tier),
+        `${c.strategy} · batch ${c.batch}`,
+        rate(c.imagesPerHour),
+        h(c.hoursToFinish),
+        `${usd(c.local.costPer1000Usd)} (${usd(c.local.electricityPer1000Usd)} + ${usd(c.local.amortisationPer1000Usd)})`,
+        c.withinBudget ? 'yes' : color.red('no'),
+      ]);
     }
     lines.push(t.toString());
-  } else lines.push(color.red('No GPU in the catalog meets this target alone: allow more time, or rent several cloud GPUs (below).'));
-  if (p.cheapest) lines.push(`${color.bold('Cheapest that meets it')}: ${p.cheapest.device.name} (${usd(p.cheapest.device.launchPriceUsd)})`);
-  else if (p.overBudget) lines.push(color.yellow(`Nothing within ${usd(r.budgetUsd)} meets it; the cheapest that does is ${p.overBudget.device.name} at ${usd(p.overBudget.device.launchPriceUsd)}.`));
-  if (p.cheaperAlternative) lines.push(color.dim(`  a cheaper ${p.cheaperAlternative.device.name} (${usd(p.cheaperAlternative.device.launchPriceUsd)}) gives up: ${p.cheaperAlternative.givesUp}`));
+  } else
+    lines.push(
+      color.red('No GPU in the catalog meets this target alone: allow more time, or rent several cloud GPUs (below).'),
+    );
+  if (p.cheapest)
+    lines.push(
+      `${color.bold('Cheapest that meets it')}: ${p.cheapest.device.name} (${usd(p.cheapest.device.launchPriceUsd)})`,
+    );
+  else if (p.overBudget)
+    lines.push(
+      color.yellow(
+        `Nothing within ${usd(r.budgetUsd)} meets it; the cheapest that does is ${p.overBudget.device.name} at ${usd(p.overBudget.device.launchPriceUsd)}.`,
+      ),
+    );
+  if (p.cheaperAlternative)
+    lines.push(
+      color.dim(
+        `  a cheaper ${p.cheaperAlternative.device.name} (${usd(p.cheaperAlternative.device.launchPriceUsd)}) gives up: ${p.cheaperAlternative.givesUp}`,
+      ),
+    );
   if (p.cloud.length) {
-    const t = table(['cloud', 'GPU', '$/h', 'images/h', 'per 1000', 'time on 1 GPU', 'GPUs for the deadline', 'total', 'price date']);
+    const t = table([
+      'cloud',
+      'GPU',
+      '$/h',
+      'images/h',
+      'per 1000',
+      'time on 1 GPU',
+      'GPUs for the deadline',
+      'total',
+      'price date',
+    ]);
     for (const c of p.cloud.slice(0, top)) {
-      t.push([c.provider, c.gpu + (c.gpuOnly ? ' (GPU only, VM extra)' : ''), usd(c.usdPerHour), rate(c.imagesPerHour), usd(c.costPer1000Usd), h(c.hoursToFinish), String(c.gpusForDeadline), usd(c.totalUsd), /^\d{4}-\d{2}-\d{2}/.test(c.date) ? c.date.slice(0, 10) : 'undated']);
+      t.push([
+        c.provider,
+        c.gpu + (c.gpuOnly ? ' (GPU only, VM extra)' : ''),
+        usd(c.usdPerHour),
+        rate(c.imagesPerHour),
+        usd(c.costPer1000Usd),
+        h(c.hoursToFinish),
+        String(c.gpusForDeadline),
+        usd(c.totalUsd),
+        /^\d{4}-\d{2}-\d{2}/.test(c.date) ? c.date.slice(0, 10) : 'undated',
+      ]);
     }
     lines.push(t.toString());
   }
@@ -75,12 +143,20 @@ export function renderPlan(p: PlanAnswer, top: number): string[] {
   const vendors = [...p.candidates.slice(0, top), ...p.cloud.slice(0, top)].map((c) => c.device.vendor);
   if (vendors.length) lines.push(color.dim(accuracyLine(p.accuracyByVendor, vendors)));
   for (const f of p.patterns) lines.push(`${color.yellow('!')} ${f.message} ${color.dim(f.advice)}`);
-  lines.push(color.dim(`Assumed: electricity ${usd(r.electricityUsdPerKWh)}/kWh, GPU at its TDP + ${p.assumptions.hostPowerW.value} W for the host, purchase amortised over ${p.assumptions.serviceLifeHours.value} h; prices from data/cloud_prices.csv with their dates. --json for everything.`));
+  lines.push(
+    color.dim(
+      `Assumed: electricity ${usd(r.electricityUsdPerKWh)}/kWh, GPU at its TDP + ${p.assumptions.hostPowerW.value} W for the host, purchase amortised over ${p.assumptions.serviceLifeHours.value} h; prices from data/cloud_prices.csv with their dates. --json for everything.`,
+    ),
+  );
   return lines;
 }
 
 export const planCommand = defineCommand({
-  meta: { name: 'plan', description: 'Does this machine meet a production target? If not, the cheapest GPUs and cloud offers that do, and the break-even' },
+  meta: {
+    name: 'plan',
+    description:
+      'Does this machine meet a production target? If not, the cheapest GPUs and cloud offers that do, and the break-even',
+  },
   args: planArgs,
   async run({ args, data, rawArgs }) {
     rejectUnknownFlags(rawArgs, planArgs);

@@ -1,9 +1,9 @@
+import { relative } from 'node:path';
 import { defineCommand } from 'citty';
 import { SingleBar } from 'cli-progress';
-import { relative } from 'node:path';
 import { RunnerError } from '../../runner/errors.ts';
 import { writeExample } from '../../runner/example.ts';
-import { runProduction, type RunEvents } from '../../runner/production.ts';
+import { type RunEvents, type RunSummary, runProduction } from '../../runner/production.ts';
 import { loadRecipe } from '../../runner/recipe.ts';
 import { num, rejectUnknownFlags } from '../_args.ts';
 import type { Output } from '../output.ts';
@@ -46,9 +46,16 @@ function progress(quiet: boolean): RunEvents & { stop(): void } {
       total = p.total;
       doneAtStart = p.done;
       started = performance.now();
-      process.stderr.write(`genready run: ${p.todo} to make, ${p.done} already done, model ${p.model}; ${p.plan.reason}; provider ${p.plan.providers[0]}\n`);
+      process.stderr.write(
+        `genready run: ${p.todo} to make, ${p.done} already done, model ${p.model}; ${p.plan.reason}; provider ${p.plan.providers[0]}\n`,
+      );
       if (tty && p.todo > 0) {
-        bar = new SingleBar({ format: '{bar} {value}/{total} images | {perHour} images/hour | {left} left | {step}', hideCursor: true, clearOnComplete: false, stream: process.stderr });
+        bar = new SingleBar({
+          format: '{bar} {value}/{total} images | {perHour} images/hour | {left} left | {step}',
+          hideCursor: true,
+          clearOnComplete: false,
+          stream: process.stderr,
+        });
         bar.start(p.total, p.done, { perHour: '0', left: '--:--', step: '' });
       }
     },
@@ -59,7 +66,8 @@ function progress(quiet: boolean): RunEvents & { stop(): void } {
     onImage(e, p) {
       const r = rates(p.done);
       if (bar) bar.update(p.done, { perHour: r.perHour, left: r.left, step: stepInfo });
-      else if (!quiet) process.stderr.write(`[${p.done}/${p.total}] ${e.file} · ${r.perHour} images/hour · ${r.left} left\n`);
+      else if (!quiet)
+        process.stderr.write(`[${p.done}/${p.total}] ${e.file} · ${r.perHour} images/hour · ${r.left} left\n`);
     },
     stop() {
       bar?.stop();
@@ -68,7 +76,10 @@ function progress(quiet: boolean): RunEvents & { stop(): void } {
 }
 
 export const runRecipeCommand = defineCommand({
-  meta: { name: 'run', description: 'Generate a recipe’s images with a local ONNX model; resumable; records every image' },
+  meta: {
+    name: 'run',
+    description: 'Generate a recipe’s images with a local ONNX model; resumable; records every image',
+  },
   args: runArgs,
   async run({ args, data, rawArgs }) {
     rejectUnknownFlags(rawArgs, runArgs);
@@ -78,26 +89,42 @@ export const runRecipeCommand = defineCommand({
       const ex = await writeExample(args.example);
       const recipe = relative(process.cwd(), ex.recipe) || ex.recipe;
       if (args.json) return out.json({ recipe: ex.recipe, modelDir: ex.modelDir, parameters: ex.parameters });
-      out.text(`wrote a tiny model (${ex.parameters.toLocaleString('en-US')} parameters, random weights) and ${recipe}\ntry: genready run ${recipe}`);
+      out.text(
+        `wrote a tiny model (${ex.parameters.toLocaleString('en-US')} parameters, random weights) and ${recipe}\ntry: genready run ${recipe}`,
+      );
       return;
     }
-    if (typeof args.recipe !== 'string' || args.recipe === '') throw new RunnerError('no-recipe', 'give a recipe file: genready run RECIPE.json (or --example DIR to make one)');
+    if (typeof args.recipe !== 'string' || args.recipe === '')
+      throw new RunnerError('no-recipe', 'give a recipe file: genready run RECIPE.json (or --example DIR to make one)');
     const batch = num('batch', args.batch);
-    if (batch !== undefined && (!Number.isInteger(batch) || batch < 1 || batch > 64)) throw new RunnerError('bad-flag', `--batch must be a whole number from 1 to 64, got ${args.batch}`);
+    if (batch !== undefined && (!Number.isInteger(batch) || batch < 1 || batch > 64))
+      throw new RunnerError('bad-flag', `--batch must be a whole number from 1 to 64, got ${args.batch}`);
     const threads = num('threads', args.threads);
-    if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > 256)) throw new RunnerError('bad-flag', `--threads must be a whole number from 1 to 256, got ${args.threads}`);
+    if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > 256))
+      throw new RunnerError('bad-flag', `--threads must be a whole number from 1 to 256, got ${args.threads}`);
     const recipe = loadRecipe(args.recipe);
     const p = progress(args.json === true);
-    let summary;
+    let summary: RunSummary;
     try {
-      summary = await runProduction(recipe, { ...(batch !== undefined ? { batch } : {}), ...(typeof args.provider === 'string' ? { provider: args.provider } : {}), ...(threads !== undefined ? { threads } : {}), redoRejected: args.redoRejected === true, events: p });
+      summary = await runProduction(recipe, {
+        ...(batch !== undefined ? { batch } : {}),
+        ...(typeof args.provider === 'string' ? { provider: args.provider } : {}),
+        ...(threads !== undefined ? { threads } : {}),
+        redoRejected: args.redoRejected === true,
+        events: p,
+      });
     } finally {
       p.stop();
     }
     if (args.json) return out.json(summary);
     const where = relative(process.cwd(), summary.outputDir) || '.';
-    const rate = summary.made > 0 ? ` in ${summary.seconds.toFixed(1)} s (${Math.round(summary.imagesPerHour).toLocaleString('en-US')} images/hour)` : '';
-    const what = args.redoRejected ? `${summary.made} rejected image(s) redone` : `${summary.made} image(s) made, ${summary.skipped} already there, ${summary.total} in the recipe`;
+    const rate =
+      summary.made > 0
+        ? ` in ${summary.seconds.toFixed(1)} s (${Math.round(summary.imagesPerHour).toLocaleString('en-US')} images/hour)`
+        : '';
+    const what = args.redoRejected
+      ? `${summary.made} rejected image(s) redone`
+      : `${summary.made} image(s) made, ${summary.skipped} already there, ${summary.total} in the recipe`;
     out.text(`${what}${rate} → ${where}/ (manifest.jsonl)`);
   },
 });

@@ -6,8 +6,8 @@ import { defineCommand } from 'citty';
 import { GenreadyError } from '../../catalog/errors.ts';
 import { createApp } from '../../server/app.ts';
 import { productionDeps } from '../../server/deps.ts';
+import { DEFAULT_HOST, DEFAULT_PORT, isLoopback, LOOPBACK_HOSTNAMES, listen } from '../../server/node.ts';
 import { reviewRoutes } from '../../server/review.ts';
-import { DEFAULT_HOST, DEFAULT_PORT, isLoopback, listen, LOOPBACK_HOSTNAMES } from '../../server/node.ts';
 import { ensureWebBuilt } from '../../server/web-build.ts';
 import { num, rejectUnknownFlags } from '../_args.ts';
 import { color } from '../format.ts';
@@ -18,7 +18,10 @@ const args = {
   host: { type: 'string', description: `address to bind (default ${DEFAULT_HOST}: this machine only)` },
   api: { type: 'boolean', description: 'serve the HTTP API only, without building or serving the dashboard' },
   open: { type: 'boolean', description: 'open the dashboard in the default browser' },
-  run: { type: 'string', description: 'run folder(s) of `genready run` to review in the gallery at /review (comma-separated)' },
+  run: {
+    type: 'string',
+    description: 'run folder(s) of `genready run` to review in the gallery at /review (comma-separated)',
+  },
 } as const;
 
 export const serveCommand = defineCommand({
@@ -28,11 +31,16 @@ export const serveCommand = defineCommand({
     rejectUnknownFlags(rawArgs, args);
     const out = data as Output;
     const port = num('port', a.port) ?? DEFAULT_PORT;
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GenreadyError('bad-port', `--port must be 0–65535, got ${a.port}`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new GenreadyError('bad-port', `--port must be 0–65535, got ${a.port}`);
     const host = a.host ? String(a.host) : DEFAULT_HOST;
     const loopback = isLoopback(host);
     if (!loopback) {
-      process.stderr.write(color.yellow(`genready: warning: listening on ${host}: anyone who can reach this address can use the API and see this machine's hardware (GET /api/check). There is no authentication.\n`));
+      process.stderr.write(
+        color.yellow(
+          `genready: warning: listening on ${host}: anyone who can reach this address can use the API and see this machine's hardware (GET /api/check). There is no authentication.\n`,
+        ),
+      );
     }
     let webRoot: string | null = null;
     if (!a.api) {
@@ -44,8 +52,15 @@ export const serveCommand = defineCommand({
       if (web.built) out.text(color.dim('built the dashboard (dist/web)'));
       webRoot = web.out;
     }
-    const runs = a.run ? String(a.run).split(',').map((d) => d.trim()).filter(Boolean) : [];
-    for (const d of runs) if (!existsSync(d) || !statSync(d).isDirectory()) throw new GenreadyError('no-run', `--run: ${d} is not a folder`);
+    const runs = a.run
+      ? String(a.run)
+          .split(',')
+          .map((d) => d.trim())
+          .filter(Boolean)
+      : [];
+    for (const d of runs)
+      if (!existsSync(d) || !statSync(d).isDirectory())
+        throw new GenreadyError('no-run', `--run: ${d} is not a folder`);
     const app = createApp({
       deps: productionDeps(),
       webRoot,
@@ -53,8 +68,13 @@ export const serveCommand = defineCommand({
       ...(runs.length ? { extraRoutes: reviewRoutes({ runs }) } : {}),
     });
     const server = await listen(app, { host, port });
-    out.text(`${color.bold('genready')} ${webRoot ? 'dashboard' : 'API'} on ${color.cyan(server.url)}  ${color.dim('(API under /api; Ctrl-C stops)')}`);
-    if (runs.length) out.text(`review gallery: ${color.cyan(`${server.url.replace(/\/$/, '')}/review`)}  ${color.dim('(j/k move, y keep, n reject)')}`);
+    out.text(
+      `${color.bold('genready')} ${webRoot ? 'dashboard' : 'API'} on ${color.cyan(server.url)}  ${color.dim('(API under /api; Ctrl-C stops)')}`,
+    );
+    if (runs.length)
+      out.text(
+        `review gallery: ${color.cyan(`${server.url.replace(/\/$/, '')}/review`)}  ${color.dim('(j/k move, y keep, n reject)')}`,
+      );
     if (a.open && webRoot) openBrowser(server.url);
     // Run until interrupted, then close so the exit code is 0.
     await new Promise<void>((done) => {
@@ -71,7 +91,12 @@ export const serveCommand = defineCommand({
 
 /** The platform's "open this URL" command; a failure only means the person opens it by hand. */
 function openBrowser(url: string): void {
-  const [cmd, ...args] = process.platform === 'darwin' ? ['open', url] : process.platform === 'win32' ? ['cmd', '/c', 'start', '""', url] : ['xdg-open', url];
+  const [cmd, ...args] =
+    process.platform === 'darwin'
+      ? ['open', url]
+      : process.platform === 'win32'
+        ? ['cmd', '/c', 'start', '""', url]
+        : ['xdg-open', url];
   try {
     const child = spawn(cmd!, args, { stdio: 'ignore', detached: true });
     child.on('error', () => process.stderr.write(`genready: could not open a browser; open ${url}\n`));

@@ -1,9 +1,9 @@
-import { defineCommand } from 'citty';
 import { basename } from 'node:path';
+import { defineCommand } from 'citty';
 import { writeFileAtomic } from '../../io/atomic.ts';
 import { validationMarkdown } from '../../validate/markdown.ts';
-import { validate, type Stats } from '../../validate/validate.ts';
 import { ownGpuReport, ownRunJson } from '../../validate/own-gpu.ts';
+import { type Stats, validate } from '../../validate/validate.ts';
 import { rejectUnknownFlags } from '../_args.ts';
 import { color, pct, table } from '../format.ts';
 import type { Output } from '../output.ts';
@@ -17,34 +17,66 @@ const args = {
 const cell = (s: Stats) => (s.n ? `${pct(s.median)} / ${pct(s.p90)}  n=${s.n}` : '—');
 
 export const validateCommand = defineCommand({
-  meta: { name: 'validate', description: 'Predicted vs published measurements: median and p90 error for speed and memory' },
+  meta: {
+    name: 'validate',
+    description: 'Predicted vs published measurements: median and p90 error for speed and memory',
+  },
   args,
   run({ args: a, data, rawArgs }) {
     rejectUnknownFlags(rawArgs, args);
     const out = data as Output;
     const r = validate();
     const own = ownGpuReport();
-    if (a.markdown) writeFileAtomic(String(a.markdown), validationMarkdown(r, new Date().toISOString().slice(0, 10), own));
+    if (a.markdown)
+      writeFileAtomic(String(a.markdown), validationMarkdown(r, new Date().toISOString().slice(0, 10), own));
     if (a.json) return out.json({ ...r, ownGpu: own.map(ownRunJson) });
     if (a.verbose) {
       const t = table(['id', 'model', 'device', 'field', 'measured', 'predicted', 'error']);
-      for (const x of r.rows) t.push([x.row.id, x.row.model, x.row.device, x.row.compare, x.row.value.toPrecision(4), x.predicted?.toPrecision(4) ?? 'failed', pct(x.error)]);
+      for (const x of r.rows)
+        t.push([
+          x.row.id,
+          x.row.model,
+          x.row.device,
+          x.row.compare,
+          x.row.value.toPrecision(4),
+          x.predicted?.toPrecision(4) ?? 'failed',
+          pct(x.error),
+        ]);
       out.text(t.toString());
     }
     const s = r.summary;
     const t = table(['', 'speed median / p90', 'memory median / p90']);
-    t.push(['all rows', cell(s.speed.all), cell(s.memory.all)], ['training split', cell(s.speed.train), cell(s.memory.train)], ['held-out split', cell(s.speed.holdout), cell(s.memory.holdout)]);
+    t.push(
+      ['all rows', cell(s.speed.all), cell(s.memory.all)],
+      ['training split', cell(s.speed.train), cell(s.memory.train)],
+      ['held-out split', cell(s.speed.holdout), cell(s.memory.holdout)],
+    );
     for (const [k, v] of Object.entries(s.byModel)) t.push([`model ${k}`, cell(v.speed), cell(v.memory)]);
     for (const [k, v] of Object.entries(s.byVendor)) t.push([`vendor ${k}`, cell(v.speed), cell(v.memory)]);
     out.text(t.toString());
-    const oom = s.oomViolations === 0 ? color.green(`0 of ${r.oom.length}`) : color.red(`${s.oomViolations} of ${r.oom.length}`);
+    const oom =
+      s.oomViolations === 0 ? color.green(`0 of ${r.oom.length}`) : color.red(`${s.oomViolations} of ${r.oom.length}`);
     out.text(`published out-of-memory cases predicted to fit: ${oom}`);
     if (own.length) {
       // Our own runs of the real architectures (random weights) on a GPU: never used to fit.
-      const o = table(['own GPU run (not fitted)', 'component time', 'activations', 'pipeline allocated', 'pipeline reserved', 'pipeline device']);
+      const o = table([
+        'own GPU run (not fitted)',
+        'component time',
+        'activations',
+        'pipeline allocated',
+        'pipeline reserved',
+        'pipeline device',
+      ]);
       for (const c of own) {
         const { cases: k, pipelines: p } = c.summary;
-        o.push([`${c.device.name}: ${basename(c.path, '.json')} (${c.cases.length} components, ${c.pipelines.length} pipelines)`, cell(k.seconds), cell(k.activation), cell(p.allocated), cell(p.reserved), cell(p.device)]);
+        o.push([
+          `${c.device.name}: ${basename(c.path, '.json')} (${c.cases.length} components, ${c.pipelines.length} pipelines)`,
+          cell(k.seconds),
+          cell(k.activation),
+          cell(p.allocated),
+          cell(p.reserved),
+          cell(p.device),
+        ]);
       }
       out.text(o.toString());
       if (a.verbose) for (const c of own) out.text(c.text);

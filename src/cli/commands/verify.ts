@@ -1,7 +1,7 @@
 import { defineCommand } from 'citty';
-import { rejectUnknownFlags } from '../_args.ts';
 import { RunnerError } from '../../runner/errors.ts';
 import { verifyImage } from '../../runner/verify.ts';
+import { rejectUnknownFlags } from '../_args.ts';
 import type { Output } from '../output.ts';
 
 const verifyArgs = {
@@ -17,8 +17,12 @@ export const verifyCommand = defineCommand({
   async run({ args, data, rawArgs }) {
     rejectUnknownFlags(rawArgs, verifyArgs);
     const out = data as Output;
-    if (typeof args.image !== 'string' || args.image === '') throw new RunnerError('no-image', 'give an image: genready verify IMAGE.png');
-    const r = await verifyImage(args.image, { ...(typeof args.model === 'string' ? { modelDir: args.model } : {}), ...(typeof args.provider === 'string' ? { provider: args.provider } : {}) });
+    if (typeof args.image !== 'string' || args.image === '')
+      throw new RunnerError('no-image', 'give an image: genready verify IMAGE.png');
+    const r = await verifyImage(args.image, {
+      ...(typeof args.model === 'string' ? { modelDir: args.model } : {}),
+      ...(typeof args.provider === 'string' ? { provider: args.provider } : {}),
+    });
     if (args.json) out.json(r);
     else if (r.match) out.text(r.message);
     // A mismatch is an answer, not a crash: one line, exit 1.

@@ -4,7 +4,7 @@
  * its norm → attention/MLP → gated add runs. Text streams are held alongside the image stream.
  */
 import type { CrossDiTArch, FluxArch, MMDiTArch } from '../../catalog/models.types.ts';
-import { Tracer, attention, conv, elementwise, linear, linParams, norm } from './trace.ts';
+import { attention, conv, elementwise, linear, linParams, norm, Tracer } from './trace.ts';
 
 export interface DiTGeometry {
   latentHeight: number;
@@ -12,7 +12,8 @@ export interface DiTGeometry {
   textTokens: number;
 }
 
-const tokensOf = (g: DiTGeometry, patch: number) => Math.ceil(g.latentHeight / patch) * Math.ceil(g.latentWidth / patch);
+const tokensOf = (g: DiTGeometry, patch: number) =>
+  Math.ceil(g.latentHeight / patch) * Math.ceil(g.latentWidth / patch);
 
 /** Pre-norm MLP with a residual: norm → up → activation → down → add. */
 function mlp(t: Tracer, name: string, d: number, hidden: number, tokens: number): void {
@@ -43,7 +44,11 @@ function jointAttention(
     // Both streams' q, k, v (and the concatenated sequence) are alive together.
     const qkvParams = p.fusedQkv ? 2 * linParams(d, 3 * d) : 6 * linParams(d, d);
     t.op('linear', 'qkv', { params: qkvParams + p.qkNorm, macs: 3 * L * d * d, out: 3 * L * d });
-    t.op('attention', 'sdpa', { macs: heads * L * L * 2 * hd, out: L * d, attention: { heads, queries: L, keys: L, headDim: hd } });
+    t.op('attention', 'sdpa', {
+      macs: heads * L * L * 2 * hd,
+      out: L * d,
+      attention: { heads, queries: L, keys: L, headDim: hd },
+    });
     linear(t, 'out.img', d, d, img);
     if (p.textOut) t.op('linear', 'out.txt', { params: linParams(d, d), macs: txt * d * d, out: txt * d, extraIn: 0 });
   });
@@ -55,7 +60,12 @@ export function walkMMDiT(a: MMDiTArch, g: DiTGeometry): Tracer {
   const txt = g.textTokens;
   const t = new Tracer(a.inChannels * g.latentHeight * g.latentWidth);
   conv(t, 'pos_embed.proj', a.inChannels, d, a.patchSize, img);
-  t.param('linear', 'time_text_embed', linParams(256, d) + linParams(d, d) + linParams(a.pooledProjectionDim, d) + linParams(d, d), 256 * d + 2 * d * d + a.pooledProjectionDim * d);
+  t.param(
+    'linear',
+    'time_text_embed',
+    linParams(256, d) + linParams(d, d) + linParams(a.pooledProjectionDim, d) + linParams(d, d),
+    256 * d + 2 * d * d + a.pooledProjectionDim * d,
+  );
   t.hold(); // image stream while the context is embedded
   t.set(txt * a.jointAttentionDim);
   linear(t, 'context_embedder', a.jointAttentionDim, d, txt);
@@ -142,8 +152,16 @@ export function walkFlux(a: FluxArch, g: DiTGeometry): Tracer {
       t.hold();
       norm(t, 'ln', d, 0);
       // linear1 fuses qkv and the MLP input; attention and MLP run in parallel, then linear2 fuses both outputs.
-      t.op('linear', 'linear1', { params: linParams(d, 3 * d + mlpHidden) + 2 * hd, macs: L * d * (3 * d + mlpHidden), out: L * (3 * d + mlpHidden) });
-      t.op('attention', 'sdpa', { macs: a.heads * L * L * 2 * hd, out: L * (d + mlpHidden), attention: { heads: a.heads, queries: L, keys: L, headDim: hd } });
+      t.op('linear', 'linear1', {
+        params: linParams(d, 3 * d + mlpHidden) + 2 * hd,
+        macs: L * d * (3 * d + mlpHidden),
+        out: L * (3 * d + mlpHidden),
+      });
+      t.op('attention', 'sdpa', {
+        macs: a.heads * L * L * 2 * hd,
+        out: L * (d + mlpHidden),
+        attention: { heads: a.heads, queries: L, keys: L, headDim: hd },
+      });
       linear(t, 'linear2', d + mlpHidden, d, L);
       t.release();
       elementwise(t, 'residual');
@@ -163,7 +181,12 @@ export function walkCrossDiT(a: CrossDiTArch, g: DiTGeometry): Tracer {
   const t = new Tracer(a.inChannels * g.latentHeight * g.latentWidth);
   conv(t, 'pos_embed.proj', a.inChannels, d, a.patchSize, img);
   // adaLN-single: one timestep MLP and one 6D modulation shared by every block.
-  t.param('linear', 'adaln_single', linParams(a.timeEmbedDim, d) + linParams(d, d) + linParams(d, 6 * d), a.timeEmbedDim * d + d * d + d * 6 * d);
+  t.param(
+    'linear',
+    'adaln_single',
+    linParams(a.timeEmbedDim, d) + linParams(d, d) + linParams(d, 6 * d),
+    a.timeEmbedDim * d + d * d + d * 6 * d,
+  );
   t.hold(); // image tokens wait while the captions are projected
   t.set(txt * a.captionChannels);
   linear(t, 'caption_projection.1', a.captionChannels, d, txt);
@@ -179,11 +202,27 @@ export function walkCrossDiT(a: CrossDiTArch, g: DiTGeometry): Tracer {
       t.param('norm', 'scale_shift_table', 6 * d, 0);
       t.hold();
       norm(t, 'norm1', d, 0);
-      attention(t, 'attn1', { dim: d, heads: a.heads, queries: img, keys: img, kvDim: d, qkvBias: true, outBias: true });
+      attention(t, 'attn1', {
+        dim: d,
+        heads: a.heads,
+        queries: img,
+        keys: img,
+        kvDim: d,
+        qkvBias: true,
+        outBias: true,
+      });
       t.release();
       elementwise(t, 'residual1');
       t.hold();
-      attention(t, 'attn2', { dim: d, heads: a.heads, queries: img, keys: txt, kvDim: d, qkvBias: true, outBias: true });
+      attention(t, 'attn2', {
+        dim: d,
+        heads: a.heads,
+        queries: img,
+        keys: txt,
+        kvDim: d,
+        qkvBias: true,
+        outBias: true,
+      });
       t.release();
       elementwise(t, 'residual2');
       mlp(t, 'ff', d, a.mlpRatio * d, img);

@@ -2,7 +2,7 @@
  * Walks the text encoders (CLIP text transformer, T5 encoder) and the autoencoder (encoder and decoder).
  */
 import type { AutoencoderArch, ClipTextArch, T5EncoderArch } from '../../catalog/models.types.ts';
-import { Tracer, attention, conv, elementwise, linear, linParams, norm } from './trace.ts';
+import { attention, conv, elementwise, linear, linParams, norm, Tracer } from './trace.ts';
 import { resnet } from './unet.ts';
 
 export function walkClipText(a: ClipTextArch): Tracer {

@@ -4,9 +4,9 @@
  */
 import type { Architecture } from '../../catalog/models.types.ts';
 import type { Geometry, Op } from '../types.ts';
-import type { Tracer } from './trace.ts';
-import { walkClipText, walkT5Encoder, walkVaeDecoder, walkVaeEncoder } from './encoders.ts';
 import { walkCrossDiT, walkFlux, walkMMDiT } from './dit.ts';
+import { walkClipText, walkT5Encoder, walkVaeDecoder, walkVaeEncoder } from './encoders.ts';
+import type { Tracer } from './trace.ts';
 import { walkControlNet, walkUNet } from './unet.ts';
 
 type Walkers = { [K in Architecture['kind']]: (a: Extract<Architecture, { kind: K }>, g: Geometry) => Tracer };

@@ -37,7 +37,19 @@ export class Tracer {
   }
 
   /** Record one op producing `out` elements from the current activation. */
-  op(kind: OpKind, name: string, p: { params?: number; macs?: number; out: number; extraIn?: number; extraLive?: number; attention?: AttentionShape; groups?: number }): void {
+  op(
+    kind: OpKind,
+    name: string,
+    p: {
+      params?: number;
+      macs?: number;
+      out: number;
+      extraIn?: number;
+      extraLive?: number;
+      attention?: AttentionShape;
+      groups?: number;
+    },
+  ): void {
     const inElems = this.cur + (p.extraIn ?? 0);
     const live = this.heldSum + (this.curHeld ? 0 : this.cur) + (p.extraIn ?? 0) + (p.extraLive ?? 0) + p.out;
     const op: Op = {
@@ -57,7 +69,14 @@ export class Tracer {
 
   /** Parameters that run once per forward on a tiny input (time/pooled embeddings): no activation cost. */
   param(kind: OpKind, name: string, params: number, macs: number): void {
-    this.ops.push({ kind, name: [...this.scope, name].join('.'), params, macs, ioElems: 0, liveElems: this.heldSum + this.cur });
+    this.ops.push({
+      kind,
+      name: [...this.scope, name].join('.'),
+      params,
+      macs,
+      ioElems: 0,
+      liveElems: this.heldSum + this.cur,
+    });
   }
 
   /** Keep the current activation alive (a skip connection or a residual input). */
@@ -83,7 +102,8 @@ export class Tracer {
 }
 
 // Parameter formulas shared by the walkers. conv(ci,co,k) = ci·co·k²/groups + co; lin(i,o) = i·o + o.
-export const convParams = (ci: number, co: number, k: number, bias = true, groups = 1) => (ci * co * k * k) / groups + (bias ? co : 0);
+export const convParams = (ci: number, co: number, k: number, bias = true, groups = 1) =>
+  (ci * co * k * k) / groups + (bias ? co : 0);
 export const linParams = (i: number, o: number, bias = true) => i * o + (bias ? o : 0);
 
 /**
@@ -93,10 +113,23 @@ export const linParams = (i: number, o: number, bias = true) => i * o + (bias ? 
  * H100 (data/eval/own-gpu): the SD VAE decoder's activation peak is that of its largest 3×3
  * convolution plus exactly input + output. A 1×1 convolution runs as a matrix product in place.
  */
-export function conv(t: Tracer, name: string, ci: number, co: number, k: number, hw: number, opts: { bias?: boolean; groups?: number } = {}): void {
+export function conv(
+  t: Tracer,
+  name: string,
+  ci: number,
+  co: number,
+  k: number,
+  hw: number,
+  opts: { bias?: boolean; groups?: number } = {},
+): void {
   const groups = opts.groups ?? 1;
   const workspace = k > 1 ? t.current + co * hw : 0;
-  t.op('conv', name, { params: convParams(ci, co, k, opts.bias ?? true, groups), macs: (hw * co * ci * k * k) / groups, out: co * hw, extraLive: workspace });
+  t.op('conv', name, {
+    params: convParams(ci, co, k, opts.bias ?? true, groups),
+    macs: (hw * co * ci * k * k) / groups,
+    out: co * hw,
+    extraLive: workspace,
+  });
 }
 
 /** Linear layer applied to `tokens` rows of the current activation. */
@@ -122,7 +155,17 @@ export function elementwise(t: Tracer, name: string, out = t.current, extraIn = 
 export function attention(
   t: Tracer,
   name: string,
-  p: { dim: number; heads: number; queries: number; keys: number; kvDim: number; qkvBias: boolean; outBias: boolean; qkNormParams?: number; outProj?: boolean },
+  p: {
+    dim: number;
+    heads: number;
+    queries: number;
+    keys: number;
+    kvDim: number;
+    qkvBias: boolean;
+    outBias: boolean;
+    qkNormParams?: number;
+    outProj?: boolean;
+  },
 ): void {
   const headDim = p.dim / p.heads;
   const inner = p.dim;

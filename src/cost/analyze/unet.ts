@@ -4,7 +4,7 @@
  * (resnets on [hidden ⊕ skip] [+ transformers], upsample) → norm, conv_out.
  */
 import type { ControlNetArch, UNetArch } from '../../catalog/models.types.ts';
-import { Tracer, attention, conv, elementwise, linear, linParams, norm } from './trace.ts';
+import { attention, conv, elementwise, linear, linParams, norm, Tracer } from './trace.ts';
 
 export interface UNetGeometry {
   latentHeight: number;
@@ -15,7 +15,15 @@ export interface UNetGeometry {
 const timeEmbedDim = (a: UNetArch) => 4 * a.blockOut[0]!;
 
 /** ResnetBlock2D with a time-embedding projection. The block input is held for the residual. */
-export function resnet(t: Tracer, name: string, ci: number, co: number, hw: number, temb: number | null, groups: number): void {
+export function resnet(
+  t: Tracer,
+  name: string,
+  ci: number,
+  co: number,
+  hw: number,
+  temb: number | null,
+  groups: number,
+): void {
   t.in(name, () => {
     t.hold();
     norm(t, 'norm1', ci, 2, groups);
@@ -35,7 +43,17 @@ export function resnet(t: Tracer, name: string, ci: number, co: number, hw: numb
 }
 
 /** Transformer2DModel: norm, proj_in, `depth` BasicTransformerBlocks (self-attn, cross-attn, GEGLU), proj_out. */
-function transformer2d(t: Tracer, name: string, c: number, depth: number, heads: number, hw: number, ctxTokens: number, ctxDim: number, groups: number): void {
+function transformer2d(
+  t: Tracer,
+  name: string,
+  c: number,
+  depth: number,
+  heads: number,
+  hw: number,
+  ctxTokens: number,
+  ctxDim: number,
+  groups: number,
+): void {
   t.in(name, () => {
     t.hold();
     norm(t, 'norm', c, 2, groups);
@@ -49,7 +67,15 @@ function transformer2d(t: Tracer, name: string, c: number, depth: number, heads:
         elementwise(t, 'residual1');
         t.hold();
         norm(t, 'norm2', c, 2);
-        attention(t, 'attn2', { dim: c, heads, queries: hw, keys: ctxTokens, kvDim: ctxDim, qkvBias: false, outBias: true });
+        attention(t, 'attn2', {
+          dim: c,
+          heads,
+          queries: hw,
+          keys: ctxTokens,
+          kvDim: ctxDim,
+          qkvBias: false,
+          outBias: true,
+        });
         t.release();
         elementwise(t, 'residual2');
         t.hold();
@@ -82,7 +108,12 @@ function embeddings(t: Tracer, a: UNetArch): void {
   const T = timeEmbedDim(a);
   t.param('linear', 'time_embedding', linParams(c0, T) + linParams(T, T), c0 * T + T * T);
   if (a.additionEmbedInput !== null) {
-    t.param('linear', 'add_embedding', linParams(a.additionEmbedInput, T) + linParams(T, T), a.additionEmbedInput * T + T * T);
+    t.param(
+      'linear',
+      'add_embedding',
+      linParams(a.additionEmbedInput, T) + linParams(T, T),
+      a.additionEmbedInput * T + T * T,
+    );
   }
 }
 
@@ -98,7 +129,18 @@ function encoder(t: Tracer, a: UNetArch, g: UNetGeometry, onSkip: (ch: number, h
       for (let j = 0; j < a.layersPerBlock; j++) {
         resnet(t, `res${j}`, ch, out, hw, T, a.normGroups);
         ch = out;
-        if (a.crossAttention[i]) transformer2d(t, `attn${j}`, ch, a.transformerDepth[i]!, a.heads[i]!, hw, g.textTokens, a.crossAttentionDim, a.normGroups);
+        if (a.crossAttention[i])
+          transformer2d(
+            t,
+            `attn${j}`,
+            ch,
+            a.transformerDepth[i]!,
+            a.heads[i]!,
+            hw,
+            g.textTokens,
+            a.crossAttentionDim,
+            a.normGroups,
+          );
         onSkip(ch, hw);
       }
       if (i < a.blockOut.length - 1) {
@@ -110,7 +152,18 @@ function encoder(t: Tracer, a: UNetArch, g: UNetGeometry, onSkip: (ch: number, h
   });
   t.in('mid', () => {
     resnet(t, 'res0', ch, ch, hw, T, a.normGroups);
-    if (a.midAttention) transformer2d(t, 'attn', ch, a.midTransformerDepth, a.heads[a.heads.length - 1]!, hw, g.textTokens, a.crossAttentionDim, a.normGroups);
+    if (a.midAttention)
+      transformer2d(
+        t,
+        'attn',
+        ch,
+        a.midTransformerDepth,
+        a.heads[a.heads.length - 1]!,
+        hw,
+        g.textTokens,
+        a.crossAttentionDim,
+        a.normGroups,
+      );
     resnet(t, 'res1', ch, ch, hw, T, a.normGroups);
   });
   return { ch, hw };
@@ -139,7 +192,18 @@ export function walkUNet(a: UNetArch, g: UNetGeometry): Tracer {
         elementwise(t, `cat${j}`, t.current + skipElems, skipElems);
         resnet(t, `res${j}`, ch + skip.ch, out, hw, T, a.normGroups);
         ch = out;
-        if (revCross[i]) transformer2d(t, `attn${j}`, ch, revDepth[i]!, revHeads[i]!, hw, g.textTokens, a.crossAttentionDim, a.normGroups);
+        if (revCross[i])
+          transformer2d(
+            t,
+            `attn${j}`,
+            ch,
+            revDepth[i]!,
+            revHeads[i]!,
+            hw,
+            g.textTokens,
+            a.crossAttentionDim,
+            a.normGroups,
+          );
       }
       if (i < rev.length - 1) {
         hw = hw * 4;
@@ -155,7 +219,10 @@ export function walkUNet(a: UNetArch, g: UNetGeometry): Tracer {
 }
 
 /** ControlNet: hint embedding at image resolution, the UNet encoder, and a zero 1×1 conv per skip. */
-export function walkControlNet(a: ControlNetArch, g: UNetGeometry & { imageHeight: number; imageWidth: number }): Tracer {
+export function walkControlNet(
+  a: ControlNetArch,
+  g: UNetGeometry & { imageHeight: number; imageWidth: number },
+): Tracer {
   const u = a.unet;
   const t = new Tracer(a.hintChannels * g.imageHeight * g.imageWidth);
   embeddings(t, u);

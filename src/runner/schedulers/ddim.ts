@@ -6,12 +6,15 @@ import { alphasCumprod, linspace, roundHalfEven, spacedTimesteps } from './_sche
 import type { Sampler, SchedulerConfig } from './types.ts';
 
 export function ddim(c: SchedulerConfig, steps: number): Sampler {
-  if (steps > c.numTrainTimesteps) throw new RangeError(`DDIM steps (${steps}) cannot exceed the model's ${c.numTrainTimesteps} training timesteps`);
+  if (steps > c.numTrainTimesteps)
+    throw new RangeError(`DDIM steps (${steps}) cannot exceed the model's ${c.numTrainTimesteps} training timesteps`);
   const acp = alphasCumprod(c);
   const spacing = c.timestepSpacing ?? 'leading';
   const timesteps =
     spacing === 'linspace'
-      ? linspace(0, c.numTrainTimesteps - 1, steps).map(roundHalfEven).reverse()
+      ? linspace(0, c.numTrainTimesteps - 1, steps)
+          .map(roundHalfEven)
+          .reverse()
       : spacedTimesteps(spacing, steps, c.numTrainTimesteps, c.stepsOffset).map(Math.trunc);
   const finalAlpha = (c.setAlphaToOne ?? true) ? 1 : acp[0]!;
   const stride = Math.floor(c.numTrainTimesteps / steps);

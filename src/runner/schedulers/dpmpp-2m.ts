@@ -4,7 +4,15 @@
  * DPMSolverMultistepScheduler with algorithm_type "dpmsolver++". `karras: true` is the "DPM++ 2M
  * Karras" of AUTOMATIC1111: the same solver on Karras sigmas.
  */
-import { alphasCumprod, interpIndex, karrasSigmas, linspace, roundHalfEven, sigmaToT, trainingSigmas } from './_schedule.ts';
+import {
+  alphasCumprod,
+  interpIndex,
+  karrasSigmas,
+  linspace,
+  roundHalfEven,
+  sigmaToT,
+  trainingSigmas,
+} from './_schedule.ts';
 import type { Sampler, SchedulerConfig } from './types.ts';
 
 function schedule(c: SchedulerConfig, steps: number, karras: boolean): { timesteps: number[]; sigmas: number[] } {
@@ -13,10 +21,17 @@ function schedule(c: SchedulerConfig, steps: number, karras: boolean): { timeste
   const n = c.numTrainTimesteps;
   const spacing = c.timestepSpacing ?? 'linspace';
   let timesteps: number[];
-  if (spacing === 'linspace') timesteps = linspace(0, n - 1, steps + 1).map(roundHalfEven).reverse().slice(0, -1);
+  if (spacing === 'linspace')
+    timesteps = linspace(0, n - 1, steps + 1)
+      .map(roundHalfEven)
+      .reverse()
+      .slice(0, -1);
   else if (spacing === 'leading') {
     const ratio = Math.floor(n / (steps + 1));
-    timesteps = Array.from({ length: steps + 1 }, (_, i) => i * ratio).reverse().slice(0, -1).map((t) => t + c.stepsOffset);
+    timesteps = Array.from({ length: steps + 1 }, (_, i) => i * ratio)
+      .reverse()
+      .slice(0, -1)
+      .map((t) => t + c.stepsOffset);
   } else {
     const ratio = n / steps;
     timesteps = [];
@@ -34,7 +49,8 @@ function schedule(c: SchedulerConfig, steps: number, karras: boolean): { timeste
   } else {
     sigmas = timesteps.map((t) => interpIndex(t, train));
   }
-  const last = c.finalSigmasType === 'sigma_min' ? Math.fround(Math.sqrt(Math.fround(Math.fround(1 - acp[0]!) / acp[0]!))) : 0;
+  const last =
+    c.finalSigmasType === 'sigma_min' ? Math.fround(Math.sqrt(Math.fround(Math.fround(1 - acp[0]!) / acp[0]!))) : 0;
   return { timesteps: timesteps.map(Math.trunc), sigmas: [...sigmas, last].map(Math.fround) };
 }
 

@@ -6,7 +6,10 @@ import { alphasCumprod, interpIndex, spacedTimesteps, trainingSigmas } from './_
 import type { Sampler, SchedulerConfig } from './types.ts';
 
 /** The sigma-space schedule Euler and Euler ancestral share. */
-export function eulerSchedule(c: SchedulerConfig, steps: number): { timesteps: number[]; sigmas: number[]; initNoiseSigma: number; acp: Float64Array } {
+export function eulerSchedule(
+  c: SchedulerConfig,
+  steps: number,
+): { timesteps: number[]; sigmas: number[]; initNoiseSigma: number; acp: Float64Array } {
   const acp = alphasCumprod(c);
   const spacing = c.timestepSpacing ?? 'linspace';
   const timesteps = spacedTimesteps(spacing, steps, c.numTrainTimesteps, c.stepsOffset).map(Math.fround);
@@ -31,7 +34,12 @@ export function predictX0(c: SchedulerConfig, out: number, x: number, sigma: num
   }
 }
 
-export function sigmaAddNoise(sigmas: readonly number[], original: Float32Array, noise: Float32Array, i: number): Float32Array {
+export function sigmaAddNoise(
+  sigmas: readonly number[],
+  original: Float32Array,
+  noise: Float32Array,
+  i: number,
+): Float32Array {
   const s = sigmas[i]!;
   return original.map((x, k) => x + noise[k]! * s);
 }

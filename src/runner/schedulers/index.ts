@@ -1,8 +1,8 @@
 /** The samplers a recipe can name, with the names AUTOMATIC1111 and ComfyUI users know them by. */
 import { ddim } from './ddim.ts';
 import { dpmpp2m } from './dpmpp-2m.ts';
-import { eulerAncestral } from './euler-ancestral.ts';
 import { euler } from './euler.ts';
+import { eulerAncestral } from './euler-ancestral.ts';
 import type { SamplerFactory } from './types.ts';
 
 export const SAMPLERS = {
@@ -18,7 +18,10 @@ export const SAMPLER_IDS = Object.keys(SAMPLERS) as SamplerId[];
 
 /** Recipe spelling → id: the id itself or the A1111 name, case- and space-insensitive. */
 export function samplerIdOf(name: string): SamplerId | undefined {
-  const key = name.trim().toLowerCase().replace(/[\s_-]+/g, ' ');
+  const key = name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, ' ');
   for (const id of SAMPLER_IDS) {
     if (id.replace(/_/g, ' ') === key || SAMPLERS[id].a1111.toLowerCase() === key) return id;
   }

@@ -26,7 +26,8 @@ export function renderAnswer(e: EstimateJson): void {
   v.className = e.fits ? 'fits' : 'nofit';
   v.dataset.value = String(e.fits);
   const w = e.workload;
-  $('answer-what').textContent = `${e.model.name} at ${w.width}×${w.height}, batch ${w.batch}, ${w.steps} steps, ${w.precision.denoiser} on ${e.device.name}${e.fits ? '' : ` (even with ${e.strategy})`}.`;
+  $('answer-what').textContent =
+    `${e.model.name} at ${w.width}×${w.height}, batch ${w.batch}, ${w.steps} steps, ${w.precision.denoiser} on ${e.device.name}${e.fits ? '' : ` (even with ${e.strategy})`}.`;
   put('answer-iph', rate(e.time.imagesPerHour), e.time.imagesPerHour);
   put('answer-spi', seconds(e.time.secondsPerImage), e.time.secondsPerImage);
   put('answer-strategy', e.strategy, e.strategy);

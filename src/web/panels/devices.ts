@@ -18,7 +18,8 @@ const GROUPS: Record<string, string[]> = {
 
 export function renderDevices(g: GpusJson, chosenId: string | null, filter: string): void {
   const chosenSegment = g.devices.find((d) => d.device.id === chosenId)?.device.segment;
-  const group = filter === 'like' ? Object.values(GROUPS).find((x) => chosenSegment && x.includes(chosenSegment)) : GROUPS[filter];
+  const group =
+    filter === 'like' ? Object.values(GROUPS).find((x) => chosenSegment && x.includes(chosenSegment)) : GROUPS[filter];
   const fitting = g.devices.filter((d) => d.fits && (!group || group.includes(d.device.segment)));
   let shown = fitting.slice(0, SHOWN);
   const chosen = g.devices.find((d) => d.device.id === chosenId);
@@ -39,9 +40,25 @@ export function renderDevices(g: GpusJson, chosenId: string | null, filter: stri
         },
       ],
     },
-    options: { indexAxis: 'y', scales: { x: { beginAtZero: true, title: { display: true, text: 'images per hour' } }, y: { ticks: { autoSkip: false, font: { size: 10 } } } }, plugins: { legend: { display: false } } },
+    options: {
+      indexAxis: 'y',
+      scales: {
+        x: { beginAtZero: true, title: { display: true, text: 'images per hour' } },
+        y: { ticks: { autoSkip: false, font: { size: 10 } } },
+      },
+      plugins: { legend: { display: false } },
+    },
   });
-  const legend = h('p', { class: 'muted' }, 'Colour = tier: ', ...[1, 2, 3, 4].flatMap((t) => [h('span', { class: 'tier', style: `background:${TIER_COLORS[t]}` }, String(t)), ' ']), `· ${fitting.length ? `${fitting.length} devices of this kind run it` : 'no device of this kind runs it'} (each in a desktop with 32 GB RAM); the red outline is the chosen device.`);
+  const legend = h(
+    'p',
+    { class: 'muted' },
+    'Colour = tier: ',
+    ...[1, 2, 3, 4].flatMap((t) => [
+      h('span', { class: 'tier', style: `background:${TIER_COLORS[t]}` }, String(t)),
+      ' ',
+    ]),
+    `· ${fitting.length ? `${fitting.length} devices of this kind run it` : 'no device of this kind runs it'} (each in a desktop with 32 GB RAM); the red outline is the chosen device.`,
+  );
   fill(
     $('devices-text'),
     legend,
@@ -51,7 +68,11 @@ export function renderDevices(g: GpusJson, chosenId: string | null, filter: stri
       h('summary', {}, 'the ranking'),
       table(
         ['device', 'tier', 'images / hour', 'per image', 'strategy'],
-        shown.map((d) => ({ cells: [label(d), String(d.tier), rate(d.imagesPerHour), seconds(d.secondsPerImage), d.strategy], chosen: d.device.id === chosenId, attrs: { 'data-device': d.device.id, 'data-value': String(d.imagesPerHour) } })),
+        shown.map((d) => ({
+          cells: [label(d), String(d.tier), rate(d.imagesPerHour), seconds(d.secondsPerImage), d.strategy],
+          chosen: d.device.id === chosenId,
+          attrs: { 'data-device': d.device.id, 'data-value': String(d.imagesPerHour) },
+        })),
         [1, 2, 3],
       ),
     ),

@@ -17,14 +17,29 @@ export function renderValidation(v: ValidationReport, model: string, onlyModel: 
       [
         { cells: ['all rows', cell(s.speed.all), cell(s.memory.all)] },
         { cells: ['held-out rows (not used to fit)', cell(s.speed.holdout), cell(s.memory.holdout)] },
-        ...(s.byModel[model] ? [{ cells: [`model ${model}`, cell(s.byModel[model]!.speed), cell(s.byModel[model]!.memory)], chosen: true }] : []),
+        ...(s.byModel[model]
+          ? [{ cells: [`model ${model}`, cell(s.byModel[model]!.speed), cell(s.byModel[model]!.memory)], chosen: true }]
+          : []),
       ],
     ),
-    h('p', { class: 'muted' }, `Published out-of-memory cases predicted to fit: ${s.oomViolations} of ${v.oom.length}. ${rows.length} rows shown.`),
+    h(
+      'p',
+      { class: 'muted' },
+      `Published out-of-memory cases predicted to fit: ${s.oomViolations} of ${v.oom.length}. ${rows.length} rows shown.`,
+    ),
     table(
       ['model', 'device', 'size · batch', 'measured', 'estimated', 'error', 'split', 'source'],
       rows.map((r) => ({
-        cells: [r.row.model, r.row.device, `${r.row.width}×${r.row.height} · ${r.row.batch}`, `${r.row.compare} ${num(r.row.value)}`, r.predicted === null ? 'failed' : num(r.predicted), pct(r.error), r.split, h('span', { title: r.row.source }, r.row.source.slice(0, 40))],
+        cells: [
+          r.row.model,
+          r.row.device,
+          `${r.row.width}×${r.row.height} · ${r.row.batch}`,
+          `${r.row.compare} ${num(r.row.value)}`,
+          r.predicted === null ? 'failed' : num(r.predicted),
+          pct(r.error),
+          r.split,
+          h('span', { title: r.row.source }, r.row.source.slice(0, 40)),
+        ],
         attrs: { 'data-row': r.row.id },
       })),
       [3, 4, 5],
