@@ -31,6 +31,8 @@ export const commands = {
   verify: verifyCommand,
   bench: (await import('./commands/bench.ts')).benchCommand,
   serve: serveCommand,
+  worker: (await import('./commands/worker.ts')).workerCommand,
+  queue: (await import('./commands/queue.ts')).queueCommand,
 };
 
 const main = defineCommand({

@@ -16,6 +16,16 @@ const runArgs = {
   redoRejected: { type: 'boolean', description: 'regenerate the images marked "reject" in review, with new seeds' },
   example: { type: 'string', description: 'write a tiny model and a ready recipe into this folder, then stop' },
   json: { type: 'boolean', description: 'print the summary as JSON' },
+  queue: {
+    type: 'string',
+    description: 'coordinate workers through Redis: redis://[:password@]host:port (docs/scale-out.md)',
+  },
+  chunk: { type: 'string', description: 'with --queue: images per queued job (8)' },
+  attempts: { type: 'string', description: 'with --queue: tries per chunk before its images count as failed (3)' },
+  mixed: {
+    type: 'boolean',
+    description: 'with --queue: let workers of every backend class join (bytes differ across classes)',
+  },
 } as const;
 
 function clock(s: number): string {
@@ -103,6 +113,7 @@ export const runRecipeCommand = defineCommand({
     if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > 256))
       throw new RunnerError('bad-flag', `--threads must be a whole number from 1 to 256, got ${args.threads}`);
     const recipe = loadRecipe(args.recipe);
+    if (args.queue !== undefined) return (await import('./queue.ts')).runQueued(recipe, args, out);
     const p = progress(args.json === true);
     let summary: RunSummary;
     try {
