@@ -159,17 +159,17 @@ export async function startProxy(target: number): Promise<TcpProxy> {
     port,
     cut(mode = 'blackhole') {
       state = mode;
-      if (mode === 'reset') for (const [a, b] of pairs) a.destroy(), b.destroy();
+      if (mode === 'reset') for (const pair of pairs) for (const s of pair) s.destroy();
     },
     heal() {
       // Sockets that lived through a black hole may hold half-forwarded commands: close them so
       // clients reconnect cleanly, as they would after a real partition's TCP timeouts.
-      if (state === 'blackhole') for (const [a, b] of pairs) a.destroy(), b.destroy();
+      if (state === 'blackhole') for (const pair of pairs) for (const s of pair) s.destroy();
       state = 'open';
     },
     close: () =>
       new Promise<void>((resolve) => {
-        for (const [a, b] of pairs) a.destroy(), b.destroy();
+        for (const pair of pairs) for (const s of pair) s.destroy();
         server.close(() => resolve());
       }),
   };

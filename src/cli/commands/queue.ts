@@ -110,6 +110,8 @@ export async function runQueued(
   const attempts = num('attempts', flags.attempts);
   if (attempts !== undefined && (!Number.isInteger(attempts) || attempts < 1 || attempts > 100))
     throw new QueueError('bad-flag', `--attempts must be a whole number from 1 to 100, got ${flags.attempts}`);
+  // Tuning knob (tests, impatient people): seconds between offers of missing chunks (default 10).
+  const requeue = num('GENREADY_QUEUE_REQUEUE_SECONDS', process.env.GENREADY_QUEUE_REQUEUE_SECONDS);
   const ctl = new AbortController();
   const onInt = () => {
     process.stderr.write('genready run: stopping (workers finish their chunks; run again to resume)\n');
@@ -140,6 +142,9 @@ export async function runQueued(
       address,
       ...(chunk !== undefined ? { chunk } : {}),
       ...(attempts !== undefined ? { attempts } : {}),
+      ...(requeue !== undefined && requeue > 0
+        ? { requeueMs: requeue * 1000, tickMs: Math.min(1000, requeue * 1000) }
+        : {}),
       ...(typeof flags.provider === 'string' ? { provider: flags.provider } : {}),
       mixed: flags.mixed === true,
       signal: ctl.signal,
