@@ -332,6 +332,12 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     stopping ??= (async () => {
       clearInterval(timer);
       // With Redis gone nothing can be handed back: abandon quickly (stored images stay stored).
+      // The heartbeat may not have noticed yet: ask once.
+      if (!down)
+        down = !(await withTimeout(hb.ping(), 1000).then(
+          () => true,
+          () => false,
+        ));
       const deadline =
         down || lost ? Math.min(3000, opts.stopDeadlineMs ?? 3000) : (opts.stopDeadlineMs ?? DEFAULT_STOP_DEADLINE_MS);
       let clean = true;
@@ -341,6 +347,8 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
         clean = false;
         await Promise.all(workers.map((w) => withTimeout(w.close(true), 1000).catch(() => {})));
       }
+      // BullMQ's own blocking connections keep retrying (and the process alive) unless dropped.
+      await Promise.all(workers.map((w) => withTimeout(w.disconnect(), 1000).catch(() => {})));
       infer.close();
       if (!lost)
         await withTimeout(

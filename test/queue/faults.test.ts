@@ -64,7 +64,12 @@ describe('queue faults', { timeout: 600_000 }, () => {
     const startedAt = Date.now();
     try {
       const r = await body({ redis, url: redis.url, procs, recipe });
-      const exit = await r.coord.exited;
+      const exit = await Promise.race([
+        r.coord.exited,
+        sleep(120_000).then(() => {
+          throw new Error(`${name}: the coordinator did not finish in 120 s: ${r.coord.stderr.slice(-800)}`);
+        }),
+      ]);
       const f = figures(
         name,
         fx,
@@ -181,7 +186,14 @@ describe('queue faults', { timeout: 600_000 }, () => {
       await sleep(500);
       const t0 = Date.now();
       w1.kill('SIGTERM');
-      const ex = await w1.exited;
+      const ex = await Promise.race([
+        w1.exited,
+        sleep(20_000).then(() => {
+          throw new Error(
+            `worker still running 20 s after SIGTERM: ${JSON.stringify(w1.events.slice(-3))} ${w1.stderr}`,
+          );
+        }),
+      ]);
       stopSeconds = (ex.at - t0) / 1000;
       assert.equal(ex.code, 0, w1.stderr);
       await redis.restart();

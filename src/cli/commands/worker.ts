@@ -67,6 +67,12 @@ export const workerCommand = defineCommand({
     const onSignal = (sig: string) => void handle.stop(sig);
     process.once('SIGTERM', () => onSignal('SIGTERM'));
     process.once('SIGINT', () => onSignal('SIGINT'));
-    await handle.done;
+    try {
+      await handle.done;
+    } finally {
+      // With Redis unreachable, BullMQ's internal connections keep reconnect timers alive after
+      // close/disconnect. An unref'd timer does not hold the process, but ends it if they do.
+      setTimeout(() => process.exit(), 2000).unref();
+    }
   },
 });
