@@ -5,7 +5,7 @@
  * from taking the CLI down with it.
  */
 
-import type { GraphArch } from './graph/index.ts';
+import type { GraphArch } from '../graph/index.ts';
 import type { ProviderId } from './providers.ts';
 import { type FeedShape, feedsFor, measure, openSession } from './runner.ts';
 

@@ -8,11 +8,11 @@ import { z } from 'zod';
 import { resolveDevice } from '../catalog/devices.ts';
 import type { Device } from '../catalog/devices.types.ts';
 import { GenreadyError } from '../catalog/errors.ts';
+import { buildGraph } from '../graph/index.ts';
 import type { Machine } from '../planner/machine.ts';
 import { type BenchPlan, GENREADY_VERSION, planBench } from './bench.ts';
 import { caseFields, type Measurement, measurementFrom, predictSeconds, recordMeasurements } from './calibration.ts';
 import { BenchError } from './errors.ts';
-import { buildGraph } from './graph/index.ts';
 import type { BenchReport, BenchResult, Environment } from './types.ts';
 
 const positive = z.number().finite().positive();

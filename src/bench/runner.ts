@@ -4,9 +4,9 @@
  * deterministic (a seeded sequence), never uninitialised memory, so a run is repeatable.
  */
 import * as ort from 'onnxruntime-node';
-import { toHalf } from './graph/_onnx.ts';
-import type { DType, GraphArch } from './graph/index.ts';
-import { POOLED_TEXT_DIM, timeIdCount } from './graph/unet.ts';
+import { toHalf } from '../graph/_onnx.ts';
+import type { DType, GraphArch } from '../graph/index.ts';
+import { POOLED_TEXT_DIM, timeIdCount } from '../graph/unet.ts';
 import type { ProviderId } from './providers.ts';
 
 export type Clock = () => number;

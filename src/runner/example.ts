@@ -6,8 +6,8 @@
  */
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeOnnxModel } from '../bench/graph/index.ts';
 import type { AutoencoderArch, ClipTextArch, UNetArch } from '../catalog/models.types.ts';
+import { writeOnnxModel } from '../graph/index.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { RunnerError } from './errors.ts';
 

@@ -16,7 +16,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { writeOnnxModel } from '../../src/bench/graph/index.ts';
+import { writeOnnxModel } from '../../src/graph/index.ts';
 import { TINY_VAE } from '../../src/runner/example.ts';
 import { MANIFEST, readManifest } from '../../src/runner/manifest.ts';
 import { parseParameters } from '../../src/runner/parameters.ts';
