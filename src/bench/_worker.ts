@@ -6,7 +6,7 @@
  */
 
 import type { GraphArch } from '../graph/index.ts';
-import type { ProviderId } from './providers.ts';
+import type { ProviderId } from '../ort/providers.ts';
 import { type FeedShape, feedsFor, measure, openSession } from './runner.ts';
 
 export interface WorkerJob {

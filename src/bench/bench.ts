@@ -19,12 +19,12 @@ import { makeWorkload, type Workload } from '../cost/workload.ts';
 import { Graph, writeGraph } from '../graph/_onnx.ts';
 import { vaeScale } from '../graph/autoencoder.ts';
 import { buildGraph, GRAPH_KINDS, type GraphArch, isGraphArch } from '../graph/index.ts';
+import { detectProvider, type Provider, type ProviderId, providerById, providerWorks } from '../ort/providers.ts';
 import type { Machine } from '../planner/machine.ts';
 import type { WorkerJob, WorkerMessage } from './_worker.ts';
 import { cacheRoot, ensureModel } from './cache.ts';
 import { predictSeconds } from './calibration.ts';
 import { BenchError } from './errors.ts';
-import { detectProvider, type Provider, type ProviderId, providerById, providerWorks } from './providers.ts';
 import type { BenchPhase, BenchReport, BenchResult, Environment } from './types.ts';
 
 export const GENREADY_VERSION: string = JSON.parse(

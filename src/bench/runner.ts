@@ -7,7 +7,8 @@ import * as ort from 'onnxruntime-node';
 import { toHalf } from '../graph/_onnx.ts';
 import type { DType, GraphArch } from '../graph/index.ts';
 import { POOLED_TEXT_DIM, timeIdCount } from '../graph/unet.ts';
-import type { ProviderId } from './providers.ts';
+import type { ProviderId } from '../ort/providers.ts';
+import { createSession } from '../ort/session.ts';
 
 export type Clock = () => number;
 
@@ -156,10 +157,5 @@ export interface SessionOptions {
 }
 
 export async function openSession(path: string, o: SessionOptions): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(path, {
-    executionProviders: [o.provider],
-    graphOptimizationLevel: 'all',
-    ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
-    logSeverityLevel: 3,
-  });
+  return createSession(path, { providers: [o.provider], ...(o.threads ? { threads: o.threads } : {}), logSeverity: 3 });
 }

@@ -19,8 +19,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { z } from 'zod';
+import { createSession } from '../ort/session.ts';
 import { RunnerError } from './errors.ts';
 import type { SchedulerConfig } from './schedulers/types.ts';
 import { type ClipTokenizer, loadClipTokenizer } from './tokenizer.ts';
@@ -309,11 +310,7 @@ async function loadSession(
   threads?: number,
 ): Promise<ort.InferenceSession> {
   try {
-    return await ort.InferenceSession.create(join(dir, c, 'model.onnx'), {
-      executionProviders: providers,
-      graphOptimizationLevel: 'all',
-      ...(threads ? { intraOpNumThreads: threads } : {}),
-    });
+    return await createSession(join(dir, c, 'model.onnx'), { providers, ...(threads ? { threads } : {}) });
   } catch (err) {
     const msg = (err as Error).message.split('\n')[0]!.slice(0, 300);
     throw new RunnerError(

@@ -80,6 +80,8 @@ export interface DenoiseCall {
   /** [rows, channels, h, w] row-major, already scaled by the sampler's `scaleModelInput`. */
   sample: Float32Array;
   rows: number;
+  /** Images in the call: rows = images, or 2 × images when guiding (unconditional rows first). */
+  images: number;
   /** Latent height and width. */
   h: number;
   w: number;

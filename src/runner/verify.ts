@@ -5,8 +5,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { loadOrtModel } from './backends/ort.ts';
 import { RunnerError } from './errors.ts';
-import { hashModelFolder, openModelFolder } from './model-folder.ts';
 import { generateBatch, TextEncoderCache } from './pipeline.ts';
 import { decodePng, readPngText } from './png.ts';
 import { type ImageRecord, pngFor, RUN_FILE, type RunFile } from './production.ts';
@@ -76,9 +76,9 @@ export async function verifyImage(
   // The run folder's file hashes spare re-hashing gigabytes when nothing changed.
   const cache = run && run.model.dir === modelDir ? run.model.files : [];
   const providers = !opts.provider || opts.provider === 'cpu' ? ['cpu'] : [opts.provider, 'cpu'];
-  const model = await openModelFolder(modelDir, providers);
+  const model = await loadOrtModel(modelDir, { providers });
   try {
-    const hash = (await hashModelFolder(modelDir, cache)).hash;
+    const hash = (await model.identify(cache)).hash;
     const base = { image: imagePath, modelHash: { recorded: record.model.hash, now: hash } };
     if (hash !== record.model.hash) {
       return {
