@@ -100,6 +100,20 @@ export function checkSize(
   }
 }
 
+/**
+ * Refuse a size the model cannot make in this machine's memory, before anything is allocated
+ * (an 8192×8192 image would otherwise grow to the OOM killer). `ramBytes`: this machine's RAM.
+ */
+export function checkMemory(model: Pick<LoadedModel, 'minimumBytes'>, width: number, height: number, ramBytes: number) {
+  const need = model.minimumBytes?.(width, height);
+  if (need === undefined || need <= ramBytes) return;
+  const gb = (b: number) => (b / 1e9 >= 100 ? (b / 1e9).toExponential(1) : (b / 1e9).toFixed(1));
+  throw new RunnerError(
+    'does-not-fit',
+    `${width}x${height} needs at least ${gb(need)} GB of memory with this model (weights + one attention head over ${(width * height).toLocaleString('en-US')} pixels' latents); this machine has ${gb(ramBytes)} GB: use a smaller size`,
+  );
+}
+
 /** Generate a batch of images that share steps, sampler, guidance and size (prompts and seeds may differ). */
 export async function generateBatch(
   model: LoadedModel,

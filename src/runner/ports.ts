@@ -120,6 +120,12 @@ export interface LoadedModel {
    * its own latent scaling) to [3, height, width] floats in [-1, 1] (the loop clamps and rounds).
    */
   decode(latent: Float32Array, h: number, w: number): Promise<Float32Array>;
+  /**
+   * Optional: a lower bound of the host memory (bytes) making one image of this size needs (weights
+   * plus the largest tensor the model must hold at once). The loop refuses a size whose bound exceeds
+   * this machine's RAM before allocating anything; a backend that cannot tell leaves it out.
+   */
+  minimumBytes?(width: number, height: number): number;
   /** Free sessions, memory, device buffers. Idempotent. */
   close(): Promise<void>;
 }

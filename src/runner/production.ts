@@ -8,12 +8,12 @@
  * recipe's output folder, src/runner/stores/fs.ts: PNGs, `manifest.jsonl`, `run.json`, and while a
  * run is active `.genready.lock`).
  */
-import { cpus } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { ortBackend } from './backends/ort.ts';
 import { RunnerError } from './errors.ts';
 import { MANIFEST, type ManifestEntry } from './manifest.ts';
 import { formatParameters } from './parameters.ts';
-import { checkSize, generateBatch, TextEncoderCache } from './pipeline.ts';
+import { checkMemory, checkSize, generateBatch, TextEncoderCache } from './pipeline.ts';
 import { type ExecutionPlan, planExecution } from './plan.ts';
 import { encodePng } from './png.ts';
 import type { Backend, LoadedModel, RunInfo, RunSession, RunStore, WorkItem } from './ports.ts';
@@ -44,6 +44,8 @@ export interface RunOptions {
   backend?: Backend;
   /** Where the run is kept (default: the recipe's output folder). */
   store?: RunStore;
+  /** This machine's RAM in bytes (default: os.totalmem()); a size that cannot fit is refused. */
+  ramBytes?: number;
 }
 export interface RunSummary {
   outputDir: string;
@@ -106,6 +108,7 @@ export async function runProduction(recipe: Recipe, opts: RunOptions = {}): Prom
   });
   try {
     checkSize(model.geometry, recipe.width, recipe.height);
+    checkMemory(model, recipe.width, recipe.height, opts.ramBytes ?? totalmem());
     const session = await store.open();
     try {
       return await runOpen(recipe, images, model, session, plan, opts, now);

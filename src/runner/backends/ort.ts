@@ -4,6 +4,8 @@
  * latents / scaling_factor into the decoder; SDXL gets both encoders' penultimate hidden states
  * side by side, the pooled projection and the micro-conditioning time ids.
  */
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { defaultThreads, ortVersion } from '../../ort/session.ts';
 import { asFloat32, floatTensor, inputType, numberTensor } from '../../ort/tensor.ts';
@@ -101,6 +103,48 @@ export class OrtModel implements LoadedModel {
       latentMultiple: m.latentMultiple,
       fixedLatent: m.fixedLatent,
     };
+  }
+
+  /**
+   * Weights (the graphs' file sizes) plus the larger of two tensors no onnxruntime CPU run avoids:
+   * one attention head's scores at the latent resolution (tokens² float32, and its softmax: both
+   * live at once; the VAE's mid block attends there, SD UNets too) and the decoder's last
+   * full-resolution convolution (input and output, `block_out_channels[0]` channels). Measured on
+   * the tiny example at 256×256 (16 384 latent tokens): 11 GB peak, above this bound's 2.2 GB as a
+   * lower bound must be (its UNet has 2 heads × 2 guided rows at that resolution).
+   */
+  minimumBytes(width: number, height: number): number {
+    const m = this.open;
+    const tokens = (width / m.vaeScale) * (height / m.vaeScale);
+    const attention = tokens * tokens * 4 * 2;
+    const conv = this.firstVaeChannels * width * height * 4 * 2;
+    return this.weightBytes + Math.max(attention, conv);
+  }
+
+  private get weightBytes(): number {
+    let total = 0;
+    for (const c of ['text_encoder', 'text_encoder_2', 'unet', 'vae_decoder'])
+      for (const f of ['model.onnx', 'model.onnx_data']) {
+        try {
+          total += statSync(join(this.open.dir, c, f)).size;
+        } catch {
+          // Not part of this export.
+        }
+      }
+    return total;
+  }
+
+  private get firstVaeChannels(): number {
+    try {
+      const cfg = JSON.parse(readFileSync(join(this.open.dir, 'vae_decoder', 'config.json'), 'utf8')) as {
+        block_out_channels?: unknown;
+      };
+      const c = Array.isArray(cfg.block_out_channels) ? Number(cfg.block_out_channels[0]) : NaN;
+      return Number.isFinite(c) && c > 0 ? c : 128;
+    } catch {
+      // Every published SD VAE starts at 128 channels.
+      return 128;
+    }
   }
 
   identify(cache: readonly ModelFileHash[] = []): Promise<ModelIdentity> {
