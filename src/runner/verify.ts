@@ -112,7 +112,8 @@ function readRecord(path: string, bytes: Buffer): ImageRecord {
       `${path}: the genready record is damaged or not ours (${i.path.join('.') || 'record'}: ${i.message.slice(0, 200)})`,
     );
   }
-  return r.data as ImageRecord;
+  // The record as written (not zod's copy: key order decides the remade PNG's bytes).
+  return parsed as ImageRecord;
 }
 
 function decodeWhole(path: string, bytes: Buffer) {
