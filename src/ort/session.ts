@@ -24,9 +24,14 @@ export function createSession(path: string, o: SessionOptions): Promise<ort.Infe
   });
 }
 
-/** The onnxruntime version the results were made with (recorded in manifests and bench reports). */
-export function ortVersion(): string {
-  return ort.env.versions.node ?? ort.env.versions.common ?? 'unknown';
+export type { InferenceSession } from 'onnxruntime-node';
+
+/**
+ * The onnxruntime version results were made with: the Node binding's (manifests) or the native
+ * library's (`common`, bench reports).
+ */
+export function ortVersion(part: 'node' | 'common' = 'node'): string {
+  return (part === 'node' ? (ort.env.versions.node ?? ort.env.versions.common) : ort.env.versions.common) ?? 'unknown';
 }
 
 /** The thread count a session uses when none is given, as the runner records it (one per logical core). */

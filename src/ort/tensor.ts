@@ -6,6 +6,8 @@
 import * as ort from 'onnxruntime-node';
 import { OrtError } from './errors.ts';
 
+export { Tensor } from 'onnxruntime-node';
+
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 

@@ -6,9 +6,8 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type * as ort from 'onnxruntime-node';
-import { defaultThreads, ortVersion } from '../../ort/session.ts';
-import { asFloat32, floatTensor, inputType, numberTensor } from '../../ort/tensor.ts';
+import { defaultThreads, type InferenceSession, ortVersion } from '../../ort/session.ts';
+import { asFloat32, floatTensor, inputType, numberTensor, type Tensor } from '../../ort/tensor.ts';
 import { RunnerError } from '../errors.ts';
 import { hashModelFolder, type OpenModel, openModelFolder } from '../model-folder.ts';
 import type {
@@ -26,9 +25,9 @@ import type {
 /** Run a graph; a failure inside onnxruntime (out of memory, a kernel missing) becomes one line naming the part. */
 async function runPart(
   part: string,
-  s: ort.InferenceSession,
-  feeds: Record<string, ort.Tensor>,
-): Promise<ort.InferenceSession.OnnxValueMapType> {
+  s: InferenceSession,
+  feeds: Record<string, Tensor>,
+): Promise<InferenceSession.OnnxValueMapType> {
   try {
     return await s.run(feeds);
   } catch (err) {
@@ -40,12 +39,12 @@ async function runPart(
   }
 }
 
-function feedName(session: ort.InferenceSession, name: string): void {
+function feedName(session: InferenceSession, name: string): void {
   if (!session.inputNames.includes(name)) throw new RunnerError('bad-model', `model input "${name}" is missing`);
 }
 
 /** The penultimate layer when the export has `hidden_states.N` outputs (SDXL uses it), else the last. */
-function hiddenOutput(s: ort.InferenceSession, penultimate: boolean): string {
+function hiddenOutput(s: InferenceSession, penultimate: boolean): string {
   if (!penultimate) return 'last_hidden_state';
   const layers = s.outputNames.flatMap((n) => (/^hidden_states\.(\d+)$/.exec(n) ? [Number(n.split('.')[1])] : []));
   // Without per-layer outputs the last layer stands in (documented limitation).
@@ -68,9 +67,9 @@ export class OrtModel implements LoadedModel {
   /** The conditioning feeds of the last denoise call: a batch feeds the same text every step. */
   private feeds: {
     text: readonly TextEmbedding[];
-    ehs: ort.Tensor;
+    ehs: Tensor;
     data: Float32Array;
-    extra: Record<string, ort.Tensor>;
+    extra: Record<string, Tensor>;
   } | null = null;
 
   constructor(
@@ -152,10 +151,10 @@ export class OrtModel implements LoadedModel {
   }
 
   private async encodeWith(
-    s: ort.InferenceSession,
+    s: InferenceSession,
     ids: number[],
     output: string,
-  ): Promise<ort.InferenceSession.OnnxValueMapType> {
+  ): Promise<InferenceSession.OnnxValueMapType> {
     const out = await runPart('text encoder', s, {
       input_ids: numberTensor(inputType(s, 'input_ids'), ids, [1, ids.length]),
     });
@@ -203,7 +202,7 @@ export class OrtModel implements LoadedModel {
     const data = concat(call.text.map((e) => e.tokens));
     const width = call.text[0]!.tokens.length / m.tokenizer.maxLength;
     const ehs = floatTensor(inputType(unet, 'encoder_hidden_states'), data, [rows, m.tokenizer.maxLength, width]);
-    const extra: Record<string, ort.Tensor> = {};
+    const extra: Record<string, Tensor> = {};
     if (m.sdxl) {
       const pooled = concat(call.text.map((e) => e.pooled!));
       extra.text_embeds = floatTensor(inputType(unet, 'text_embeds'), pooled, [rows, pooled.length / rows]);
@@ -238,16 +237,16 @@ export class OrtModel implements LoadedModel {
         'bad-model',
         `the unet was exported for batches of ${group}; ${rows} rows (batch ${call.images}${rows !== call.images ? ' × 2 for guidance' : ''}) do not divide into them: use --batch 1`,
       );
-    const feedsPer = (from: number, n: number): Record<string, ort.Tensor> => {
+    const feedsPer = (from: number, n: number): Record<string, Tensor> => {
       if (n === rows) return { encoder_hidden_states: ehs, ...extra };
-      const slice = (name: string, tensor: ort.Tensor, d: Float32Array) => {
+      const slice = (name: string, tensor: Tensor, d: Float32Array) => {
         const width = d.length / rows;
         return floatTensor(inputType(unet, name), d.subarray(from * width, (from + n) * width), [
           n,
           ...tensor.dims.slice(1),
         ]);
       };
-      const out: Record<string, ort.Tensor> = { encoder_hidden_states: slice('encoder_hidden_states', ehs, data) };
+      const out: Record<string, Tensor> = { encoder_hidden_states: slice('encoder_hidden_states', ehs, data) };
       for (const [name, tensor] of Object.entries(extra)) out[name] = slice(name, tensor, asFloat32(tensor));
       return out;
     };
