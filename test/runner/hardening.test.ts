@@ -140,6 +140,18 @@ describe('lock (issue 20: data integrity)', () => {
     assert.equal(outs.filter((o) => o === 'run-locked').length, 5, outs.join(','));
   });
 
+  it('lock: a lock temp file left by a process killed while taking the lock is cleared by the next run', async () => {
+    const dir = join(tmp('locktemp'), 'out');
+    mkdirSync(dir);
+    const left = join(dir, `${LOCK_FILE}.999999999.abcd1234.tmp`);
+    writeFileSync(left, '{"v":1');
+    await runProduction(conformanceRecipe({ prompts: ['a'], seeds: [1] }), {
+      backend: fakeBackend(),
+      store: new FsRunStore(dir),
+    });
+    assert.ok(!existsSync(left));
+  });
+
   it('manifest writer refuses a second writer', () => {
     const dir = tmp('writer');
     const a = new ManifestWriter(dir);

@@ -15,15 +15,24 @@ import { RunnerError } from '../errors.ts';
 import { type ManifestEntry, ManifestWriter, readManifest } from '../manifest.ts';
 import type { RunInfo, RunSession, RunStore, WorkItem } from '../ports.ts';
 import { readReview } from '../review.ts';
-import { acquireRunLock, type HeldLock } from './_lock.ts';
+import { acquireRunLock, type HeldLock, ownerAlive } from './_lock.ts';
 
 export const RUN_FILE = 'run.json';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-/** Temp files of atomic writes (src/io/atomic.ts names them `.NAME.PID.TIME.tmp`) that a killed run left behind. */
+/**
+ * Temp files that a killed run left behind: atomic writes (src/io/atomic.ts names them
+ * `.NAME.PID.TIME.tmp`), and lock owners not yet linked (`.genready.lock.PID.HEX.tmp`) of processes
+ * that are gone (a live one may be linking its own right now).
+ */
 function removeStaleTemps(dir: string): void {
-  for (const f of readdirSync(dir)) if (/^\..+\.\d+\.\d+\.tmp$/.test(f)) rmSync(join(dir, f), { force: true });
+  for (const f of readdirSync(dir)) {
+    const lockTemp = /^\.genready\.lock\.(\d+)\.[0-9a-f]+\.tmp$/.exec(f);
+    if (lockTemp) {
+      if (!ownerAlive({ pid: Number(lockTemp[1]), start: null })) rmSync(join(dir, f), { force: true });
+    } else if (/^\..+\.\d+\.\d+\.tmp$/.test(f)) rmSync(join(dir, f), { force: true });
+  }
 }
 
 /** The run folder's identity file, or null; a damaged one is an error (resuming blind would mix runs). */
