@@ -9,7 +9,7 @@
  * run is active `.genready.lock`).
  */
 import { cpus, totalmem } from 'node:os';
-import { ortBackend } from './backends/ort.ts';
+import { backendFor } from './backends/index.ts';
 import { RunnerError } from './errors.ts';
 import { MANIFEST, type ManifestEntry } from './manifest.ts';
 import { formatParameters } from './parameters.ts';
@@ -40,7 +40,7 @@ export interface RunOptions {
   redoRejected?: boolean;
   events?: RunEvents;
   now?: () => Date;
-  /** How the model runs (default: onnxruntime on the recipe's model folder). */
+  /** How the model runs (default: backendFor(the recipe's model): onnxruntime on an export folder). */
   backend?: Backend;
   /** Where the run is kept (default: the recipe's output folder). */
   store?: RunStore;
@@ -98,7 +98,7 @@ export async function runProduction(recipe: Recipe, opts: RunOptions = {}): Prom
     ...(opts.batch !== undefined ? { batchOverride: opts.batch } : {}),
     ...(opts.provider ? { provider: opts.provider } : {}),
   });
-  const backend = opts.backend ?? ortBackend;
+  const backend = opts.backend ?? backendFor(recipe.modelDir);
   const store = opts.store ?? new FsRunStore(recipe.outputDir);
 
   // Everything that can be wrong with the model is found before the run is touched.

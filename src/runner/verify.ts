@@ -21,7 +21,7 @@ import { totalmem } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { withFileErrors } from './_files.ts';
-import { loadOrtModel } from './backends/ort.ts';
+import { backendFor } from './backends/index.ts';
 import { RunnerError } from './errors.ts';
 import { type ManifestEntry, readManifest } from './manifest.ts';
 import { checkMemory, checkSize, generateBatch, TextEncoderCache } from './pipeline.ts';
@@ -202,7 +202,7 @@ export async function verifyImage(
   // The run folder's file hashes spare re-hashing gigabytes when nothing changed.
   const cache = run && run.model.dir === modelDir ? run.model.files : [];
   const providers = !opts.provider || opts.provider === 'cpu' ? ['cpu'] : [opts.provider, 'cpu'];
-  const model = await loadOrtModel(modelDir, { providers });
+  const model = await backendFor(modelDir).load(modelDir, { providers });
   try {
     const hash = (await model.identify(cache)).hash;
     const base = {
