@@ -115,30 +115,43 @@ describe('lock (issue 20: data integrity)', () => {
     );
   });
 
-  it('lock: taking the lock is atomic: of 6 processes that start at once, exactly one holds it', async () => {
-    const dir = tmp('race');
-    const script = `
-      import { acquireRunLock } from ${JSON.stringify(fileURLToPath(new URL('../../src/runner/stores/_lock.ts', import.meta.url)))};
-      try { const l = await acquireRunLock(${JSON.stringify(dir)}); console.log('won'); await new Promise((r) => setTimeout(r, 1500)); l.release(); }
-      catch (e) { console.log(e.code); }`;
-    const file = join(dir, '..', `${dir.split('/').pop()}-race.mts`);
-    writeFileSync(file, script);
-    const kids = Array.from({ length: 6 }, () =>
-      spawn(process.execPath, ['--import', 'tsx', file], { stdio: ['ignore', 'pipe', 'inherit'] }),
-    );
-    const outs = await Promise.all(
-      kids.map(async (k) => {
-        let s = '';
-        k.stdout.on('data', (b) => {
-          s += b;
-        });
-        await once(k, 'exit');
-        return s.trim();
-      }),
-    );
-    assert.equal(outs.filter((o) => o === 'won').length, 1, outs.join(','));
-    assert.equal(outs.filter((o) => o === 'run-locked').length, 5, outs.join(','));
-  });
+  for (const [label, socket, stale] of [
+    ['with the Linux socket', true, false],
+    ['with the lock file alone (as outside Linux)', false, false],
+    ['with the lock file alone, two-plus resumes finding one stale lock', false, true],
+  ] as const) {
+    it(`lock: taking the lock is atomic ${label}: of 6 processes that start at once, exactly one holds it`, {
+      skip: socket && !linux,
+    }, async () => {
+      const dir = tmp('race');
+      if (stale)
+        writeFileSync(
+          join(dir, LOCK_FILE),
+          JSON.stringify({ v: 1, host: hostname(), pid: 999_999_999, start: null, since: 'x' }),
+        );
+      const script = `
+        import { acquireRunLock } from ${JSON.stringify(fileURLToPath(new URL('../../src/runner/stores/_lock.ts', import.meta.url)))};
+        try { const l = await acquireRunLock(${JSON.stringify(dir)}, { socket: ${socket} }); console.log('won'); await new Promise((r) => setTimeout(r, 2500)); l.release(); }
+        catch (e) { console.log(e.code); }`;
+      const file = join(dir, '..', `${dir.split('/').pop()}-race.mts`);
+      writeFileSync(file, script);
+      const kids = Array.from({ length: 6 }, () =>
+        spawn(process.execPath, ['--import', 'tsx', file], { stdio: ['ignore', 'pipe', 'inherit'] }),
+      );
+      const outs = await Promise.all(
+        kids.map(async (k) => {
+          let s = '';
+          k.stdout.on('data', (b) => {
+            s += b;
+          });
+          await once(k, 'exit');
+          return s.trim();
+        }),
+      );
+      assert.equal(outs.filter((o) => o === 'won').length, 1, outs.join(','));
+      assert.equal(outs.filter((o) => o === 'run-locked').length, 5, outs.join(','));
+    });
+  }
 
   it('lock: a lock temp file left by a process killed while taking the lock is cleared by the next run', async () => {
     const dir = join(tmp('locktemp'), 'out');

@@ -24,7 +24,6 @@ import {
   openSync,
   readFileSync,
   realpathSync,
-  renameSync,
   rmSync,
   statSync,
   writeSync,
@@ -131,6 +130,48 @@ async function bindAbstract(name: string): Promise<Server | 'busy'> {
   });
 }
 
+function readText(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** A takeover lasts milliseconds; a sentinel this old was left by a process killed in the middle of one. */
+const TAKEOVER_STALE_MS = 10_000;
+
+/**
+ * Replace the lock file whose content is `staleText` (judged dead), under the sentinel
+ * `LOCK.takeover` (created exclusively). Under it the lock file is read again: only if it still
+ * holds the dead owner is it removed. Nobody else can change it meanwhile: a lock file that exists
+ * is only ever removed by a takeover (under the sentinel) or by its live owner. Returns without
+ * taking anything; the caller's next link() attempt decides.
+ */
+function takeOver(path: string, staleText: string | null): void {
+  const sentinel = `${path}.takeover`;
+  let fd: number;
+  try {
+    fd = openSync(sentinel, 'wx');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    try {
+      if (Date.now() - statSync(sentinel).mtimeMs > TAKEOVER_STALE_MS) rmSync(sentinel, { force: true });
+    } catch {
+      // Gone already.
+    }
+    // Another process is taking over: wait a moment (synchronously: this is a few milliseconds).
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5 + Math.random() * 20);
+    return;
+  }
+  try {
+    if (readText(path) === staleText) rmSync(path, { force: true });
+  } finally {
+    closeSync(fd);
+    rmSync(sentinel, { force: true });
+  }
+}
+
 /** A held run lock; `release` is idempotent. */
 export interface HeldLock {
   path: string;
@@ -156,10 +197,14 @@ function writeOwnerTemp(dir: string, owner: LockOwner): string {
  * Take the run folder's lock or throw RunnerError 'run-locked' naming the lock file and its owner.
  * `dir` must exist.
  */
-export async function acquireRunLock(dir: string, now: () => Date = () => new Date()): Promise<HeldLock> {
+export async function acquireRunLock(
+  dir: string,
+  opts: { now?: () => Date /** Use the abstract socket (default: on Linux). */; socket?: boolean } = {},
+): Promise<HeldLock> {
+  const now = opts.now ?? (() => new Date());
   const path = join(dir, LOCK_FILE);
   let server: Server | null = null;
-  if (process.platform === 'linux') {
+  if (opts.socket ?? process.platform === 'linux') {
     const key = createHash('sha256').update(realpathSync(dir)).digest('hex').slice(0, 40);
     const got = await bindAbstract(`genready-run-${key}`).catch(() => null);
     if (got === 'busy') {
@@ -183,7 +228,7 @@ export async function acquireRunLock(dir: string, now: () => Date = () => new Da
   const tmp = writeOwnerTemp(dir, owner);
   const mine = readFileSync(tmp, 'utf8');
   try {
-    for (let attempt = 0; attempt < 3; attempt++) {
+    for (let attempt = 0; attempt < 50; attempt++) {
       try {
         linkSync(tmp, path);
         let released = false;
@@ -211,6 +256,7 @@ export async function acquireRunLock(dir: string, now: () => Date = () => new Da
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
+      const staleText = readText(path);
       const o = readOwner(path);
       if (o) {
         const sameHost = o.host === hostname();
@@ -225,15 +271,9 @@ export async function acquireRunLock(dir: string, now: () => Date = () => new Da
           );
         }
       }
-      // Dead owner: move its lock aside under a unique name (never deletes a lock that just changed
-      // hands: we hold the socket, so no other process of this host is taking over at the same time).
-      const grave = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.stale`;
-      try {
-        renameSync(path, grave);
-        rmSync(grave, { force: true });
-      } catch {
-        // Someone else moved it; try again.
-      }
+      // Dead owner: take over under the takeover sentinel, so two resumes that both found the stale
+      // lock cannot both replace it (the second would move the first one's fresh lock aside).
+      takeOver(path, staleText);
     }
     throw new RunnerError('run-locked', `cannot take the lock ${path}; is another run starting?`);
   } catch (err) {
