@@ -162,12 +162,6 @@ export interface RunInfo {
   createdAt: string;
 }
 
-/** Where an image's bytes went, as the record needs it. */
-export interface StoredImage {
-  sha256: string;
-  bytes: number;
-}
-
 /** A spec the loop makes: an index of the recipe, or a redo (new index) of a rejected one. */
 export type WorkItem = ImageSpec & { redoOf?: number };
 
