@@ -300,7 +300,7 @@ class VaeDecoder(nn.Module):
         return self.conv_out(F.silu(self.norm_out(h)))
 
 
-# --- Transformer denoisers: the same layer layout as genready's ONNX graphs (src/bench/graph/). ---
+# --- Transformer denoisers: the same layer layout as genready's ONNX graphs (src/graph/). ---
 
 
 def plain_norm(x):

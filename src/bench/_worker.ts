@@ -5,8 +5,8 @@
  * from taking the CLI down with it.
  */
 
-import type { GraphArch } from './graph/index.ts';
-import type { ProviderId } from './providers.ts';
+import type { GraphArch } from '../graph/index.ts';
+import type { ProviderId } from '../ort/providers.ts';
 import { type FeedShape, feedsFor, measure, openSession } from './runner.ts';
 
 export interface WorkerJob {

@@ -8,7 +8,6 @@ import { readFileSync } from 'node:fs';
 import { loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as ort from 'onnxruntime-node';
 import { cpuDevice } from '../catalog/cpu.ts';
 import type { Device } from '../catalog/devices.types.ts';
 import { resolveModel } from '../catalog/models.ts';
@@ -16,15 +15,16 @@ import type { ModelEntry } from '../catalog/models.types.ts';
 import { contextTokens } from '../cost/breakdown.ts';
 import { estimate } from '../cost/estimate.ts';
 import { makeWorkload, type Workload } from '../cost/workload.ts';
+import { Graph, writeGraph } from '../graph/_onnx.ts';
+import { vaeScale } from '../graph/autoencoder.ts';
+import { buildGraph, GRAPH_KINDS, type GraphArch, isGraphArch } from '../graph/index.ts';
+import { detectProvider, type Provider, type ProviderId, providerById, providerWorks } from '../ort/providers.ts';
+import { ortVersion } from '../ort/session.ts';
 import type { Machine } from '../planner/machine.ts';
 import type { WorkerJob, WorkerMessage } from './_worker.ts';
 import { cacheRoot, ensureModel } from './cache.ts';
 import { predictSeconds } from './calibration.ts';
 import { BenchError } from './errors.ts';
-import { Graph, writeGraph } from './graph/_onnx.ts';
-import { vaeScale } from './graph/autoencoder.ts';
-import { buildGraph, GRAPH_KINDS, type GraphArch, isGraphArch } from './graph/index.ts';
-import { detectProvider, type Provider, type ProviderId, providerById, providerWorks } from './providers.ts';
 import type { BenchPhase, BenchReport, BenchResult, Environment } from './types.ts';
 
 export const GENREADY_VERSION: string = JSON.parse(
@@ -215,7 +215,7 @@ export function environmentOf(m: Machine, p: Provider, date: Date): Environment 
     os: `${m.probe.os.platform} ${m.probe.os.release} ${m.probe.os.arch}`,
     versions: {
       node: process.versions.node,
-      onnxruntime: ort.env.versions.common ?? 'unknown',
+      onnxruntime: ortVersion('common'),
       genready: GENREADY_VERSION,
     },
     date: date.toISOString(),

@@ -11,11 +11,11 @@ import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statfsSy
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { buildGraph, type DType, type GraphArch, writeOnnxModelFiles } from '../graph/index.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { defaultCacheDir } from '../probe/system.ts';
 import type { Platform } from '../probe/types.ts';
 import { BenchError } from './errors.ts';
-import { buildGraph, type DType, type GraphArch, writeOnnxModelFiles } from './graph/index.ts';
 
 /** Bump when the graph builder's output changes for the same architecture: old entries stop matching. */
 export const GRAPH_FORMAT = 1;

@@ -4,81 +4,20 @@
  * models, the parameter count genready would build) before anything is stored.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
 import { resolveDevice } from '../catalog/devices.ts';
 import type { Device } from '../catalog/devices.types.ts';
-import { GenreadyError } from '../catalog/errors.ts';
+import { CatalogError, GenreadyError } from '../catalog/errors.ts';
+import {
+  parseTorchResults as parseTorchResultsFormat,
+  type TorchResults,
+  torchResultsSchema,
+} from '../catalog/torch-results.ts';
+import { buildGraph } from '../graph/index.ts';
 import type { Machine } from '../planner/machine.ts';
 import { type BenchPlan, GENREADY_VERSION, planBench } from './bench.ts';
-import { caseFields, type Measurement, measurementFrom, predictSeconds, recordMeasurements } from './calibration.ts';
+import { type Measurement, measurementFrom, predictSeconds, recordMeasurements } from './calibration.ts';
 import { BenchError } from './errors.ts';
-import { buildGraph } from './graph/index.ts';
 import type { BenchReport, BenchResult, Environment } from './types.ts';
-
-const positive = z.number().finite().positive();
-
-const bytes = z.number().int().nonnegative();
-const peaks = z.object({ peakAllocatedBytes: bytes, peakReservedBytes: bytes });
-
-const pipelineSchema = z.object({
-  model: caseFields.model,
-  width: caseFields.width,
-  height: caseFields.height,
-  batch: caseFields.batch,
-  steps: z.number().int().positive(),
-  attention: z.enum(['sdpa', 'math', 'naive']),
-  precision: z.enum(['fp16', 'fp32']),
-  vaePrecision: z.enum(['fp16', 'fp32']),
-  textEncoderBytes: bytes,
-  weightsBytes: bytes,
-  seconds: positive,
-  phases: z.object({ denoising: peaks, 'vae-decode': peaks }),
-  peakAllocatedBytes: bytes,
-  peakReservedBytes: bytes,
-  deviceUsedBytes: bytes.optional(),
-});
-
-export const torchResultsSchema = z.object({
-  format: z.literal('genready-torch-bench'),
-  version: z.literal(1),
-  environment: z.object({
-    device: z.string().min(1),
-    backend: z.enum(['cuda', 'rocm', 'mps']),
-    torch: z.string(),
-    python: z.string(),
-    os: z.string(),
-    cpu: z.string(),
-    date: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not a date'),
-    genready: z.string(),
-  }),
-  results: z
-    .array(
-      z.object({
-        ...caseFields,
-        forwardBatch: z.number().int().positive(),
-        precision: z.enum(['fp16', 'fp32']),
-        /** Older scripts ran SDPA only; 'math' cases (scores materialised) are kept out of the calibration. */
-        attention: z.enum(['sdpa', 'math', 'naive']).default('sdpa'),
-        parameters: z.number().int().positive(),
-        measuredSeconds: positive,
-        medianSeconds: positive,
-        samples: z.array(positive).min(1),
-        warmupSamples: z.array(positive),
-        weightsBytes: z.number().int().nonnegative().optional(),
-        peakAllocatedBytes: z.number().int().nonnegative(),
-        peakReservedBytes: z.number().int().nonnegative(),
-        deviceUsedBytes: z.number().int().nonnegative().optional(),
-      }),
-    )
-    .min(1),
-  /** Whole pipeline calls (every component on the device): memory figures, never calibrated. */
-  pipelines: z.array(pipelineSchema).default([]),
-  /** Cases that raised (out of memory, a missing kernel): reported, never calibrated. */
-  failed: z
-    .array(z.object({ ...caseFields, phase: z.enum(['denoising', 'vae-decode', 'pipeline']), error: z.string() }))
-    .default([]),
-});
-export type TorchResults = z.infer<typeof torchResultsSchema>;
 
 function readInput(path: string): string {
   try {
@@ -90,26 +29,14 @@ function readInput(path: string): string {
   }
 }
 
-/** Parse and check the script's JSON; every failure is one line naming the file and the field. */
+/** Parse and check the script's JSON; every failure is one BenchError line naming the file and the field. */
 export function parseTorchResults(text: string, path: string): TorchResults {
-  let raw: unknown;
   try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new BenchError(
-      'bad-import',
-      `${path} is not JSON (expected the output of the script genready bench --emit-torch writes)`,
-    );
+    return parseTorchResultsFormat(text, path);
+  } catch (err) {
+    if (err instanceof CatalogError) throw new BenchError(err.code, err.message, { cause: err });
+    throw err;
   }
-  const r = torchResultsSchema.safeParse(raw);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new BenchError(
-      'bad-import',
-      `${path} is not a genready torch benchmark: ${issue.path.join('.') || '(top level)'}: ${issue.message}`,
-    );
-  }
-  return r.data;
 }
 
 export function importTorchResults(
@@ -199,3 +126,5 @@ export function importTorchResults(
   recordMeasurements(measurements, calibrationFile);
   return { report: { environment, results }, device, calibrated: measurements.length };
 }
+
+export { type TorchResults, torchResultsSchema };

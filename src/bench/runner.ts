@@ -3,11 +3,12 @@
  * enters through a clock seam so the discipline is testable without a slow model. Inputs are
  * deterministic (a seeded sequence), never uninitialised memory, so a run is repeatable.
  */
-import * as ort from 'onnxruntime-node';
-import { toHalf } from './graph/_onnx.ts';
-import type { DType, GraphArch } from './graph/index.ts';
-import { POOLED_TEXT_DIM, timeIdCount } from './graph/unet.ts';
-import type { ProviderId } from './providers.ts';
+import { toHalf } from '../graph/_onnx.ts';
+import type { DType, GraphArch } from '../graph/index.ts';
+import { POOLED_TEXT_DIM, timeIdCount } from '../graph/unet.ts';
+import type { ProviderId } from '../ort/providers.ts';
+import { createSession, type InferenceSession } from '../ort/session.ts';
+import { Tensor } from '../ort/tensor.ts';
 
 export type Clock = () => number;
 
@@ -65,7 +66,7 @@ export interface FeedShape {
 }
 
 /** A deterministic fill in [-1, 1): a cheap LCG, enough to keep inputs away from zeros and denormals. */
-function tensor(dtype: DType, dims: number[], seed: number): ort.Tensor {
+function tensor(dtype: DType, dims: number[], seed: number): Tensor {
   const n = dims.reduce((a, b) => a * b, 1);
   const v = new Float32Array(n);
   let s = seed >>> 0 || 1;
@@ -73,16 +74,16 @@ function tensor(dtype: DType, dims: number[], seed: number): ort.Tensor {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     v[i] = s / 2147483648 - 1;
   }
-  return dtype === 'float32' ? new ort.Tensor('float32', v, dims) : new ort.Tensor('float16', toHalf(v), dims);
+  return dtype === 'float32' ? new Tensor('float32', v, dims) : new Tensor('float16', toHalf(v), dims);
 }
 
-export function feedsFor(arch: GraphArch, shape: FeedShape, dtype: DType, seed = 0): Record<string, ort.Tensor> {
+export function feedsFor(arch: GraphArch, shape: FeedShape, dtype: DType, seed = 0): Record<string, Tensor> {
   const { batch: b } = shape;
   switch (arch.kind) {
     case 'unet': {
-      const feeds: Record<string, ort.Tensor> = {
+      const feeds: Record<string, Tensor> = {
         sample: tensor(dtype, [b, arch.inChannels, shape.latentHeight, shape.latentWidth], seed + 1),
-        timestep: new ort.Tensor('float32', new Float32Array(b).fill(500), [b]),
+        timestep: new Tensor('float32', new Float32Array(b).fill(500), [b]),
         encoder_hidden_states: tensor(dtype, [b, shape.textTokens, arch.crossAttentionDim], seed + 2),
       };
       if (arch.additionEmbedInput !== null) {
@@ -96,7 +97,7 @@ export function feedsFor(arch: GraphArch, shape: FeedShape, dtype: DType, seed =
             ] ?? 6,
         );
         feeds.time_ids =
-          dtype === 'float32' ? new ort.Tensor('float32', ids, [b, n]) : new ort.Tensor('float16', toHalf(ids), [b, n]);
+          dtype === 'float32' ? new Tensor('float32', ids, [b, n]) : new Tensor('float16', toHalf(ids), [b, n]);
       }
       return feeds;
     }
@@ -105,7 +106,7 @@ export function feedsFor(arch: GraphArch, shape: FeedShape, dtype: DType, seed =
         hidden_states: tensor(dtype, [b, arch.inChannels, shape.latentHeight, shape.latentWidth], seed + 1),
         encoder_hidden_states: tensor(dtype, [b, shape.textTokens, arch.jointAttentionDim], seed + 2),
         pooled_projections: tensor(dtype, [b, arch.pooledProjectionDim], seed + 3),
-        timestep: new ort.Tensor('float32', new Float32Array(b).fill(500), [b]),
+        timestep: new Tensor('float32', new Float32Array(b).fill(500), [b]),
       };
     case 'flux': {
       // Packed 2×2 latents as the pipeline feeds them, with FLUX's position ids (text 0, image row/column).
@@ -115,21 +116,21 @@ export function feedsFor(arch: GraphArch, shape: FeedShape, dtype: DType, seed =
         { length: h * w * 3 },
         (_, i) => [0, Math.floor(i / 3 / w), Math.floor(i / 3) % w][i % 3]!,
       );
-      const feeds: Record<string, ort.Tensor> = {
+      const feeds: Record<string, Tensor> = {
         hidden_states: tensor(dtype, [b, h * w, arch.latentChannels * p * p], seed + 1),
         encoder_hidden_states: tensor(dtype, [b, shape.textTokens, arch.contextDim], seed + 2),
         pooled_projections: tensor(dtype, [b, arch.vecInDim], seed + 3),
-        timestep: new ort.Tensor('float32', new Float32Array(b).fill(0.5), [b]),
-        img_ids: new ort.Tensor('float32', imgIds, [h * w, 3]),
-        txt_ids: new ort.Tensor('float32', new Float32Array(shape.textTokens * 3), [shape.textTokens, 3]),
+        timestep: new Tensor('float32', new Float32Array(b).fill(0.5), [b]),
+        img_ids: new Tensor('float32', imgIds, [h * w, 3]),
+        txt_ids: new Tensor('float32', new Float32Array(shape.textTokens * 3), [shape.textTokens, 3]),
       };
-      if (arch.guidanceEmbed) feeds.guidance = new ort.Tensor('float32', new Float32Array(b).fill(3.5), [b]);
+      if (arch.guidanceEmbed) feeds.guidance = new Tensor('float32', new Float32Array(b).fill(3.5), [b]);
       return feeds;
     }
     case 'cross-dit':
       return {
         hidden_states: tensor(dtype, [b, arch.inChannels, shape.latentHeight, shape.latentWidth], seed + 1),
-        timestep: new ort.Tensor('float32', new Float32Array(b).fill(500), [b]),
+        timestep: new Tensor('float32', new Float32Array(b).fill(500), [b]),
         encoder_hidden_states: tensor(dtype, [b, shape.textTokens, arch.captionChannels], seed + 2),
       };
     case 'autoencoder-kl':
@@ -144,7 +145,7 @@ export function feedsFor(arch: GraphArch, shape: FeedShape, dtype: DType, seed =
           ids[r * arch.maxTokens + i] = (seed + 31 * i) % (arch.vocab - 2);
         ids[r * arch.maxTokens + Math.min(8, arch.maxTokens - 1)] = arch.vocab - 1; // EOS: the highest id
       }
-      return { input_ids: new ort.Tensor('int32', ids, [b, arch.maxTokens]) };
+      return { input_ids: new Tensor('int32', ids, [b, arch.maxTokens]) };
     }
   }
 }
@@ -155,11 +156,6 @@ export interface SessionOptions {
   threads?: number;
 }
 
-export async function openSession(path: string, o: SessionOptions): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(path, {
-    executionProviders: [o.provider],
-    graphOptimizationLevel: 'all',
-    ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
-    logSeverityLevel: 3,
-  });
+export async function openSession(path: string, o: SessionOptions): Promise<InferenceSession> {
+  return createSession(path, { providers: [o.provider], ...(o.threads ? { threads: o.threads } : {}), logSeverity: 3 });
 }

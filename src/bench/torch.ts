@@ -7,11 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { breakdown, contextTokens } from '../cost/breakdown.ts';
 import { makeWorkload } from '../cost/workload.ts';
+import { vaeScale } from '../graph/autoencoder.ts';
+import { buildGraph } from '../graph/index.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { type BenchCase, DEFAULT_SEED, forwardBatch, GENREADY_VERSION, ITERATIONS, planBench } from './bench.ts';
 import { BenchError } from './errors.ts';
-import { vaeScale } from './graph/autoencoder.ts';
-import { buildGraph } from './graph/index.ts';
 
 const TEMPLATE = new URL('./_torch-template.py', import.meta.url);
 

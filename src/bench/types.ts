@@ -2,7 +2,7 @@
  * Bench domain model: a case (model, phase, size, batch) measured in an environment, compared with
  * the cost model's prediction for the same workload on the same device.
  */
-import type { ProviderId } from './providers.ts';
+import type { ProviderId } from '../ort/providers.ts';
 
 /** The phases bench measures: one sampler step of the denoiser, one VAE decode. */
 export type BenchPhase = 'denoising' | 'vae-decode';

@@ -4,14 +4,14 @@
  * handed to another worker while still running. Here it blocks only this process; the worker's
  * event loop stays free. Models stay open between chunks (one at a time).
  */
-
-import { type OpenModel, openModelFolder } from '../runner/model-folder.ts';
+import { backendFor } from '../runner/backends/index.ts';
 import { generateBatch, TextEncoderCache } from '../runner/pipeline.ts';
-import { pngFor, runtimeInfo } from '../runner/production.ts';
+import type { LoadedModel } from '../runner/ports.ts';
+import { pngFor } from '../runner/production.ts';
 import type { ImageSpec } from '../runner/recipe.ts';
 import { FAIL_INDEX_ENV, type InferImage, type InferReply, type InferRequest } from './_infer-protocol.ts';
 
-let open: { key: string; model: OpenModel; text: TextEncoderCache } | null = null;
+let open: { key: string; model: LoadedModel; text: TextEncoderCache } | null = null;
 const failing = new Set(
   (process.env[FAIL_INDEX_ENV] ?? '')
     .split(',')
@@ -24,7 +24,11 @@ async function modelFor(req: InferRequest) {
   if (open?.key === key) return open;
   await open?.model.close();
   open = null;
-  const model = await openModelFolder(req.modelDir, req.providers, req.threads);
+  // The runner's Backend port: the same backend `genready run` picks for this model source.
+  const model = await backendFor(req.modelDir).load(req.modelDir, {
+    providers: req.providers,
+    ...(req.threads !== undefined ? { threads: req.threads } : {}),
+  });
   open = { key, model, text: new TextEncoderCache(model) };
   return open;
 }
@@ -47,6 +51,7 @@ async function generate(req: InferRequest, specs: ImageSpec[]): Promise<InferIma
 
 async function handle(req: InferRequest): Promise<InferReply> {
   const images: InferImage[] = [];
+  const runtime = (await modelFor(req)).model.runtime;
   for (let i = 0; i < req.specs.length; i += req.batch) {
     const batch = req.specs.slice(i, i + req.batch);
     try {
@@ -67,7 +72,7 @@ async function handle(req: InferRequest): Promise<InferReply> {
       }
     }
   }
-  return { id: req.id, ok: true, images, runtime: runtimeInfo(req.providers, req.threads) };
+  return { id: req.id, ok: true, images, runtime };
 }
 
 process.on('message', (req: InferRequest) => {

@@ -14,7 +14,8 @@ import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { hashModelFolder } from '../runner/model-folder.ts';
 import { planExecution } from '../runner/plan.ts';
-import { deviceInfo, runtimeInfo } from '../runner/production.ts';
+import { ortVersion } from '../ort/session.ts';
+import { deviceInfo } from '../runner/production.ts';
 import { InferenceChild } from './_infer.ts';
 import { checkRedis, queueConnection } from './connect.ts';
 import { QueueError } from './errors.ts';
@@ -100,7 +101,6 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   const queues: QueueName[] = [queueNameFor(backend, false), queueNameFor(backend, true)];
   const infer = new InferenceChild();
   const device = deviceInfo();
-  const runtime = runtimeInfo([provider], opts.threads);
   const startedAt = new Date();
   let images = 0;
   let current: string | null = null;
@@ -295,7 +295,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       provider,
       queues,
       device,
-      onnxruntime: runtime.version,
+      onnxruntime: ortVersion(),
       startedAt: startedAt.toISOString(),
       lastBeat: new Date(now).toISOString(),
       images,

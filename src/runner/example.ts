@@ -4,11 +4,12 @@
  * (generate, resume, verify, review) can be tried in seconds without downloading a model. The
  * images are coloured noise: the weights are random, the pipeline is the real one.
  */
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeOnnxModel } from '../bench/graph/index.ts';
 import type { AutoencoderArch, ClipTextArch, UNetArch } from '../catalog/models.types.ts';
+import { writeOnnxModel } from '../graph/index.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { ensureDir, fileError } from './_files.ts';
 import { RunnerError } from './errors.ts';
 
 /** Two UNet levels of 32/64 channels with cross-attention, as the SD UNet but ~1 M parameters. */
@@ -109,10 +110,24 @@ export async function writeExample(
   dir: string,
   opts: { sdxl?: boolean } = {},
 ): Promise<{ modelDir: string; recipe: string; parameters: number }> {
-  if (existsSync(dir) && readdirSync(dir).length > 0)
+  try {
+    return await writeExampleFiles(dir, opts);
+  } catch (err) {
+    // A full disk or a folder we may not write: one line naming the folder.
+    throw fileError(err, 'write the example into', dir);
+  }
+}
+
+async function writeExampleFiles(
+  dir: string,
+  opts: { sdxl?: boolean },
+): Promise<{ modelDir: string; recipe: string; parameters: number }> {
+  // Checked and made one level at a time: a file, a dangling link or /proc is one clear error.
+  ensureDir(dir, 'example folder');
+  if (readdirSync(dir).length > 0)
     throw new RunnerError('example-exists', `${dir} is not empty; give a new or empty folder for the example`);
   const m = join(dir, 'tiny-sd');
-  mkdirSync(m, { recursive: true });
+  ensureDir(m, 'example folder');
   const { vocab, merges } = tinyTokenizer();
   const clip: ClipTextArch = {
     kind: 'clip-text',

@@ -18,7 +18,8 @@ import {
   readSync,
   writeSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '../io/atomic.ts';
 import { RunnerError } from './errors.ts';
 import type { ImageSpec } from './recipe.ts';
 
@@ -94,17 +95,31 @@ function repairTail(path: string): void {
   }
 }
 
-/** Appends whole lines, each flushed to disk before `append` returns. */
+/** Manifests open for writing in this process: a second writer is refused (lines would interleave or repeat). */
+const OPEN_WRITERS = new Set<string>();
+
+/**
+ * Appends whole lines, each flushed to disk before `append` returns. One writer per manifest: a
+ * second `new ManifestWriter` of the same folder in this process throws RunnerError 'run-locked';
+ * across processes the run lock (src/runner/stores/_lock.ts) keeps the second one out before it
+ * gets here.
+ */
 export class ManifestWriter {
-  private readonly fd: number;
+  private fd: number;
+  private readonly path: string;
+  private closed = false;
 
   constructor(dir: string) {
-    const path = join(dir, MANIFEST);
-    repairTail(path);
-    this.fd = openSync(path, 'a');
+    this.path = resolve(dir, MANIFEST);
+    if (OPEN_WRITERS.has(this.path))
+      throw new RunnerError('run-locked', `${this.path} already has a writer; one run writes a folder at a time`);
+    repairTail(this.path);
+    this.fd = openSync(this.path, 'a');
+    OPEN_WRITERS.add(this.path);
   }
 
   append(e: ManifestEntry): void {
+    if (this.closed) throw new Error('ManifestWriter: append after close');
     // One write call per line: an O_APPEND write is not interleaved with another process's.
     const bytes = Buffer.from(`${JSON.stringify(e)}\n`);
     let off = 0;
@@ -112,7 +127,33 @@ export class ManifestWriter {
     fsyncSync(this.fd);
   }
 
+  /**
+   * Replace the record of `e.index` (an image made again with other bytes): the whole file is
+   * rewritten atomically without the old line(s), so the manifest keeps one line per image.
+   */
+  replace(e: ManifestEntry): void {
+    if (this.closed) throw new Error('ManifestWriter: replace after close');
+    const keep = existsSync(this.path)
+      ? readFileSync(this.path, 'utf8')
+          .split('\n')
+          .filter((line) => {
+            if (line.trim() === '') return false;
+            try {
+              return (JSON.parse(line) as ManifestEntry).index !== e.index;
+            } catch {
+              return false;
+            }
+          })
+      : [];
+    closeSync(this.fd);
+    writeFileAtomic(this.path, `${[...keep, JSON.stringify(e)].join('\n')}\n`);
+    this.fd = openSync(this.path, 'a');
+  }
+
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    OPEN_WRITERS.delete(this.path);
     closeSync(this.fd);
   }
 }

@@ -19,8 +19,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { z } from 'zod';
+import { createSession, type InferenceSession } from '../ort/session.ts';
 import { RunnerError } from './errors.ts';
 import type { SchedulerConfig } from './schedulers/types.ts';
 import { type ClipTokenizer, loadClipTokenizer } from './tokenizer.ts';
@@ -58,7 +58,7 @@ export interface ModelLayout {
 }
 
 export interface OpenModel extends ModelLayout {
-  sessions: Record<ComponentName, ort.InferenceSession> & { text_encoder_2?: ort.InferenceSession };
+  sessions: Record<ComponentName, InferenceSession> & { text_encoder_2?: InferenceSession };
   providers: string[];
   close(): Promise<void>;
 }
@@ -165,7 +165,7 @@ function requireFiles(dir: string): void {
 
 type Meta = { name: string; type: string; shape: readonly (number | string)[] };
 
-function tensorMeta(list: readonly ort.InferenceSession.ValueMetadata[]): Meta[] {
+function tensorMeta(list: readonly InferenceSession.ValueMetadata[]): Meta[] {
   return list.map((m) => ({
     name: m.name,
     type: m.isTensor ? m.type : 'non-tensor',
@@ -307,13 +307,9 @@ async function loadSession(
   c: ComponentName | 'text_encoder_2',
   providers: string[],
   threads?: number,
-): Promise<ort.InferenceSession> {
+): Promise<InferenceSession> {
   try {
-    return await ort.InferenceSession.create(join(dir, c, 'model.onnx'), {
-      executionProviders: providers,
-      graphOptimizationLevel: 'all',
-      ...(threads ? { intraOpNumThreads: threads } : {}),
-    });
+    return await createSession(join(dir, c, 'model.onnx'), { providers, ...(threads ? { threads } : {}) });
   } catch (err) {
     const msg = (err as Error).message.split('\n')[0]!.slice(0, 300);
     throw new RunnerError(

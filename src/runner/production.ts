@@ -1,49 +1,30 @@
 /**
- * A production run: the recipe's images, in index order, in batches, each written atomically and
- * recorded in the manifest; whatever the run folder already holds is skipped. Started again after
- * a kill at any moment, it makes exactly the images that are missing.
+ * A production run: the recipe's images, in index order, in batches, each stored atomically and
+ * recorded; whatever the run already holds is skipped. Started again after a kill at any moment, it
+ * makes exactly the images that are missing.
  *
- * The run folder (the recipe's output) holds the PNGs, `manifest.jsonl`, `run.json` (what the run
- * was started with: recipe fingerprint, model hash and file hashes) and, while a run is active,
- * `.genready.lock` with its process id.
+ * The loop talks only to the two ports (src/runner/ports.ts): a Backend runs the model (default:
+ * onnxruntime on the recipe's model folder), a RunStore keeps the images and records (default: the
+ * recipe's output folder, src/runner/stores/fs.ts: PNGs, `manifest.jsonl`, `run.json`, and while a
+ * run is active `.genready.lock`).
  */
-import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
-import { cpus } from 'node:os';
-import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
-import { writeFileAtomic } from '../io/atomic.ts';
+import { cpus, totalmem } from 'node:os';
+import { backendFor } from './backends/index.ts';
 import { RunnerError } from './errors.ts';
-import { MANIFEST, type ManifestEntry, ManifestWriter, readManifest } from './manifest.ts';
-import { type HashCacheEntry, hashModelFolder, type OpenModel, openModelFolder } from './model-folder.ts';
+import { MANIFEST, type ManifestEntry } from './manifest.ts';
 import { formatParameters } from './parameters.ts';
-import { checkSize, generateBatch, TextEncoderCache } from './pipeline.ts';
+import { checkMemory, checkSize, generateBatch, TextEncoderCache } from './pipeline.ts';
 import { type ExecutionPlan, planExecution } from './plan.ts';
 import { encodePng } from './png.ts';
+import type { Backend, LoadedModel, RunInfo, RunSession, RunStore, WorkItem } from './ports.ts';
 import { expandImages, type ImageSpec, type Recipe, recipeFingerprint } from './recipe.ts';
-import { type RedoSpec, readReview, redoPlan } from './review.ts';
+import { redoPlan } from './review.ts';
+import { FsRunStore, RUN_FILE } from './stores/fs.ts';
 
 export const VERSION = 'genready 0.1.0';
-export const RUN_FILE = 'run.json';
-const LOCK = '.genready.lock';
-
-export interface RunFile {
-  v: 1;
-  fingerprint: string;
-  recipe: string;
-  model: { dir: string; name: string; hash: string; files: HashCacheEntry[] };
-  createdAt: string;
-}
+export { RUN_FILE };
+/** The run folder's identity file (kept under its old name for the readers of run.json). */
+export type RunFile = RunInfo;
 
 export interface RunEvents {
   onPlan?(p: { total: number; done: number; todo: number; plan: ExecutionPlan; model: string }): void;
@@ -59,8 +40,13 @@ export interface RunOptions {
   redoRejected?: boolean;
   events?: RunEvents;
   now?: () => Date;
+  /** How the model runs (default: backendFor(the recipe's model): onnxruntime on an export folder). */
+  backend?: Backend;
+  /** Where the run is kept (default: the recipe's output folder). */
+  store?: RunStore;
+  /** This machine's RAM in bytes (default: os.totalmem()); a size that cannot fit is refused. */
+  ramBytes?: number;
 }
-
 export interface RunSummary {
   outputDir: string;
   total: number;
@@ -87,16 +73,6 @@ export function deviceInfo(): ManifestEntry['device'] {
   return { cpu: c[0]?.model.trim() ?? 'unknown', cores: c.length, arch: process.arch, platform: process.platform };
 }
 
-export function runtimeInfo(providers: string[], threads?: number): ManifestEntry['runtime'] {
-  return {
-    engine: 'onnxruntime-node',
-    version: ort.env.versions.node ?? ort.env.versions.common,
-    providers,
-    threads: threads ?? cpus().length,
-    node: process.version,
-  };
-}
-
 /** PNG bytes for a generated image: pixels + "parameters" (A1111) + "genready" (JSON ImageRecord). */
 export function pngFor(
   spec: ImageSpec & { redoOf?: number },
@@ -108,76 +84,8 @@ export function pngFor(
   return encodePng(rgb, spec.width, spec.height, { parameters, genready: JSON.stringify(record) });
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** One writer per run folder; a lock left by a killed run is taken over. */
-function acquireLock(dir: string): () => void {
-  const path = join(dir, LOCK);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(path, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(readFileSync(path, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
-        throw new RunnerError(
-          'run-locked',
-          `another genready run (pid ${pid}) is writing to ${dir}; wait for it or stop it`,
-        );
-      }
-      rmSync(path, { force: true });
-    }
-  }
-  throw new RunnerError('run-locked', `cannot lock ${dir}`);
-}
-
-function readRunFile(dir: string): RunFile | null {
-  const p = join(dir, RUN_FILE);
-  if (!existsSync(p)) return null;
-  try {
-    return JSON.parse(readFileSync(p, 'utf8')) as RunFile;
-  } catch {
-    throw new RunnerError(
-      'bad-run',
-      `${p} is damaged; move the folder aside or delete ${RUN_FILE} to start the run anew`,
-    );
-  }
-}
-
-/** Entries whose PNG is on disk with the recorded size: the images that are done. */
-function doneEntries(dir: string): Map<number, ManifestEntry> {
-  const all = readManifest(dir);
-  for (const [i, e] of all) {
-    const p = join(dir, e.file);
-    if (!existsSync(p) || statSync(p).size !== e.bytes) all.delete(i);
-  }
-  return all;
-}
-
-function chunks<T>(xs: readonly T[], n: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
-  return out;
-}
-
-/** Batches share steps, sampler, guidance and size; a recipe's images always do, so only order matters. */
-function batchesOf(specs: readonly (ImageSpec & { redoOf?: number })[], size: number) {
-  return chunks(specs, size);
-}
-
 export async function runProduction(recipe: Recipe, opts: RunOptions = {}): Promise<RunSummary> {
   const now = opts.now ?? (() => new Date());
-  const dir = recipe.outputDir;
   // File names are checked (distinct, plain) before anything is loaded or written.
   const images = expandImages(recipe);
   const plan = planExecution({
@@ -190,50 +98,47 @@ export async function runProduction(recipe: Recipe, opts: RunOptions = {}): Prom
     ...(opts.batch !== undefined ? { batchOverride: opts.batch } : {}),
     ...(opts.provider ? { provider: opts.provider } : {}),
   });
+  const backend = opts.backend ?? backendFor(recipe.modelDir);
+  const store = opts.store ?? new FsRunStore(recipe.outputDir);
 
-  // Everything that can be wrong with the model is found before the folder is touched.
-  const model: OpenModel = await openModelFolder(recipe.modelDir, plan.providers, opts.threads);
+  // Everything that can be wrong with the model is found before the run is touched.
+  const model = await backend.load(recipe.modelDir, {
+    providers: plan.providers,
+    ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+  });
   try {
-    checkSize(model, recipe.width, recipe.height);
-    mkdirSync(dir, { recursive: true });
-    const unlock = acquireLock(dir);
+    checkSize(model.geometry, recipe.width, recipe.height);
+    checkMemory(model, recipe.width, recipe.height, opts.ramBytes ?? totalmem());
+    const session = await store.open();
     try {
-      return await runLocked(recipe, images, model, plan, opts, now);
+      return await runOpen(recipe, images, model, session, plan, opts, now);
     } finally {
-      unlock();
+      await session.close();
     }
   } finally {
     await model.close();
   }
 }
 
-/** Temp files of atomic writes (src/io/atomic.ts names them `.NAME.PID.TIME.tmp`) that a killed run left behind. */
-function removeStaleTemps(dir: string): void {
-  for (const f of readdirSync(dir)) if (/^\..+\.\d+\.\d+\.tmp$/.test(f)) rmSync(join(dir, f), { force: true });
-}
-
-async function runLocked(
+/** Check the run's identity against the recipe and the model, and record it (or refuse to mix two productions). */
+async function checkRun(
   recipe: Recipe,
-  images: ImageSpec[],
-  model: OpenModel,
-  plan: ExecutionPlan,
-  opts: RunOptions,
+  model: LoadedModel,
+  session: RunSession,
   now: () => Date,
-): Promise<RunSummary> {
-  const dir = recipe.outputDir;
-  // We hold the folder's lock, so no other writer owns a temp file here.
-  removeStaleTemps(dir);
+): Promise<RunInfo['model']> {
+  const where = store(recipe);
   const fingerprint = recipeFingerprint(recipe);
-  const previous = readRunFile(dir);
+  const previous = await session.readRun();
   if (previous && previous.fingerprint !== fingerprint) {
     throw new RunnerError(
       'recipe-changed',
-      `${dir} holds a run of a different recipe (started from ${previous.recipe}); the images would not belong together: use a new output folder`,
+      `${where} holds a run of a different recipe (started from ${previous.recipe}); the images would not belong together: use a new output folder`,
     );
   }
-  const hashed = await hashModelFolder(recipe.modelDir, previous?.model.files ?? []);
-  if (previous && previous.model.hash !== hashed.hash) {
-    const changed = hashed.files
+  const id = await model.identify(previous?.model.files ?? []);
+  if (previous && previous.model.hash !== id.hash) {
+    const changed = id.files
       .filter((f) => previous.model.files.find((o) => o.path === f.path)?.sha256 !== f.sha256)
       .map((f) => f.path);
     throw new RunnerError(
@@ -241,87 +146,93 @@ async function runLocked(
       `the model files changed since this run started (${changed.join(', ') || 'files added or removed'}); new images would not match the old: use a new output folder`,
     );
   }
-  const modelRef = { dir: recipe.modelDir, name: model.name, hash: hashed.hash };
+  const ref = { dir: recipe.modelDir, name: model.name, hash: id.hash, files: id.files };
   // Rewritten when the model moved (verify looks for it there) or a file's time changed (hash cache).
   if (
     !previous ||
-    previous.model.dir !== modelRef.dir ||
-    JSON.stringify(previous.model.files) !== JSON.stringify(hashed.files)
+    previous.model.dir !== ref.dir ||
+    JSON.stringify(previous.model.files) !== JSON.stringify(id.files)
   ) {
-    const run: RunFile = {
+    await session.writeRun({
       v: 1,
       fingerprint,
       recipe: recipe.source,
-      model: { ...modelRef, files: hashed.files },
+      model: ref,
       createdAt: previous?.createdAt ?? now().toISOString(),
-    };
-    writeFileAtomic(join(dir, RUN_FILE), `${JSON.stringify(run, null, 2)}\n`);
+    });
   }
+  return ref;
+}
 
-  const done = doneEntries(dir);
-  let todo: (ImageSpec & { redoOf?: number })[];
+const store = (recipe: Recipe) => recipe.outputDir;
+
+async function runOpen(
+  recipe: Recipe,
+  images: ImageSpec[],
+  model: LoadedModel,
+  session: RunSession,
+  plan: ExecutionPlan,
+  opts: RunOptions,
+  now: () => Date,
+): Promise<RunSummary> {
+  const ref = await checkRun(recipe, model, session, now);
+  const modelRef = { dir: ref.dir, name: ref.name, hash: ref.hash };
+
+  let todo: WorkItem[];
   let total: number;
   if (opts.redoRejected) {
-    const redo: RedoSpec[] = redoPlan(readManifest(dir), readReview(dir), images.length, recipe.filename);
-    todo = redo;
-    total = redo.length;
+    todo = redoPlan(await session.readManifest(), await session.readReview(), images.length, recipe.filename);
+    total = todo.length;
   } else {
+    const done = await session.done();
     todo = images.filter((im) => !done.has(im.index));
     total = images.length;
   }
   const already = total - todo.length;
-  opts.events?.onPlan?.({ total, done: already, todo: todo.length, plan, model: `${model.name} (${hashed.hash})` });
+  opts.events?.onPlan?.({ total, done: already, todo: todo.length, plan, model: `${model.name} (${ref.hash})` });
 
-  const files = Object.fromEntries(hashed.files.map((f) => [f.path, f.sha256]));
+  const files = Object.fromEntries(ref.files.map((f) => [f.path, f.sha256]));
   const device = deviceInfo();
-  const runtime = runtimeInfo(plan.providers, opts.threads);
   const text = new TextEncoderCache(model);
-  const writer = new ManifestWriter(dir);
   const t0 = performance.now();
   let made = 0;
-  try {
-    for (const batch of batchesOf(todo, plan.batch)) {
-      const b0 = performance.now();
-      const out = await generateBatch(model, batch, text, { onStep: (s, n) => opts.events?.onStep?.(s, n) });
-      const seconds = (performance.now() - b0) / 1000 / batch.length;
-      for (const g of out) {
-        const spec = g.spec as ImageSpec & { redoOf?: number };
-        const png = pngFor(spec, g.rgb, modelRef);
-        writeFileAtomic(join(dir, spec.file), png);
-        const entry: ManifestEntry = {
-          v: 1,
-          index: spec.index,
-          file: spec.file,
-          sha256: createHash('sha256').update(png).digest('hex'),
-          bytes: png.length,
-          prompt: spec.prompt,
-          negativePrompt: spec.negativePrompt,
-          seed: spec.seed,
-          steps: spec.steps,
-          guidance: spec.guidance,
-          sampler: spec.sampler,
-          width: spec.width,
-          height: spec.height,
-          ...(spec.redoOf !== undefined ? { redoOf: spec.redoOf } : {}),
-          model: { ...modelRef, files },
-          runtime,
-          device,
-          batch: plan.batch,
-          seconds: Math.round(seconds * 1000) / 1000,
-          ...(g.truncatedTokens.prompt || g.truncatedTokens.negative ? { truncatedTokens: g.truncatedTokens } : {}),
-          createdAt: now().toISOString(),
-        };
-        writer.append(entry);
-        made++;
-        opts.events?.onImage?.(entry, { done: already + made, total });
-      }
+  for (;;) {
+    const batch = await session.claim(todo, plan.batch);
+    if (batch.length === 0) break;
+    const b0 = performance.now();
+    const out = await generateBatch(model, batch, text, { onStep: (s, n) => opts.events?.onStep?.(s, n) });
+    const seconds = (performance.now() - b0) / 1000 / batch.length;
+    for (const g of out) {
+      const spec = g.spec as WorkItem;
+      const png = pngFor(spec, g.rgb, modelRef);
+      const entry = await session.commit(spec, png, {
+        v: 1,
+        index: spec.index,
+        file: spec.file,
+        prompt: spec.prompt,
+        negativePrompt: spec.negativePrompt,
+        seed: spec.seed,
+        steps: spec.steps,
+        guidance: spec.guidance,
+        sampler: spec.sampler,
+        width: spec.width,
+        height: spec.height,
+        ...(spec.redoOf !== undefined ? { redoOf: spec.redoOf } : {}),
+        model: { ...modelRef, files },
+        runtime: model.runtime,
+        device,
+        batch: plan.batch,
+        seconds: Math.round(seconds * 1000) / 1000,
+        ...(g.truncatedTokens.prompt || g.truncatedTokens.negative ? { truncatedTokens: g.truncatedTokens } : {}),
+        createdAt: now().toISOString(),
+      });
+      made++;
+      opts.events?.onImage?.(entry, { done: already + made, total });
     }
-  } finally {
-    writer.close();
   }
   const seconds = (performance.now() - t0) / 1000;
   return {
-    outputDir: dir,
+    outputDir: recipe.outputDir,
     total,
     made,
     skipped: already,

@@ -7,14 +7,23 @@
  * the same image, which is what makes resuming and verifying possible.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, extname, isAbsolute, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { withFileErrors } from './_files.ts';
 import { RunnerError } from './errors.ts';
 import { SAMPLER_IDS, SAMPLERS, type SamplerId, samplerIdOf } from './schedulers/index.ts';
 
 export const SEED_MAX = 0xffffffff;
+/**
+ * Most images one recipe may ask for. A million PNGs at SD's ~0.5–1.5 MB are 0.5–1.5 TB and a
+ * manifest of ~1.5 GB: beyond one production folder; larger jobs are several recipes. The bound is
+ * checked before any list is built (a count of 10^9 would exhaust memory while expanding).
+ */
+export const MAX_IMAGES = 1_000_000;
+/** A recipe with a million inline prompts stays below this; anything larger is not a recipe. */
+const MAX_RECIPE_BYTES = 256 * 2 ** 20;
 const seed = z
   .number()
   .int('a seed must be a whole number')
@@ -24,7 +33,14 @@ const seed = z
 const seedsField = z.union([
   z.array(seed).min(1, 'give at least one seed'),
   z.string().regex(/^\s*\d+\s*-\s*\d+\s*$/, 'a seed range looks like "100-119"'),
-  z.strictObject({ start: seed, count: z.number().int().min(1) }),
+  z.strictObject({
+    start: seed,
+    count: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_IMAGES, `count must be at most ${MAX_IMAGES.toLocaleString('en-US')}`),
+  }),
   seed,
 ]);
 
@@ -47,7 +63,12 @@ export const recipeSchema = z
     negativePrompt: z.string().default(''),
     seeds: seedsField,
     /** Images per prompt (default: one per seed). A seed range or {start, count} extends to it; a list must be long enough. */
-    count: z.number().int().min(1, 'count must be at least 1').optional(),
+    count: z
+      .number()
+      .int()
+      .min(1, 'count must be at least 1')
+      .max(MAX_IMAGES, `count must be at most ${MAX_IMAGES.toLocaleString('en-US')} images per prompt`)
+      .optional(),
     steps: z
       .number()
       .int('steps must be a whole number')
@@ -165,12 +186,26 @@ function seedList(spec: Parsed['seeds'], count: number | undefined): number[] {
     if (b > SEED_MAX) throw new RunnerError('bad-recipe', `seeds: range "${spec}" goes past 2^32 − 1`);
     [start, n] = [a, count ?? b - a + 1];
   } else [start, n] = [spec.start, count ?? spec.count];
+  if (n > MAX_IMAGES)
+    throw new RunnerError(
+      'bad-recipe',
+      `seeds: ${n.toLocaleString('en-US')} seeds per prompt; a recipe makes at most ${MAX_IMAGES.toLocaleString('en-US')} images`,
+    );
   if (start + n - 1 > SEED_MAX) throw new RunnerError('bad-recipe', `seeds: ${n} seeds from ${start} go past 2^32 − 1`);
   return Array.from({ length: n }, (_, i) => start + i);
 }
 
-/** Validate parsed recipe data; `baseDir` resolves relative paths. */
-export function recipeFrom(data: unknown, source: string, baseDir = dirname(source)): Recipe {
+export interface RecipeOptions {
+  /** Output folder chosen by the user (`run --output`): replaces the recipe's and may be anywhere. */
+  output?: string;
+}
+
+/**
+ * Validate parsed recipe data; `baseDir` resolves relative paths. A recipe's own `output` must stay
+ * inside the recipe's folder (a recipe from elsewhere must not write over "../../etc"); the user's
+ * `opts.output` may point anywhere.
+ */
+export function recipeFrom(data: unknown, source: string, baseDir = dirname(source), opts: RecipeOptions = {}): Recipe {
   const r = recipeSchema.safeParse(data, { reportInput: true });
   if (!r.success) {
     const issue = r.error.issues[0]!;
@@ -213,10 +248,26 @@ export function recipeFrom(data: unknown, source: string, baseDir = dirname(sour
     if (err instanceof RunnerError) throw new RunnerError(err.code, `${source}: ${err.message}`);
     throw err;
   }
+  if (prompts.length * seeds.length > MAX_IMAGES)
+    throw new RunnerError(
+      'bad-recipe',
+      `${source}: ${prompts.length.toLocaleString('en-US')} prompts × ${seeds.length.toLocaleString('en-US')} seeds is more than ${MAX_IMAGES.toLocaleString('en-US')} images; split the production into several recipes`,
+    );
+  let outputDir: string;
+  if (opts.output !== undefined) outputDir = resolve(opts.output);
+  else {
+    outputDir = resolve(baseDir, p.output);
+    const rel = relative(resolve(baseDir), outputDir);
+    if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel))
+      throw new RunnerError(
+        'bad-recipe',
+        `${source}: output: "${p.output.slice(0, 200)}" is outside the recipe's folder; a recipe writes only below its own folder (give --output DIR to choose another place)`,
+      );
+  }
   return {
     source,
     modelDir: resolve(baseDir, p.model),
-    outputDir: resolve(baseDir, p.output),
+    outputDir,
     prompts,
     negativePrompt: p.negativePrompt,
     seeds,
@@ -231,10 +282,18 @@ export function recipeFrom(data: unknown, source: string, baseDir = dirname(sour
 }
 
 /** Read a recipe file: .yaml/.yml as YAML, anything else as JSON. */
-export function loadRecipe(path: string): Recipe {
+export function loadRecipe(path: string, opts: RecipeOptions = {}): Recipe {
   const abs = isAbsolute(path) ? path : resolve(path);
   if (!existsSync(abs)) throw new RunnerError('no-recipe', `recipe ${path} does not exist`);
-  const text = readFileSync(abs, 'utf8');
+  if (statSync(abs).isDirectory())
+    throw new RunnerError('no-recipe', `recipe ${path} is a folder; give the recipe file (.json, .yaml) in it`);
+  // Recipes are small; a huge file is not one (and would be read whole into memory).
+  if (statSync(abs).size > MAX_RECIPE_BYTES)
+    throw new RunnerError(
+      'bad-recipe',
+      `recipe ${path} is larger than ${MAX_RECIPE_BYTES / 2 ** 20} MiB; is it a recipe?`,
+    );
+  const text = withFileErrors('read the recipe', path, () => readFileSync(abs, 'utf8'));
   let data: unknown;
   const yaml = /\.ya?ml$/i.test(extname(abs));
   try {
@@ -246,7 +305,7 @@ export function loadRecipe(path: string): Recipe {
       { cause: err },
     );
   }
-  return recipeFrom(data, abs);
+  return recipeFrom(data, abs, dirname(abs), opts);
 }
 
 function slug(s: string, max = 40): string {

@@ -145,6 +145,22 @@ function bpe(word: string, ranks: Map<string, number>): string[] {
   return symbols;
 }
 
+/**
+ * Words longer than this many characters are split before byte-pair merging. BPE is quadratic in a
+ * word's length (a 150 000-character "word" would merge for hours). No real word is this long;
+ * a split word's tokens can differ from the unsplit word's only around each cut.
+ */
+export const MAX_WORD = 256;
+
+function pieces(word: string): string[] {
+  if (word.length <= MAX_WORD) return [word];
+  // By code point, so a letter outside the BMP is never cut in half.
+  const cps = Array.from(word);
+  const out: string[] = [];
+  for (let i = 0; i < cps.length; i += MAX_WORD) out.push(cps.slice(i, i + MAX_WORD).join(''));
+  return out;
+}
+
 export function loadClipTokenizer(dir: string): ClipTokenizer {
   const special = specialTokens(dir);
   const { vocab, ranks } = loadBpe(dir);
@@ -179,7 +195,9 @@ export function loadClipTokenizer(dir: string): ClipTokenizer {
     encode(text) {
       const clean = text.normalize('NFC').replace(/\s+/g, ' ').trim().toLowerCase();
       const body: number[] = [];
-      for (const m of clean.matchAll(WORD)) body.push(...wordIds(m[0]));
+      // A loop, not push(...ids): spreading a 150 000-token word overflows the call stack.
+      for (const m of clean.matchAll(WORD))
+        for (const piece of pieces(m[0])) for (const id of wordIds(piece)) body.push(id);
       const room = special.maxLength - 2;
       const truncated = Math.max(0, body.length - room);
       const ids = [bos, ...body.slice(0, room), eos];

@@ -8,9 +8,9 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseTorchResults, type TorchResults } from '../bench/import.ts';
 import { resolveDevice } from '../catalog/devices.ts';
 import type { Device } from '../catalog/devices.types.ts';
+import { parseTorchResults, type TorchResults } from '../catalog/torch-results.ts';
 import { MODEL_CONSTANTS, type ModelConstants } from '../cost/constants.ts';
 import { estimate } from '../cost/estimate.ts';
 import { deviceFigures, growthBytes } from '../cost/memory.ts';

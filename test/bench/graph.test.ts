@@ -13,19 +13,19 @@ import { test } from 'node:test';
 import onnxp from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { models } from '../../data/models/index.ts';
-import { toHalf } from '../../src/bench/graph/_onnx.ts';
+import type { AutoencoderArch, ClipTextArch, UNetArch } from '../../src/catalog/models.types.ts';
+import { walkCrossDiT, walkFlux, walkMMDiT } from '../../src/cost/analyze/dit.ts';
+import { walkClipText, walkVaeDecoder } from '../../src/cost/analyze/encoders.ts';
+import { sumParams, walk } from '../../src/cost/analyze/index.ts';
+import { walkUNet } from '../../src/cost/analyze/unet.ts';
+import { toHalf } from '../../src/graph/_onnx.ts';
 import {
   type GraphArch,
   graphParameters,
   isGraphArch,
   writeOnnxModel,
   writeOnnxModelFiles,
-} from '../../src/bench/graph/index.ts';
-import type { AutoencoderArch, ClipTextArch, UNetArch } from '../../src/catalog/models.types.ts';
-import { walkCrossDiT, walkFlux, walkMMDiT } from '../../src/cost/analyze/dit.ts';
-import { walkClipText, walkVaeDecoder } from '../../src/cost/analyze/encoders.ts';
-import { sumParams, walk } from '../../src/cost/analyze/index.ts';
-import { walkUNet } from '../../src/cost/analyze/unet.ts';
+} from '../../src/graph/index.ts';
 import {
   tinyClip,
   tinyClipProjected,

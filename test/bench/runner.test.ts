@@ -14,9 +14,9 @@ import { type BenchEvent, checkFits, forkPhase, forwardBatch, planBench, runBenc
 import { ensureModel } from '../../src/bench/cache.ts';
 import { predictSeconds } from '../../src/bench/calibration.ts';
 import { BenchError } from '../../src/bench/errors.ts';
-import { graphParameters } from '../../src/bench/graph/index.ts';
-import { providerById } from '../../src/bench/providers.ts';
 import { measure, median } from '../../src/bench/runner.ts';
+import { graphParameters } from '../../src/graph/index.ts';
+import { providerById } from '../../src/ort/providers.ts';
 import { machineFromProbe } from '../../src/planner/machine.ts';
 import { fakeProbe } from '../../src/probe/fake.ts';
 import { tinyFluxSchnell, tinyUNet } from './_tiny.ts';

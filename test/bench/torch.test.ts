@@ -13,7 +13,6 @@ import { test } from 'node:test';
 import { models as catalog } from '../../data/models/index.ts';
 import { calibrationFor, loadStore } from '../../src/bench/calibration.ts';
 import { BenchError } from '../../src/bench/errors.ts';
-import { graphParameters } from '../../src/bench/graph/index.ts';
 import { importTorchResults, parseTorchResults } from '../../src/bench/import.ts';
 import {
   emitTorchScript,
@@ -24,6 +23,7 @@ import {
 } from '../../src/bench/torch.ts';
 import { resolveDevice } from '../../src/catalog/devices.ts';
 import { sumParams, walk } from '../../src/cost/analyze/index.ts';
+import { graphParameters } from '../../src/graph/index.ts';
 import { machineFromProbe } from '../../src/planner/machine.ts';
 import { fakeProbe } from '../../src/probe/fake.ts';
 

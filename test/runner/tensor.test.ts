@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { asFloat32, floatTensor, fromHalf, numberTensor, toHalf } from '../../src/runner/_tensor.ts';
+import { asFloat32, floatTensor, fromHalf, numberTensor, toHalf } from '../../src/ort/tensor.ts';
 
 describe('tensor conversions at the ONNX boundary', () => {
   it('float16 encodes as IEEE half with round-to-nearest-even', () => {

@@ -134,4 +134,19 @@ describe('CLIP tokenizer', () => {
     ]);
     assert.ok(Object.keys(vocab).length < 160);
   });
+
+  it('a 150,000-character prompt word does not blow the stack, and encodes in about a second at most', () => {
+    const { vocab, merges } = tinyTokenizer();
+    const dir = mkdtempSync(join(tmpdir(), 'genready-tok-'));
+    writeFileSync(join(dir, 'vocab.json'), JSON.stringify(vocab));
+    writeFileSync(join(dir, 'merges.txt'), `#version: 0.2\n${merges.join('\n')}\n`);
+    const t = loadClipTokenizer(dir);
+    const t0 = performance.now();
+    const r = t.encode('x'.repeat(150_000));
+    assert.ok(performance.now() - t0 < 5000, 'bounded time');
+    assert.equal(r.ids.length, 77);
+    assert.ok(r.truncated > 100_000, 'the cut is counted');
+    // Ordinary words are untouched by the long-word split.
+    assert.deepEqual(t.encode('a photo of a cat').ids, loadClipTokenizer(dir).encode('a photo of a cat').ids);
+  });
 });

@@ -10,9 +10,9 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { BenchError } from '../../src/bench/errors.ts';
 import { torchPipelinesFor } from '../../src/bench/torch.ts';
 import { resolveDevice } from '../../src/catalog/devices.ts';
+import { CatalogError } from '../../src/catalog/errors.ts';
 import { breakdown } from '../../src/cost/breakdown.ts';
 import { MODEL_CONSTANTS } from '../../src/cost/constants.ts';
 import { estimate } from '../../src/cost/estimate.ts';
@@ -115,7 +115,7 @@ test('a corrupt kept run is a one-line error naming the file and the field', () 
   assert.throws(
     () => ownGpuReport(dir),
     (e: unknown) =>
-      e instanceof BenchError &&
+      e instanceof CatalogError &&
       /2026-01-01-bad\.json is not a genready torch benchmark: pipelines\.0\.phases\.vae-decode/.test(e.message) &&
       !e.message.includes('\n'),
   );

@@ -163,7 +163,7 @@ export const benchCommand = defineCommand({
       import('../../bench/cache.ts'),
       import('../../bench/calibration.ts'),
       import('../../bench/import.ts'),
-      import('../../bench/providers.ts'),
+      import('../../ort/providers.ts'),
       import('../../bench/torch.ts'),
     ]);
     if (a.emitTorch !== undefined) {

@@ -15,6 +15,10 @@ const runArgs = {
   threads: { type: 'string', description: 'onnxruntime threads (default: one per core); the images do not change' },
   redoRejected: { type: 'boolean', description: 'regenerate the images marked "reject" in review, with new seeds' },
   example: { type: 'string', description: 'write a tiny model and a ready recipe into this folder, then stop' },
+  output: {
+    type: 'string',
+    description: "output folder (default: the recipe's output, which must stay inside the recipe's folder)",
+  },
   json: { type: 'boolean', description: 'print the summary as JSON' },
   queue: {
     type: 'string',
@@ -112,7 +116,8 @@ export const runRecipeCommand = defineCommand({
     const threads = num('threads', args.threads);
     if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > 256))
       throw new RunnerError('bad-flag', `--threads must be a whole number from 1 to 256, got ${args.threads}`);
-    const recipe = loadRecipe(args.recipe);
+    if (args.output === '') throw new RunnerError('bad-flag', '--output needs a folder');
+    const recipe = loadRecipe(args.recipe, typeof args.output === 'string' ? { output: args.output } : {});
     if (args.queue !== undefined) return (await import('./queue.ts')).runQueued(recipe, args, out);
     const p = progress(args.json === true);
     let summary: RunSummary;

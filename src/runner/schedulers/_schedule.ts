@@ -5,7 +5,9 @@
  * siblings) including its float32 rounding where it shifts results: betas, cumulative products and
  * sigma tables are float32 there, so each value is rounded with Math.fround like torch rounds it.
  */
-import type { SchedulerConfig } from './types.ts';
+import type { SchedulerConfig, Spacing } from './types.ts';
+
+export type { Spacing };
 
 const f = Math.fround;
 
@@ -105,8 +107,6 @@ export function interpIndex(x: number, ys: ArrayLike<number>): number {
   // numpy evaluates slope*(x−xp[lo]) + fp[lo]
   return (ys[lo + 1]! - ys[lo]!) * w + ys[lo]!;
 }
-
-export type Spacing = 'linspace' | 'leading' | 'trailing';
 
 /**
  * Inference timesteps, descending, as float values. `linspace` keeps fractions (Euler interpolates

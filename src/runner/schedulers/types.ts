@@ -3,7 +3,8 @@
  * schedule comes from the model folder's `scheduler/scheduler_config.json` (diffusers' keys), and
  * the sampler adds its own method and options, as diffusers' `from_config` does.
  */
-import type { Spacing } from './_schedule.ts';
+/** How inference timesteps are spread over the training range (diffusers' `timestep_spacing`). */
+export type Spacing = 'linspace' | 'leading' | 'trailing';
 
 export type PredictionType = 'epsilon' | 'v_prediction' | 'sample';
 export type BetaSchedule = 'linear' | 'scaled_linear' | 'squaredcos_cap_v2';

@@ -13,7 +13,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import onnxp from 'onnx-proto';
-import { writeFileAtomic } from '../../io/atomic.ts';
+import { writeFileAtomic } from '../io/atomic.ts';
 
 const { onnx } = onnxp;
 

@@ -5,7 +5,7 @@
  * EOS), and with `projection > 0` the text projection (CLIPTextModelWithProjection → `text_embeds`).
  * IO as transformers' ONNX export: `input_ids` int32 → `last_hidden_state`, `pooler_output` | `text_embeds`.
  */
-import type { ClipTextArch } from '../../catalog/models.types.ts';
+import type { ClipTextArch } from '../catalog/models.types.ts';
 import { attention, layerNorm, linear, quickGelu } from './_layers.ts';
 import type { Graph } from './_onnx.ts';
 

@@ -4,7 +4,7 @@
  * attention, resnet) → up blocks (layersPerBlock + 1 resnets, ×2 upsample) → norm, SiLU, conv_out.
  * IO as the diffusers `vae_decoder` export: `latent_sample` → `sample`.
  */
-import type { AutoencoderArch } from '../../catalog/models.types.ts';
+import type { AutoencoderArch } from '../catalog/models.types.ts';
 import { attention, conv, fromTokens, groupNorm, resnet, silu, toTokens, upsample } from './_layers.ts';
 import type { Graph } from './_onnx.ts';
 

@@ -5,7 +5,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import type { Backend } from '../catalog/devices.types.ts';
-import type { DType } from './graph/index.ts';
+import type { DType } from '../graph/index.ts';
 
 export type ProviderId = 'cuda' | 'dml' | 'coreml' | 'cpu';
 

@@ -15,7 +15,7 @@
  * the real head width and a proportional even split for other widths: the cost is the same, the
  * rotation angles of tiny test configs are not FLUX's.
  */
-import type { FluxArch } from '../../catalog/models.types.ts';
+import type { FluxArch } from '../catalog/models.types.ts';
 import { chunks, dim, modulate, plainNorm, sdpa, toHeads } from './_dit.ts';
 import { gelu, linear, silu, sinusoid } from './_layers.ts';
 import type { Graph } from './_onnx.ts';

@@ -4,8 +4,7 @@
  * IO follows the optimum/diffusers export: `sample`, `timestep` (float32), `encoder_hidden_states`
  * (+ `text_embeds`, `time_ids` for SDXL-style micro-conditioning) → `out_sample`.
  */
-import type { UNetArch } from '../../catalog/models.types.ts';
-import { BenchError } from '../errors.ts';
+import type { UNetArch } from '../catalog/models.types.ts';
 import {
   attention,
   conv,
@@ -21,6 +20,7 @@ import {
   upsample,
 } from './_layers.ts';
 import type { Graph } from './_onnx.ts';
+import { GraphError } from './errors.ts';
 
 /** diffusers `addition_time_embed_dim`: each SDXL micro-condition is a 256-wide sinusoid. */
 const ADDITION_TIME_EMBED_DIM = 256;
@@ -39,7 +39,7 @@ export function timeIdCount(a: UNetArch): number {
   if (a.additionEmbedInput === null) return 0;
   const n = (a.additionEmbedInput - POOLED_TEXT_DIM) / ADDITION_TIME_EMBED_DIM;
   if (!Number.isInteger(n) || n <= 0) {
-    throw new BenchError(
+    throw new GraphError(
       'unsupported-arch',
       `UNet additionEmbedInput ${a.additionEmbedInput} is not ${POOLED_TEXT_DIM} pooled + n × ${ADDITION_TIME_EMBED_DIM} micro-conditions`,
     );

@@ -15,7 +15,7 @@ import type {
   FluxArch,
   MMDiTArch,
   UNetArch,
-} from '../../catalog/models.types.ts';
+} from '../catalog/models.types.ts';
 import { type DType, Graph, type WriteResult, writeGraph } from './_onnx.ts';
 import { buildVaeDecoder } from './autoencoder.ts';
 import { buildClipText } from './clip-text.ts';

@@ -8,7 +8,7 @@
  * `out_hidden_states`. The position table is computed for the actual token grid rather than cropped
  * from SD3's stored 192² buffer (a buffer, not a parameter; the same cost).
  */
-import type { MMDiTArch } from '../../catalog/models.types.ts';
+import type { MMDiTArch } from '../catalog/models.types.ts';
 import { chunks, modulate, patchify, plainNorm, sdpa, toHeads, unpatchify } from './_dit.ts';
 import { attention, gelu, linear, silu, sinusoid } from './_layers.ts';
 import type { Graph } from './_onnx.ts';

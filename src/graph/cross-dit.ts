@@ -6,7 +6,7 @@
  * MLP, final modulated norm and unpatchify. IO as the optimum transformer exports:
  * `hidden_states`, `timestep` (float32), `encoder_hidden_states` → `out_hidden_states`.
  */
-import type { CrossDiTArch } from '../../catalog/models.types.ts';
+import type { CrossDiTArch } from '../catalog/models.types.ts';
 import { modulate, patchify, plainNorm, unpatchify } from './_dit.ts';
 import { attention, gelu, linear, silu, sinusoid } from './_layers.ts';
 import type { Graph } from './_onnx.ts';

@@ -4,7 +4,9 @@
  * the pipeline computes in float32 and converts to whatever the session's metadata asks for.
  */
 import * as ort from 'onnxruntime-node';
-import { RunnerError } from './errors.ts';
+import { OrtError } from './errors.ts';
+
+export { Tensor } from 'onnxruntime-node';
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
@@ -49,7 +51,7 @@ export type FloatType = 'float32' | 'float16';
 /** Element type a session wants for an input (from its metadata). */
 export function inputType(session: ort.InferenceSession, name: string): string {
   const m = session.inputMetadata.find((x) => x.name === name);
-  if (!m?.isTensor) throw new RunnerError('bad-model', `model input "${name}" is missing or not a tensor`);
+  if (!m?.isTensor) throw new OrtError('bad-model', `model input "${name}" is missing or not a tensor`);
   return m.type;
 }
 
@@ -58,7 +60,7 @@ export function floatTensor(type: string, data: Float32Array, dims: number[]): o
   if (type === 'float32') return new ort.Tensor('float32', data, dims);
   if (type === 'float16') return new ort.Tensor('float16', Uint16Array.from(data, toHalf), dims);
   if (type === 'float64') return new ort.Tensor('float64', Float64Array.from(data), dims);
-  throw new RunnerError('bad-model', `unsupported float input type ${type}`);
+  throw new OrtError('bad-model', `unsupported float input type ${type}`);
 }
 
 /**
@@ -86,5 +88,5 @@ export function asFloat32(t: ort.Tensor): Float32Array {
   if (t.type === 'float32') return t.data as Float32Array;
   if (t.type === 'float16') return Float32Array.from(t.data as Uint16Array, fromHalf);
   if (t.type === 'float64') return Float32Array.from(t.data as Float64Array);
-  throw new RunnerError('bad-model', `unexpected output type ${t.type}`);
+  throw new OrtError('bad-model', `unexpected output type ${t.type}`);
 }
