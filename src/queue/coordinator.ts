@@ -9,7 +9,7 @@
  * Ctrl-C (the abort signal) stops it cleanly; running it again resumes; the workers go on meanwhile.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Queue } from 'bullmq';
 import { writeFileAtomic } from '../io/atomic.ts';
@@ -18,6 +18,7 @@ import { ManifestWriter, readManifest } from '../runner/manifest.ts';
 import { hashModelFolder, readLayout } from '../runner/model-folder.ts';
 import { RUN_FILE, type RunFile, VERSION } from '../runner/production.ts';
 import { expandImages, type Recipe, recipeFingerprint } from '../runner/recipe.ts';
+import { acquireRunLock } from '../runner/stores/_lock.ts';
 import { checkRedis, queueConnection } from './connect.ts';
 import { type ConflictReport, SharedFolder } from './shared-folder.ts';
 import {
@@ -84,7 +85,6 @@ export interface QueueRunSummary {
 
 export const DEFAULT_CHUNK = 8;
 export const DEFAULT_ATTEMPTS = 3;
-const LOCK = '.genready.lock';
 const REDIS_STEP_MS = 3000;
 
 /** Run id: the same recipe, model and genready version into the same folder is the same run. */
@@ -96,38 +96,6 @@ export function runIdOf(fingerprint: string, modelHash: string, outputDir: strin
 }
 
 export const jobIdOf = (runId: string, first: number) => `${runId}-${first}`;
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** The run folder's lock, shared with local runs (same file): one manifest writer at a time. */
-function lockFolder(dir: string): () => void {
-  const path = join(dir, LOCK);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(path, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(readFileSync(path, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid))
-        throw new RunnerError(
-          'run-locked',
-          `another genready run (pid ${pid}) is writing to ${dir}; wait for it or stop it`,
-        );
-      rmSync(path, { force: true });
-    }
-  }
-  throw new RunnerError('run-locked', `cannot lock ${dir}`);
-}
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let t: NodeJS.Timeout;
@@ -173,7 +141,8 @@ export async function runCoordinator(recipe: Recipe, opts: CoordinatorOptions): 
   readLayout(recipe.modelDir);
   await checkRedis(opts.address);
   mkdirSync(dir, { recursive: true });
-  const unlock = lockFolder(dir);
+  // The runner's own lock (same file, same rules): a local run and a coordinator exclude each other.
+  const lock = await acquireRunLock(dir);
   // BullMQ does not close a connection it was given: both are disconnected below.
   const queueRedis = queueConnection(opts.address);
   const queue = new Queue<ChunkJob>(queueName, { connection: queueRedis, prefix: PREFIX });
@@ -390,7 +359,7 @@ export async function runCoordinator(recipe: Recipe, opts: CoordinatorOptions): 
       stopped,
     };
   } finally {
-    unlock();
+    lock.release();
     await withTimeout(queue.close(), 2000).catch(() => queue.disconnect());
     queueRedis.disconnect();
     redis.disconnect();
