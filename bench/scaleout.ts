@@ -74,6 +74,19 @@ try {
     for (const im of expandImages(r))
       if (readFileSync(join(r.outputDir, im.file)).equals(readFileSync(join(local.outputDir, im.file)))) same++;
     const overheadMs = ((s.seconds - local.seconds) / s.made) * 1000;
+    // Time outside generation per image (wall minus the manifest's per-image generation seconds),
+    // queued vs local: what the queue adds when the machine is not otherwise busy.
+    const outside = (dir: string, wall: number) => {
+      const gen = readFileSync(join(dir, 'manifest.jsonl'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .reduce((a, l) => a + (JSON.parse(l) as { seconds: number }).seconds, 0);
+      return ((wall - gen) / s.made) * 1000;
+    };
+    if (n === 1)
+      console.log(
+        `time outside generation per image: local ${outside(local.outputDir, local.seconds).toFixed(0)} ms, queued ${outside(r.outputDir, s.seconds).toFixed(0)} ms`,
+      );
     rows.push(
       `${n} worker(s): ${s.made} images in ${s.seconds.toFixed(1)} s = ${Math.round(perHour)} images/hour (${(perHour / localPerHour).toFixed(2)}× local); ` +
         `${n === 1 ? `overhead ${overheadMs.toFixed(0)} ms/image = ${((overheadMs / ((local.seconds / local.made) * 1000)) * 100).toFixed(1)} % of a local image; ` : ''}` +
