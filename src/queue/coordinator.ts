@@ -308,39 +308,42 @@ export async function runCoordinator(recipe: Recipe, opts: CoordinatorOptions): 
 
     let stopped = false;
     let first = true;
-    for (;;) {
-      fold();
-      if (!redisStep) {
-        const step = withTimeout(redisTick(first), REDIS_STEP_MS).catch(() => {
-          redisUp = false;
+    try {
+      for (;;) {
+        fold();
+        if (!redisStep) {
+          const step = withTimeout(redisTick(first), REDIS_STEP_MS).catch(() => {
+            redisUp = false;
+          });
+          redisStep = step.finally(() => {
+            redisStep = null;
+          });
+          // The first offer is awaited so that a fresh run's jobs are queued before progress starts.
+          if (first) await redisStep;
+          first = false;
+        }
+        fold();
+        const finishedIdx = inManifest.size + failed.filter((f) => !inManifest.has(f.index)).length;
+        const perHour = rate();
+        opts.events?.onProgress?.({
+          done: inManifest.size,
+          total: images.length,
+          failed: failed.length,
+          imagesPerHour: perHour,
+          etaSeconds: perHour > 0 ? ((images.length - finishedIdx) / perHour) * 3600 : Number.NaN,
+          workers,
+          redis: redisUp ? 'up' : 'down',
         });
-        redisStep = step.finally(() => {
-          redisStep = null;
-        });
-        // The first offer is awaited so that a fresh run's jobs are queued before progress starts.
-        if (first) await redisStep;
-        first = false;
+        if (finishedIdx >= images.length) break;
+        if (opts.signal?.aborted) {
+          stopped = true;
+          break;
+        }
+        await sleep(tickMs, opts.signal);
       }
-      fold();
-      const finishedIdx = inManifest.size + failed.filter((f) => !inManifest.has(f.index)).length;
-      const perHour = rate();
-      opts.events?.onProgress?.({
-        done: inManifest.size,
-        total: images.length,
-        failed: failed.length,
-        imagesPerHour: perHour,
-        etaSeconds: perHour > 0 ? ((images.length - finishedIdx) / perHour) * 3600 : Number.NaN,
-        workers,
-        redis: redisUp ? 'up' : 'down',
-      });
-      if (finishedIdx >= images.length) break;
-      if (opts.signal?.aborted) {
-        stopped = true;
-        break;
-      }
-      await sleep(tickMs, opts.signal);
+    } finally {
+      writer.close();
     }
-    writer.close();
     const finished = !stopped;
     await withTimeout(redis.hset(KEYS.runs, runId, JSON.stringify(status(finished))), REDIS_STEP_MS).catch(() => {});
     const seconds = (performance.now() - t0) / 1000;

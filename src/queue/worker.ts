@@ -121,15 +121,14 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     const candidates = [...(opts.modelsDir ? [join(opts.modelsDir, basename(j.model.dir))] : []), j.model.dir];
     const seen: string[] = [];
     for (const dir of candidates) {
-      let h = hashes.get(dir);
-      if (!h) {
-        try {
-          h = await hashModelFolder(dir);
-        } catch {
-          continue;
-        }
-        hashes.set(dir, h);
+      // Re-checked for every chunk (a changed file is noticed); unchanged files keep their hash by size and time.
+      let h: Awaited<ReturnType<typeof hashModelFolder>>;
+      try {
+        h = await hashModelFolder(dir, hashes.get(dir)?.files ?? []);
+      } catch {
+        continue;
       }
+      hashes.set(dir, h);
       if (h.hash === j.model.hash) return { dir, files: Object.fromEntries(h.files.map((f) => [f.path, f.sha256])) };
       seen.push(`${dir} (hash ${h.hash})`);
     }

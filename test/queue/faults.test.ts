@@ -5,6 +5,8 @@
  * and every image byte-identical to a single-machine run of the same recipe.
  */
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -263,6 +265,38 @@ describe('queue faults', { timeout: 600_000 }, () => {
     assert.equal(r.exit.code, 1);
     assert.equal(r.indices.length, fx.total - 1);
     assert.ok(!r.indices.includes(poison));
+  });
+
+  it('a worker whose model has another hash refuses the run in one line and leaves the chunks queued', async () => {
+    const r = await scenario('model-mismatch', async ({ url, procs, recipe }) => {
+      const coord = coordinator(url, recipe.path);
+      procs.push(coord);
+      const c = new Redis(url, { maxRetriesPerRequest: null });
+      const q = new Queue('images-cpu', { connection: c, prefix: PREFIX });
+      const want = Math.ceil(fx.total / 2);
+      for (let i = 0; i < 300 && (await q.getWaitingCount()) < want; i++) await sleep(200);
+      const index = join(fx.dir, 'ex', 'tiny-sd', 'model_index.json');
+      const original = readFileSync(index);
+      writeFileSync(index, Buffer.concat([original, Buffer.from(' ')]));
+      try {
+        const bad = worker(url, 'w-bad');
+        procs.push(bad);
+        const ex = await bad.exited;
+        assert.equal(ex.code, 1);
+        assert.match(
+          bad.stderr,
+          /^genready: run \w+ needs model tiny-sd with hash \w+; found .* \(hash \w+\): refusing/m,
+        );
+        assert.equal((await q.getWaitingCount()) + (await q.getDelayedCount()), want, 'a chunk was lost or used up');
+      } finally {
+        writeFileSync(index, original);
+      }
+      await q.close();
+      c.disconnect();
+      procs.push(worker(url, 'w-good'));
+      return { coord };
+    });
+    assert.equal(r.exit.code, 0);
   });
 
   it('two workers racing on one chunk: one writes, the other finds the same bytes', async () => {
