@@ -9,8 +9,8 @@ import { hypotheticalMachine, type Machine, machineFromProbe } from '../planner/
 import { failurePatterns, modelVerdicts, tierOf } from '../planner/verdict.ts';
 import { fakeProbe } from '../probe/fake.ts';
 import { ref, said } from './errors.ts';
-import { field, flag, Problem, text } from './fields.ts';
 import { ramField } from './estimate.ts';
+import { field, flag, Problem, text } from './fields.ts';
 import type { Local } from './local.ts';
 import { fail, parseRequest } from './request.ts';
 import { NAME_MAX } from './workload.ts';

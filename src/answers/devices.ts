@@ -16,7 +16,9 @@ export const devicesRequest = z.strictObject({
 export type DevicesRequest = z.output<typeof devicesRequest>;
 export const parseDevices = (input: unknown): DevicesRequest => parseRequest(devicesRequest, input, 'devices');
 
-export type DevicesAnswer = { kind: 'list'; devices: Device[] } | { kind: 'match'; match: Exclude<DeviceMatch, { kind: 'unknown' }> };
+export type DevicesAnswer =
+  | { kind: 'list'; devices: Device[] }
+  | { kind: 'match'; match: Exclude<DeviceMatch, { kind: 'unknown' }> };
 
 /**
  * `genready devices [--match NAME] --json` and `GET /api/devices[?match=]`.

@@ -57,6 +57,6 @@ export const SHOWN_MAX = 60;
 
 /** A value as an error quotes it: `"abc"`, cut to SHOWN_MAX characters. */
 export function shown(v: unknown): string {
-  const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+  const s = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
   return `"${s.length > SHOWN_MAX ? `${s.slice(0, SHOWN_MAX)}…` : s}"`;
 }

@@ -30,7 +30,7 @@ export function parseRequest<S extends z.ZodObject>(schema: S, input: unknown, q
     const parts: MessagePart[] = [`unknown field "${key.slice(0, 60)}" for ${question}`];
     if (guess) parts.push('; did you mean ', ref(guess), '?');
     parts.push('; known: ');
-    known.forEach((k, i) => parts.push(...(i ? [', ', ref(k)] : [ref(k)])));
+    for (const [i, k] of known.entries()) parts.push(...(i ? [', ', ref(k)] : [ref(k)]));
     throw new RequestError('unknown-field', key, parts);
   }
   if (issue.code === 'custom') {

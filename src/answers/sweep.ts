@@ -61,7 +61,11 @@ export async function sweepAnswer(req: SweepRequest, local: Local): Promise<Swee
       strategy: e.strategy,
       peakDeviceBytes: e.memory.peakDeviceBytes,
       imagesPerHour: e.time.imagesPerHour,
-      strategies: e.alternatives.map((a) => ({ strategy: a.strategy, fits: a.fits, peakDeviceBytes: a.peakDeviceBytes })),
+      strategies: e.alternatives.map((a) => ({
+        strategy: a.strategy,
+        fits: a.fits,
+        peakDeviceBytes: a.peakDeviceBytes,
+      })),
     });
   }
   const largestFitting: Record<string, number | null> = {};

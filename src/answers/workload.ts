@@ -130,6 +130,7 @@ export function workloadWords(spec: string): WorkloadFields & { model: string } 
     else if (lower === 'tiling' || lower === 'vae-tiling') out.vaeTiling = true;
     else rest.push(w);
   }
-  if (rest.length === 0) throw new Problem('bad-spec', [`${shown(spec)} names no model; e.g. "sdxl 1024x1024 batch 4"`]);
+  if (rest.length === 0)
+    throw new Problem('bad-spec', [`${shown(spec)} names no model; e.g. "sdxl 1024x1024 batch 4"`]);
   return { ...out, model: rest.join(' ') };
 }

@@ -99,7 +99,7 @@ export function rejectUnknownFlags(raw: readonly string[], defs: ArgsDef): void 
   const flags = [...known].filter((k) => k.length > 1 && k !== 'help');
   const stray: { word: string; hint?: string }[] = [];
   /** The flag whose value the previous word was, for the hint "quote a value with spaces". */
-  let valueOf: { flag: string; at: number } | null = null;
+  let valueFor: { flag: string; at: number } | null = null;
   for (let i = 0; i < raw.length; i++) {
     const r = raw[i]!;
     if (r === '--') {
@@ -108,8 +108,8 @@ export function rejectUnknownFlags(raw: readonly string[], defs: ArgsDef): void 
     }
     if (!r.startsWith('-') || /^-\d/.test(r)) {
       const hint =
-        valueOf && valueOf.at === i - 1
-          ? `; to give a value with spaces, quote it: ${valueOf.flag} "${raw[i - 1]} ${r}"`
+        valueFor && valueFor.at === i - 1
+          ? `; to give a value with spaces, quote it: ${valueFor.flag} "${raw[i - 1]} ${r}"`
           : undefined;
       stray.push({ word: r, ...(hint ? { hint } : {}) });
       continue;
@@ -127,7 +127,7 @@ export function rejectUnknownFlags(raw: readonly string[], defs: ArgsDef): void 
       const next = raw[i + 1]!;
       if (!next.startsWith('-') || /^-\d/.test(next) || next === '') {
         i++;
-        valueOf = { flag: r, at: i };
+        valueFor = { flag: r, at: i };
       }
     }
   }

@@ -109,7 +109,11 @@ const BAD: [string, string[], RegExp][] = [
     ['estimate', '--model', 'flux1-dev', '--width', '1000', '--height', '1024'],
     /multiple of 16/,
   ],
-  ['zero size', ['estimate', '--model', 'sd15', '--width', '0', '--height', '512'], /--width must be a whole number above 0/],
+  [
+    'zero size',
+    ['estimate', '--model', 'sd15', '--width', '0', '--height', '512'],
+    /--width must be a whole number above 0/,
+  ],
   [
     'negative size',
     ['estimate', '--model', 'sd15', '--width=-512', '--height', '512'],
@@ -117,7 +121,11 @@ const BAD: [string, string[], RegExp][] = [
   ],
   ['absurd size', ['estimate', '--model', 'sd15', '--width', '32768', '--height', '512'], /maximum 16384/],
   ['not a number', ['estimate', '--model', 'sd15', '--batch', 'many'], /must be a number/],
-  ['unsupported precision', ['estimate', '--model', 'sd15', '--precision', 'fp4'], /--precision must be one of fp32, .*got "fp4"/],
+  [
+    'unsupported precision',
+    ['estimate', '--model', 'sd15', '--precision', 'fp4'],
+    /--precision must be one of fp32, .*got "fp4"/,
+  ],
   ['unknown device', ['estimate', '--model', 'sd15', '--device', 'RTX 9999'], /unknown device "RTX 9999"/],
   ['unknown flag', ['estimate', '--model', 'sd15', '--widht', '512'], /unknown option "--widht"/],
   [

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { defineCommand } from 'citty';
-import { writeFileAtomic } from '../../io/atomic.ts';
 import { parseValidate, validateAnswer, validation } from '../../answers/validate.ts';
+import { writeFileAtomic } from '../../io/atomic.ts';
 import { validationMarkdown } from '../../validate/markdown.ts';
 import type { Stats } from '../../validate/validate.ts';
 import { cliAnswer, rejectUnknownFlags, requestOf, UsageError } from '../_args.ts';
