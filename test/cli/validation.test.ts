@@ -26,7 +26,7 @@ async function cli(argv: string[]) {
 }
 
 /** One line on stderr matching `re`, exit 1, nothing on stdout. */
-async function refused(argv: string[], re: RegExp) {
+async function refusedLine(argv: string[], re: RegExp): Promise<string> {
   const r = await cli(argv);
   assert.equal(r.code, 1, `${argv.join(' ')} → exit ${r.code}: ${r.stdout.slice(0, 200)}`);
   const lines = r.stderr.trim().split('\n');
@@ -35,6 +35,10 @@ async function refused(argv: string[], re: RegExp) {
   assert.equal(r.stdout, '');
   return lines[0]!;
 }
+
+const refused = async (argv: string[], re: RegExp): Promise<void> => {
+  await refusedLine(argv, re);
+};
 
 const SDXL = ['--model', 'sdxl', '--width', '1024', '--height', '1024'];
 
@@ -76,7 +80,7 @@ describe('an empty value is an error, not "not given"', () => {
   for (const [name, argv] of cases) {
     test(`${name} is refused`, async () => {
       const flag = name.replace(/^\w+ /, '').split(' ')[0]!;
-      const line = await refused(argv, /needs (a value|a file name) \(it is empty\)/);
+      const line = await refusedLine(argv, /needs (a value|a file name) \(it is empty\)/);
       assert.ok(line.includes(flag), line);
     });
   }
@@ -155,7 +159,7 @@ describe('stray arguments and unknown flags', () => {
     ));
 
   test('a misspelt required flag is named, not reported as missing (--whithin → --within)', async () => {
-    const line = await refused(
+    const line = await refusedLine(
       ['plan', '--model', 'sdxl', '--images', '10', '--whithin', '8h'],
       /unknown option "--whithin"; did you mean --within\?/,
     );

@@ -58,20 +58,22 @@ describe('the API refuses what it used to accept', () => {
     await bad('/api/gpus', { for: 'sdxl 1024x1024', model: 'sd15' }, /^for and model contradict/);
   });
 
-  test('a size off the latent grid is worded with the field name', () =>
-    bad(
+  test('a size off the latent grid is worded with the field name', async () => {
+    await bad(
       '/api/estimate',
       { model: 'flux1-dev', width: 1000 },
       /^flux1-dev needs width to be a multiple of 16/,
       'width',
-    ));
+    );
+  });
 
-  test('an unknown field gets a did-you-mean', () =>
-    bad(
+  test('an unknown field gets a did-you-mean', async () => {
+    await bad(
       '/api/estimate',
       { model: 'sdxl', devcie: 'RTX 4090' },
       /unknown field "devcie" for estimate; did you mean device\?/,
-    ));
+    );
+  });
 
   test('errors never echo a huge input back', async () => {
     const huge = '9'.repeat(50_000);
