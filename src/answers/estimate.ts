@@ -12,9 +12,10 @@ import { type Estimate, estimate, type StrategyChoice } from '../cost/estimate.t
 import { estimateMemory, STRATEGIES } from '../cost/memory.ts';
 import { componentsJson, type EstimateJson, estimateJson, workloadJson } from '../cost/report.ts';
 import { makeWorkload, type Workload } from '../cost/workload.ts';
-import { choice, field, flag, number, text } from './fields.ts';
+import { shown } from './errors.ts';
+import { choice, field, flag, number, Problem, text } from './fields.ts';
 import type { Local } from './local.ts';
-import { parseRequest } from './request.ts';
+import { fail, parseRequest } from './request.ts';
 import { NAME_MAX, workloadFields, workloadInput } from './workload.ts';
 
 /** More RAM than this is a typo (the largest single servers hold a few TiB). */
@@ -103,6 +104,11 @@ export function estimateIn(req: EstimateRequest, ctx: EstimateContext | null, op
     const parts = breakdown(w);
     return { workload: workloadJson(w), components: componentsJson(parts), memory: estimateMemory(w, parts, 'gpu') };
   }
+  if (ctx.device.backend === 'cpu' && req.strategy !== undefined && req.strategy !== 'auto' && req.strategy !== 'cpu')
+    fail(
+      'strategy',
+      new Problem('bad-strategy', [`must be cpu or auto on ${ctx.device.name} (a CPU); got ${shown(req.strategy)}`]),
+    );
   const j = estimateJson(onDevice(w, req, ctx));
   let vaeTilingHint: VaeTilingHint | null = null;
   const decode = j.memory.phases.find((p) => p.phase === 'vae-decode')?.allocatedBytes ?? 0;

@@ -4,10 +4,10 @@
  * fitting. A thin loop over the estimate answer; no cost-model logic of its own.
  */
 import { z } from 'zod';
-import { GenreadyError } from '../catalog/errors.ts';
 import { type EstimateRequest, estimateContext, estimateFields, estimateIn, isOnDevice } from './estimate.ts';
+import { Problem } from './fields.ts';
 import type { Local } from './local.ts';
-import { parseRequest } from './request.ts';
+import { fail, parseRequest } from './request.ts';
 
 /** 256 to 2048 px in steps of 128: fine enough to see the knee, 15 estimates (~100 ms). */
 export const SWEEP_SIDES: readonly number[] = Array.from({ length: 15 }, (_, i) => 256 + 128 * i);
@@ -42,7 +42,10 @@ export interface SweepJson {
 export async function sweepAnswer(req: SweepRequest, local: Local): Promise<SweepJson> {
   const ctx = await estimateContext(req, local);
   if (!ctx)
-    throw new GenreadyError('device-required', 'the resolution sweep needs a device (the usable memory is its line)');
+    fail(
+      'device',
+      new Problem('missing-field', ['is required: the sweep draws where the device’s usable memory runs out']),
+    );
   const [w, h] = req.size ?? [req.width, req.height];
   const aspect = w && h ? w / h : 1;
   const { size: _size, ...rest } = req;

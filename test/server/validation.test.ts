@@ -67,6 +67,16 @@ describe('the API refuses what it used to accept', () => {
     );
   });
 
+  test('library rules are worded for the API too (a CPU takes only the cpu strategy; a sweep needs a device)', async () => {
+    await bad(
+      '/api/estimate',
+      { model: 'sd15', device: 'Ryzen 9 7950X', strategy: 'gpu' },
+      /^strategy must be cpu or auto on .*Ryzen 9 7950X/,
+      'strategy',
+    );
+    await bad('/api/sweep', { model: 'sd15' }, /^device is required/, 'device');
+  });
+
   test('an unknown field gets a did-you-mean', async () => {
     await bad(
       '/api/estimate',
