@@ -1,11 +1,20 @@
 /**
- * The JSON API: one route per CLI answer, with the same fields as `--json`. Routes only translate
- * HTTP to library calls (through `ServerDeps`) and back; validation of meaning stays in the library.
+ * The JSON API: one route per question of src/answers/, with the same fields as the CLI's `--json`.
+ * A route maps the body or query onto the question's request (parsed by its schema there) and the
+ * answer back; nothing is parsed or validated here.
  */
 import { type Context, Hono } from 'hono';
-import { estimateBody, flagsBody, jsonBody } from './_body.ts';
+import { parseCheck } from '../answers/check.ts';
+import { parseConstants } from '../answers/constants.ts';
+import { devicesJson, parseDevices } from '../answers/devices.ts';
+import { parseEstimate } from '../answers/estimate.ts';
+import { parseGpus } from '../answers/gpus.ts';
+import { parseModels } from '../answers/models.ts';
+import { parsePlan } from '../answers/plan.ts';
+import { parseSweep } from '../answers/sweep.ts';
+import { parseValidate } from '../answers/validate.ts';
+import { jsonBody } from './_body.ts';
 import { HttpError } from './errors.ts';
-import { sweep } from './sweep.ts';
 import type { ServerDeps } from './types.ts';
 
 /** Common card sizes the memory chart draws as reference lines (GB as marketed). */
@@ -19,12 +28,10 @@ function query(c: Context, allowed: readonly string[]): Record<string, string> {
     throw new HttpError(
       400,
       'unknown-parameter',
-      `unknown query parameter ${unknown.map((k) => `"${k}"`).join(', ')}; this route reads ${allowed.length ? allowed.join(', ') : 'none'}`,
+      `unknown query parameter ${unknown.map((k) => `"${k.slice(0, 60)}"`).join(', ')}; this route reads ${allowed.length ? allowed.join(', ') : 'none'}`,
     );
   return q;
 }
-
-const flag = (v: string | undefined) => v !== undefined && v !== '0' && v !== 'false';
 
 /** A small bounded cache: `check --as` answers are pure per GPU but a visitor can ask for many. */
 function boundedCache<V>(max: number) {
@@ -53,6 +60,7 @@ export const API_ROUTES = [
   'GET /api/usable?sizes=6,8,12',
   'GET /api/check?as=&ram=&verbose=1',
   'GET /api/validate',
+  'GET /api/constants',
   'POST /api/plan',
   'POST /api/gpus',
 ] as const;
@@ -66,56 +74,52 @@ export function apiRoutes(deps: ServerDeps): Hono {
     query(c, []);
     return c.json({
       routes: API_ROUTES,
-      docs: 'Bodies and answers use the CLI flag names and the `--json` fields (README: genready serve).',
+      docs: 'Bodies and answers use the CLI flag names (camelCase) and the `--json` fields (README: genready serve).',
     });
   });
 
   api.get('/models', (c) => {
-    query(c, []);
+    parseModels(query(c, []));
     return c.json(deps.models());
   });
 
   api.get('/models/:id', (c) => {
     query(c, []);
     const id = c.req.param('id');
-    const m = deps.models().find((x) => (x as { id: string }).id === id);
-    if (!m) throw new HttpError(404, 'unknown-model', `unknown model "${id}"; GET /api/models lists them`);
+    const m = deps.models().find((x) => x.id === id);
+    if (!m) throw new HttpError(404, 'unknown-model', `unknown model "${id.slice(0, 60)}"; GET /api/models lists them`);
     return c.json(m);
   });
 
   api.get('/devices', (c) => {
-    const q = query(c, ['vendor', 'match']);
-    if (q.match !== undefined) {
-      const m = deps.matchDevice(q.match);
-      if (m.kind === 'unknown') {
-        throw new HttpError(
-          404,
-          'unknown-device',
-          `unknown device "${m.query}"${m.suggestions.length ? `; did you mean: ${m.suggestions.join(', ')}?` : ''}`,
-        );
-      }
-      return c.json(m);
+    const req = parseDevices(query(c, ['vendor', 'match']));
+    try {
+      return c.json(devicesJson(deps.devices(req)));
+    } catch (err) {
+      // A name that matches nothing is a lookup that found nothing.
+      if (err instanceof Error && (err as { code?: string }).code === 'unknown-device')
+        throw new HttpError(404, 'unknown-device', err.message);
+      throw err;
     }
-    const vendor = q.vendor?.toLowerCase();
-    return c.json(deps.devices().filter((d) => !vendor || d.vendor.toLowerCase() === vendor));
   });
 
   api.get('/devices/:id', (c) => {
     query(c, []);
     const id = c.req.param('id');
-    const d = deps.devices().find((x) => x.id === id);
+    const all = deps.devices({});
+    const d = all.kind === 'list' ? all.devices.find((x) => x.id === id) : undefined;
     if (!d)
       throw new HttpError(
         404,
         'unknown-device',
-        `unknown device id "${id}"; GET /api/devices lists them, GET /api/devices?match=NAME resolves a name`,
+        `unknown device id "${id.slice(0, 60)}"; GET /api/devices lists them, GET /api/devices?match=NAME resolves a name`,
       );
     return c.json(d);
   });
 
-  api.post('/estimate', async (c) => c.json(deps.estimate(await jsonBody(c, estimateBody))));
+  api.post('/estimate', async (c) => c.json(await deps.estimate(parseEstimate(await jsonBody(c)))));
 
-  api.post('/sweep', async (c) => c.json(sweep(deps.estimate, await jsonBody(c, estimateBody))));
+  api.post('/sweep', async (c) => c.json(await deps.sweep(parseSweep(await jsonBody(c)))));
 
   api.get('/usable', (c) => {
     const q = query(c, ['sizes']);
@@ -131,11 +135,10 @@ export function apiRoutes(deps: ServerDeps): Hono {
   });
 
   api.get('/check', async (c) => {
-    const q = query(c, ['as', 'ram', 'verbose']);
-    const opts = { ...(q.as ? { as: q.as } : {}), ...(q.ram ? { ram: q.ram } : {}), verbose: flag(q.verbose) };
+    const req = parseCheck(query(c, ['as', 'ram', 'verbose']));
     // Probing this machine takes about a second and its answer does not change while we run.
-    const key = JSON.stringify(opts);
-    const pending = checks.get(key, () => deps.check(opts));
+    const key = JSON.stringify([req.as, req.ram, Boolean(req.verbose)]);
+    const pending = checks.get(key, () => deps.check(req));
     try {
       return c.json(await pending);
     } catch (err) {
@@ -145,24 +148,29 @@ export function apiRoutes(deps: ServerDeps): Hono {
   });
 
   api.get('/validate', (c) => {
-    query(c, []);
+    parseValidate(query(c, []));
     // Pure over the data files shipped with the package: compute once per process (~0.4 s).
     validation ??= deps.validate();
     return c.json(validation);
   });
 
+  api.get('/constants', (c) => {
+    parseConstants(query(c, []));
+    return c.json(deps.constants());
+  });
+
   api.post('/plan', async (c) => {
-    const flags = await jsonBody(c, flagsBody);
+    const req = parsePlan(await jsonBody(c));
     if (!deps.plan)
       throw new HttpError(501, 'not-available', 'the planner (genready plan) is not available in this build');
-    return c.json(await deps.plan(flags));
+    return c.json(await deps.plan(req));
   });
 
   api.post('/gpus', async (c) => {
-    const flags = await jsonBody(c, flagsBody);
+    const req = parseGpus(await jsonBody(c));
     if (!deps.gpus)
       throw new HttpError(501, 'not-available', 'the GPU ranking (genready gpus) is not available in this build');
-    return c.json(deps.gpus(flags));
+    return c.json(deps.gpus(req));
   });
 
   return api;

@@ -3,10 +3,12 @@
  * stack trace. Expected library failures (GenreadyError) keep their code and message; anything else
  * is an internal error whose details stay in the server's log.
  */
+import { RequestError } from '../answers/errors.ts';
 import { GenreadyError } from '../catalog/errors.ts';
 
 export interface ErrorBody {
-  error: { status: number; code: string; message: string };
+  /** `field`: the request field at fault, when a request error names one. */
+  error: { status: number; code: string; message: string; field?: string };
 }
 
 /** A failure the HTTP layer itself decides (bad JSON, too large, wrong method). */
@@ -27,6 +29,10 @@ export class HttpError extends Error {
  */
 export function errorBody(err: unknown): ErrorBody {
   if (err instanceof HttpError) return { error: { status: err.status, code: err.code, message: err.message } };
+  if (err instanceof RequestError)
+    return {
+      error: { status: 400, code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) },
+    };
   if (err instanceof GenreadyError) return { error: { status: 400, code: err.code, message: err.message } };
   return { error: { status: 500, code: 'internal', message: 'internal error (see the server log)' } };
 }

@@ -1,29 +1,35 @@
 /**
- * The server's ports: every library function the HTTP API calls comes in through `ServerDeps`, so
- * tests build the app with fakes and production wires the real library (`productionDeps`).
+ * The server's ports: every answer the HTTP API gives comes in through `ServerDeps`, as a function
+ * of a request already parsed by the question's schema (src/answers/), so tests build the app with
+ * fakes and production wires the answers (`productionDeps`).
  */
 import type { Hono } from 'hono';
-import type { Device, DeviceMatch } from '../catalog/devices.types.ts';
-
-export type Flags = Record<string, unknown>;
+import type { CheckRequest } from '../answers/check.ts';
+import type { DevicesAnswer, DevicesRequest } from '../answers/devices.ts';
+import type { EstimateRequest } from '../answers/estimate.ts';
+import type { GpusRequest } from '../answers/gpus.ts';
+import type { PlanRequest } from '../answers/plan.ts';
+import type { SweepRequest } from '../answers/sweep.ts';
 
 export interface ServerDeps {
   /** `genready models --json`. */
-  models(): unknown[];
-  /** `genready devices --json`. */
-  devices(): Device[];
-  /** `genready devices --match NAME --json`: never a wrong device, `unknown` with suggestions. */
-  matchDevice(name: string): DeviceMatch;
-  /** `genready estimate --json` for these flags. */
-  estimate(flags: Flags): unknown;
+  models(): readonly { id: string }[];
+  /** `genready devices [--match NAME] --json`. */
+  devices(req: DevicesRequest): DevicesAnswer;
+  /** `genready estimate --json`. */
+  estimate(req: EstimateRequest): Promise<unknown>;
+  /** Peak memory against resolution (the dashboard's chart). */
+  sweep(req: SweepRequest): Promise<unknown>;
   /** `genready check --json`: this machine without `as`, a catalog GPU with it. */
-  check(opts: { as?: string; ram?: string; verbose?: boolean }): Promise<unknown>;
+  check(req: CheckRequest): Promise<unknown>;
   /** `genready validate --json`. */
   validate(): unknown;
-  /** `genready plan --json`; absent until the planner provides it (the route answers 501). */
-  plan?(flags: Flags): Promise<unknown>;
-  /** `genready gpus --json`; absent until the planner provides it (the route answers 501). */
-  gpus?(flags: Flags): unknown;
+  /** `genready constants --json`. */
+  constants(): unknown;
+  /** `genready plan --json`; absent: the route answers 501. */
+  plan?(req: PlanRequest): Promise<unknown>;
+  /** `genready gpus --json`; absent: the route answers 501. */
+  gpus?(req: GpusRequest): unknown;
   /** Usable bytes of a discrete desktop GPU with this many GB (for the "common sizes" lines). */
   usableForSize(memoryGiB: number): { bytes: number; reason: string };
 }

@@ -1,18 +1,22 @@
 /**
- * The dashboard's only view of genready: the HTTP API. Types are imported from the library's JSON
- * contracts (type-only: nothing of the library is bundled).
+ * The dashboard's only view of genready: the HTTP API. Types are the answers' types (src/answers/),
+ * imported type-only: nothing of the library is bundled.
  */
 
+import type { CheckAnswer } from '../answers/check.ts';
+import type { EstimateOnDevice } from '../answers/estimate.ts';
+import type { GpusAnswer } from '../answers/gpus.ts';
+import type { PlanAnswer } from '../answers/plan.ts';
+import type { SweepJson } from '../answers/sweep.ts';
+import type { ValidateAnswer } from '../answers/validate.ts';
 import type { Device, DeviceMatch } from '../catalog/devices.types.ts';
-import type { checkReport } from '../cli/commands/check.ts';
-import type { GpusJson } from '../cli/commands/gpus.ts';
-import type { EstimateJson } from '../cost/report.ts';
-import type { PlanJson } from '../planner/plan.ts';
-import type { SweepJson } from '../server/sweep.ts';
-import type { ValidationReport } from '../validate/validate.ts';
 
-export type { Device, EstimateJson, GpusJson, PlanJson, SweepJson, ValidationReport };
-export type CheckJson = ReturnType<typeof checkReport>;
+export type { Device, SweepJson };
+export type CheckJson = CheckAnswer;
+export type EstimateJson = EstimateOnDevice;
+export type GpusJson = GpusAnswer;
+export type PlanJson = PlanAnswer;
+export type ValidationReport = ValidateAnswer;
 
 export interface ModelJson {
   id: string;

@@ -40,7 +40,7 @@ describe('genready run (CLI)', () => {
     assert.match(r.stderr, /^genready: .*r\.yaml: steps: steps must be at least 1\n$/);
     // …and the other cases in-process through the same entry point, capturing stderr.
     const cases: [string[], RegExp][] = [
-      [['run', recipe, '--bacth', '2'], /^genready: unknown option "--bacth"; see --help\n$/],
+      [['run', recipe, '--bacth', '2'], /^genready: unknown option "--bacth"; did you mean --batch\?\n$/],
       [['run'], /^genready: give a recipe file: genready run RECIPE\.json/],
       [['verify', join(dir, 'nope.png')], /^genready: .*nope\.png does not exist\n$/],
       [['run', '--example', dir], /is not empty; give a new or empty folder/],

@@ -1,15 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { estimateAnswer as estimateOf, parseEstimate } from '../../src/answers/estimate.ts';
+import { gpusAnswer as gpusOf, parseGpus } from '../../src/answers/gpus.ts';
+import { productionLocal } from '../../src/answers/local.ts';
+import { modelsAnswer } from '../../src/answers/models.ts';
+import { parsePlan, planAnswer as planOf } from '../../src/answers/plan.ts';
 import { listDevices } from '../../src/catalog/devices.ts';
-import { estimateAnswer } from '../../src/cli/commands/estimate.ts';
-import { gpusAnswer } from '../../src/cli/commands/gpus.ts';
-import { modelsJson } from '../../src/cli/commands/models.ts';
-import { planAnswer } from '../../src/cli/commands/plan.ts';
 import { createApp } from '../../src/server/app.ts';
 import { productionDeps } from '../../src/server/deps.ts';
 import type { ServerDeps } from '../../src/server/types.ts';
 
 const GiB = 2 ** 30;
+const local = productionLocal();
+const estimateAnswer = (flags: Record<string, unknown>) => estimateOf(parseEstimate(flags), local);
+const gpusAnswer = (flags: Record<string, unknown>) => gpusOf(parseGpus(flags));
+const planAnswer = (flags: Record<string, unknown>) => planOf(parsePlan(flags), local);
 const app = createApp({ deps: productionDeps(), webRoot: null });
 const post = (path: string, body: unknown) =>
   app.request(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
@@ -18,7 +23,7 @@ describe('API answers are the CLI --json answers', () => {
   test('GET /api/models lists the catalog as `genready models --json`', async () => {
     const res = await app.request('/api/models');
     assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), JSON.parse(JSON.stringify(modelsJson())));
+    assert.deepEqual(await res.json(), JSON.parse(JSON.stringify(modelsAnswer())));
   });
 
   test('GET /api/devices lists the device catalog, filtered by vendor', async () => {
@@ -52,7 +57,7 @@ describe('API answers are the CLI --json answers', () => {
     const res = await post('/api/estimate', flags);
     assert.equal(res.status, 200);
     const got = (await res.json()) as { time: { imagesPerHour: number }; fits: boolean };
-    assert.deepEqual(got, JSON.parse(JSON.stringify(estimateAnswer(flags))));
+    assert.deepEqual(got, JSON.parse(JSON.stringify(await estimateAnswer(flags))));
     assert.ok(got.fits && got.time.imagesPerHour > 0);
   });
 
@@ -86,13 +91,13 @@ describe('API answers are the CLI --json answers', () => {
     const gpuMax = s.largestFitting.gpu!;
     // Each point agrees with a single estimate at that size.
     const at = s.points.find((p) => p.width === 1024)!;
-    const e = estimateAnswer({
+    const e = (await estimateAnswer({
       model: 'sdxl',
       device: 'RTX 4060 Ti 8GB',
       strategy: 'gpu',
       width: 1024,
       height: 1024,
-    }) as { memory: { peakDeviceBytes: number }; fits: boolean };
+    })) as { memory: { peakDeviceBytes: number }; fits: boolean };
     assert.equal(at.peakDeviceBytes, e.memory.peakDeviceBytes);
     assert.equal(at.fits, e.fits);
     assert.ok(s.points.filter((p) => p.fits).every((p) => p.width <= gpuMax));
@@ -211,19 +216,21 @@ describe('the planner routes', () => {
     assert.deepEqual(await res.json(), JSON.parse(JSON.stringify(await planAnswer(flags))));
   });
 
-  test('POST /api/plan rejects a field the command does not know and reports missing ones like the CLI', async () => {
+  test('POST /api/plan rejects a field the command does not know and reports missing ones in API words', async () => {
     const typo = await post('/api/plan', { model: 'sdxl', images: 10, within: '8h', withn: '9h' });
     assert.equal(typo.status, 400);
     assert.match(
       ((await typo.json()) as { error: { message: string } }).error.message,
-      /unknown field "withn" for plan; known: .*within/,
+      /unknown field "withn" for plan; did you mean within\?; known: .*within/,
     );
     const missing = await post('/api/plan', { model: 'sdxl', within: '8h' });
     assert.equal(missing.status, 400);
-    assert.match(((await missing.json()) as { error: { message: string } }).error.message, /missing --images/);
+    const body = (await missing.json()) as { error: { message: string; field: string } };
+    assert.equal(body.error.message, 'images is required');
+    assert.equal(body.error.field, 'images');
   });
 
-  test('POST /api/plan passes the flags through to the planner', async () => {
+  test('POST /api/plan passes the parsed request to the planner', async () => {
     let seen: unknown;
     const a = createApp({
       deps: fakeDeps({
@@ -239,7 +246,7 @@ describe('the planner routes', () => {
       body: JSON.stringify({ model: 'sdxl', images: 1000, within: '8h' }),
     });
     assert.equal(res.status, 200);
-    assert.deepEqual(seen, { model: 'sdxl', images: 1000, within: '8h' });
+    assert.deepEqual(seen, { model: 'sdxl', images: 1000, within: 8 });
   });
 
   test('a planner route without its function answers 501, not a crash', async () => {

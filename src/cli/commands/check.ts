@@ -1,12 +1,7 @@
 import { defineCommand } from 'citty';
-import { loadCalibration } from '../../bench/calibration.ts';
-import { resolveDevice } from '../../catalog/devices.ts';
-import type { Calibration } from '../../cost/calibration.ts';
-import { hypotheticalMachine, type Machine, machineFromProbe } from '../../planner/machine.ts';
-import { failurePatterns, modelVerdicts, tierOf } from '../../planner/verdict.ts';
-import { fakeProbe } from '../../probe/fake.ts';
-import { probeMachine } from '../../probe/probe.ts';
-import { num, rejectUnknownFlags } from '../_args.ts';
+import { checkAnswer, parseCheck } from '../../answers/check.ts';
+import { productionLocal } from '../../answers/local.ts';
+import { cliAnswer, rejectUnknownFlags, requestOf } from '../_args.ts';
 import { color, gb, rate, seconds, table } from '../format.ts';
 import type { Output } from '../output.ts';
 
@@ -20,81 +15,7 @@ const args = {
   verbose: { type: 'boolean', description: 'everything: requirements per tier, largest size and best batch per model' },
 } as const;
 
-let probed: Promise<Machine> | undefined;
-
-/** This machine (probed), or a hypothetical one around a catalog GPU (`--as`; "none" for no GPU). */
-export async function machineFor(a: { as?: string; ram?: string }): Promise<Machine> {
-  // Probed once per process: a long-running server answers every request about the same hardware.
-  if (a.as === undefined) return (probed ??= probeMachine().then(machineFromProbe));
-  const ramGiB = num('ram', a.ram);
-  if (/^(none|cpu|no-?gpu)$/i.test(a.as)) return machineFromProbe(fakeProbe({ ramGiB: ramGiB ?? 32 }));
-  return hypotheticalMachine(resolveDevice(a.as), ramGiB);
-}
-
-export function checkReport(m: Machine, verbose: boolean, calibration: Calibration | null = null) {
-  const tier = tierOf(m);
-  const models = modelVerdicts(m, { detail: verbose, calibration });
-  const patterns = failurePatterns(m, tier, models);
-  const p = m.probe;
-  return {
-    machine: {
-      device: {
-        id: m.device.id,
-        name: m.device.name,
-        backend: m.device.backend,
-        memoryGiB: m.device.memoryGiB,
-        note: m.deviceNote,
-      },
-      cpu: { model: p.cpu.model, cores: p.cpu.cores, threads: p.cpu.threads, simd: p.cpu.simd },
-      ramGiB: Math.round(m.ramGiB * 10) / 10,
-      os: p.os,
-      gpus: p.gpus.map((g) => ({
-        name: g.name.value,
-        vendor: g.vendor,
-        memoryTotalBytes: g.memoryTotalBytes?.value ?? null,
-        source: g.name.from.source,
-      })),
-      probe: { status: p.status, notes: p.notes, adapters: p.adapters },
-    },
-    tier: {
-      level: tier.level,
-      name: tier.name,
-      ruleOfThumb: tier.ruleOfThumb,
-      disagreement: tier.disagreement,
-      requirements: tier.requirements,
-    },
-    models,
-    failurePatterns: patterns,
-    /** This machine's `genready bench` calibration (measured/estimated per phase), when one applied. */
-    calibration:
-      calibration && models.some((x) => x.basis === 'measured here')
-        ? {
-            deviceId: calibration.deviceId,
-            factors: calibration.factors,
-            measuredAt: calibration.measuredAt,
-            source: calibration.source,
-          }
-        : null,
-  };
-}
-
-/**
- * The `--json` answer for check flags (also served by `GET /api/check`). This machine's own
- * `genready bench` calibration applies, never to a hypothetical one (--as); a store that cannot be
- * read is reported through `warn` and ignored.
- */
-export async function checkAnswer(
-  a: { as?: string; ram?: string; verbose?: boolean },
-  warn: (msg: string) => void = () => {},
-) {
-  const m = await machineFor({
-    ...(a.as !== undefined ? { as: a.as } : {}),
-    ...(a.ram !== undefined ? { ram: a.ram } : {}),
-  });
-  const local = a.as === undefined ? loadCalibration(m.device) : { calibration: null };
-  if ('warning' in local && local.warning) warn(`calibration ignored: ${local.warning}`);
-  return { m, report: checkReport(m, Boolean(a.verbose), local.calibration) };
-}
+export const checkArgs = args;
 
 export const checkCommand = defineCommand({
   meta: { name: 'check', description: 'What can this machine produce? Tier, per-model verdicts, failure patterns' },
@@ -102,13 +23,11 @@ export const checkCommand = defineCommand({
   async run({ args: a, data, rawArgs }) {
     rejectUnknownFlags(rawArgs, args);
     const out = data as Output;
-    const { m, report: r } = await checkAnswer(
-      {
-        ...(a.as !== undefined ? { as: String(a.as) } : {}),
-        ...(a.ram !== undefined ? { ram: String(a.ram) } : {}),
-        verbose: Boolean(a.verbose),
-      },
-      (msg) => process.stderr.write(`genready: ${msg}\n`),
+    const r = await cliAnswer(async () =>
+      checkAnswer(
+        parseCheck(requestOf(a, args)),
+        productionLocal((msg) => process.stderr.write(`genready: ${msg}\n`)),
+      ),
     );
     if (a.json) return out.json(r);
     const mc = r.machine;
@@ -121,7 +40,7 @@ export const checkCommand = defineCommand({
       `  rule of thumb by VRAM: tier ${t.ruleOfThumb.level}${t.disagreement ? color.yellow(` — disagrees: ${t.disagreement}`) : ''}`,
     );
     const next = t.requirements.find((x) => x.results.some((y) => !y.met));
-    if (next && m.device.backend !== 'cpu') {
+    if (next && mc.device.backend !== 'cpu') {
       const miss = next.results.find((y) => !y.met)!;
       out.text(`  next tier (${next.tier}) needs: ${miss.label} — ${miss.why}`);
     }
@@ -149,7 +68,7 @@ export const checkCommand = defineCommand({
         `${v.width}×${v.height} · ${v.steps}`,
         seconds(v.secondsPerImage) + mark,
         rate(v.imagesPerHour) + mark,
-        v.mode === 'cpu-only' || m.device.backend === 'cpu'
+        v.mode === 'cpu-only' || mc.device.backend === 'cpu'
           ? `RAM ${gb(v.peakHostBytes)}`
           : `${gb(v.peakDeviceBytes)} / ${gb(v.usableBytes)}`,
       ];

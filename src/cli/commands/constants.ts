@@ -1,25 +1,21 @@
 import { defineCommand } from 'citty';
-import { CONSTANT_NOTES, constantValue, MODEL_CONSTANTS, RUNTIMES } from '../../cost/constants.ts';
-import { rejectUnknownFlags } from '../_args.ts';
+import { constantsAnswer, parseConstants } from '../../answers/constants.ts';
+import { cliAnswer, rejectUnknownFlags, requestOf } from '../_args.ts';
 import { color, table } from '../format.ts';
 import type { Output } from '../output.ts';
 
 const args = { json: { type: 'boolean', description: 'print JSON' } } as const;
 
-export function constantsAnswer() {
-  return {
-    constants: CONSTANT_NOTES.map((n) => ({ ...n, value: constantValue(MODEL_CONSTANTS, n.name) })),
-    runtimes: Object.values(RUNTIMES),
-  };
-}
-
 export const constantsCommand = defineCommand({
   meta: { name: 'constants', description: 'The cost model’s empirical constants: value, how each was set, and why' },
   args,
-  run({ args: a, data, rawArgs }) {
+  async run({ args: a, data, rawArgs }) {
     rejectUnknownFlags(rawArgs, args);
     const out = data as Output;
-    const c = constantsAnswer();
+    const c = await cliAnswer(() => {
+      parseConstants(requestOf(a, args));
+      return constantsAnswer();
+    });
     if (a.json) return out.json(c);
     const t = table(['constant', 'value', 'set by', 'why']);
     for (const x of c.constants) t.push([x.name, `${Number(x.value.toPrecision(3))} ${x.unit}`, x.setBy, x.reason]);

@@ -1,40 +1,32 @@
 import { defineCommand } from 'citty';
-import { listDevices, matchDevice } from '../../catalog/devices.ts';
-import { CatalogError } from '../../catalog/errors.ts';
-import { rejectUnknownFlags } from '../_args.ts';
+import { devicesAnswer, devicesJson, parseDevices } from '../../answers/devices.ts';
+import { cliAnswer, rejectUnknownFlags, requestOf } from '../_args.ts';
 import { color, table } from '../format.ts';
 import type { Output } from '../output.ts';
 
 const args = {
   match: { type: 'string', description: 'resolve one name ("NVIDIA GeForce RTX 4070 Laptop GPU") and show the entry' },
-  vendor: { type: 'string', description: 'only this vendor (NVIDIA, AMD, Intel, Apple)' },
+  vendor: { type: 'string', description: 'only this vendor: nvidia, amd, intel, apple' },
   json: { type: 'boolean', description: 'print JSON' },
 } as const;
 
 export const devicesCommand = defineCommand({
   meta: { name: 'devices', description: 'The device catalog (GPUs, Apple Silicon, CPUs) with sources' },
   args,
-  run({ args: a, data, rawArgs }) {
+  async run({ args: a, data, rawArgs }) {
     rejectUnknownFlags(rawArgs, args);
     const out = data as Output;
-    if (a.match) {
-      const m = matchDevice(String(a.match));
-      if (m.kind === 'unknown') {
-        throw new CatalogError(
-          'unknown-device',
-          `unknown device "${m.query}"${m.suggestions.length ? `; did you mean: ${m.suggestions.join(', ')}?` : ''}`,
-        );
-      }
-      if (a.json) return out.json(m);
+    const r = await cliAnswer(() => devicesAnswer(parseDevices(requestOf(a, args))));
+    if (a.json) return out.json(devicesJson(r));
+    if (r.kind === 'match') {
+      const m = r.match;
       out.text(
         `${color.bold(m.device.name)} (${m.device.id})${m.kind === 'matched' && m.note ? color.dim(` — ${m.note}`) : ''}`,
       );
       out.text(JSON.stringify(m.device, null, 2));
       return;
     }
-    const vendor = a.vendor ? String(a.vendor).toLowerCase() : null;
-    const list = listDevices().filter((d) => !vendor || d.vendor.toLowerCase() === vendor);
-    if (a.json) return out.json(list);
+    const list = r.devices;
     const t = table(['device', 'memory', 'bandwidth', 'fp16 matrix', 'fp32', 'backend', 'TDP', 'source']);
     for (const d of list) {
       t.push([

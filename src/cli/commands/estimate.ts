@@ -1,24 +1,15 @@
 import { defineCommand } from 'citty';
-import { loadCalibration } from '../../bench/calibration.ts';
-import { resolveDevice } from '../../catalog/devices.ts';
-import type { Device } from '../../catalog/devices.types.ts';
-import { WorkloadError } from '../../catalog/errors.ts';
-import type { Role } from '../../catalog/models.types.ts';
-import { breakdown } from '../../cost/breakdown.ts';
-import type { Calibration } from '../../cost/calibration.ts';
+import { type EstimateAnswer, estimateAnswer, isOnDevice, parseEstimate } from '../../answers/estimate.ts';
+import { productionLocal } from '../../answers/local.ts';
 import { RUNTIMES } from '../../cost/constants.ts';
-import { estimate, type StrategyChoice } from '../../cost/estimate.ts';
-import { estimateMemory, STRATEGIES } from '../../cost/memory.ts';
-import { componentsJson, estimateJson, workloadJson } from '../../cost/report.ts';
-import { makeWorkload, type WorkloadInput } from '../../cost/workload.ts';
-import { machineFromProbe } from '../../planner/machine.ts';
-import { probeMachine } from '../../probe/probe.ts';
-import { num, rejectUnknownFlags, size } from '../_args.ts';
+import { STRATEGIES } from '../../cost/memory.ts';
+import { cliAnswer, rejectUnknownFlags, requestOf } from '../_args.ts';
 import { color, gb, params, rate, seconds, table, tflops } from '../format.ts';
 import type { Output } from '../output.ts';
 
+/** The workload flags shared by estimate, plan and gpus (request fields of src/answers/workload.ts). */
 export const workloadArgs = {
-  model: { type: 'string', description: 'model id or common name (see `genready models`)', required: true },
+  model: { type: 'string', description: 'model id or common name (see `genready models`); required' },
   width: { type: 'string', description: 'image width in px (default: the model’s native size)' },
   height: { type: 'string', description: 'image height in px' },
   size: { type: 'string', description: 'WxH, e.g. 1024x1024 (instead of --width/--height)' },
@@ -36,33 +27,7 @@ export const workloadArgs = {
   controlnet: { type: 'boolean', description: 'add the model’s ControlNet (sd15, sdxl)' },
 } as const;
 
-export function workloadFrom(args: Record<string, unknown>): WorkloadInput {
-  let width = num('width', args.width);
-  let height = num('height', args.height);
-  if (typeof args.size === 'string') [width, height] = size(args.size);
-  const cfg = args.cfg as string | undefined;
-  if (cfg !== undefined && cfg !== 'on' && cfg !== 'off')
-    throw new WorkloadError('bad-cfg', `--cfg must be on or off, got "${cfg}"`);
-  const componentPrecision: Partial<Record<Role, string>> = {};
-  if (typeof args.textPrecision === 'string') componentPrecision['text-encoder'] = args.textPrecision;
-  if (typeof args.vaePrecision === 'string') componentPrecision.vae = args.vaePrecision;
-  const input: WorkloadInput = { model: String(args.model), componentPrecision };
-  const set = <K extends keyof WorkloadInput>(k: K, v: WorkloadInput[K] | undefined) => {
-    if (v !== undefined) input[k] = v;
-  };
-  set('width', width);
-  set('height', height);
-  set('batch', num('batch', args.batch));
-  set('steps', num('steps', args.steps));
-  set('precision', args.precision as string | undefined);
-  set('cfg', cfg as 'on' | 'off' | undefined);
-  set('attention', args.attention as string | undefined);
-  set('vaeTiling', args.vaeTiling as boolean | undefined);
-  set('controlnet', args.controlnet as boolean | undefined);
-  return input;
-}
-
-const estimateArgs = {
+export const estimateArgs = {
   ...workloadArgs,
   device: {
     type: 'string',
@@ -80,136 +45,75 @@ const estimateArgs = {
   json: { type: 'boolean', description: 'print the JSON contract' },
 } as const;
 
-function strategyArg(v: unknown): StrategyChoice {
-  if (v === undefined) return 'auto';
-  const s = String(v);
-  if (s === 'auto' || (STRATEGIES as readonly string[]).includes(s)) return s as StrategyChoice;
-  throw new WorkloadError('bad-strategy', `unknown strategy "${s}"; use auto, ${STRATEGIES.join(', ')}`);
-}
-
-function runtimeArg(v: unknown): keyof typeof RUNTIMES {
-  if (v === undefined) return 'pytorch';
-  const s = String(v);
-  if (Object.hasOwn(RUNTIMES, s)) return s as keyof typeof RUNTIMES;
-  throw new WorkloadError('bad-runtime', `unknown runtime "${s}"; use ${Object.keys(RUNTIMES).join(', ')}`);
-}
-
-/** What only this machine knows: its own device ("here") and its `genready bench` calibration. */
-export interface LocalContext {
-  device?: Device;
-  host?: Device;
-  calibration?: Calibration | null;
-}
-
-async function localContext(args: Record<string, unknown>): Promise<LocalContext> {
-  if (!args.device) return {};
-  const ctx: LocalContext = {};
-  if (String(args.device).toLowerCase() === 'here') {
-    const m = machineFromProbe(await probeMachine());
-    ctx.device = m.device;
-    ctx.host = m.host;
-  }
-  if (args.calibration !== false) {
-    const { calibration, warning } = loadCalibration(ctx.device ?? resolveDevice(String(args.device)));
-    if (warning) process.stderr.write(`genready: calibration ignored: ${warning}\n`);
-    ctx.calibration = calibration;
-  }
-  return ctx;
-}
-
-/** The `--json` answer for estimate flags (also served by `POST /api/estimate`). */
-export function estimateAnswer(args: Record<string, unknown>, local: LocalContext = {}) {
-  const w = makeWorkload(workloadFrom(args));
-  if (!args.device) {
-    // Device-independent: the breakdown and the memory an all-on-device run needs.
-    const parts = breakdown(w);
-    return { workload: workloadJson(w), components: componentsJson(parts), memory: estimateMemory(w, parts, 'gpu') };
-  }
-  return estimateJson(estimateOn(w, args, local));
-}
-
-function estimateOn(w: ReturnType<typeof makeWorkload>, args: Record<string, unknown>, local: LocalContext = {}) {
-  const device = local.device ?? resolveDevice(String(args.device));
-  const ramGiB = num('ram', args.ram);
-  return estimate(w, device, {
-    strategy: strategyArg(args.strategy),
-    runtime: runtimeArg(args.runtime),
-    ...(ramGiB !== undefined ? { ramGiB } : {}),
-    ...(local.host ? { host: local.host } : {}),
-    ...(local.calibration ? { calibration: local.calibration } : {}),
-  });
-}
-
 export const estimateCommand = defineCommand({
   meta: { name: 'estimate', description: 'Parameters, FLOPs, memory per phase and time of one workload' },
   args: estimateArgs,
   async run({ args, data, rawArgs }) {
     rejectUnknownFlags(rawArgs, estimateArgs);
     const out = data as Output;
-    const local = await localContext(args);
-    if (args.json) return out.json(estimateAnswer(args, local));
-    const w = makeWorkload(workloadFrom(args));
-    if (!args.device) {
-      const parts = breakdown(w);
-      const memory = estimateMemory(w, parts, 'gpu');
-      out.text(renderBreakdown(parts));
-      out.text(
-        `peak allocated ${gb(memory.peakAllocatedBytes)} · reserved ${gb(memory.peakReservedBytes)} · device ${gb(memory.peakDeviceBytes)} (add --device for time and fit)`,
-      );
-      return;
-    }
-    const e = estimateOn(w, args, local);
-    const device = e.device;
-    const j = estimateJson(e);
-    out.text(renderBreakdown(e.parts));
-    const phases = table(['phase', 'weights on device', 'activations', 'allocated', 'time / call']);
-    for (const p of j.memory.phases) {
-      const t = j.time.phases.find((x) => x.phase === p.phase)!;
-      phases.push([p.phase, gb(p.weightBytes), gb(p.activationBytes), gb(p.allocatedBytes), seconds(t.seconds)]);
-    }
-    out.text(phases.toString());
-    const verdict = j.fits ? color.green('fits') : color.red('does not fit');
-    out.text(
-      `${color.bold(j.model.name)} on ${color.bold(device.name)} (${j.runtime}, strategy ${j.strategy}): ${verdict} — ` +
-        `device ${gb(j.memory.peakDeviceBytes)} of ${gb(j.usableDeviceBytes)} usable (allocated ${gb(j.memory.peakAllocatedBytes)}, reserved ${gb(j.memory.peakReservedBytes)}), host RAM ${gb(j.memory.peakHostBytes)}`,
+    const a = await cliAnswer(async () =>
+      estimateAnswer(
+        parseEstimate(requestOf(args, estimateArgs)),
+        productionLocal((msg) => process.stderr.write(`genready: ${msg}\n`)),
+      ),
     );
-    out.text(
-      `${rate(j.time.stepsPerSecond)} steps/s (${seconds(j.time.secondsPerStep)} per step, ${j.time.bound}-bound) · ${seconds(j.time.secondsPerImage)} per image · ${rate(j.time.imagesPerHour)} images/hour`,
-    );
-    if (e.calibration) {
-      const f = Object.entries(e.calibration.factors)
-        .map(([p, x]) => `${p} ×${x.toFixed(2)}`)
-        .join(', ');
-      out.text(
-        color.green(
-          `measured here: times scaled by genready bench on this machine (${e.calibration.source}, ${e.calibration.measuredAt.slice(0, 10)}): ${f}`,
-        ),
-      );
-    } else {
-      out.text(
-        color.dim('estimated by the cost model (genready bench measures this machine; then this says "measured here")'),
-      );
-    }
-    const alt = j.alternatives
-      .filter((a) => a.strategy !== j.strategy)
-      .map((a) => `${a.strategy} ${a.fits ? 'fits' : 'no'} ${seconds(a.secondsPerImage)}/img`);
-    if (alt.length) out.text(color.dim(`other strategies: ${alt.join(' · ')}`));
-    if (
-      !j.fits &&
-      !w.vaeTiling &&
-      (j.memory.phases.find((p) => p.phase === 'vae-decode')?.allocatedBytes ?? 0) >= j.memory.peakAllocatedBytes
-    ) {
-      // The decode of the whole batch is what does not fit (diffusers decodes it at once): say what tiling gives.
-      const tiled = estimateJson(estimateOn(makeWorkload({ ...workloadFrom(args), vaeTiling: true }), args, local));
-      if (tiled.fits)
-        out.text(
-          `with --vae-tiling (decode in tiles) it fits: strategy ${tiled.strategy}, device ${gb(tiled.memory.peakDeviceBytes)}, ${rate(tiled.time.imagesPerHour)} images/hour`,
-        );
-    }
+    if (args.json) return out.json(a);
+    for (const line of renderEstimate(a)) out.text(line);
   },
 });
 
-function renderBreakdown(parts: ReturnType<typeof breakdown>): string {
+/** The text of an estimate answer: everything comes from the answer (no second estimate). */
+export function renderEstimate(a: EstimateAnswer): string[] {
+  const lines = [renderBreakdown(a.components)];
+  if (!isOnDevice(a)) {
+    const m = a.memory;
+    lines.push(
+      `peak allocated ${gb(m.peakAllocatedBytes)} · reserved ${gb(m.peakReservedBytes)} · device ${gb(m.peakDeviceBytes)} (add --device for time and fit)`,
+    );
+    return lines;
+  }
+  const j = a;
+  const phases = table(['phase', 'weights on device', 'activations', 'allocated', 'time / call']);
+  for (const p of j.memory.phases) {
+    const t = j.time.phases.find((x) => x.phase === p.phase)!;
+    phases.push([p.phase, gb(p.weightBytes), gb(p.activationBytes), gb(p.allocatedBytes), seconds(t.seconds)]);
+  }
+  lines.push(phases.toString());
+  const verdict = j.fits ? color.green('fits') : color.red('does not fit');
+  lines.push(
+    `${color.bold(j.model.name)} on ${color.bold(j.device.name)} (${j.runtime}, strategy ${j.strategy}): ${verdict} — ` +
+      `device ${gb(j.memory.peakDeviceBytes)} of ${gb(j.usableDeviceBytes)} usable (allocated ${gb(j.memory.peakAllocatedBytes)}, reserved ${gb(j.memory.peakReservedBytes)}), host RAM ${gb(j.memory.peakHostBytes)}`,
+  );
+  lines.push(
+    `${rate(j.time.stepsPerSecond)} steps/s (${seconds(j.time.secondsPerStep)} per step, ${j.time.bound}-bound) · ${seconds(j.time.secondsPerImage)} per image · ${rate(j.time.imagesPerHour)} images/hour`,
+  );
+  if (j.calibration) {
+    const f = Object.entries(j.calibration.factors)
+      .map(([p, x]) => `${p} ×${x.toFixed(2)}`)
+      .join(', ');
+    lines.push(
+      color.green(
+        `measured here: times scaled by genready bench on this machine (${j.calibration.source}, ${j.calibration.measuredAt.slice(0, 10)}): ${f}`,
+      ),
+    );
+  } else {
+    lines.push(
+      color.dim('estimated by the cost model (genready bench measures this machine; then this says "measured here")'),
+    );
+  }
+  const alt = j.alternatives
+    .filter((x) => x.strategy !== j.strategy)
+    .map((x) => `${x.strategy} ${x.fits ? 'fits' : 'no'} ${seconds(x.secondsPerImage)}/img`);
+  if (alt.length) lines.push(color.dim(`other strategies: ${alt.join(' · ')}`));
+  const hint = j.vaeTilingHint;
+  if (hint)
+    lines.push(
+      `with --vae-tiling (decode in tiles) it fits: strategy ${hint.strategy}, device ${gb(hint.peakDeviceBytes)}, ${rate(hint.imagesPerHour)} images/hour`,
+    );
+  return lines;
+}
+
+function renderBreakdown(parts: EstimateAnswer['components']): string {
   const t = table([
     'component',
     'role',
@@ -220,6 +124,7 @@ function renderBreakdown(parts: ReturnType<typeof breakdown>): string {
     'activation peak (naive / sliced / flash)',
   ]);
   for (const c of parts) {
+    const act = c.activationBytes as Record<'naive' | 'sliced' | 'flash', number>;
     t.push([
       c.name,
       c.role,
@@ -227,7 +132,7 @@ function renderBreakdown(parts: ReturnType<typeof breakdown>): string {
       `${gb(c.weightBytes)} ${c.precision}`,
       tflops(c.flopsPerForward * c.forwardBatch),
       `${c.forwardsPerCall} × batch ${c.forwardBatch}`,
-      `${gb(c.activationBytes.naive)} / ${gb(c.activationBytes.sliced)} / ${gb(c.activationBytes.flash)}`,
+      `${gb(act.naive)} / ${gb(act.sliced)} / ${gb(act.flash)}`,
     ]);
   }
   return t.toString();

@@ -1,20 +1,15 @@
 import { defineCommand } from 'citty';
-import { listDevices } from '../../catalog/devices.ts';
-import { workloadJson } from '../../cost/report.ts';
-import { makeWorkload } from '../../cost/workload.ts';
-import { rankDevices } from '../../planner/ranking.ts';
-import { accuracyByVendor } from '../../validate/validate.ts';
+import { type GpusAnswer, gpusAnswer, parseGpus } from '../../answers/gpus.ts';
 import { accuracyLine } from '../_accuracy.ts';
-import { positive, rejectUnknownFlags, UsageError } from '../_args.ts';
-import { parseWorkloadSpec } from '../_spec.ts';
+import { cliAnswer, rejectUnknownFlags, requestOf } from '../_args.ts';
 import { color, gb, rate, seconds, table } from '../format.ts';
 import type { Output } from '../output.ts';
-import { workloadArgs, workloadFrom } from './estimate.ts';
+import { workloadArgs } from './estimate.ts';
 
-const gpusArgs = {
+export const gpusArgs = {
   for: { type: 'string', description: 'the workload in words: "sdxl 1024x1024 batch 4", "flux-dev 1024x1024 fp8"' },
   ...workloadArgs,
-  model: { ...workloadArgs.model, required: false },
+  model: { type: 'string', description: 'model id or common name (instead of --for)' },
   top: { type: 'string', description: 'how many devices to list (default 20)' },
   vendor: { type: 'string', description: 'only this vendor: nvidia, amd, intel, apple' },
   maxPrice: { type: 'string', description: 'only devices with a launch price up to this, USD' },
@@ -22,66 +17,20 @@ const gpusArgs = {
   json: { type: 'boolean', description: 'print JSON' },
 } as const;
 
-/** The `--json` answer for gpus flags (also served by `POST /api/gpus`). */
-export function gpusAnswer(args: Record<string, unknown>) {
-  if (args.for === undefined && args.model === undefined)
-    throw new UsageError('missing-flag', 'say which workload: --for "sdxl 1024x1024 batch 4" or --model …');
-  // Flags beside --for refine the words (an explicit --batch wins over "batch 4"); workloadFrom sets only given flags.
-  const spec = typeof args.for === 'string' ? parseWorkloadSpec(args.for) : null;
-  const input = spec ? { ...spec, ...workloadFrom({ ...args, model: spec.model }) } : workloadFrom(args);
-  const batchAsked = input.batch !== undefined;
-  const w = makeWorkload(input);
-  const vendor = typeof args.vendor === 'string' ? args.vendor.toLowerCase() : null;
-  if (vendor && !VENDORS.includes(vendor))
-    throw new UsageError('bad-vendor', `--vendor must be one of ${VENDORS.join(', ')}, got "${args.vendor}"`);
-  const maxPrice = positive('max-price', args.maxPrice, 1e7);
-  const devices = listDevices().filter(
-    (d) =>
-      (!vendor || d.vendor.toLowerCase() === vendor) &&
-      (maxPrice === undefined || (d.launchPriceUsd !== null && d.launchPriceUsd <= maxPrice)),
-  );
-  const { batch: _batch, ...unbatched } = input;
-  const ranked = rankDevices(batchAsked ? input : unbatched, { devices });
-  return {
-    workload: { ...workloadJson(w), name: w.model.name },
-    /** How far the estimates were from published measurements, per vendor (`genready validate`). */
-    accuracyByVendor: accuracyByVendor(),
-    batchChosen: !batchAsked,
-    devices: ranked.map((r) => ({
-      device: {
-        id: r.device.id,
-        name: r.device.name,
-        vendor: r.device.vendor,
-        memoryGiB: r.device.memoryGiB,
-        launchPriceUsd: r.device.launchPriceUsd,
-        segment: r.device.segment,
-      },
-      tier: r.tier,
-      fits: r.fits,
-      strategy: r.strategy,
-      batch: r.batch,
-      imagesPerHour: r.imagesPerHour,
-      secondsPerImage: r.secondsPerImage,
-      peakDeviceBytes: r.peakDeviceBytes,
-      usableBytes: r.usableBytes,
-      imagesPerHourPer1000Usd: r.device.launchPriceUsd ? (r.imagesPerHour / r.device.launchPriceUsd) * 1000 : null,
-    })),
-  };
-}
-
-const VENDORS = ['nvidia', 'amd', 'intel', 'apple'];
-
-export type GpusJson = ReturnType<typeof gpusAnswer>;
+export type { GpusAnswer as GpusJson };
 
 export const gpusCommand = defineCommand({
   meta: { name: 'gpus', description: 'Rank the catalog’s GPUs for a workload: images per hour, strategy, tier, price' },
   args: gpusArgs,
-  run({ args, data, rawArgs }) {
+  async run({ args, data, rawArgs }) {
     rejectUnknownFlags(rawArgs, gpusArgs);
     const out = data as Output;
-    const g = gpusAnswer(args);
+    const { req, g } = await cliAnswer(() => {
+      const req = parseGpus(requestOf(args, gpusArgs));
+      return { req, g: gpusAnswer(req) };
+    });
     if (args.json) return out.json(g);
-    const top = positive('top', args.top, 1000, { integer: true }) ?? 20;
+    const top = req.top ?? 20;
     const w = g.workload;
     out.text(
       `${color.bold(w.name)} ${w.width}×${w.height}, ${w.steps} steps, ${g.batchChosen ? 'best batch per device' : `batch ${w.batch}`}, ${w.precision.denoiser} weights`,
@@ -98,7 +47,7 @@ export const gpusCommand = defineCommand({
       'price',
       'images/h per $1000',
     ]);
-    const rows = args.all ? g.devices : g.devices.filter((d) => d.fits);
+    const rows = req.all ? g.devices : g.devices.filter((d) => d.fits);
     rows.slice(0, top).forEach((d, i) => {
       const run = !d.fits
         ? color.red('does not fit')
@@ -130,7 +79,7 @@ export const gpusCommand = defineCommand({
     );
     out.text(
       color.dim(
-        `${rows.length > top ? `${rows.length - top} more (--top N). ` : ''}${cannot && !args.all ? `${cannot} devices cannot run it (--all lists them). ` : ''}Tier = capability tier of the device in a 32 GB desktop; estimates from the cost model.`,
+        `${rows.length > top ? `${rows.length - top} more (--top N). ` : ''}${cannot && !req.all ? `${cannot} devices cannot run it (--all lists them). ` : ''}Tier = capability tier of the device in a 32 GB desktop; estimates from the cost model.`,
       ),
     );
   },

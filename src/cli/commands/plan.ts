@@ -1,19 +1,19 @@
 import { defineCommand } from 'citty';
-import { loadCalibration } from '../../bench/calibration.ts';
+import { productionLocal } from '../../answers/local.ts';
+import { type PlanAnswer, parsePlan, planAnswer } from '../../answers/plan.ts';
 import { ECONOMICS } from '../../planner/economics.ts';
-import { type PlanJson, plan } from '../../planner/plan.ts';
-import { accuracyByVendor, type ValidationReport } from '../../validate/validate.ts';
 import { accuracyLine } from '../_accuracy.ts';
-import { hours, positive, rejectUnknownFlags, UsageError } from '../_args.ts';
+import { cliAnswer, rejectUnknownFlags, requestOf } from '../_args.ts';
 import { color, hours as h, rate, table, usd } from '../format.ts';
 import type { Output } from '../output.ts';
-import { machineFor } from './check.ts';
-import { workloadArgs, workloadFrom } from './estimate.ts';
+import { workloadArgs } from './estimate.ts';
 
-const planArgs = {
+export type { PlanAnswer };
+
+export const planArgs = {
   ...workloadArgs,
-  images: { type: 'string', description: 'how many images to make', required: true },
-  within: { type: 'string', description: 'in how much time: 8h, 90m, 1h30m, 2d', required: true },
+  images: { type: 'string', description: 'how many images to make; required' },
+  within: { type: 'string', description: 'in how much time: 8h, 90m, 1h30m, 2d; required' },
   budget: { type: 'string', description: 'most you would pay for a GPU, USD (default: no limit)' },
   electricity: {
     type: 'string',
@@ -24,35 +24,6 @@ const planArgs = {
   top: { type: 'string', description: 'how many GPUs and cloud offers to list (default 5)' },
   json: { type: 'boolean', description: 'print JSON' },
 } as const;
-
-const MAX_IMAGES = 1e9;
-
-/** The `--json` answer for plan flags (also served by `POST /api/plan`). */
-export async function planAnswer(args: Record<string, unknown>): Promise<PlanAnswer> {
-  if (args.images === undefined) throw new UsageError('missing-flag', 'missing --images (how many images to make)');
-  if (args.within === undefined) throw new UsageError('missing-flag', 'missing --within (e.g. 8h)');
-  const images = positive('images', args.images, MAX_IMAGES, { integer: true })!;
-  const withinHours = hours('within', args.within)!;
-  const budgetUsd = positive('budget', args.budget, 1e7) ?? null;
-  const electricityUsdPerKWh =
-    positive('electricity', args.electricity, 10, { zero: true }) ?? ECONOMICS.electricityUsdPerKWh.value;
-  const workload = workloadFrom(args);
-  // Unset, the plan picks the batch with the most images per hour on each device.
-  if (args.batch === undefined) delete workload.batch;
-  const machine = await machineFor({
-    ...(args.as !== undefined ? { as: String(args.as) } : {}),
-    ...(args.ram !== undefined ? { ram: String(args.ram) } : {}),
-  });
-  // This machine's own `genready bench` measurements, never a hypothetical one's (--as).
-  const calibration = args.as === undefined ? loadCalibration(machine.device).calibration : null;
-  // How far estimates were from published measurements, per vendor, so a recommendation carries its uncertainty.
-  return {
-    ...plan({ workload, images, withinHours, budgetUsd, electricityUsdPerKWh, machine, calibration }),
-    accuracyByVendor: accuracyByVendor(),
-  };
-}
-
-export type PlanAnswer = PlanJson & { accuracyByVendor: ValidationReport['summary']['byVendor'] };
 
 export function renderPlan(p: PlanAnswer, top: number): string[] {
   const lines: string[] = [];
@@ -161,9 +132,11 @@ export const planCommand = defineCommand({
   async run({ args, data, rawArgs }) {
     rejectUnknownFlags(rawArgs, planArgs);
     const out = data as Output;
-    const p = await planAnswer(args);
-    if (args.json) return out.json(p);
-    const top = positive('top', args.top, 200, { integer: true }) ?? 5;
-    for (const l of renderPlan(p, top)) out.text(l);
+    const p = await cliAnswer(async () => {
+      const req = parsePlan(requestOf(args, planArgs));
+      return { req, answer: await planAnswer(req, productionLocal()) };
+    });
+    if (args.json) return out.json(p.answer);
+    for (const l of renderPlan(p.answer, p.req.top ?? 5)) out.text(l);
   },
 });

@@ -1,10 +1,10 @@
 import { basename } from 'node:path';
 import { defineCommand } from 'citty';
+import { parseValidate, validateAnswer, validation } from '../../answers/validate.ts';
 import { writeFileAtomic } from '../../io/atomic.ts';
 import { validationMarkdown } from '../../validate/markdown.ts';
-import { ownGpuReport, ownRunJson } from '../../validate/own-gpu.ts';
-import { type Stats, validate } from '../../validate/validate.ts';
-import { rejectUnknownFlags } from '../_args.ts';
+import type { Stats } from '../../validate/validate.ts';
+import { cliAnswer, rejectUnknownFlags, requestOf, UsageError } from '../_args.ts';
 import { color, pct, table } from '../format.ts';
 import type { Output } from '../output.ts';
 
@@ -22,14 +22,19 @@ export const validateCommand = defineCommand({
     description: 'Predicted vs published measurements: median and p90 error for speed and memory',
   },
   args,
-  run({ args: a, data, rawArgs }) {
+  async run({ args: a, data, rawArgs }) {
     rejectUnknownFlags(rawArgs, args);
     const out = data as Output;
-    const r = validate();
-    const own = ownGpuReport();
+    if (a.markdown !== undefined && !String(a.markdown).trim())
+      throw new UsageError('empty-value', '--markdown needs a file name (it is empty)');
+    const v = await cliAnswer(() => {
+      parseValidate(requestOf(a, args, ['json', 'verbose', 'markdown']));
+      return validation();
+    });
+    const { report: r, own } = v;
     if (a.markdown)
       writeFileAtomic(String(a.markdown), validationMarkdown(r, new Date().toISOString().slice(0, 10), own));
-    if (a.json) return out.json({ ...r, ownGpu: own.map(ownRunJson) });
+    if (a.json) return out.json(validateAnswer(v));
     if (a.verbose) {
       const t = table(['id', 'model', 'device', 'field', 'measured', 'predicted', 'error']);
       for (const x of r.rows)

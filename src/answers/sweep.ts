@@ -1,18 +1,23 @@
 /**
- * Peak memory against resolution: the same estimate at sides 256–2048 px (keeping the requested
- * aspect ratio), per strategy, so the dashboard can draw where a size stops fitting. A thin adapter
- * over the estimate contract; no cost-model logic of its own.
+ * `POST /api/sweep`: peak memory against resolution, the same estimate at sides 256–2048 px
+ * (keeping the requested aspect ratio), per strategy, so the dashboard can draw where a size stops
+ * fitting. A thin loop over the estimate answer; no cost-model logic of its own.
  */
-
-import { GenreadyError } from '../catalog/errors.ts';
-import type { EstimateJson } from '../cost/report.ts';
-import type { Flags } from './types.ts';
+import { z } from 'zod';
+import { type EstimateRequest, estimateContext, estimateFields, estimateIn, isOnDevice } from './estimate.ts';
+import { Problem } from './fields.ts';
+import type { Local } from './local.ts';
+import { fail, parseRequest } from './request.ts';
 
 /** 256 to 2048 px in steps of 128: fine enough to see the knee, 15 estimates (~100 ms). */
 export const SWEEP_SIDES: readonly number[] = Array.from({ length: 15 }, (_, i) => 256 + 128 * i);
 
 /** 64 is a multiple of every catalog model's latent grid (8 × patch 2 at most). */
 const GRID = 64;
+
+export const sweepRequest = z.strictObject(estimateFields);
+export type SweepRequest = EstimateRequest;
+export const parseSweep = (input: unknown): SweepRequest => parseRequest(sweepRequest, input, 'sweep');
 
 export interface SweepPoint {
   width: number;
@@ -34,30 +39,23 @@ export interface SweepJson {
   largestFitting: Record<string, number | null>;
 }
 
-function positive(v: unknown): number | null {
-  const n = Number(v);
-  return Number.isFinite(n) && n > 0 ? n : null;
-}
-
-/** Width ÷ height of the request (from width/height or size), 1 when unstated. */
-function aspectOf(flags: Flags): number {
-  const m = typeof flags.size === 'string' ? /^\s*(\d+)\s*[x×*]\s*(\d+)\s*$/i.exec(flags.size) : null;
-  const w = m ? Number(m[1]) : positive(flags.width);
-  const h = m ? Number(m[2]) : positive(flags.height);
-  return w && h ? w / h : 1;
-}
-
-export function sweep(estimate: (flags: Flags) => unknown, flags: Flags): SweepJson {
-  if (!flags.device)
-    throw new GenreadyError('device-required', 'the resolution sweep needs a device (the usable memory is its line)');
-  const aspect = aspectOf(flags);
-  const { size: _size, ...rest } = flags;
+export async function sweepAnswer(req: SweepRequest, local: Local): Promise<SweepJson> {
+  const ctx = await estimateContext(req, local);
+  if (!ctx)
+    fail(
+      'device',
+      new Problem('missing-field', ['is required: the sweep draws where the device’s usable memory runs out']),
+    );
+  const [w, h] = req.size ?? [req.width, req.height];
+  const aspect = w && h ? w / h : 1;
+  const { size: _size, ...rest } = req;
   const points: SweepPoint[] = [];
-  let first: EstimateJson | null = null;
+  let first: { device: { id: string; name: string }; usableDeviceBytes: number } | null = null;
   for (const side of SWEEP_SIDES) {
     const other = Math.max(GRID, Math.round(side / Math.max(aspect, 1 / aspect) / GRID) * GRID);
     const [width, height] = aspect >= 1 ? [side, other] : [other, side];
-    const e = estimate({ ...rest, width, height }) as EstimateJson;
+    const e = estimateIn({ ...rest, width, height }, ctx, { hint: false });
+    if (!isOnDevice(e)) throw new Error('an estimate with a device answered without one');
     first ??= e;
     points.push({
       width,
