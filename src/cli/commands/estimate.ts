@@ -34,6 +34,15 @@ export const workloadArgs = {
   attention: { type: 'string', description: 'attention kernel naive|sliced|flash (default flash)' },
   vaeTiling: { type: 'boolean', description: 'decode in 512 px tiles, one image at a time' },
   controlnet: { type: 'boolean', description: 'add the model’s ControlNet (sd15, sdxl)' },
+  quantize: {
+    type: 'boolean',
+    default: true,
+    description: 'let the ladder lower the weights to fp8 or 4-bit to fit (--no-quantize: never)',
+  },
+  strategy: {
+    type: 'string',
+    description: 'pin the ladder to auto|gpu|model-offload|sequential-offload|cpu (default auto)',
+  },
 } as const;
 
 export function workloadFrom(args: Record<string, unknown>): WorkloadInput {

@@ -2,11 +2,13 @@ import { defineCommand } from 'citty';
 import { listDevices } from '../../catalog/devices.ts';
 import { workloadJson } from '../../cost/report.ts';
 import { makeWorkload } from '../../cost/workload.ts';
-import { rankDevices } from '../../planner/ranking.ts';
+import { pinsFrom } from '../../planner/ladder.ts';
+import { purchasable, rankDevices, rankedJson, segmentDevices } from '../../planner/ranking.ts';
 import { accuracyByVendor } from '../../validate/validate.ts';
 import { accuracyLine } from '../_accuracy.ts';
 import { positive, rejectUnknownFlags, UsageError } from '../_args.ts';
 import { parseWorkloadSpec } from '../_spec.ts';
+import { figure, hostText, rungCell } from '../_verdict-text.ts';
 import { color, gb, rate, seconds, table } from '../format.ts';
 import type { Output } from '../output.ts';
 import { workloadArgs, workloadFrom } from './estimate.ts';
@@ -18,7 +20,11 @@ const gpusArgs = {
   top: { type: 'string', description: 'how many devices to list (default 20)' },
   vendor: { type: 'string', description: 'only this vendor: nvidia, amd, intel, apple' },
   maxPrice: { type: 'string', description: 'only devices with a launch price up to this, USD' },
-  all: { type: 'boolean', description: 'list devices that cannot run it too' },
+  segment: {
+    type: 'string',
+    description: 'only this segment: consumer, workstation, datacenter, apple (priced or not)',
+  },
+  all: { type: 'boolean', description: 'every GPU: unpriced ones and those that cannot run it too' },
   json: { type: 'boolean', description: 'print JSON' },
 } as const;
 
@@ -35,13 +41,16 @@ export function gpusAnswer(args: Record<string, unknown>) {
   if (vendor && !VENDORS.includes(vendor))
     throw new UsageError('bad-vendor', `--vendor must be one of ${VENDORS.join(', ')}, got "${args.vendor}"`);
   const maxPrice = positive('max-price', args.maxPrice, 1e7);
-  const devices = listDevices().filter(
+  // By default the cards one can buy (a launch price); --segment or --all widen it.
+  const segment = typeof args.segment === 'string' ? args.segment : null;
+  const devices = (segment ? segmentDevices(listDevices(), segment) : listDevices()).filter(
     (d) =>
+      (args.all || segment || purchasable(d)) &&
       (!vendor || d.vendor.toLowerCase() === vendor) &&
       (maxPrice === undefined || (d.launchPriceUsd !== null && d.launchPriceUsd <= maxPrice)),
   );
   const { batch: _batch, ...unbatched } = input;
-  const ranked = rankDevices(batchAsked ? input : unbatched, { devices });
+  const ranked = rankDevices(batchAsked ? input : unbatched, { devices, pins: pinsFrom(args) });
   return {
     workload: { ...workloadJson(w), name: w.model.name },
     /** How far the estimates were from published measurements, per vendor (`genready validate`). */
@@ -65,6 +74,7 @@ export function gpusAnswer(args: Record<string, unknown>) {
       peakDeviceBytes: r.peakDeviceBytes,
       usableBytes: r.usableBytes,
       imagesPerHourPer1000Usd: r.device.launchPriceUsd ? (r.imagesPerHour / r.device.launchPriceUsd) * 1000 : null,
+      ...rankedJson(r),
     })),
   };
 }
@@ -97,25 +107,23 @@ export const gpusCommand = defineCommand({
       'device / usable',
       'price',
       'images/h per $1000',
+      'host assumed',
     ]);
     const rows = args.all ? g.devices : g.devices.filter((d) => d.fits);
     rows.slice(0, top).forEach((d, i) => {
-      const run = !d.fits
-        ? color.red('does not fit')
-        : d.strategy === 'gpu'
-          ? `on device · batch ${d.batch}`
-          : color.yellow(`${d.strategy} · batch ${d.batch}`);
+      const run = rungCell(d.verdict, { batch: true });
       t.push([
         String(i + 1),
         d.device.name,
         d.device.memoryGiB === null ? '—' : `${d.device.memoryGiB} GB`,
         String(d.tier),
         run,
-        seconds(d.secondsPerImage),
-        rate(d.imagesPerHour),
-        `${gb(d.peakDeviceBytes)} / ${gb(d.usableBytes)}`,
+        figure(d.fits ? d.secondsPerImage : null, seconds),
+        figure(d.fits ? d.imagesPerHour : null, rate),
+        `${gb(d.peakRequiredBytes)} / ${gb(d.usableBytes)}`,
         d.device.launchPriceUsd ? `$${d.device.launchPriceUsd.toLocaleString('en-US')}` : '—',
-        d.imagesPerHourPer1000Usd === null ? '—' : rate(d.imagesPerHourPer1000Usd),
+        d.imagesPerHourPer1000Usd === null ? '—' : figure(d.imagesPerHourPer1000Usd, rate),
+        hostText(d.host),
       ]);
     });
     out.text(t.toString());
@@ -130,7 +138,7 @@ export const gpusCommand = defineCommand({
     );
     out.text(
       color.dim(
-        `${rows.length > top ? `${rows.length - top} more (--top N). ` : ''}${cannot && !args.all ? `${cannot} devices cannot run it (--all lists them). ` : ''}Tier = capability tier of the device in a 32 GB desktop; estimates from the cost model.`,
+        `${rows.length > top ? `${rows.length - top} more (--top N). ` : ''}${cannot && !args.all ? `${cannot} devices cannot run it (--all lists them). ` : ''}Tier = capability tier of the device in a 32 GB desktop; ranked by the GPU rung that runs it (never a CPU fallback); estimates from the cost model.`,
       ),
     );
   },
