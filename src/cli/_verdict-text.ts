@@ -78,3 +78,19 @@ export function modelCell(v: { mode: string; verdict: EstablishmentJson }): stri
   const where = v.mode === 'cpu-only' ? 'on the CPU' : (v.verdict.rungLabel ?? '');
   return `${byGrade(v.verdict.fitGrade, where)}${v.verdict.fitGrade === 'tight' ? ` (${gradeText('tight')})` : ''}`;
 }
+
+/** Under plan's machine line: the rung it runs on, in the tools' flags, and what it gives up. */
+export function planMachineLines(m: {
+  rungLabel: string | null;
+  fitGrade: string;
+  verdict: EstablishmentJson;
+  ladder: readonly { fits: boolean }[];
+}): string[] {
+  const out: string[] = [];
+  const v = m.verdict;
+  if (m.rungLabel && m.ladder[0] && !m.ladder[0].fits)
+    out.push(color.dim(`  rung: ${m.rungLabel}${v.quality && v.rungLabel === m.rungLabel ? ` — ${v.quality}` : ''}`));
+  if (v.flags && v.rungLabel === m.rungLabel) out.push(color.dim(`  how: ${flagsText(v.flags)}`));
+  if (v.pinned.length) out.push(color.dim(`  kept to: ${v.pinned.join(', ')}`));
+  return out;
+}

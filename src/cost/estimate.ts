@@ -117,6 +117,48 @@ function timeOf(
   return t;
 }
 
+interface Fit {
+  memory: MemoryEstimate;
+  fits: boolean;
+  fitGrade: FitGrade;
+}
+
+function fitOf(
+  w: Workload,
+  parts: ComponentBreakdown[],
+  device: Device,
+  strategy: Strategy,
+  opts: EstimateOptions,
+  usable: UsableMemory,
+): Fit {
+  const memory = estimateMemory(w, parts, strategy, opts.constants, usable.bytes);
+  const ram = opts.ramGiB !== undefined ? opts.ramGiB * 2 ** 30 : Infinity;
+  // On a CPU device the workload's memory is its RAM: the host figure is graded against the usable RAM.
+  const hostGrade = fitGrade(memory.peakHostBytes, device.backend === 'cpu' ? Math.min(ram, usable.bytes) : ram);
+  const deviceGrade = strategy === 'cpu' ? 'comfortable' : fitGrade(memory.peakRequiredBytes, usable.bytes);
+  const hostFits = memory.peakHostBytes <= ram;
+  const deviceFits = strategy === 'cpu' ? true : memory.peakDeviceBytes <= usable.bytes;
+  const fits = deviceFits && hostFits;
+  // The grade never says more than `fits` (a CPU device keeps its RAM-only check for the fit itself).
+  const grade = fits ? worseGrade(deviceGrade, hostGrade === 'does-not-fit' ? 'tight' : hostGrade) : 'does-not-fit';
+  return { memory, fits, fitGrade: grade };
+}
+
+function timed(
+  w: Workload,
+  parts: ComponentBreakdown[],
+  device: Device,
+  strategy: Strategy,
+  opts: EstimateOptions,
+): { time: TimeEstimate; basis: Basis } {
+  // Without a known host, the CPU strategy runs on a typical desktop CPU (8 cores, AVX2), said as assumed.
+  const computeDevice = strategy === 'cpu' ? (opts.host ?? (device.backend === 'cpu' ? device : TYPICAL_HOST)) : device;
+  const predicted = timeOf(w, parts, computeDevice, strategy, opts.runtime ?? 'pytorch', opts.constants);
+  const calibrated = appliesTo(opts.calibration, computeDevice.id);
+  const time = calibrated ? calibrateTime(predicted, opts.calibration!, w.batch) : predicted;
+  return { time, basis: calibrated ? 'measured here' : 'estimated' };
+}
+
 function outcome(
   w: Workload,
   parts: ComponentBreakdown[],
@@ -125,22 +167,33 @@ function outcome(
   opts: EstimateOptions,
   usable: UsableMemory,
 ): StrategyOutcome {
-  const memory = estimateMemory(w, parts, strategy, opts.constants, usable.bytes);
-  // Without a known host, the CPU strategy runs on a typical desktop CPU (8 cores, AVX2), said as assumed.
-  const computeDevice = strategy === 'cpu' ? (opts.host ?? (device.backend === 'cpu' ? device : TYPICAL_HOST)) : device;
-  const predicted = timeOf(w, parts, computeDevice, strategy, opts.runtime ?? 'pytorch', opts.constants);
-  const calibrated = appliesTo(opts.calibration, computeDevice.id);
-  const time = calibrated ? calibrateTime(predicted, opts.calibration!, w.batch) : predicted;
-  const ram = opts.ramGiB !== undefined ? opts.ramGiB * 2 ** 30 : Infinity;
-  // On a CPU device the workload's memory is its RAM: the host figure is judged against the usable RAM.
-  const hostGrade = fitGrade(memory.peakHostBytes, device.backend === 'cpu' ? Math.min(ram, usable.bytes) : ram);
-  const deviceGrade = strategy === 'cpu' ? 'comfortable' : fitGrade(memory.peakRequiredBytes, usable.bytes);
-  const hostFits = memory.peakHostBytes <= ram;
-  const deviceFits = strategy === 'cpu' ? true : memory.peakDeviceBytes <= usable.bytes;
-  const fits = deviceFits && hostFits;
-  // The grade never says more than `fits` (a CPU device keeps its historic RAM-only check).
-  const grade = fits ? worseGrade(deviceGrade, hostGrade === 'does-not-fit' ? 'tight' : hostGrade) : 'does-not-fit';
-  return { strategy, fits, fitGrade: grade, memory, time, basis: calibrated ? 'measured here' : 'estimated' };
+  const { memory, fits, fitGrade: grade } = fitOf(w, parts, device, strategy, opts, usable);
+  return { strategy, fits, fitGrade: grade, memory, ...timed(w, parts, device, strategy, opts) };
+}
+
+/** Time of one strategy (with this machine's calibration where it applies), without its memory. */
+export function estimateStrategyTime(
+  w: Workload,
+  device: Device,
+  strategy: Strategy,
+  opts: EstimateOptions = {},
+): { time: TimeEstimate; basis: Basis } {
+  return timed(w, breakdownOf(w), device, strategy, opts);
+}
+
+/**
+ * Memory, fit and grade of one strategy without its time: the ladder times only the rungs that fit,
+ * since the time model is the expensive part of an estimate.
+ */
+export function estimateFit(
+  w: Workload,
+  device: Device,
+  strategy: Strategy,
+  opts: EstimateOptions = {},
+): Fit & { usable: UsableMemory } {
+  const parts = breakdownOf(w);
+  const usable = usableDeviceMemory(device, opts.ramGiB !== undefined ? { ramGiB: opts.ramGiB } : {});
+  return { ...fitOf(w, parts, device, strategy, opts, usable), usable };
 }
 
 /**

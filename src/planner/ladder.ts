@@ -10,7 +10,7 @@ import type { Device } from '../catalog/devices.types.ts';
 import { WorkloadError } from '../catalog/errors.ts';
 import type { Precision } from '../catalog/models.types.ts';
 import type { Basis } from '../cost/calibration.ts';
-import { estimateStrategy } from '../cost/estimate.ts';
+import { estimateFit, estimateStrategyTime } from '../cost/estimate.ts';
 import { type FitGrade, MEMORY_ERROR_P90, STRATEGIES, type Strategy } from '../cost/memory.ts';
 import { isQuantized, PRECISIONS } from '../cost/precision.ts';
 import { makeWorkload, type Workload, type WorkloadInput } from '../cost/workload.ts';
@@ -168,7 +168,7 @@ export interface LadderRung {
   batch: number;
   secondsPerImage: number;
   imagesPerHour: number;
-  /** Seconds per image relative to the first rung. */
+  /** Seconds per image relative to the fastest rung that fits (Infinity where it does not fit). */
   slowdown: number;
   peakDeviceBytes: number;
   /** What the run needs on the device (allocated + context): the fit is judged on it. */
@@ -246,23 +246,43 @@ function evaluate(
     // Lower rungs shrink the text encoders too (the fp8 T5 is what 8–12 GB FLUX users load).
     ...(lowered ? { componentPrecision: { ...input.componentPrecision, 'text-encoder': 'fp8' } } : {}),
   });
-  const { outcome: o, usable } = estimateStrategy(w, device, step.strategy, contextOptions(ctx));
+  const opts = contextOptions(ctx);
+  const ramBytes = ctx.ramGiB !== undefined ? ctx.ramGiB * 2 ** 30 : null;
+  const f = estimateFit(w, device, step.strategy, opts);
+  const memory = {
+    peakDeviceBytes: f.memory.peakDeviceBytes,
+    peakRequiredBytes: f.memory.peakRequiredBytes,
+    allocatorCacheBytes: f.memory.allocatorCacheBytes,
+    peakHostBytes: f.memory.peakHostBytes,
+    usableBytes: f.usable.bytes,
+    ramBytes,
+  };
+  // What does not fit is not timed: no throughput for what does not run (and the time model is the cost).
+  if (!f.fits)
+    return {
+      step,
+      fits: false,
+      fitGrade: 'does-not-fit',
+      batch,
+      secondsPerImage: Infinity,
+      imagesPerHour: 0,
+      slowdown: Infinity,
+      ...memory,
+      basis: 'estimated',
+      bound: 'memory',
+    };
+  const { time, basis } = estimateStrategyTime(w, device, step.strategy, opts);
   return {
     step,
-    fits: o.fits,
-    fitGrade: o.fitGrade,
+    fits: true,
+    fitGrade: f.fitGrade,
     batch,
-    secondsPerImage: o.time.secondsPerImage,
-    imagesPerHour: o.time.imagesPerHour,
+    secondsPerImage: time.secondsPerImage,
+    imagesPerHour: time.imagesPerHour,
     slowdown: 1,
-    peakDeviceBytes: o.memory.peakDeviceBytes,
-    peakRequiredBytes: o.memory.peakRequiredBytes,
-    allocatorCacheBytes: o.memory.allocatorCacheBytes,
-    peakHostBytes: o.memory.peakHostBytes,
-    usableBytes: usable.bytes,
-    ramBytes: ctx.ramGiB !== undefined ? ctx.ramGiB * 2 ** 30 : null,
-    basis: o.basis,
-    bound: o.time.bound,
+    ...memory,
+    basis,
+    bound: time.bound,
   };
 }
 
@@ -339,7 +359,10 @@ export function establish(
   ctx: RunContext = {},
   pins: LadderPins = {},
 ): Establishment {
-  const asked = makeWorkload(input).precision.denoiser;
+  const base = makeWorkload(input);
+  // Resolve the model name once: every rung and batch below reuses the entry.
+  input = { ...input, model: base.model };
+  const asked = base.precision.denoiser;
   const precisionPinned = input.precision !== undefined;
   const lowerAllowed = !precisionPinned && !pins.noQuantize && !isQuantized(asked);
   const pinned: string[] = [];
@@ -356,7 +379,11 @@ export function establish(
     strategy: p.strategy,
     precision,
     vaeTiling: p.vaeTiling,
-    quality: lower ? (p.id === 'on-device' ? lower.quality : `${lower.quality}; ${p.quality}`) : p.quality,
+    quality: lower
+      ? p.id === 'on-device'
+        ? lower.quality
+        : `${lower.quality}; ${p.quality.replace(/^reference quality; /, '')}`
+      : p.quality,
     qualityCost: (lower?.qualityCost ?? 0) + p.qualityCost,
     flags: flagsOf(p.strategy, p.vaeTiling || Boolean(input.vaeTiling), precision, Boolean(lower)),
   });
@@ -370,6 +397,18 @@ export function establish(
       if (!wants(p.strategy)) continue;
       // Tiling asked for: the untiled placements are the tiled ones, not separate rungs.
       if (input.vaeTiling && !p.vaeTiling && PLACEMENTS.some((q) => q.strategy === p.strategy && q.vaeTiling)) continue;
+      // A placement that only moves more off the device (or adds tiling) than a rung that already fits
+      // comfortably at the same weights can only be slower at no better quality: not evaluated.
+      // With the batch free, only once that rung reached the largest batch (tiling can allow a larger one).
+      const dominated = rungs.some(
+        (q) =>
+          q.fitGrade === 'comfortable' &&
+          q.step.precision === asked &&
+          STRATEGIES.indexOf(q.step.strategy) <= STRATEGIES.indexOf(p.strategy) &&
+          q.step.qualityCost <= p.qualityCost &&
+          (input.batch !== undefined || q.batch === BATCHES[BATCHES.length - 1]),
+      );
+      if (dominated) continue;
       let r = rungAtBestBatch(device, input, ctx, step(p, asked), false);
       rungs.push(r);
       for (const l of LOWER) {
@@ -384,8 +423,8 @@ export function establish(
   }
   if (rungs.length === 0)
     throw new WorkloadError('bad-strategy', `no rung of the ladder has strategy ${pinned.join(', ')}`);
-  const first = rungs[0]!.secondsPerImage;
-  for (const r of rungs) r.slowdown = r.secondsPerImage / first;
+  const fastest = Math.min(...rungs.map((r) => r.secondsPerImage));
+  for (const r of rungs) r.slowdown = r.fits ? r.secondsPerImage / fastest : Infinity;
   const chosen = pick(rungs.filter((r) => r.fits));
   const comfortable = chosen?.fitGrade === 'tight' ? pick(rungs.filter((r) => r.fitGrade === 'comfortable')) : null;
   const shortfall = shortfallOf(rungs[0]!);

@@ -12,17 +12,25 @@ import type { FitGrade, Strategy } from '../cost/memory.ts';
 import type { WorkloadInput } from '../cost/workload.ts';
 import { ECONOMICS, wallPowerW } from './economics.ts';
 import { type Establishment, establish, establishmentJson, type LadderPins } from './ladder.ts';
-import { hypotheticalMachine } from './machine.ts';
+import { hypotheticalMachine, type Machine } from './machine.ts';
 import type { TierLevel } from './tiers.ts';
 import { tierOf } from './verdict.ts';
 
 const tiers = new Map<string, TierLevel>();
+const machines = new WeakMap<Device, Machine>();
+
+/** The desktop a catalog card is judged in, built once per device (matching its name costs). */
+function desktopFor(d: Device): Machine {
+  let m = machines.get(d);
+  if (!m) machines.set(d, (m = hypotheticalMachine(d)));
+  return m;
+}
 
 /** The capability tier of a catalog device in a typical desktop (or its own unified memory). */
 export function deviceTier(d: Device): TierLevel {
   let t = tiers.get(d.id);
   if (t === undefined) {
-    t = d.backend === 'cpu' ? 1 : tierOf(hypotheticalMachine(d)).level;
+    t = d.backend === 'cpu' ? 1 : tierOf(desktopFor(d), { levelOnly: true }).level;
     tiers.set(d.id, t);
   }
   return t;
@@ -83,7 +91,7 @@ export function segmentDevices(devices: readonly Device[], segment: string): Dev
 export const purchasable = (d: Device) => d.backend !== 'cpu' && d.launchPriceUsd !== null;
 
 export function rankOne(device: Device, input: WorkloadInput, pins: LadderPins = {}): RankedDevice {
-  const m = hypotheticalMachine(device);
+  const m = desktopFor(device);
   // No host in the context: the ladder has no CPU rung, so a card is never ranked by its CPU fallback.
   const ladder = establish(device, input, { ramGiB: m.ramGiB }, pins);
   const r = ladder.chosen ?? ladder.rungs[0]!;

@@ -128,12 +128,22 @@ function checkRequirement(m: Machine, r: TierRequirement): RequirementResult {
   };
 }
 
-export function tierOf(m: Machine): TierVerdict {
+/**
+ * The tier and every requirement's result; `levelOnly` stops at the first tier not reached (what a
+ * ranking of the catalog needs), leaving the requirements above it unchecked.
+ */
+export function tierOf(m: Machine, opts: { levelOnly?: boolean } = {}): TierVerdict {
   const isGpu = m.device.backend !== 'cpu';
-  const requirements = ([2, 3, 4] as const).map((tier) => ({
-    tier,
-    results: isGpu ? TIER_REQUIREMENTS[tier].map((r) => checkRequirement(m, r)) : [],
-  }));
+  const requirements: TierVerdict['requirements'] = [];
+  for (const tier of [2, 3, 4] as const) {
+    const results: RequirementResult[] = [];
+    for (const r of isGpu ? TIER_REQUIREMENTS[tier] : []) {
+      results.push(checkRequirement(m, r));
+      if (opts.levelOnly && !results.at(-1)!.met) break;
+    }
+    requirements.push({ tier, results });
+    if (opts.levelOnly && !results.every((x) => x.met)) break;
+  }
   let level: TierLevel = 1;
   for (const r of requirements) {
     if (r.results.length && r.results.every((x) => x.met)) level = r.tier;
