@@ -6,7 +6,7 @@
 import type { FitGrade } from '../cost/memory.ts';
 import type { EstablishmentJson, ToolFlags } from '../planner/ladder.ts';
 import type { AssumedHost } from '../planner/ranking.ts';
-import { color } from './format.ts';
+import { color, gb } from './format.ts';
 
 const GRADE_WORDS: Record<FitGrade, string> = {
   comfortable: 'comfortable',
@@ -46,13 +46,13 @@ export function flagsText(f: ToolFlags): string {
 }
 
 /** The verdict in one line, then (for tight or no) its reason and the flags, as lines. */
-export function verdictLines(v: EstablishmentJson, opts: { flags?: boolean } = {}): string[] {
+export function verdictLines(v: EstablishmentJson, opts: { flags?: boolean; title?: string } = {}): string[] {
   const lines: string[] = [];
   const head =
     v.rungLabel === null
       ? `${color.red('does not run')} — ${v.reason}`
       : `${gradeText(v.fitGrade)} ${v.rungLabel} — ${v.reason}`;
-  lines.push(head);
+  lines.push(opts.title ? `${color.bold(opts.title)}: ${head}` : head);
   if (opts.flags !== false && v.flags) lines.push(color.dim(`  how: ${flagsText(v.flags)}`));
   return lines;
 }
@@ -93,4 +93,9 @@ export function planMachineLines(m: {
   if (v.flags && v.rungLabel === m.rungLabel) out.push(color.dim(`  how: ${flagsText(v.flags)}`));
   if (v.pinned.length) out.push(color.dim(`  kept to: ${v.pinned.join(', ')}`));
   return out;
+}
+
+/** The allocator cache, said apart from what the run needs (nothing when there is none). */
+export function cacheNote(bytes: number): string {
+  return bytes > 0 ? `; PyTorch's allocator may cache ${gb(bytes)} more, given back before an out-of-memory` : '';
 }

@@ -112,7 +112,7 @@ const LOWER: readonly { precision: Precision; quality: string; qualityCost: numb
 
 /** Strategies in the tools' words (A1111/Forge, ComfyUI, diffusers), from their documentation. */
 export const STRATEGY_FLAGS: Record<Strategy, ToolFlags> = {
-  gpu: { a1111: 'default', comfyui: 'default (--highvram keeps every model loaded)', diffusers: 'pipe.to("cuda")' },
+  gpu: { a1111: 'default', comfyui: 'default', diffusers: 'pipe.to("cuda")' },
   'model-offload': { a1111: '--medvram', comfyui: '--lowvram', diffusers: 'pipe.enable_model_cpu_offload()' },
   'sequential-offload': {
     a1111: '--lowvram',
@@ -146,11 +146,10 @@ function flagsOf(strategy: Strategy, vaeTiling: boolean, precision: Precision, l
   if (vaeTiling) parts.push(TILING_FLAGS);
   const p = lowered ? PRECISION_FLAGS[precision] : undefined;
   if (p) parts.push(p);
-  const join = (k: keyof ToolFlags) =>
-    parts
-      .map((x) => x[k])
-      .filter((x, i) => i === 0 || x !== 'default')
-      .join(' + ');
+  const join = (k: keyof ToolFlags) => {
+    const named = parts.map((x) => x[k]).filter((x) => x !== 'default');
+    return named.length ? named.join(' + ') : 'default';
+  };
   return { a1111: join('a1111'), comfyui: join('comfyui'), diffusers: join('diffusers') };
 }
 

@@ -11,9 +11,11 @@ import { estimate, type StrategyChoice } from '../../cost/estimate.ts';
 import { estimateMemory, STRATEGIES } from '../../cost/memory.ts';
 import { componentsJson, estimateJson, workloadJson } from '../../cost/report.ts';
 import { makeWorkload, type WorkloadInput } from '../../cost/workload.ts';
+import { establish, establishmentJson, pinsFrom } from '../../planner/ladder.ts';
 import { machineFromProbe } from '../../planner/machine.ts';
 import { probeMachine } from '../../probe/probe.ts';
 import { num, rejectUnknownFlags, size } from '../_args.ts';
+import { cacheNote, gradeText, verdictLines } from '../_verdict-text.ts';
 import { color, gb, params, rate, seconds, table, tflops } from '../format.ts';
 import type { Output } from '../output.ts';
 
@@ -134,7 +136,26 @@ export function estimateAnswer(args: Record<string, unknown>, local: LocalContex
     const parts = breakdown(w);
     return { workload: workloadJson(w), components: componentsJson(parts), memory: estimateMemory(w, parts, 'gpu') };
   }
-  return estimateJson(estimateOn(w, args, local));
+  return { ...estimateJson(estimateOn(w, args, local)), verdict: verdictOn(args, local) };
+}
+
+/** The ladder's answer for the workload as asked (batch 1 unless given) on the estimate's device. */
+function verdictOn(args: Record<string, unknown>, local: LocalContext = {}) {
+  const device = local.device ?? resolveDevice(String(args.device));
+  const ramGiB = num('ram', args.ram);
+  const input = workloadFrom(args);
+  return establishmentJson(
+    establish(
+      device,
+      { ...input, batch: input.batch ?? 1 },
+      {
+        ...(ramGiB !== undefined ? { ramGiB } : {}),
+        ...(local.host ? { host: local.host } : {}),
+        ...(local.calibration ? { calibration: local.calibration } : {}),
+      },
+      pinsFrom(args),
+    ),
+  );
 }
 
 function estimateOn(w: ReturnType<typeof makeWorkload>, args: Record<string, unknown>, local: LocalContext = {}) {
@@ -177,13 +198,14 @@ export const estimateCommand = defineCommand({
       phases.push([p.phase, gb(p.weightBytes), gb(p.activationBytes), gb(p.allocatedBytes), seconds(t.seconds)]);
     }
     out.text(phases.toString());
-    const verdict = j.fits ? color.green('fits') : color.red('does not fit');
     out.text(
-      `${color.bold(j.model.name)} on ${color.bold(device.name)} (${j.runtime}, strategy ${j.strategy}): ${verdict} — ` +
-        `device ${gb(j.memory.peakDeviceBytes)} of ${gb(j.usableDeviceBytes)} usable (allocated ${gb(j.memory.peakAllocatedBytes)}, reserved ${gb(j.memory.peakReservedBytes)}), host RAM ${gb(j.memory.peakHostBytes)}`,
+      `${color.bold(j.model.name)} on ${color.bold(device.name)} (${j.runtime}, strategy ${j.strategy}): ${gradeText(j.fitGrade)} — ` +
+        `needs ${gb(j.memory.peakRequiredBytes)} of ${gb(j.usableDeviceBytes)} usable (allocated ${gb(j.memory.peakAllocatedBytes)} + runtime context${cacheNote(j.memory.allocatorCacheBytes)}), host RAM ${gb(j.memory.peakHostBytes)}`,
     );
     out.text(
-      `${rate(j.time.stepsPerSecond)} steps/s (${seconds(j.time.secondsPerStep)} per step, ${j.time.bound}-bound) · ${seconds(j.time.secondsPerImage)} per image · ${rate(j.time.imagesPerHour)} images/hour`,
+      j.fits
+        ? `${rate(j.time.stepsPerSecond)} steps/s (${seconds(j.time.secondsPerStep)} per step, ${j.time.bound}-bound) · ${seconds(j.time.secondsPerImage)} per image · ${rate(j.time.imagesPerHour)} images/hour`
+        : color.dim('no speed: it does not run as asked (the ladder below says what does)'),
     );
     if (e.calibration) {
       const f = Object.entries(e.calibration.factors)
@@ -201,20 +223,9 @@ export const estimateCommand = defineCommand({
     }
     const alt = j.alternatives
       .filter((a) => a.strategy !== j.strategy)
-      .map((a) => `${a.strategy} ${a.fits ? 'fits' : 'no'} ${seconds(a.secondsPerImage)}/img`);
+      .map((a) => `${a.strategy} ${a.fits ? `fits ${seconds(a.secondsPerImage)}/img` : 'no'}`);
     if (alt.length) out.text(color.dim(`other strategies: ${alt.join(' · ')}`));
-    if (
-      !j.fits &&
-      !w.vaeTiling &&
-      (j.memory.phases.find((p) => p.phase === 'vae-decode')?.allocatedBytes ?? 0) >= j.memory.peakAllocatedBytes
-    ) {
-      // The decode of the whole batch is what does not fit (diffusers decodes it at once): say what tiling gives.
-      const tiled = estimateJson(estimateOn(makeWorkload({ ...workloadFrom(args), vaeTiling: true }), args, local));
-      if (tiled.fits)
-        out.text(
-          `with --vae-tiling (decode in tiles) it fits: strategy ${tiled.strategy}, device ${gb(tiled.memory.peakDeviceBytes)}, ${rate(tiled.time.imagesPerHour)} images/hour`,
-        );
-    }
+    out.text(verdictLines(verdictOn(args, local), { title: 'Ladder' }).join('\n'));
   },
 });
 
