@@ -312,15 +312,18 @@ function rungAtBestBatch(
   return best!;
 }
 
-/** Least quality cost among the rungs within the time tolerance of the fastest; ties: the faster. */
+/**
+ * Least quality cost among the rungs within the time tolerance of the fastest; among those, the
+ * earliest in ladder order (least moved off the device) unless a later one is > 2 % faster.
+ */
 function pick(rungs: readonly LadderRung[]): LadderRung | null {
   if (rungs.length === 0) return null;
   const fastest = Math.min(...rungs.map((r) => r.secondsPerImage));
-  return (
-    rungs
-      .filter((r) => r.secondsPerImage <= fastest * LADDER_TIME_TOLERANCE)
-      .sort((a, b) => a.step.qualityCost - b.step.qualityCost || a.secondsPerImage - b.secondsPerImage)[0] ?? null
-  );
+  const near = rungs.filter((r) => r.secondsPerImage <= fastest * LADDER_TIME_TOLERANCE);
+  const cost = Math.min(...near.map((r) => r.step.qualityCost));
+  const best = near.filter((r) => r.step.qualityCost === cost);
+  const quickest = Math.min(...best.map((r) => r.secondsPerImage));
+  return best.find((r) => r.secondsPerImage <= quickest * BATCH_GAIN) ?? null;
 }
 
 /** "nf4 weights with model offload", "fp8 weights", "VAE tiling": a rung in a few words. */
