@@ -225,6 +225,18 @@ export const estimateCommand = defineCommand({
       .filter((a) => a.strategy !== j.strategy)
       .map((a) => `${a.strategy} ${a.fits ? `fits ${seconds(a.secondsPerImage)}/img` : 'no'}`);
     if (alt.length) out.text(color.dim(`other strategies: ${alt.join(' · ')}`));
+    if (
+      !j.fits &&
+      !w.vaeTiling &&
+      (j.memory.phases.find((p) => p.phase === 'vae-decode')?.allocatedBytes ?? 0) >= j.memory.peakAllocatedBytes
+    ) {
+      // The decode of the whole batch is what does not fit (diffusers decodes it at once): say what tiling gives.
+      const tiled = estimateJson(estimateOn(makeWorkload({ ...workloadFrom(args), vaeTiling: true }), args, local));
+      if (tiled.fits)
+        out.text(
+          `with --vae-tiling (decode in tiles) it fits: strategy ${tiled.strategy}, device ${gb(tiled.memory.peakDeviceBytes)}, ${rate(tiled.time.imagesPerHour)} images/hour`,
+        );
+    }
     out.text(verdictLines(verdictOn(args, local), { title: 'Ladder' }).join('\n'));
   },
 });
