@@ -51,6 +51,10 @@ export interface ModelVerdict {
   secondsPerImage: number | null;
   imagesPerHour: number | null;
   peakDeviceBytes: number;
+  /** What the run needs on the device (allocated + context): the fit and grade are judged on it. */
+  peakRequiredBytes: number;
+  /** Allocator cache beyond that (in peakDeviceBytes), given back before an out-of-memory. */
+  allocatorCacheBytes: number;
   peakHostBytes: number;
   usableBytes: number;
   /** Weight files on disk at the default formats (what a download takes). */
@@ -238,6 +242,8 @@ export function modelVerdicts(
       secondsPerImage: c ? c.secondsPerImage : null,
       imagesPerHour: c ? c.imagesPerHour : null,
       peakDeviceBytes: r.peakDeviceBytes,
+      peakRequiredBytes: r.peakRequiredBytes,
+      allocatorCacheBytes: r.allocatorCacheBytes,
       peakHostBytes: r.peakHostBytes,
       usableBytes: r.usableBytes,
       weightsBytes: parts.filter((p) => p.role !== 'controlnet').reduce((sum, p) => sum + p.weightBytes, 0),

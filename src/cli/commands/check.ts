@@ -145,7 +145,7 @@ export const checkCommand = defineCommand({
         figure(v.imagesPerHour, rate) + mark,
         v.mode === 'cpu-only' || m.device.backend === 'cpu'
           ? `RAM ${gb(v.peakHostBytes)}`
-          : `${gb(v.peakDeviceBytes)} / ${gb(v.usableBytes)}`,
+          : `${gb(v.peakRequiredBytes)} / ${gb(v.usableBytes)}`,
       ];
       if (a.verbose)
         row.push(v.maxSideOnDevice ? `${v.maxSideOnDevice}²` : '—', v.bestBatch ? String(v.bestBatch) : '—');
