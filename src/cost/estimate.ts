@@ -71,7 +71,7 @@ export interface EstimateOptions {
  * Memo of the device-independent breakdown: the planner asks for the same workload on every device
  * and rung. Keyed by the model entry (object identity) and the workload's other fields.
  */
-const breakdowns = new WeakMap<object, Map<string, ComponentBreakdown[]>>();
+let breakdowns = new WeakMap<object, Map<string, ComponentBreakdown[]>>();
 
 function workloadKey(w: Workload): string {
   const p = w.precision;
@@ -96,7 +96,13 @@ export function breakdownOf(w: Workload): ComponentBreakdown[] {
  * Memo of predicted times per (breakdown, compute device, strategy, runtime) with the shipped
  * constants: a ladder over the catalog evaluates each of them for many rungs and batches.
  */
-const times = new WeakMap<readonly ComponentBreakdown[], WeakMap<Device, Map<string, TimeEstimate>>>();
+let times = new WeakMap<readonly ComponentBreakdown[], WeakMap<Device, Map<string, TimeEstimate>>>();
+
+/** Forget the memoised breakdowns and times (benchmarks measure a grid from a fresh memo). */
+export function clearEstimateMemo(): void {
+  breakdowns = new WeakMap();
+  times = new WeakMap();
+}
 
 function timeOf(
   w: Workload,

@@ -72,10 +72,17 @@ export function worseGrade(a: FitGrade, b: FitGrade): FitGrade {
 
 const PHASES: Phase[] = ['text-encoding', 'denoising', 'vae-decode'];
 
-/** Largest single op's weights: what sequential offload must have on the device at once. */
+const largestLayer = new WeakMap<ComponentBreakdown, number>();
+
+/** Largest single op's weights: what sequential offload must have on the device at once (once per component). */
 function largestLayerBytes(c: ComponentBreakdown): number {
-  const perParam = c.weightBytes / Math.max(1, c.parameters + c.buffers);
-  return c.ops.reduce((m, o) => Math.max(m, o.params * perParam), 0);
+  let b = largestLayer.get(c);
+  if (b === undefined) {
+    const perParam = c.weightBytes / Math.max(1, c.parameters + c.buffers);
+    b = c.ops.reduce((m, o) => Math.max(m, o.params * perParam), 0);
+    largestLayer.set(c, b);
+  }
+  return b;
 }
 
 /**
