@@ -9,13 +9,30 @@
 import type { Device } from '../catalog/devices.types.ts';
 import { WorkloadError } from '../catalog/errors.ts';
 import type { Precision } from '../catalog/models.types.ts';
-import type { Basis } from '../cost/calibration.ts';
-import { estimateFit, estimateStrategyTime } from '../cost/estimate.ts';
+import type { Basis, Calibration } from '../cost/calibration.ts';
+import { type EstimateOptions, estimateFit, estimateStrategyTime } from '../cost/estimate.ts';
 import { type FitGrade, MEMORY_ERROR_P90, STRATEGIES, type Strategy } from '../cost/memory.ts';
 import { isQuantized, PRECISIONS } from '../cost/precision.ts';
 import { makeWorkload, type Workload, type WorkloadInput } from '../cost/workload.ts';
 import { gb, rate } from '../text/units.ts';
-import { BATCHES, contextOptions, type RunContext } from './throughput.ts';
+
+export const BATCHES = [1, 2, 4, 8] as const;
+
+export interface RunContext {
+  host?: Device;
+  ramGiB?: number;
+  /** This machine's `genready bench` calibration; applied where its device computes. */
+  calibration?: Calibration | null;
+}
+
+/** The estimate options a run context stands for. */
+export function contextOptions(ctx: RunContext): EstimateOptions {
+  return {
+    ...(ctx.host ? { host: ctx.host } : {}),
+    ...(ctx.ramGiB !== undefined ? { ramGiB: ctx.ramGiB } : {}),
+    ...(ctx.calibration ? { calibration: ctx.calibration } : {}),
+  };
+}
 
 export type StepId =
   | 'on-device'
