@@ -451,20 +451,21 @@ export function establish(
   const pinNote = pinned.length ? ` (kept to ${pinned.join(', ')})` : '';
   let reason: string;
   if (!chosen) {
-    const fallback = rungs.find((r) => r.step.strategy !== 'gpu' && !r.fits && r.step.strategy !== 'cpu');
-    const hostShort = fallback ? shortfallOf(fallback) : null;
-    // The rung nearest to fitting on the device, so "no" says how far it is.
-    const near = rungs
-      .slice(1)
-      .filter((r) => r.step.strategy !== 'cpu')
-      .sort((a, b) => a.peakRequiredBytes - b.peakRequiredBytes)[0];
-    const nearText =
-      near && near.peakRequiredBytes > near.usableBytes
+    // What else is missing: RAM for a rung that would fit on the GPU, else the rung nearest to fitting.
+    const offDevice = rungs.filter((r) => r !== rungs[0] && r.step.strategy !== 'cpu');
+    const ramShort = offDevice
+      .filter((r) => r.peakRequiredBytes <= r.usableBytes && r.ramBytes !== null)
+      .sort((a, b) => a.peakHostBytes - b.peakHostBytes)[0];
+    const near = [...offDevice].sort((a, b) => a.peakRequiredBytes - b.peakRequiredBytes)[0];
+    const more = ramShort
+      ? `; ${ramShort.step.label} it would fit on the GPU but needs ${gb(ramShort.peakHostBytes)} of RAM, ${gb(ramShort.ramBytes!)} here`
+      : near && near.peakRequiredBytes > near.usableBytes
         ? `; the nearest, ${near.step.label}, needs ${gb(near.peakRequiredBytes)}`
         : '';
+    const cpuRung = rungs.find((r) => r.step.strategy === 'cpu' && r !== rungs[0]);
+    const cpuText = cpuRung ? `; on the CPU ${shortfallText(shortfallOf(cpuRung)!, true)}` : '';
     reason =
-      `does not run${pinNote}: ${shortfall ? shortfallText(shortfall, cpu) : 'no rung fits'}${nearText}` +
-      (hostShort?.resource === 'host-memory' ? `; offload ${shortfallText(hostShort, false)}` : '') +
+      `does not run${pinNote}: ${shortfall ? shortfallText(shortfall, cpu) : 'no rung fits'}${more}${cpuText}` +
       (lowerAllowed ? '' : precisionPinned || pins.noQuantize ? '; lower-precision weights were not tried' : '');
   } else {
     const onCpu = chosen.step.strategy === 'cpu';
