@@ -353,6 +353,14 @@ function rungRuns(r: LadderRung): string {
   return `${rungName(r)}: ${rate(r.imagesPerHour)} images/hour (batch ${r.batch})`;
 }
 
+/** "tight: needs 12.3 GB of 12.4 GB, within the memory model's 17 % p90 error; comfortable with …". */
+export function tightNote(r: LadderRung, comfortable: LadderRung | null): string {
+  const onCpu = r.step.strategy === 'cpu';
+  const need = onCpu ? r.peakHostBytes : r.peakRequiredBytes;
+  const have = onCpu ? (r.ramBytes ?? r.usableBytes) : r.usableBytes;
+  return `tight: needs ${gb(need)} of ${gb(have)}, within the memory model's ${Math.round(MEMORY_ERROR_P90 * 100)} % p90 error; ${comfortable ? `comfortable ${rungRuns(comfortable)}` : 'no rung fits comfortably'}`;
+}
+
 function shortfallOf(r: LadderRung): Shortfall | null {
   if (r.fits) return null;
   if (r.step.strategy !== 'cpu' && r.peakRequiredBytes > r.usableBytes)
@@ -468,17 +476,11 @@ export function establish(
       `does not run${pinNote}: ${shortfall ? shortfallText(shortfall, cpu) : 'no rung fits'}${more}${cpuText}` +
       (lowerAllowed ? '' : precisionPinned || pins.noQuantize ? '; lower-precision weights were not tried' : '');
   } else {
-    const onCpu = chosen.step.strategy === 'cpu';
     const head =
       chosen === rungs[0]
         ? `runs ${rungRuns(chosen)}`
         : `${shortfall ? `${shortfallText(shortfall, cpu)} as asked; ` : ''}runs ${rungRuns(chosen)}`;
-    const need = onCpu ? chosen.peakHostBytes : chosen.peakRequiredBytes;
-    const have = onCpu ? (chosen.ramBytes ?? chosen.usableBytes) : chosen.usableBytes;
-    const tight =
-      chosen.fitGrade === 'tight'
-        ? `; tight: needs ${gb(need)} of ${gb(have)}, within the memory model's ${Math.round(MEMORY_ERROR_P90 * 100)} % p90 error; ${comfortable ? `comfortable ${rungRuns(comfortable)}` : 'no rung fits comfortably'}`
-        : '';
+    const tight = chosen.fitGrade === 'tight' ? `; ${tightNote(chosen, comfortable)}` : '';
     reason = `${head}${tight}${pinNote}`;
   }
   return {

@@ -17,6 +17,7 @@ import {
   type LadderPins,
   type LadderRung,
   rungJson,
+  tightNote,
 } from './ladder.ts';
 import type { Machine } from './machine.ts';
 import { type AssumedHost, type RankedDevice, rankDevices } from './ranking.ts';
@@ -307,7 +308,7 @@ export function plan(req: PlanRequest) {
       why: !own
         ? ladder.reason
         : machineMeets
-          ? `${rate(own.imagesPerHour)} images/hour ${own.step.label} (batch ${own.batch}) finishes in ${ownHours.toFixed(1)} h${own !== ladder.chosen ? ` (the ladder's first choice, ${ladder.chosen?.step.label}, is too slow for the target)` : ''}${own.fitGrade === 'tight' ? `; ${ladder.reason.slice(ladder.reason.indexOf('tight'))}` : ''}`
+          ? `${rate(own.imagesPerHour)} images/hour ${own.step.label} (batch ${own.batch}) finishes in ${ownHours.toFixed(1)} h${own !== ladder.chosen ? ` (the ladder's first choice, ${ladder.chosen?.step.label}, is too slow for the target)` : ''}${own.fitGrade === 'tight' ? `; ${tightNote(own, own === ladder.chosen ? ladder.comfortable : null)}` : ''}`
           : `${rate(own.imagesPerHour)} images/hour ${own.step.label} (batch ${own.batch}) needs ${ownHours.toFixed(1)} h, more than ${req.withinHours} h`,
     },
     candidates: meeting,

@@ -8,7 +8,7 @@ import { accuracyByVendor } from '../../validate/validate.ts';
 import { accuracyLine } from '../_accuracy.ts';
 import { positive, rejectUnknownFlags, UsageError } from '../_args.ts';
 import { parseWorkloadSpec } from '../_spec.ts';
-import { figure, hostText, rungCell } from '../_verdict-text.ts';
+import { figure, hostText, reasonNotes, rungCell } from '../_verdict-text.ts';
 import { color, gb, rate, seconds, table } from '../format.ts';
 import type { Output } from '../output.ts';
 import { workloadArgs, workloadFrom } from './estimate.ts';
@@ -127,6 +127,8 @@ export const gpusCommand = defineCommand({
       ]);
     });
     out.text(t.toString());
+    for (const l of reasonNotes(rows.slice(0, top).map((d) => ({ name: d.device.name, verdict: d.verdict }))))
+      out.text(l);
     const cannot = g.devices.filter((d) => !d.fits).length;
     out.text(
       color.dim(
