@@ -218,7 +218,7 @@ export interface Establishment {
   rungs: LadderRung[];
   /**
    * The rung with the least quality cost among those that fit within 25 % of the fastest fitting
-   * one (ties: the faster); null when nothing establishes the workload.
+   * one (among equals, the earliest unless a later one is > 2 % faster); null when nothing runs it.
    */
   chosen: LadderRung | null;
   fitGrade: FitGrade;
@@ -229,7 +229,7 @@ export interface Establishment {
   comfortable: LadderRung | null;
   /** What is missing as asked, and by how much (the first rung's shortfall); null when it fits as asked. */
   shortfall: Shortfall | null;
-  /** Pins in words ("--precision fp8", "--no-quantize"); empty when the ladder chose freely. */
+  /** Pins in words ("fp8 weights as given", "no lowered weights"); empty when the ladder chose freely. */
   pinned: string[];
   /** Why, in the user's words: every "no" and "tight" says what is missing and what makes it run. */
   reason: string;
