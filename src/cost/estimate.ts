@@ -202,21 +202,6 @@ export function estimateFit(
   return { ...fitOf(w, parts, device, strategy, opts, usable), usable };
 }
 
-/**
- * One strategy's outcome without the alternatives: what a ladder rung needs. Same figures as the
- * matching entry of `estimate(...).alternatives`.
- */
-export function estimateStrategy(
-  w: Workload,
-  device: Device,
-  strategy: Strategy,
-  opts: EstimateOptions = {},
-): { outcome: StrategyOutcome; usable: UsableMemory; parts: ComponentBreakdown[] } {
-  const parts = breakdownOf(w);
-  const usable = usableDeviceMemory(device, opts.ramGiB !== undefined ? { ramGiB: opts.ramGiB } : {});
-  return { outcome: outcome(w, parts, device, strategy, opts, usable), usable, parts };
-}
-
 export function estimate(w: Workload, device: Device, opts: EstimateOptions = {}): Estimate {
   const parts = breakdownOf(w);
   const usable = usableDeviceMemory(device, opts.ramGiB !== undefined ? { ramGiB: opts.ramGiB } : {});
