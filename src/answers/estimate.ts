@@ -9,9 +9,10 @@ import type { Device } from '../catalog/devices.types.ts';
 import { breakdown } from '../cost/breakdown.ts';
 import { RUNTIMES } from '../cost/constants.ts';
 import { type Estimate, estimate, type StrategyChoice } from '../cost/estimate.ts';
-import { estimateMemory, STRATEGIES } from '../cost/memory.ts';
+import { estimateMemory } from '../cost/memory.ts';
 import { componentsJson, type EstimateJson, estimateJson, workloadJson } from '../cost/report.ts';
 import { makeWorkload, type Workload } from '../cost/workload.ts';
+import { establish, establishmentJson, pinsFrom } from '../planner/ladder.ts';
 import { shown } from './errors.ts';
 import { choice, field, flag, number, Problem, text } from './fields.ts';
 import type { Local } from './local.ts';
@@ -27,7 +28,6 @@ export const estimateFields = {
   ...workloadFields,
   /** A catalog device name, or "here" for this machine. */
   device: field(text(NAME_MAX)).optional(),
-  strategy: field(choice(['auto', ...STRATEGIES] as const)).optional(),
   runtime: field(choice(Object.keys(RUNTIMES) as (keyof typeof RUNTIMES)[])).optional(),
   ram: ramField,
   /** Scale times by this machine's bench measurements of the device, when there are some (default true). */
@@ -50,6 +50,8 @@ export interface VaeTilingHint {
 export type EstimateOnDevice = EstimateJson & {
   /** Set when the workload does not fit because of the batch decode and tiling makes it fit; else null. */
   vaeTilingHint: VaeTilingHint | null;
+  /** The planner's ladder for this workload on this device: the rung that establishes it, its grade and reason. */
+  verdict: ReturnType<typeof establishmentJson>;
 };
 
 /** Without a device: the breakdown and the memory an all-on-device run needs. */
@@ -123,7 +125,20 @@ export function estimateIn(req: EstimateRequest, ctx: EstimateContext | null, op
         imagesPerHour: tiled.time.imagesPerHour,
       };
   }
-  return { ...j, vaeTilingHint };
+  // The ladder's answer for the workload as asked (batch 1 unless given), the same one check, plan and gpus give.
+  const verdict = establishmentJson(
+    establish(
+      ctx.device,
+      { ...input, batch: input.batch ?? 1 },
+      {
+        ...(req.ram !== undefined ? { ramGiB: req.ram } : {}),
+        ...(ctx.host ? { host: ctx.host } : {}),
+        ...(ctx.calibration ? { calibration: ctx.calibration } : {}),
+      },
+      pinsFrom(req),
+    ),
+  );
+  return { ...j, vaeTilingHint, verdict };
 }
 
 /** `genready estimate --json` and `POST /api/estimate`. */

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { listDevices } from '../catalog/devices.ts';
 import { workloadJson } from '../cost/report.ts';
 import { makeWorkload } from '../cost/workload.ts';
-import { rankDevices } from '../planner/ranking.ts';
+import { pinsFrom } from '../planner/ladder.ts';
+import { purchasable, rankDevices, rankedJson, SEGMENTS, segmentDevices } from '../planner/ranking.ts';
 import { accuracyByVendor } from '../validate/validate.ts';
 import { ref, said } from './errors.ts';
 import { choice, contradiction, count, field, flag, number, Problem, text } from './fields.ts';
@@ -21,7 +22,9 @@ export const gpusRequest = z.strictObject({
   top: field(count(1000)).optional(),
   vendor: field(choice(VENDORS)).optional(),
   maxPrice: field(number({ above: 0, max: 1e7 })).optional(),
-  /** List devices that cannot run it too (text). */
+  /** Only this segment (priced or not); by default the cards one can buy, with a launch price. */
+  segment: field(choice(Object.keys(SEGMENTS) as [string, ...string[]])).optional(),
+  /** Every GPU: unpriced ones, and those that cannot run it, too. */
   all: field(flag).optional(),
 });
 export type GpusRequest = z.output<typeof gpusRequest>;
@@ -51,13 +54,15 @@ export function gpusAnswer(req: GpusRequest) {
   const input = workloadInput({ ...fromWords, ...given, model: spec?.model ?? req.model! });
   const batchAsked = input.batch !== undefined;
   const w = makeWorkload(input);
-  const devices = listDevices().filter(
+  // By default the cards one can buy (a launch price); --segment or --all widen it.
+  const devices = (req.segment ? segmentDevices(listDevices(), req.segment) : listDevices()).filter(
     (d) =>
+      (req.all || req.segment || purchasable(d)) &&
       (!req.vendor || d.vendor.toLowerCase() === req.vendor) &&
       (req.maxPrice === undefined || (d.launchPriceUsd !== null && d.launchPriceUsd <= req.maxPrice)),
   );
   const { batch: _batch, ...unbatched } = input;
-  const ranked = rankDevices(batchAsked ? input : unbatched, { devices });
+  const ranked = rankDevices(batchAsked ? input : unbatched, { devices, pins: pinsFrom(req) });
   return {
     workload: { ...workloadJson(w), name: w.model.name },
     /** How far the estimates were from published measurements, per vendor (`genready validate`). */
@@ -81,6 +86,7 @@ export function gpusAnswer(req: GpusRequest) {
       peakDeviceBytes: r.peakDeviceBytes,
       usableBytes: r.usableBytes,
       imagesPerHourPer1000Usd: r.device.launchPriceUsd ? (r.imagesPerHour / r.device.launchPriceUsd) * 1000 : null,
+      ...rankedJson(r),
     })),
   };
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ECONOMICS } from '../planner/economics.ts';
+import { pinsFrom } from '../planner/ladder.ts';
 import { type PlanJson, plan } from '../planner/plan.ts';
 import { accuracyByVendor, type ValidationReport } from '../validate/validate.ts';
 import { calibrationFor, machineFields, machineFor } from './check.ts';
@@ -47,6 +48,7 @@ export async function planAnswer(req: PlanRequest, local: Local): Promise<PlanAn
       electricityUsdPerKWh: req.electricity ?? ECONOMICS.electricityUsdPerKWh.value,
       machine,
       calibration: calibrationFor(req, machine, local),
+      pins: pinsFrom(req),
     }),
     // How far estimates were from published measurements, per vendor, so a recommendation carries its uncertainty.
     accuracyByVendor: accuracyByVendor(),

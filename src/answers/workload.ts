@@ -4,6 +4,7 @@
  */
 import { resolveModel } from '../catalog/models.ts';
 import type { ModelEntry, Role } from '../catalog/models.types.ts';
+import { STRATEGIES } from '../cost/memory.ts';
 import { PRECISION_NAMES } from '../cost/precision.ts';
 import {
   ATTENTION_KERNELS,
@@ -34,6 +35,10 @@ export const workloadFields = {
   attention: field(choice(ATTENTION_KERNELS)).optional(),
   vaeTiling: field(flag).optional(),
   controlnet: field(flag).optional(),
+  /** Let the ladder lower the weights to fp8 or 4-bit to fit (false: never). */
+  quantize: field(flag).optional(),
+  /** Pin the ladder (and estimate) to one placement; auto: the ladder's choice. */
+  strategy: field(choice(['auto', ...STRATEGIES] as const)).optional(),
 };
 
 /** The parsed workload fields (model may be absent where the words of `gpus --for` name it). */
@@ -51,6 +56,8 @@ export interface WorkloadFields {
   attention?: string | undefined;
   vaeTiling?: boolean | undefined;
   controlnet?: boolean | undefined;
+  quantize?: boolean | undefined;
+  strategy?: string | undefined;
 }
 
 /**

@@ -10,7 +10,15 @@ import { WorkloadError } from '../catalog/errors.ts';
 import { breakdown, type ComponentBreakdown } from './breakdown.ts';
 import { appliesTo, type Basis, type Calibration, calibrateTime } from './calibration.ts';
 import type { ModelConstants, Runtime } from './constants.ts';
-import { estimateMemory, type MemoryEstimate, STRATEGIES, type Strategy } from './memory.ts';
+import {
+  estimateMemory,
+  type FitGrade,
+  fitGrade,
+  type MemoryEstimate,
+  STRATEGIES,
+  type Strategy,
+  worseGrade,
+} from './memory.ts';
 import { estimateTime, type TimeEstimate } from './time.ts';
 import { type UsableMemory, usableDeviceMemory } from './usable.ts';
 import type { Workload } from './workload.ts';
@@ -22,6 +30,11 @@ const TYPICAL_HOST = cpuDevice({ model: 'typical desktop CPU (assumed)', cores: 
 export interface StrategyOutcome {
   strategy: Strategy;
   fits: boolean;
+  /**
+   * `tight` when what the run needs (allocated + runtime context on the device, or the host RAM
+   * offload and the CPU need) is within the memory model's p90 error of what is there.
+   */
+  fitGrade: FitGrade;
   memory: MemoryEstimate;
   time: TimeEstimate;
   /** `measured here` when the time is scaled by a calibration measured on the compute device. */
@@ -54,6 +67,104 @@ export interface EstimateOptions {
   calibration?: Calibration;
 }
 
+/**
+ * Memo of the device-independent breakdown: the planner asks for the same workload on every device
+ * and rung. Keyed by the model entry (object identity) and the workload's other fields.
+ */
+let breakdowns = new WeakMap<object, Map<string, ComponentBreakdown[]>>();
+
+function workloadKey(w: Workload): string {
+  const p = w.precision;
+  return `${w.width}x${w.height}|${w.batch}|${w.steps}|${p.denoiser},${p['text-encoder']},${p.vae},${p.controlnet}|${w.passes}|${w.attention}|${w.vaeTiling}|${w.controlnet}`;
+}
+
+/** `breakdown(w)`, computed once per distinct workload (bounded per model). */
+export function breakdownOf(w: Workload): ComponentBreakdown[] {
+  let byKey = breakdowns.get(w.model);
+  if (!byKey) breakdowns.set(w.model, (byKey = new Map()));
+  const key = workloadKey(w);
+  let parts = byKey.get(key);
+  if (!parts) {
+    parts = breakdown(w);
+    if (byKey.size > 512) byKey.clear();
+    byKey.set(key, parts);
+  }
+  return parts;
+}
+
+/**
+ * Memo of predicted times per (breakdown, compute device, strategy, runtime) with the shipped
+ * constants: a ladder over the catalog evaluates each of them for many rungs and batches.
+ */
+let times = new WeakMap<readonly ComponentBreakdown[], WeakMap<Device, Map<string, TimeEstimate>>>();
+
+/** Forget the memoised breakdowns and times (benchmarks measure a grid from a fresh memo). */
+export function clearEstimateMemo(): void {
+  breakdowns = new WeakMap();
+  times = new WeakMap();
+}
+
+function timeOf(
+  w: Workload,
+  parts: ComponentBreakdown[],
+  d: Device,
+  strategy: Strategy,
+  runtime: Runtime['id'],
+  K: ModelConstants | undefined,
+): TimeEstimate {
+  if (K) return estimateTime(w, parts, d, strategy, runtime, K);
+  let byDevice = times.get(parts);
+  if (!byDevice) times.set(parts, (byDevice = new WeakMap()));
+  let byKey = byDevice.get(d);
+  if (!byKey) byDevice.set(d, (byKey = new Map()));
+  const key = `${strategy}|${runtime}`;
+  let t = byKey.get(key);
+  if (!t) byKey.set(key, (t = estimateTime(w, parts, d, strategy, runtime)));
+  return t;
+}
+
+interface Fit {
+  memory: MemoryEstimate;
+  fits: boolean;
+  fitGrade: FitGrade;
+}
+
+function fitOf(
+  w: Workload,
+  parts: ComponentBreakdown[],
+  device: Device,
+  strategy: Strategy,
+  opts: EstimateOptions,
+  usable: UsableMemory,
+): Fit {
+  const memory = estimateMemory(w, parts, strategy, opts.constants, usable.bytes);
+  const ram = opts.ramGiB !== undefined ? opts.ramGiB * 2 ** 30 : Infinity;
+  // On a CPU device the workload's memory is its RAM: the host figure is graded against the usable RAM.
+  const hostGrade = fitGrade(memory.peakHostBytes, device.backend === 'cpu' ? Math.min(ram, usable.bytes) : ram);
+  const deviceGrade = strategy === 'cpu' ? 'comfortable' : fitGrade(memory.peakRequiredBytes, usable.bytes);
+  const hostFits = memory.peakHostBytes <= ram;
+  const deviceFits = strategy === 'cpu' ? true : memory.peakDeviceBytes <= usable.bytes;
+  const fits = deviceFits && hostFits;
+  // The grade never says more than `fits` (a CPU device keeps its RAM-only check for the fit itself).
+  const grade = fits ? worseGrade(deviceGrade, hostGrade === 'does-not-fit' ? 'tight' : hostGrade) : 'does-not-fit';
+  return { memory, fits, fitGrade: grade };
+}
+
+function timed(
+  w: Workload,
+  parts: ComponentBreakdown[],
+  device: Device,
+  strategy: Strategy,
+  opts: EstimateOptions,
+): { time: TimeEstimate; basis: Basis } {
+  // Without a known host, the CPU strategy runs on a typical desktop CPU (8 cores, AVX2), said as assumed.
+  const computeDevice = strategy === 'cpu' ? (opts.host ?? (device.backend === 'cpu' ? device : TYPICAL_HOST)) : device;
+  const predicted = timeOf(w, parts, computeDevice, strategy, opts.runtime ?? 'pytorch', opts.constants);
+  const calibrated = appliesTo(opts.calibration, computeDevice.id);
+  const time = calibrated ? calibrateTime(predicted, opts.calibration!, w.batch) : predicted;
+  return { time, basis: calibrated ? 'measured here' : 'estimated' };
+}
+
 function outcome(
   w: Workload,
   parts: ComponentBreakdown[],
@@ -62,20 +173,37 @@ function outcome(
   opts: EstimateOptions,
   usable: UsableMemory,
 ): StrategyOutcome {
-  const memory = estimateMemory(w, parts, strategy, opts.constants, usable.bytes);
-  // Without a known host, the CPU strategy runs on a typical desktop CPU (8 cores, AVX2), said as assumed.
-  const computeDevice = strategy === 'cpu' ? (opts.host ?? (device.backend === 'cpu' ? device : TYPICAL_HOST)) : device;
-  const predicted = estimateTime(w, parts, computeDevice, strategy, opts.runtime ?? 'pytorch', opts.constants);
-  const calibrated = appliesTo(opts.calibration, computeDevice.id);
-  const time = calibrated ? calibrateTime(predicted, opts.calibration!, w.batch) : predicted;
-  const ram = opts.ramGiB !== undefined ? opts.ramGiB * 2 ** 30 : Infinity;
-  const hostFits = memory.peakHostBytes <= ram;
-  const deviceFits = strategy === 'cpu' ? true : memory.peakDeviceBytes <= usable.bytes;
-  return { strategy, fits: deviceFits && hostFits, memory, time, basis: calibrated ? 'measured here' : 'estimated' };
+  const { memory, fits, fitGrade: grade } = fitOf(w, parts, device, strategy, opts, usable);
+  return { strategy, fits, fitGrade: grade, memory, ...timed(w, parts, device, strategy, opts) };
+}
+
+/** Time of one strategy (with this machine's calibration where it applies), without its memory. */
+export function estimateStrategyTime(
+  w: Workload,
+  device: Device,
+  strategy: Strategy,
+  opts: EstimateOptions = {},
+): { time: TimeEstimate; basis: Basis } {
+  return timed(w, breakdownOf(w), device, strategy, opts);
+}
+
+/**
+ * Memory, fit and grade of one strategy without its time: the ladder times only the rungs that fit,
+ * since the time model is the expensive part of an estimate.
+ */
+export function estimateFit(
+  w: Workload,
+  device: Device,
+  strategy: Strategy,
+  opts: EstimateOptions = {},
+): Fit & { usable: UsableMemory } {
+  const parts = breakdownOf(w);
+  const usable = usableDeviceMemory(device, opts.ramGiB !== undefined ? { ramGiB: opts.ramGiB } : {});
+  return { ...fitOf(w, parts, device, strategy, opts, usable), usable };
 }
 
 export function estimate(w: Workload, device: Device, opts: EstimateOptions = {}): Estimate {
-  const parts = breakdown(w);
+  const parts = breakdownOf(w);
   const usable = usableDeviceMemory(device, opts.ramGiB !== undefined ? { ramGiB: opts.ramGiB } : {});
   const isCpu = device.backend === 'cpu';
   const candidates: Strategy[] = isCpu ? ['cpu'] : STRATEGIES.filter((s) => s !== 'cpu' || opts.host);

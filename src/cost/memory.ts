@@ -35,14 +35,54 @@ export interface MemoryEstimate {
   peakHostBytes: number;
   /** Sum of all weights (the load size). */
   totalWeightBytes: number;
+  /**
+   * What the run needs on the device at its peak: allocated + the allocator's fixed reserve + the
+   * runtime context. The fit and its grade are judged on this, not on `peakDeviceBytes`, which also
+   * counts the cached blocks PyTorch would give back before failing.
+   */
+  peakRequiredBytes: number;
+  /** Cached allocator blocks in `peakDeviceBytes` beyond what is required (released under pressure). */
+  allocatorCacheBytes: number;
+}
+
+/**
+ * How far the memory model may be off, as a fraction of the measured figure: the p90 of the absolute
+ * memory error over every published row `genready validate` compares (0.167 on 34 rows when this was
+ * set; test/cost/fit-grade.test.ts recomputes it and fails if validate drifts away from this figure).
+ */
+export const MEMORY_ERROR_P90 = 0.17;
+
+/** How safely a run fits: `tight` = within the memory model's p90 error of what is available. */
+export type FitGrade = 'comfortable' | 'tight' | 'does-not-fit';
+export const FIT_GRADES: readonly FitGrade[] = ['comfortable', 'tight', 'does-not-fit'];
+
+/**
+ * The grade of needing `neededBytes` where `availableBytes` are usable. Tight when the real need,
+ * if the model underestimates it by its p90 error, would pass what is available.
+ */
+export function fitGrade(neededBytes: number, availableBytes: number, error = MEMORY_ERROR_P90): FitGrade {
+  if (neededBytes > availableBytes) return 'does-not-fit';
+  return neededBytes * (1 + error) > availableBytes ? 'tight' : 'comfortable';
+}
+
+/** The worse of two grades (device and host memory both have to hold). */
+export function worseGrade(a: FitGrade, b: FitGrade): FitGrade {
+  return FIT_GRADES[Math.max(FIT_GRADES.indexOf(a), FIT_GRADES.indexOf(b))]!;
 }
 
 const PHASES: Phase[] = ['text-encoding', 'denoising', 'vae-decode'];
 
-/** Largest single op's weights: what sequential offload must have on the device at once. */
+const largestLayer = new WeakMap<ComponentBreakdown, number>();
+
+/** Largest single op's weights: what sequential offload must have on the device at once (once per component). */
 function largestLayerBytes(c: ComponentBreakdown): number {
-  const perParam = c.weightBytes / Math.max(1, c.parameters + c.buffers);
-  return c.ops.reduce((m, o) => Math.max(m, o.params * perParam), 0);
+  let b = largestLayer.get(c);
+  if (b === undefined) {
+    const perParam = c.weightBytes / Math.max(1, c.parameters + c.buffers);
+    b = c.ops.reduce((m, o) => Math.max(m, o.params * perParam), 0);
+    largestLayer.set(c, b);
+  }
+  return b;
 }
 
 /**
@@ -114,6 +154,7 @@ export function estimateMemory(
   const reserved = perPhase.map((p) => p.device);
   const peakReservedBytes = onDevice ? Math.max(...reserved.map((r) => r.reservedBytes)) : 0;
   const peakDeviceBytes = onDevice ? Math.max(...reserved.map((r) => r.deviceBytes)) : 0;
+  const peakRequiredBytes = onDevice ? peakAllocatedBytes + K.reservedFixedBytes + K.contextBytes : 0;
   // Host: weights pass through RAM when loading (the largest component at a time when all stay on the
   // device); offload keeps every weight on the host; CPU execution also holds the activations there.
   const largest = parts.reduce((m, c) => Math.max(m, c.weightBytes), 0);
@@ -127,5 +168,7 @@ export function estimateMemory(
     peakDeviceBytes,
     peakHostBytes,
     totalWeightBytes: total,
+    peakRequiredBytes,
+    allocatorCacheBytes: Math.max(0, peakDeviceBytes - peakRequiredBytes),
   };
 }

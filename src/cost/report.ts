@@ -55,6 +55,8 @@ export function estimateJson(e: Estimate) {
     runtime: e.runtime,
     workload: workloadJson(e.workload),
     fits: chosen.fits,
+    /** `comfortable`, `tight` (within the memory model's p90 error of usable memory) or `does-not-fit`. */
+    fitGrade: chosen.fitGrade,
     strategy: chosen.strategy,
     usableDeviceBytes: Math.round(e.usable.bytes),
     usableReason: e.usable.reason,
@@ -71,6 +73,10 @@ export function estimateJson(e: Estimate) {
       peakReservedBytes: Math.round(m.peakReservedBytes),
       peakDeviceBytes: Math.round(m.peakDeviceBytes),
       peakHostBytes: Math.round(m.peakHostBytes),
+      /** What the run needs on the device (allocated + fixed reserve + runtime context): the fit is judged on it. */
+      peakRequiredBytes: Math.round(m.peakRequiredBytes),
+      /** Allocator cache in peakDeviceBytes beyond that, given back before an out-of-memory. */
+      allocatorCacheBytes: Math.round(m.allocatorCacheBytes),
       overheads: {
         reservedActivationFactor: MODEL_CONSTANTS.reservedActivationFactor,
         reservedFixedBytes: MODEL_CONSTANTS.reservedFixedBytes,
@@ -95,7 +101,9 @@ export function estimateJson(e: Estimate) {
     alternatives: e.alternatives.map((a) => ({
       strategy: a.strategy,
       fits: a.fits,
+      fitGrade: a.fitGrade,
       peakDeviceBytes: Math.round(a.memory.peakDeviceBytes),
+      peakRequiredBytes: Math.round(a.memory.peakRequiredBytes),
       peakHostBytes: Math.round(a.memory.peakHostBytes),
       secondsPerImage: a.time.secondsPerImage,
       basis: a.basis,

@@ -10,10 +10,17 @@ import type { Calibration } from '../cost/calibration.ts';
 import { makeWorkload, type WorkloadInput } from '../cost/workload.ts';
 import { rate, usd } from '../text/units.ts';
 import { breakEvenImages, cloudCostPer1000, ECONOMICS, type LocalCost, localCost } from './economics.ts';
-import { type Ladder, strategyLadder } from './ladder.ts';
+import {
+  type Establishment,
+  establish,
+  establishmentJson,
+  type LadderPins,
+  type LadderRung,
+  rungJson,
+  tightNote,
+} from './ladder.ts';
 import type { Machine } from './machine.ts';
-import { type RankedDevice, rankDevices } from './ranking.ts';
-import { bestThroughput, type Throughput } from './throughput.ts';
+import { type AssumedHost, type RankedDevice, rankDevices } from './ranking.ts';
 import type { TierLevel } from './tiers.ts';
 import { type FailurePattern, tierOf } from './verdict.ts';
 
@@ -33,6 +40,8 @@ export interface PlanRequest {
   offers?: readonly CloudOffer[];
   /** Devices to consider buying (default: the catalog's GPUs). */
   devices?: readonly Device[];
+  /** What the user fixed on the ladder (`--strategy`, `--no-quantize`; `--precision` is in the workload). */
+  pins?: LadderPins;
 }
 
 export interface DeviceRef {
@@ -48,6 +57,10 @@ export interface Candidate {
   device: DeviceRef;
   tier: TierLevel;
   strategy: string;
+  /** The ladder's rung that establishes the workload on this card, and its grade. */
+  rung: string | null;
+  rungLabel: string | null;
+  fitGrade: string;
   batch: number;
   fits: boolean;
   imagesPerHour: number;
@@ -55,6 +68,8 @@ export interface Candidate {
   meets: boolean;
   withinBudget: boolean;
   local: LocalCost;
+  /** The desktop this card is judged in (RAM, CPU, power). */
+  host: AssumedHost;
 }
 
 export interface CloudOption {
@@ -67,6 +82,9 @@ export interface CloudOption {
   basis: string;
   gpuOnly: boolean;
   strategy: string;
+  rung: string;
+  rungLabel: string;
+  fitGrade: string;
   batch: number;
   imagesPerHour: number;
   costPer1000Usd: number;
@@ -92,6 +110,9 @@ function candidate(r: RankedDevice, req: PlanRequest): Candidate {
     device: ref(r.device),
     tier: r.tier,
     strategy: r.strategy,
+    rung: r.ladder.chosen?.step.id ?? null,
+    rungLabel: r.ladder.chosen?.step.label ?? null,
+    fitGrade: r.fitGrade,
     batch: r.batch,
     fits: r.fits,
     imagesPerHour: r.imagesPerHour,
@@ -99,10 +120,11 @@ function candidate(r: RankedDevice, req: PlanRequest): Candidate {
     meets: r.fits && hours <= req.withinHours,
     withinBudget: price !== null && (req.budgetUsd === null || price <= req.budgetUsd),
     local: localCost(r.device, r.imagesPerHour, req.electricityUsdPerKWh),
+    host: r.host,
   };
 }
 
-function cloudOption(o: CloudOffer, t: Throughput, req: PlanRequest): CloudOption {
+function cloudOption(o: CloudOffer, t: LadderRung, req: PlanRequest): CloudOption {
   const hours = req.images / t.imagesPerHour;
   const gpus = Math.max(1, Math.ceil(hours / req.withinHours));
   return {
@@ -114,7 +136,10 @@ function cloudOption(o: CloudOffer, t: Throughput, req: PlanRequest): CloudOptio
     source: o.source,
     basis: o.basis,
     gpuOnly: o.gpuOnly,
-    strategy: t.strategy,
+    strategy: t.step.strategy,
+    rung: t.step.id,
+    rungLabel: t.step.label,
+    fitGrade: t.fitGrade,
     batch: t.batch,
     imagesPerHour: t.imagesPerHour,
     costPer1000Usd: cloudCostPer1000(o.usdPerHour, t.imagesPerHour),
@@ -126,8 +151,8 @@ function cloudOption(o: CloudOffer, t: Throughput, req: PlanRequest): CloudOptio
 
 /** Why a cheaper device misses the target, in a sentence. */
 function givesUp(c: Candidate, req: PlanRequest): string {
-  if (!c.fits) return `${c.device.name} cannot hold the workload even with offload`;
-  const how = c.strategy === 'gpu' ? 'on the device' : `with ${c.strategy}`;
+  if (!c.fits) return `${c.device.name} cannot hold the workload on any rung of the ladder`;
+  const how = c.rungLabel ?? c.strategy;
   return `${c.device.name} runs it ${how} at ${rate(c.imagesPerHour)} images/hour: ${c.hoursToFinish.toFixed(1)} h instead of ${req.withinHours} h`;
 }
 
@@ -136,16 +161,26 @@ export function plan(req: PlanRequest) {
   const m = req.machine;
   const needRate = req.images / req.withinHours;
 
-  // This machine: its best throughput, and the ladder of what it would give up to fit.
+  // This machine: the ladder of what it would give up to establish the workload, and its answer.
   const ctx = { host: m.host, ramGiB: m.ramGiB, calibration: req.calibration ?? null };
-  const own = bestThroughput(m.device, req.workload, ctx);
-  const ownHours = req.images / own.imagesPerHour;
-  const ladder: Ladder = strategyLadder(m.device, req.workload, ctx);
-  const machineMeets = own.fits && ownHours <= req.withinHours;
-  const ownCost = localCost(m.device, own.imagesPerHour, req.electricityUsdPerKWh, { owned: true });
+  const pins = req.pins ?? {};
+  const ladder: Establishment = establish(m.device, req.workload, ctx, pins);
+  // "Meets it" is the ladder's: its chosen rung, or where that is too slow for the target, the best
+  // quality among the faster rungs that fit and are fast enough (said as such).
+  const fastEnough = (r: LadderRung) => r.fits && req.images / r.imagesPerHour <= req.withinHours;
+  const meetsWith: LadderRung | null =
+    ladder.chosen && fastEnough(ladder.chosen)
+      ? ladder.chosen
+      : (ladder.rungs
+          .filter(fastEnough)
+          .sort((a, b) => a.step.qualityCost - b.step.qualityCost || a.secondsPerImage - b.secondsPerImage)[0] ?? null);
+  const own = meetsWith ?? ladder.chosen;
+  const ownHours = own ? req.images / own.imagesPerHour : Infinity;
+  const machineMeets = meetsWith !== null;
+  const ownCost = localCost(m.device, own ? own.imagesPerHour : 0, req.electricityUsdPerKWh, { owned: true });
 
   // Devices to buy: priced, evaluated in a typical desktop.
-  const ranked = rankDevices(req.workload, req.devices ? { devices: req.devices } : {});
+  const ranked = rankDevices(req.workload, { ...(req.devices ? { devices: req.devices } : {}), pins });
   const all = ranked.filter((r) => r.device.launchPriceUsd !== null).map((r) => candidate(r, req));
   const byPrice = (a: Candidate, b: Candidate) =>
     a.device.launchPriceUsd! - b.device.launchPriceUsd! || b.imagesPerHour - a.imagesPerHour;
@@ -161,12 +196,14 @@ export function plan(req: PlanRequest) {
 
   // Cloud: every offer on the device it rents, cheapest per image first.
   const offers = req.offers ?? cloudCatalog().offers;
-  const throughputOn = new Map<string, Throughput>();
+  const throughputOn = new Map<string, LadderRung | null>();
   const cloud = offers
     .map((o) => {
-      let t = throughputOn.get(o.device.id);
-      if (!t) throughputOn.set(o.device.id, (t = bestThroughput(o.device, req.workload)));
-      return t.fits ? cloudOption(o, t, req) : null;
+      // A rented machine brings the RAM its GPU needs: no host limit, no CPU rung.
+      if (!throughputOn.has(o.device.id))
+        throughputOn.set(o.device.id, establish(o.device, req.workload, {}, pins).chosen);
+      const t = throughputOn.get(o.device.id);
+      return t ? cloudOption(o, t, req) : null;
     })
     .filter((x): x is CloudOption => x !== null)
     .sort((a, b) => a.costPer1000Usd - b.costPer1000Usd);
@@ -251,28 +288,28 @@ export function plan(req: PlanRequest) {
       device: { id: m.device.id, name: m.device.name },
       note: m.deviceNote,
       meets: machineMeets,
-      fits: own.fits,
-      strategy: own.strategy,
-      batch: own.batch,
-      basis: own.basis,
-      imagesPerHour: own.imagesPerHour,
+      fits: ladder.chosen !== null,
+      /** The ladder's verdict for this machine: rung, fit grade, speed, reason. */
+      verdict: establishmentJson(ladder),
+      /** The rung the plan's answer is on: the ladder's choice, or the rung that meets the target. */
+      rung: own ? own.step.id : null,
+      rungLabel: own ? own.step.label : null,
+      fitGrade: own ? own.fitGrade : 'does-not-fit',
+      strategy: own ? own.step.strategy : ladder.rungs[0]!.step.strategy,
+      batch: own ? own.batch : ladder.rungs[0]!.batch,
+      basis: own ? own.basis : 'estimated',
+      /** 0 images/hour and an unbounded time (null in JSON) where nothing runs: no throughput for what does not run. */
+      imagesPerHour: own ? own.imagesPerHour : 0,
       hoursToFinish: ownHours,
       tier: tierOf(m).level,
       local: ownCost,
-      ladder: ladder.rungs.map((r) => ({
-        ...r.step,
-        fits: r.fits,
-        secondsPerImage: r.secondsPerImage,
-        slowdown: r.slowdown,
-        peakDeviceBytes: r.peakDeviceBytes,
-        peakHostBytes: r.peakHostBytes,
-      })),
+      ladder: ladder.rungs.map(rungJson),
       ladderChoice: ladder.chosen ? ladder.chosen.step.label : null,
-      why: !own.fits
-        ? `does not fit: needs ${(own.peakDeviceBytes / 1e9).toFixed(1)} GB on the device (${(own.usableBytes / 1e9).toFixed(1)} GB usable) or ${(own.peakHostBytes / 1e9).toFixed(1)} GB RAM with offload`
+      why: !own
+        ? ladder.reason
         : machineMeets
-          ? `${rate(own.imagesPerHour)} images/hour (${own.strategy}, batch ${own.batch}) finishes in ${ownHours.toFixed(1)} h`
-          : `${rate(own.imagesPerHour)} images/hour (${own.strategy}, batch ${own.batch}) needs ${ownHours.toFixed(1)} h, more than ${req.withinHours} h`,
+          ? `${rate(own.imagesPerHour)} images/hour ${own.step.label} (batch ${own.batch}) finishes in ${ownHours.toFixed(1)} h${own !== ladder.chosen ? ` (the ladder's first choice, ${ladder.chosen?.step.label}, is too slow for the target)` : ''}${own.fitGrade === 'tight' ? `; ${tightNote(own, own === ladder.chosen ? ladder.comfortable : null)}` : ''}`
+          : `${rate(own.imagesPerHour)} images/hour ${own.step.label} (batch ${own.batch}) needs ${ownHours.toFixed(1)} h, more than ${req.withinHours} h`,
     },
     candidates: meeting,
     cheapest,

@@ -34,7 +34,11 @@ export interface TierRequirement {
   minImagesPerHour?: number;
 }
 
-/** Reference workloads; a tier is reached when every requirement of it (and of the tiers below) is met. */
+/**
+ * Reference workloads; a tier is reached when every requirement of it (and of the tiers below) is met,
+ * and a requirement is met only when the strategy ladder establishes it as stated: its precision and
+ * tiling, one of its strategies, no lowered weights (src/planner/verdict.ts).
+ */
 export const TIER_REQUIREMENTS: Record<2 | 3 | 4, TierRequirement[]> = {
   2: [
     {
@@ -46,7 +50,7 @@ export const TIER_REQUIREMENTS: Record<2 | 3 | 4, TierRequirement[]> = {
   ],
   3: [
     {
-      label: 'SDXL at 1024² (25 steps) on the device with a ControlNet',
+      label: 'SDXL at 1024² (25 steps) on the device with a ControlNet and VAE tiling',
       workload: { model: 'sdxl', width: 1024, height: 1024, steps: 25, controlnet: true, vaeTiling: true },
       // the denoiser and ControlNet stay on the device; text encoders may be swapped out (ComfyUI does)
       strategies: ['gpu', 'model-offload'],
@@ -55,14 +59,14 @@ export const TIER_REQUIREMENTS: Record<2 | 3 | 4, TierRequirement[]> = {
   ],
   4: [
     {
-      label: 'SDXL at 1024² in batches of 4 on the device, ≥ 120 images/hour',
+      label: 'SDXL at 1024² in batches of 4 on the device with VAE tiling, ≥ 120 images/hour',
       workload: { model: 'sdxl', width: 1024, height: 1024, steps: 25, batch: 4, vaeTiling: true },
       strategies: ['gpu', 'model-offload'],
       maxSecondsPerImage: 30,
       minImagesPerHour: 120,
     },
     {
-      label: 'FLUX.1-dev in fp8 at 1024² (28 steps) on the device',
+      label: 'FLUX.1-dev in fp8 (fp8 text encoder) at 1024² (28 steps) on the device',
       workload: {
         model: 'flux1-dev',
         width: 1024,

@@ -4,9 +4,10 @@
  */
 import { listModels } from '../catalog/models.ts';
 import type { Basis, Calibration } from '../cost/calibration.ts';
-import { type Estimate, estimate } from '../cost/estimate.ts';
-import type { Strategy } from '../cost/memory.ts';
+import { breakdownOf, type Estimate, estimate } from '../cost/estimate.ts';
+import type { FitGrade, Strategy } from '../cost/memory.ts';
 import { makeWorkload, type WorkloadInput } from '../cost/workload.ts';
+import { type Establishment, type EstablishmentJson, establish, establishmentJson } from './ladder.ts';
 import type { Machine } from './machine.ts';
 import { ruleOfThumbTier, TIER_NAMES, TIER_REQUIREMENTS, type TierLevel, type TierRequirement } from './tiers.ts';
 
@@ -14,6 +15,9 @@ export interface RequirementResult {
   label: string;
   met: boolean;
   strategy: Strategy;
+  /** The ladder's rung that establishes it as stated (null: none does). */
+  rung: string | null;
+  fitGrade: FitGrade;
   secondsPerImage: number;
   imagesPerHour: number;
   peakDeviceBytes: number;
@@ -37,12 +41,20 @@ export interface ModelVerdict {
   name: string;
   mode: ModelMode;
   strategy: Strategy;
+  /** The ladder's rung, grade, speed and reason: the same answer gpus, plan and estimate give. */
+  verdict: EstablishmentJson;
+  fitGrade: FitGrade;
   width: number;
   height: number;
   steps: number;
-  secondsPerImage: number;
-  imagesPerHour: number;
+  /** null where nothing runs: no throughput for what does not run. */
+  secondsPerImage: number | null;
+  imagesPerHour: number | null;
   peakDeviceBytes: number;
+  /** What the run needs on the device (allocated + context): the fit and grade are judged on it. */
+  peakRequiredBytes: number;
+  /** Allocator cache beyond that (in peakDeviceBytes), given back before an out-of-memory. */
+  allocatorCacheBytes: number;
   peakHostBytes: number;
   usableBytes: number;
   /** Weight files on disk at the default formats (what a download takes). */
@@ -88,40 +100,54 @@ function run(
 }
 
 function checkRequirement(m: Machine, r: TierRequirement): RequirementResult {
-  const e = run(m, r.workload);
-  const ok = e.alternatives
-    .filter((a) => a.fits && r.strategies.includes(a.strategy))
-    .sort((a, b) => a.time.secondsPerImage - b.time.secondsPerImage)[0];
-  const onDevice = e.alternatives.find((a) => a.strategy === r.strategies[0]) ?? e.chosen;
-  const best = ok ?? onDevice;
-  const fast = best.time.secondsPerImage <= r.maxSecondsPerImage;
-  const volume = r.minImagesPerHour === undefined || best.time.imagesPerHour >= r.minImagesPerHour;
-  const met = Boolean(ok) && fast && volume;
-  const why = !ok
-    ? `needs ${(best.memory.peakDeviceBytes / 1e9).toFixed(1)} GB on the device, ${(e.usable.bytes / 1e9).toFixed(1)} GB usable`
+  // As stated: the requirement's own precision and tiling, its strategies, no lowered weights.
+  const l: Establishment = establish(
+    m.device,
+    r.workload,
+    { host: m.host, ramGiB: m.ramGiB },
+    { strategies: r.strategies, noQuantize: true },
+  );
+  const best = l.chosen ?? l.rungs[0]!;
+  const fast = best.secondsPerImage <= r.maxSecondsPerImage;
+  const volume = r.minImagesPerHour === undefined || best.imagesPerHour >= r.minImagesPerHour;
+  const met = l.chosen !== null && fast && volume;
+  const why = !l.chosen
+    ? l.reason
     : !fast
-      ? `${best.time.secondsPerImage.toFixed(1)} s per image is slower than ${r.maxSecondsPerImage} s`
+      ? `${best.secondsPerImage.toFixed(1)} s per image is slower than ${r.maxSecondsPerImage} s`
       : !volume
-        ? `${best.time.imagesPerHour.toFixed(0)} images/hour is below ${r.minImagesPerHour}`
-        : `${best.strategy}, ${best.time.secondsPerImage.toFixed(1)} s per image`;
+        ? `${best.imagesPerHour.toFixed(0)} images/hour is below ${r.minImagesPerHour}`
+        : `${best.step.label}, ${best.secondsPerImage.toFixed(1)} s per image${best.fitGrade === 'tight' ? ' (tight fit)' : ''}`;
   return {
     label: r.label,
     met,
-    strategy: best.strategy,
-    secondsPerImage: best.time.secondsPerImage,
-    imagesPerHour: best.time.imagesPerHour,
-    peakDeviceBytes: best.memory.peakDeviceBytes,
-    usableBytes: e.usable.bytes,
+    strategy: best.step.strategy,
+    rung: l.chosen ? l.chosen.step.id : null,
+    fitGrade: l.fitGrade,
+    secondsPerImage: best.secondsPerImage,
+    imagesPerHour: best.imagesPerHour,
+    peakDeviceBytes: best.peakDeviceBytes,
+    usableBytes: best.usableBytes,
     why,
   };
 }
 
-export function tierOf(m: Machine): TierVerdict {
+/**
+ * The tier and every requirement's result; `levelOnly` stops at the first tier not reached (what a
+ * ranking of the catalog needs), leaving the requirements above it unchecked.
+ */
+export function tierOf(m: Machine, opts: { levelOnly?: boolean } = {}): TierVerdict {
   const isGpu = m.device.backend !== 'cpu';
-  const requirements = ([2, 3, 4] as const).map((tier) => ({
-    tier,
-    results: isGpu ? TIER_REQUIREMENTS[tier].map((r) => checkRequirement(m, r)) : [],
-  }));
+  const requirements: TierVerdict['requirements'] = [];
+  for (const tier of [2, 3, 4] as const) {
+    const results: RequirementResult[] = [];
+    for (const r of isGpu ? TIER_REQUIREMENTS[tier] : []) {
+      results.push(checkRequirement(m, r));
+      if (opts.levelOnly && !results.at(-1)!.met) break;
+    }
+    requirements.push({ tier, results });
+    if (opts.levelOnly && !results.every((x) => x.met)) break;
+  }
   let level: TierLevel = 1;
   for (const r of requirements) {
     if (r.results.length && r.results.every((x) => x.met)) level = r.tier;
@@ -186,45 +212,46 @@ export function modelVerdicts(
   opts: { detail?: boolean; calibration?: Calibration | null } = {},
 ): ModelVerdict[] {
   return listModels().map((model) => {
-    // PyTorch and ONNX Runtime run diffusion on CPUs in fp32 (fp16 kernels are missing or slow there).
-    const e = run(
-      m,
-      m.device.backend === 'cpu' ? { model, precision: 'fp32' } : { model },
-      'auto',
-      opts.calibration ?? null,
-    );
-    const c = e.chosen;
-    const w = e.workload;
-    const mode: ModelMode = !c.fits
+    // One image per call, as people try a model first; PyTorch and ONNX Runtime run diffusion on
+    // CPUs in fp32 (the ladder's CPU rung), so the precision stays free for the ladder.
+    const input: WorkloadInput = { model, batch: 1 };
+    const l = establish(m.device, input, { host: m.host, ramGiB: m.ramGiB, calibration: opts.calibration ?? null });
+    const c = l.chosen;
+    const r = c ?? l.rungs[0]!;
+    const w = makeWorkload({ ...input, precision: r.step.precision });
+    const mode: ModelMode = !c
       ? 'not-established'
-      : c.strategy === 'gpu'
+      : c.step.strategy === 'gpu'
         ? 'on-device'
-        : c.strategy === 'cpu'
+        : c.step.strategy === 'cpu'
           ? 'cpu-only'
           : 'with-offload';
-    const why = !c.fits
-      ? `needs ${(c.memory.peakDeviceBytes / 1e9).toFixed(1)} GB on the device (${(e.usable.bytes / 1e9).toFixed(1)} GB usable) or ${(c.memory.peakHostBytes / 1e9).toFixed(1)} GB RAM with offload (${m.ramGiB.toFixed(0)} GiB here)`
-      : `${c.strategy}: ${(c.memory.peakDeviceBytes / 1e9).toFixed(1)} GB device, ${(c.memory.peakHostBytes / 1e9).toFixed(1)} GB RAM, ${c.time.bound}-bound`;
     const onGpu = m.device.backend !== 'cpu';
+    // Weight files on disk at the default formats (what a download takes).
+    const parts = breakdownOf(makeWorkload(input));
     return {
       model: model.id,
       name: model.name,
       mode,
-      strategy: c.strategy,
+      strategy: r.step.strategy,
+      verdict: establishmentJson(l),
+      fitGrade: l.fitGrade,
       width: w.width,
       height: w.height,
       steps: w.steps,
-      secondsPerImage: c.time.secondsPerImage,
-      imagesPerHour: c.time.imagesPerHour,
-      peakDeviceBytes: c.memory.peakDeviceBytes,
-      peakHostBytes: c.memory.peakHostBytes,
-      usableBytes: e.usable.bytes,
-      weightsBytes: e.parts.filter((p) => p.role !== 'controlnet').reduce((sum, p) => sum + p.weightBytes, 0),
+      secondsPerImage: c ? c.secondsPerImage : null,
+      imagesPerHour: c ? c.imagesPerHour : null,
+      peakDeviceBytes: r.peakDeviceBytes,
+      peakRequiredBytes: r.peakRequiredBytes,
+      allocatorCacheBytes: r.allocatorCacheBytes,
+      peakHostBytes: r.peakHostBytes,
+      usableBytes: r.usableBytes,
+      weightsBytes: parts.filter((p) => p.role !== 'controlnet').reduce((sum, p) => sum + p.weightBytes, 0),
       maxSideOnDevice: onGpu && opts.detail ? maxSide(m, model.id) : null,
-      bestBatch: onGpu && opts.detail && c.strategy === 'gpu' ? bestBatch(m, model.id) : null,
-      reproducibility: reproducibility(m, w.precision.denoiser),
-      basis: c.fits ? c.basis : 'estimated',
-      why,
+      bestBatch: onGpu && opts.detail && c?.step.strategy === 'gpu' ? bestBatch(m, model.id) : null,
+      reproducibility: reproducibility(m, r.step.precision),
+      basis: c ? c.basis : 'estimated',
+      why: l.reason,
     };
   });
 }

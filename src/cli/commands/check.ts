@@ -2,6 +2,7 @@ import { defineCommand } from 'citty';
 import { checkAnswer, parseCheck } from '../../answers/check.ts';
 import { productionLocal } from '../../answers/local.ts';
 import { cliAnswer, rejectUnknownFlags, requestOf } from '../_args.ts';
+import { figure, modelCell, reasonNotes } from '../_verdict-text.ts';
 import { color, gb, rate, seconds, table } from '../format.ts';
 import type { Output } from '../output.ts';
 
@@ -53,30 +54,24 @@ export const checkCommand = defineCommand({
     if (a.verbose) head.push('max side on device', 'best batch');
     const tb = table(head);
     for (const v of r.models) {
-      const mode =
-        v.mode === 'on-device'
-          ? color.green('on the device')
-          : v.mode === 'with-offload'
-            ? color.yellow(`with ${v.strategy}`)
-            : v.mode === 'cpu-only'
-              ? color.yellow('on the CPU')
-              : color.red('no');
+      const mode = modelCell(v);
       const mark = v.basis === 'measured here' ? ' ◆' : '';
       const row = [
         v.model,
         mode,
         `${v.width}×${v.height} · ${v.steps}`,
-        seconds(v.secondsPerImage) + mark,
-        rate(v.imagesPerHour) + mark,
+        figure(v.secondsPerImage, seconds) + mark,
+        figure(v.imagesPerHour, rate) + mark,
         v.mode === 'cpu-only' || mc.device.backend === 'cpu'
           ? `RAM ${gb(v.peakHostBytes)}`
-          : `${gb(v.peakDeviceBytes)} / ${gb(v.usableBytes)}`,
+          : `${gb(v.peakRequiredBytes)} / ${gb(v.usableBytes)}`,
       ];
       if (a.verbose)
         row.push(v.maxSideOnDevice ? `${v.maxSideOnDevice}²` : '—', v.bestBatch ? String(v.bestBatch) : '—');
       tb.push(row);
     }
     out.text(tb.toString());
+    for (const l of reasonNotes(r.models.map((v) => ({ name: v.model, verdict: v.verdict })))) out.text(l);
     for (const f of r.failurePatterns) out.text(`${color.yellow('!')} ${f.message} ${color.dim(f.advice)}`);
     if (r.calibration) {
       const f = Object.entries(r.calibration.factors)

@@ -4,6 +4,7 @@ import { productionLocal } from '../../answers/local.ts';
 import { RUNTIMES } from '../../cost/constants.ts';
 import { STRATEGIES } from '../../cost/memory.ts';
 import { cliAnswer, rejectUnknownFlags, requestOf } from '../_args.ts';
+import { cacheNote, gradeText, verdictLines } from '../_verdict-text.ts';
 import { color, gb, params, rate, seconds, table, tflops } from '../format.ts';
 import type { Output } from '../output.ts';
 
@@ -25,6 +26,12 @@ export const workloadArgs = {
   attention: { type: 'string', description: 'attention kernel naive|sliced|flash (default flash)' },
   vaeTiling: { type: 'boolean', description: 'decode in 512 px tiles, one image at a time' },
   controlnet: { type: 'boolean', description: 'add the model’s ControlNet (sd15, sdxl)' },
+  quantize: {
+    type: 'boolean',
+    default: true,
+    description: 'let the ladder lower the weights to fp8 or 4-bit to fit (--no-quantize: never)',
+  },
+  strategy: { type: 'string', description: `pin the ladder: auto|${STRATEGIES.join('|')} (default auto)` },
 } as const;
 
 export const estimateArgs = {
@@ -39,7 +46,6 @@ export const estimateArgs = {
     description:
       'scale times by `genready bench` measurements of the device, when there are some (--no-calibration: the pure estimate)',
   },
-  strategy: { type: 'string', description: `auto|${STRATEGIES.join('|')} (default auto: fastest that fits)` },
   runtime: { type: 'string', description: `${Object.keys(RUNTIMES).join('|')} (default pytorch)` },
   ram: { type: 'string', description: 'system RAM in GiB (host-memory check for offload)' },
   json: { type: 'boolean', description: 'print the JSON contract' },
@@ -79,13 +85,14 @@ export function renderEstimate(a: EstimateAnswer): string[] {
     phases.push([p.phase, gb(p.weightBytes), gb(p.activationBytes), gb(p.allocatedBytes), seconds(t.seconds)]);
   }
   lines.push(phases.toString());
-  const verdict = j.fits ? color.green('fits') : color.red('does not fit');
   lines.push(
-    `${color.bold(j.model.name)} on ${color.bold(j.device.name)} (${j.runtime}, strategy ${j.strategy}): ${verdict} — ` +
-      `device ${gb(j.memory.peakDeviceBytes)} of ${gb(j.usableDeviceBytes)} usable (allocated ${gb(j.memory.peakAllocatedBytes)}, reserved ${gb(j.memory.peakReservedBytes)}), host RAM ${gb(j.memory.peakHostBytes)}`,
+    `${color.bold(j.model.name)} on ${color.bold(j.device.name)} (${j.runtime}, strategy ${j.strategy}): ${gradeText(j.fitGrade)} — ` +
+      `needs ${gb(j.memory.peakRequiredBytes)} of ${gb(j.usableDeviceBytes)} usable (allocated ${gb(j.memory.peakAllocatedBytes)} + runtime context${cacheNote(j.memory.allocatorCacheBytes)}), host RAM ${gb(j.memory.peakHostBytes)}`,
   );
   lines.push(
-    `${rate(j.time.stepsPerSecond)} steps/s (${seconds(j.time.secondsPerStep)} per step, ${j.time.bound}-bound) · ${seconds(j.time.secondsPerImage)} per image · ${rate(j.time.imagesPerHour)} images/hour`,
+    j.fits
+      ? `${rate(j.time.stepsPerSecond)} steps/s (${seconds(j.time.secondsPerStep)} per step, ${j.time.bound}-bound) · ${seconds(j.time.secondsPerImage)} per image · ${rate(j.time.imagesPerHour)} images/hour`
+      : color.dim('no speed: it does not run as asked (the ladder below says what does)'),
   );
   if (j.calibration) {
     const f = Object.entries(j.calibration.factors)
@@ -103,13 +110,14 @@ export function renderEstimate(a: EstimateAnswer): string[] {
   }
   const alt = j.alternatives
     .filter((x) => x.strategy !== j.strategy)
-    .map((x) => `${x.strategy} ${x.fits ? 'fits' : 'no'} ${seconds(x.secondsPerImage)}/img`);
+    .map((x) => `${x.strategy} ${x.fits ? `fits ${seconds(x.secondsPerImage)}/img` : 'no'}`);
   if (alt.length) lines.push(color.dim(`other strategies: ${alt.join(' · ')}`));
   const hint = j.vaeTilingHint;
   if (hint)
     lines.push(
       `with --vae-tiling (decode in tiles) it fits: strategy ${hint.strategy}, device ${gb(hint.peakDeviceBytes)}, ${rate(hint.imagesPerHour)} images/hour`,
     );
+  lines.push(verdictLines(j.verdict, { title: 'Ladder' }).join('\n'));
   return lines;
 }
 

@@ -2,6 +2,7 @@ import { defineCommand } from 'citty';
 import { type GpusAnswer, gpusAnswer, parseGpus } from '../../answers/gpus.ts';
 import { accuracyLine } from '../_accuracy.ts';
 import { cliAnswer, rejectUnknownFlags, requestOf } from '../_args.ts';
+import { figure, hostText, reasonNotes, rungCell } from '../_verdict-text.ts';
 import { color, gb, rate, seconds, table } from '../format.ts';
 import type { Output } from '../output.ts';
 import { workloadArgs } from './estimate.ts';
@@ -13,7 +14,11 @@ export const gpusArgs = {
   top: { type: 'string', description: 'how many devices to list (default 20)' },
   vendor: { type: 'string', description: 'only this vendor: nvidia, amd, intel, apple' },
   maxPrice: { type: 'string', description: 'only devices with a launch price up to this, USD' },
-  all: { type: 'boolean', description: 'list devices that cannot run it too' },
+  segment: {
+    type: 'string',
+    description: 'only this segment: consumer, workstation, datacenter, apple (priced or not)',
+  },
+  all: { type: 'boolean', description: 'every GPU: unpriced ones and those that cannot run it too' },
   json: { type: 'boolean', description: 'print JSON' },
 } as const;
 
@@ -46,28 +51,28 @@ export const gpusCommand = defineCommand({
       'device / usable',
       'price',
       'images/h per $1000',
+      'host assumed',
     ]);
     const rows = req.all ? g.devices : g.devices.filter((d) => d.fits);
     rows.slice(0, top).forEach((d, i) => {
-      const run = !d.fits
-        ? color.red('does not fit')
-        : d.strategy === 'gpu'
-          ? `on device · batch ${d.batch}`
-          : color.yellow(`${d.strategy} · batch ${d.batch}`);
+      const run = rungCell(d.verdict, { batch: true });
       t.push([
         String(i + 1),
         d.device.name,
         d.device.memoryGiB === null ? '—' : `${d.device.memoryGiB} GB`,
         String(d.tier),
         run,
-        seconds(d.secondsPerImage),
-        rate(d.imagesPerHour),
-        `${gb(d.peakDeviceBytes)} / ${gb(d.usableBytes)}`,
+        figure(d.fits ? d.secondsPerImage : null, seconds),
+        figure(d.fits ? d.imagesPerHour : null, rate),
+        `${gb(d.peakRequiredBytes)} / ${gb(d.usableBytes)}`,
         d.device.launchPriceUsd ? `$${d.device.launchPriceUsd.toLocaleString('en-US')}` : '—',
-        d.imagesPerHourPer1000Usd === null ? '—' : rate(d.imagesPerHourPer1000Usd),
+        d.imagesPerHourPer1000Usd === null ? '—' : figure(d.imagesPerHourPer1000Usd, rate),
+        hostText(d.host),
       ]);
     });
     out.text(t.toString());
+    for (const l of reasonNotes(rows.slice(0, top).map((d) => ({ name: d.device.name, verdict: d.verdict }))))
+      out.text(l);
     const cannot = g.devices.filter((d) => !d.fits).length;
     out.text(
       color.dim(
@@ -79,7 +84,7 @@ export const gpusCommand = defineCommand({
     );
     out.text(
       color.dim(
-        `${rows.length > top ? `${rows.length - top} more (--top N). ` : ''}${cannot && !req.all ? `${cannot} devices cannot run it (--all lists them). ` : ''}Tier = capability tier of the device in a 32 GB desktop; estimates from the cost model.`,
+        `${rows.length > top ? `${rows.length - top} more (--top N). ` : ''}${cannot && !req.all ? `${cannot} devices cannot run it (--all lists them). ` : ''}Tier = capability tier of the device in a 32 GB desktop; ranked by the GPU rung that runs it (never a CPU fallback); estimates from the cost model.`,
       ),
     );
   },

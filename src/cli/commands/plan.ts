@@ -1,9 +1,11 @@
 import { defineCommand } from 'citty';
 import { productionLocal } from '../../answers/local.ts';
 import { type PlanAnswer, parsePlan, planAnswer } from '../../answers/plan.ts';
+import type { FitGrade } from '../../cost/memory.ts';
 import { ECONOMICS } from '../../planner/economics.ts';
 import { accuracyLine } from '../_accuracy.ts';
 import { cliAnswer, rejectUnknownFlags, requestOf } from '../_args.ts';
+import { byGrade, planMachineLines, rungCell } from '../_verdict-text.ts';
 import { color, hours as h, rate, table, usd } from '../format.ts';
 import type { Output } from '../output.ts';
 import { workloadArgs } from './estimate.ts';
@@ -32,12 +34,11 @@ export function renderPlan(p: PlanAnswer, top: number): string[] {
     `${color.bold('Target')}: ${r.model} ${r.width}×${r.height}, ${r.steps} steps — ${r.images.toLocaleString('en-US')} images within ${h(r.withinHours)} (≥ ${rate(r.imagesPerHourNeeded)} images/hour)`,
   );
   const m = p.machine;
-  const verdict = m.meets ? color.green('meets it') : color.red('does not meet it');
+  const verdict = m.meets ? byGrade(m.fitGrade, 'meets it') : color.red('does not meet it');
   lines.push(
     `${color.bold('This machine')} (${m.device.name}, tier ${m.tier}): ${verdict} — ${m.why}${m.basis === 'measured here' ? color.green(' (time measured here by genready bench)') : ''}`,
   );
-  if (m.ladderChoice && m.ladder[0] && !m.ladder[0].fits)
-    lines.push(color.dim(`  to fit it gives up: ${m.ladderChoice}`));
+  for (const l of planMachineLines(m)) lines.push(l);
   if (m.meets) lines.push(color.dim(`  electricity ${usd(m.local.electricityPer1000Usd)} per 1000 images here`));
   if (p.candidates.length) {
     const t = table([
@@ -55,7 +56,7 @@ export function renderPlan(p: PlanAnswer, top: number): string[] {
         c.device.name,
         usd(c.device.launchPriceUsd),
         String(c.tier),
-        `${c.strategy} · batch ${c.batch}`,
+        rungCell({ rungLabel: c.rungLabel, batch: c.batch, fitGrade: c.fitGrade as FitGrade }, { batch: true }),
         rate(c.imagesPerHour),
         h(c.hoursToFinish),
         `${usd(c.local.costPer1000Usd)} (${usd(c.local.electricityPer1000Usd)} + ${usd(c.local.amortisationPer1000Usd)})`,
