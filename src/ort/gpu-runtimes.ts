@@ -265,3 +265,20 @@ export function systemLibraries(platform: NodeJS.Platform = process.platform): S
   }
   return null;
 }
+
+/**
+ * One line for a provider asked for (`--provider cuda`) whose files are not installed, with the
+ * command that installs it; null when it is there or has nothing to install.
+ */
+export function missingProviderMessage(
+  id: string,
+  layout: OrtLayout = ortLayout(),
+  exists: (path: string) => boolean = existsSync,
+): string | null {
+  if (id !== 'cuda') return null;
+  const files = requiredFiles('cuda', layout);
+  if (files === null)
+    return `onnxruntime-node ${layout.version} has no CUDA provider for ${layout.platform}/${layout.arch}${layout.platform === 'win32' ? '; use --provider dml' : ''}`;
+  if (files.every((f) => exists(join(layout.binDir, f)))) return null;
+  return `the CUDA provider of onnxruntime is not installed here; install it with: ${SETUP_CUDA}`;
+}

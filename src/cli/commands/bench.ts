@@ -6,6 +6,7 @@ import type { BenchEvent } from '../../bench/bench.ts';
 import { BenchError } from '../../bench/errors.ts';
 import type { BenchReport } from '../../bench/types.ts';
 import { writeFileAtomic } from '../../io/atomic.ts';
+import { missingProviderMessage } from '../../ort/gpu-runtimes.ts';
 import { machineFromProbe } from '../../planner/machine.ts';
 import { probeMachine } from '../../probe/probe.ts';
 import { num, rejectUnknownFlags, size } from '../_args.ts';
@@ -199,6 +200,8 @@ export const benchCommand = defineCommand({
     }
     if (a.provider !== undefined && !isProviderId(String(a.provider)))
       throw new BenchError('bad-provider', `unknown provider "${a.provider}"; use cuda, dml, coreml or cpu`);
+    const missing = a.provider !== undefined ? missingProviderMessage(String(a.provider)) : null;
+    if (missing) throw new BenchError('provider-missing', missing);
     const plan = planBench({
       ...(a.model !== undefined ? { model: String(a.model) } : {}),
       ...(sizes(a.size) ? { sizes: sizes(a.size)! } : {}),

@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { defineCommand } from 'citty';
 import { SingleBar } from 'cli-progress';
+import { missingProviderMessage } from '../../ort/gpu-runtimes.ts';
 import { RunnerError } from '../../runner/errors.ts';
 import { writeExample } from '../../runner/example.ts';
 import { type RunEvents, type RunSummary, runProduction } from '../../runner/production.ts';
@@ -102,6 +103,8 @@ export const runRecipeCommand = defineCommand({
     const threads = num('threads', args.threads);
     if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > 256))
       throw new RunnerError('bad-flag', `--threads must be a whole number from 1 to 256, got ${args.threads}`);
+    const missing = typeof args.provider === 'string' ? missingProviderMessage(args.provider) : null;
+    if (missing) throw new RunnerError('provider-missing', missing);
     const recipe = loadRecipe(args.recipe);
     const p = progress(args.json === true);
     let summary: RunSummary;
