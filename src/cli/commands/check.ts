@@ -7,7 +7,7 @@ import { failurePatterns, modelVerdicts, tierOf } from '../../planner/verdict.ts
 import { fakeProbe } from '../../probe/fake.ts';
 import { probeMachine } from '../../probe/probe.ts';
 import { num, rejectUnknownFlags } from '../_args.ts';
-import { color, gb, rate, seconds, table } from '../format.ts';
+import { type Column, color, gb, rate, seconds, table } from '../format.ts';
 import type { Output } from '../output.ts';
 
 const args = {
@@ -130,8 +130,11 @@ export const checkCommand = defineCommand({
         for (const y of x.results)
           out.text(color.dim(`  tier ${x.tier}: ${y.met ? 'met' : 'not met'} — ${y.label}: ${y.why}`));
     }
-    const head = ['model', 'established', 'size · steps', 'per image', 'images/h', 'device / usable'];
-    if (a.verbose) head.push('max side on device', 'best batch');
+    // Fits 80 columns: the secondary columns stack under each row or drop on a narrow terminal.
+    const head: (string | Column)[] = ['model', 'verdict', 'per image', 'images/h', 'peak'];
+    head.push({ head: 'size · steps', secondary: 'stack' }, { head: 'usable', secondary: 'drop' });
+    if (a.verbose)
+      head.push({ head: 'max side on device', secondary: 'stack' }, { head: 'best batch', secondary: 'stack' });
     const tb = table(head);
     for (const v of r.models) {
       const mode =
@@ -143,15 +146,15 @@ export const checkCommand = defineCommand({
               ? color.yellow('on the CPU')
               : color.red('no');
       const mark = v.basis === 'measured here' ? ' ◆' : '';
+      const onCpu = v.mode === 'cpu-only' || m.device.backend === 'cpu';
       const row = [
         v.model,
         mode,
-        `${v.width}×${v.height} · ${v.steps}`,
         seconds(v.secondsPerImage) + mark,
         rate(v.imagesPerHour) + mark,
-        v.mode === 'cpu-only' || m.device.backend === 'cpu'
-          ? `RAM ${gb(v.peakHostBytes)}`
-          : `${gb(v.peakDeviceBytes)} / ${gb(v.usableBytes)}`,
+        onCpu ? `RAM ${gb(v.peakHostBytes)}` : gb(v.peakDeviceBytes),
+        `${v.width}×${v.height} · ${v.steps}`,
+        onCpu ? '' : gb(v.usableBytes),
       ];
       if (a.verbose)
         row.push(v.maxSideOnDevice ? `${v.maxSideOnDevice}²` : '—', v.bestBatch ? String(v.bestBatch) : '—');
