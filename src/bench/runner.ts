@@ -153,6 +153,8 @@ export interface SessionOptions {
   provider: ProviderId;
   /** Intra-op threads; default: onnxruntime's choice (one per physical core). */
   threads?: number;
+  /** Spin-wait in the intra-op pool (onnxruntime's default: on); off on a busy machine. */
+  spinning?: boolean;
 }
 
 export async function openSession(path: string, o: SessionOptions): Promise<ort.InferenceSession> {
@@ -160,6 +162,7 @@ export async function openSession(path: string, o: SessionOptions): Promise<ort.
     executionProviders: [o.provider],
     graphOptimizationLevel: 'all',
     ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
+    ...(o.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
     logSeverityLevel: 3,
   });
 }

@@ -91,8 +91,9 @@ export async function checkAnswer(
     ...(a.as !== undefined ? { as: a.as } : {}),
     ...(a.ram !== undefined ? { ram: a.ram } : {}),
   });
-  const local = a.as === undefined ? loadCalibration(m.device) : { calibration: null };
-  if ('warning' in local && local.warning) warn(`calibration ignored: ${local.warning}`);
+  const local = a.as === undefined ? loadCalibration(m.device, undefined, m.probe.cpu.model) : { calibration: null };
+  if ('warning' in local && local.warning)
+    warn(local.calibration ? local.warning : `calibration ignored: ${local.warning}`);
   return { m, report: checkReport(m, Boolean(a.verbose), local.calibration) };
 }
 

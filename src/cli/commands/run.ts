@@ -1,7 +1,9 @@
+import { availableParallelism, loadavg } from 'node:os';
 import { relative } from 'node:path';
 import { defineCommand } from 'citty';
 import { SingleBar } from 'cli-progress';
 import { missingProviderMessage } from '../../ort/gpu-runtimes.ts';
+import { threadPlan } from '../../ort/threads.ts';
 import { RunnerError } from '../../runner/errors.ts';
 import { writeExample } from '../../runner/example.ts';
 import { type RunEvents, type RunSummary, runProduction } from '../../runner/production.ts';
@@ -105,6 +107,9 @@ export const runRecipeCommand = defineCommand({
       throw new RunnerError('bad-flag', `--threads must be a whole number from 1 to 256, got ${args.threads}`);
     const missing = typeof args.provider === 'string' ? missingProviderMessage(args.provider) : null;
     if (missing) throw new RunnerError('provider-missing', missing);
+    // On a busy machine onnxruntime's one-thread-per-core pool fights the other processes (src/ort/threads.ts).
+    const load = threadPlan(loadavg()[0]!, availableParallelism(), threads);
+    const chosenThreads = threads ?? (load.spinning ? undefined : load.threads);
     const recipe = loadRecipe(args.recipe);
     const p = progress(args.json === true);
     let summary: RunSummary;
@@ -112,7 +117,7 @@ export const runRecipeCommand = defineCommand({
       summary = await runProduction(recipe, {
         ...(batch !== undefined ? { batch } : {}),
         ...(typeof args.provider === 'string' ? { provider: args.provider } : {}),
-        ...(threads !== undefined ? { threads } : {}),
+        ...(chosenThreads !== undefined ? { threads: chosenThreads } : {}),
         redoRejected: args.redoRejected === true,
         events: p,
       });
