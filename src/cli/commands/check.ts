@@ -1,9 +1,11 @@
 import { defineCommand } from 'citty';
 import { loadCalibration } from '../../bench/calibration.ts';
 import { resolveDevice } from '../../catalog/devices.ts';
+import { GenreadyError } from '../../catalog/errors.ts';
 import type { Calibration } from '../../cost/calibration.ts';
 import { hypotheticalMachine, type Machine, machineFromProbe } from '../../planner/machine.ts';
 import { failurePatterns, modelVerdicts, tierOf } from '../../planner/verdict.ts';
+import { parseVram, vramMachine } from '../../planner/vram-machine.ts';
 import { fakeProbe } from '../../probe/fake.ts';
 import { probeMachine } from '../../probe/probe.ts';
 import { num, rejectUnknownFlags } from '../_args.ts';
@@ -14,6 +16,10 @@ const args = {
   as: {
     type: 'string',
     description: 'evaluate a hypothetical machine with this GPU ("RTX 3060 12GB", "Apple M2 16GB", or "none")',
+  },
+  vram: {
+    type: 'string',
+    description: 'evaluate a hypothetical GPU with this much memory, in GB (a card not in the catalog)',
   },
   ram: { type: 'string', description: 'system RAM in GiB for --as (default 32)' },
   json: { type: 'boolean', description: 'print JSON (machine, tier, models, failurePatterns)' },
@@ -28,6 +34,8 @@ export async function machineFor(a: { as?: string; ram?: string }): Promise<Mach
   if (a.as === undefined) return (probed ??= probeMachine().then(machineFromProbe));
   const ramGiB = num('ram', a.ram);
   if (/^(none|cpu|no-?gpu)$/i.test(a.as)) return machineFromProbe(fakeProbe({ ramGiB: ramGiB ?? 32 }));
+  const vram = parseVram(a.as);
+  if (vram !== null) return vramMachine(vram, ramGiB);
   return hypotheticalMachine(resolveDevice(a.as), ramGiB);
 }
 
@@ -103,9 +111,12 @@ export const checkCommand = defineCommand({
   async run({ args: a, data, rawArgs }) {
     rejectUnknownFlags(rawArgs, args);
     const out = data as Output;
+    if (a.vram !== undefined && parseVram(String(a.vram)) === null)
+      throw new GenreadyError('bad-vram', `--vram must be GPU memory in GB, e.g. --vram 24, got "${a.vram}"`);
+    const as = a.vram !== undefined ? `${a.vram}GB` : a.as;
     const { m, report: r } = await checkAnswer(
       {
-        ...(a.as !== undefined ? { as: String(a.as) } : {}),
+        ...(as !== undefined ? { as: String(as) } : {}),
         ...(a.ram !== undefined ? { ram: String(a.ram) } : {}),
         verbose: Boolean(a.verbose),
       },
