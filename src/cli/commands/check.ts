@@ -24,6 +24,7 @@ const args = {
   ram: { type: 'string', description: 'system RAM in GiB for --as (default 32)' },
   json: { type: 'boolean', description: 'print JSON (machine, tier, models, failurePatterns)' },
   verbose: { type: 'boolean', description: 'everything: requirements per tier, largest size and best batch per model' },
+  report: { type: 'boolean', description: 'one block to paste into a bug report: versions, OS, what the probe saw' },
 } as const;
 
 let probed: Promise<Machine> | undefined;
@@ -111,6 +112,7 @@ export const checkCommand = defineCommand({
   async run({ args: a, data, rawArgs }) {
     rejectUnknownFlags(rawArgs, args);
     const out = data as Output;
+    if (a.report) return out.text(await (await import('../_report.ts')).bugReport());
     if (a.vram !== undefined && parseVram(String(a.vram)) === null)
       throw new GenreadyError('bad-vram', `--vram must be GPU memory in GB, e.g. --vram 24, got "${a.vram}"`);
     const as = a.vram !== undefined ? `${a.vram}GB` : a.as;
