@@ -111,7 +111,12 @@ function renderTable(cols: Column[], rows: string[][], width: number): string {
     );
   const widths = new Map(shown.map((i) => [i, natural(i)]));
   const w = (i: number) => widths.get(i)!;
-  while (totalOf(shown, w) > width) {
+  const last = shown.at(-1)!;
+  const before = shown.slice(0, -1);
+  // A long word in the last column (a URL) may run past the edge whole, once the rest fits.
+  const lastMayOverflow = () =>
+    w(last) <= longestWord(last) && before.length > 0 && totalOf(before, w) + GAP + 20 <= width;
+  while (totalOf(shown, w) > width && !lastMayOverflow()) {
     const shrinkable = shown.filter((i) => w(i) > longestWord(i));
     if (shrinkable.length === 0) return renderBlocks(cols, rows, width);
     const widest = shrinkable.reduce((a, b) => (w(b) > w(a) ? b : a));
@@ -132,7 +137,9 @@ function renderTable(cols: Column[], rows: string[][], width: number): string {
   };
   const out = [
     ...line(shown.map((i) => wrapWords(cols[i]!.head, w(i)).map((l) => color.bold(l)))),
-    shown.map((i) => '─'.repeat(w(i))).join(' '.repeat(GAP)),
+    shown
+      .map((i) => '─'.repeat(i === last ? Math.max(1, Math.min(w(i), width - totalOf(before, w) - GAP)) : w(i)))
+      .join(' '.repeat(GAP)),
   ];
   for (const r of rows) {
     out.push(...line(shown.map((i) => wrapWords(r[i] ?? '', w(i)))));

@@ -162,16 +162,27 @@ export const estimateCommand = defineCommand({
     const device = e.device;
     const j = estimateJson(e);
     out.text(renderBreakdown(e.parts));
-    const phases = table(['phase', 'weights on device', 'activations', 'allocated', 'time / call']);
+    // On a CPU there is no device memory: everything is RAM, said once below; the per-phase figures
+    // are device memory (all zero there), so only the time per phase is shown.
+    const onCpu = j.strategy === 'cpu';
+    const phases = table(
+      onCpu ? ['phase', 'time / call'] : ['phase', 'weights on device', 'activations', 'allocated', 'time / call'],
+    );
     for (const p of j.memory.phases) {
       const t = j.time.phases.find((x) => x.phase === p.phase)!;
-      phases.push([p.phase, gb(p.weightBytes), gb(p.activationBytes), gb(p.allocatedBytes), seconds(t.seconds)]);
+      phases.push(
+        onCpu
+          ? [p.phase, seconds(t.seconds)]
+          : [p.phase, gb(p.weightBytes), gb(p.activationBytes), gb(p.allocatedBytes), seconds(t.seconds)],
+      );
     }
     out.text(phases.toString());
     const verdict = j.fits ? color.green('fits') : color.red('does not fit');
     out.text(
       `${color.bold(j.model.name)} on ${color.bold(device.name)} (${j.runtime}, strategy ${j.strategy}): ${verdict} — ` +
-        `device ${gb(j.memory.peakDeviceBytes)} of ${gb(j.usableDeviceBytes)} usable (allocated ${gb(j.memory.peakAllocatedBytes)}, reserved ${gb(j.memory.peakReservedBytes)}), host RAM ${gb(j.memory.peakHostBytes)}`,
+        (onCpu && device.backend === 'cpu'
+          ? `RAM ${gb(j.memory.peakHostBytes)} of ${gb(j.usableDeviceBytes)} usable`
+          : `device ${gb(j.memory.peakDeviceBytes)} of ${gb(j.usableDeviceBytes)} usable (allocated ${gb(j.memory.peakAllocatedBytes)}, reserved ${gb(j.memory.peakReservedBytes)}), host RAM ${gb(j.memory.peakHostBytes)}`),
     );
     out.text(
       `${rate(j.time.stepsPerSecond)} steps/s (${seconds(j.time.secondsPerStep)} per step, ${j.time.bound}-bound) · ${seconds(j.time.secondsPerImage)} per image · ${rate(j.time.imagesPerHour)} images/hour`,
@@ -215,9 +226,9 @@ function renderBreakdown(parts: ReturnType<typeof breakdown>): string {
     'role',
     'params',
     'weights',
-    'FLOPs / forward',
+    { head: 'FLOPs / forward', secondary: 'stack' },
     'forwards',
-    'activation peak (naive / sliced / flash)',
+    { head: 'activation peak (naive / sliced / flash)', secondary: 'stack' },
   ]);
   for (const c of parts) {
     t.push([

@@ -93,7 +93,9 @@ export const runRecipeCommand = defineCommand({
       const recipe = relative(process.cwd(), ex.recipe) || ex.recipe;
       if (args.json) return out.json({ recipe: ex.recipe, modelDir: ex.modelDir, parameters: ex.parameters });
       out.text(
-        `wrote a tiny model (${ex.parameters.toLocaleString('en-US')} parameters, random weights) and ${recipe}\ntry: genready run ${recipe}`,
+        `wrote a tiny model (${ex.parameters.toLocaleString('en-US')} parameters, random weights) and ${recipe}\n` +
+          'its images will be noise: the weights are random, not trained; it shows the pipeline, the records and resume at work\n' +
+          `try: npx genready run ${recipe}`,
       );
       return;
     }
