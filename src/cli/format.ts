@@ -150,17 +150,23 @@ function renderTable(cols: Column[], rows: string[][], width: number): string {
   return out.join('\n');
 }
 
-/** Too narrow for columns at all: each row as "heading: value" lines, rows apart by a blank line. */
+/**
+ * Too narrow for columns at all: under the first heading, each row becomes a block, its first cell
+ * as the title line and the others as indented "heading  value" lines; blocks are apart by a blank line.
+ */
 function renderBlocks(cols: Column[], rows: string[][], width: number): string {
-  const label = Math.max(...cols.map((c) => visibleWidth(c.head)));
-  return rows
+  const label = Math.max(...cols.slice(1).map((c) => visibleWidth(c.head)));
+  const title = cols[0]!.head;
+  const blocks = rows
     .map((r) =>
-      cols
-        .flatMap((c, i) => {
-          const [first = '', ...more] = wrapWords(r[i] ?? '', Math.max(10, width - label - 2));
-          return [`${padEnd(color.bold(c.head), label)}  ${first}`, ...more.map((l) => `${' '.repeat(label + 2)}${l}`)];
-        })
-        .join('\n'),
+      [
+        ...wrapWords(r[0] ?? '', width),
+        ...cols.slice(1).flatMap((c, k) => {
+          const [first = '', ...more] = wrapWords(r[k + 1] ?? '', Math.max(10, width - label - 4));
+          return [`  ${padEnd(c.head, label)}  ${first}`.trimEnd(), ...more.map((l) => `${' '.repeat(label + 4)}${l}`)];
+        }),
+      ].join('\n'),
     )
     .join('\n\n');
+  return title ? `${color.bold(title)}\n${'─'.repeat(Math.min(width, visibleWidth(title)))}\n${blocks}` : blocks;
 }

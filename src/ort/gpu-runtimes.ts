@@ -198,9 +198,22 @@ export async function installCuda(
       `onnxruntime-node ${layout.version} has no CUDA provider for ${layout.platform}/${layout.arch}${layout.platform === 'win32' ? '; use DirectML (--provider dml), which ships with it' : ''}`,
     );
   const script = join(layout.packageDir, 'script', 'install.js');
+  // The installer (1.30) reads ONNXRUNTIME_NODE_INSTALL=cuda12 but its parser then returns nothing
+  // for it, so what installs CUDA is its per-platform default (linux/x64: cuda12). That default is
+  // skipped when npm's variables say "local install" (under `npm run`/`npm test`) or when an .npmrc
+  // says onnxruntime-node-install=skip: those are removed from its environment.
+  const childEnv: NodeJS.ProcessEnv = { ...env, ONNXRUNTIME_NODE_INSTALL: 'cuda12' };
+  for (const k of [
+    'npm_config_local_prefix',
+    'npm_package_json',
+    'npm_config_onnxruntime_node_install',
+    'npm_config_onnxruntime_node_install_cuda',
+    'ONNXRUNTIME_NODE_INSTALL_CUDA',
+  ])
+    delete childEnv[k];
   const child = spawn(process.execPath, [script], {
     cwd: layout.packageDir,
-    env: { ...env, ONNXRUNTIME_NODE_INSTALL: 'cuda12' },
+    env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -212,7 +225,13 @@ export async function installCuda(
     child.on('error', reject);
     child.on('close', resolve);
   });
-  if (code === 0) return;
+  if (code === 0) {
+    if (missingProviderMessage('cuda', layout) === null) return;
+    throw new SetupError(
+      'install-incomplete',
+      `onnxruntime-node's installer ended without the CUDA provider files in ${layout.binDir}`,
+    );
+  }
   const reason = /^\w*Error: (.+)$/m.exec(stderr)?.[1] ?? stderr.trim().split('\n').at(-1) ?? `exit ${code}`;
   if (OFFLINE.test(stderr))
     throw new SetupError(

@@ -41,10 +41,13 @@ describe('table', () => {
     assert.match(wide.toString(), /^sd15 {3}7\.26 s {5}512×512 {2}12\.4 GB$/m);
   });
 
-  it('when even whole words do not fit, each row becomes "heading  value" lines', () => {
+  it('when even whole words do not fit, each row becomes a block: its first cell, then "heading  value" lines', () => {
     const t = table(['device', 'memory', 'bandwidth'], 20);
-    t.push(['GeForce RTX 4090', '24 GiB', '1008 GB/s']);
-    assert.equal(t.toString(), 'device     GeForce\n           RTX 4090\nmemory     24 GiB\nbandwidth  1008 GB/s');
+    t.push(['GeForce RTX 4090', '24 GiB', '1008 GB/s'], ['RTX 3060', '12 GiB', '360 GB/s']);
+    assert.equal(
+      t.toString(),
+      'device\n──────\nGeForce RTX 4090\n  memory     24 GiB\n  bandwidth  1008 GB/s\n\nRTX 3060\n  memory     12 GiB\n  bandwidth  360 GB/s',
+    );
   });
 
   it('an infinite width (--wide) keeps every column at its natural width', () => {
