@@ -4,12 +4,15 @@
  * Regenerate the snapshot after a deliberate change with UPDATE_SNAPSHOTS=1.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { visibleWidth } from '../../src/cli/format.ts';
 import { commands, run, suggestCommand } from '../../src/cli/main.ts';
 import { cli } from './helpers.ts';
 
+const BIN = fileURLToPath(new URL('../../bin/genready.mjs', import.meta.url));
 const SNAPSHOT = new URL('./snapshots/check-rtx3060-80.txt', import.meta.url);
 
 async function inProcess(argv: string[]): Promise<{ code: number; text: string }> {
@@ -91,5 +94,31 @@ describe('did you mean: commands', () => {
     const r = cli(['chek']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^genready: unknown command "chek"; did you mean "check"\? commands: check, .*\n$/);
+  });
+});
+
+describe('fast start', () => {
+  // CommonJS packages land in require's cache when loaded, from ESM too: list it as the process ends.
+  const TRACE = `data:text/javascript,import{createRequire}from'node:module';const r=createRequire(${JSON.stringify(BIN)});process.on('exit',()=>process.stderr.write('LOADED '+JSON.stringify(Object.keys(r.cache))))`;
+  const loaded = (args: string[]) => {
+    const r = spawnSync(process.execPath, ['--import', TRACE, BIN, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    return JSON.parse(/LOADED (.*)$/m.exec(r.stderr)![1]!) as string[];
+  };
+
+  it('--help and estimate load neither onnxruntime nor systeminformation', () => {
+    for (const args of [['--help'], ['estimate', '--model', 'sd15', '--json']]) {
+      const mods = loaded(args);
+      assert.ok(
+        !mods.some((m) => /onnxruntime-node|systeminformation/.test(m)),
+        `${args.join(' ')}: ${mods.join(', ')}`,
+      );
+    }
+    assert.ok(
+      loaded(['check', '--json']).some((m) => m.includes('systeminformation')),
+      'the trace sees loads',
+    );
   });
 });

@@ -7,7 +7,6 @@ import { hypotheticalMachine, type Machine, machineFromProbe } from '../../plann
 import { failurePatterns, modelVerdicts, tierOf } from '../../planner/verdict.ts';
 import { parseVram, vramMachine } from '../../planner/vram-machine.ts';
 import { fakeProbe } from '../../probe/fake.ts';
-import { probeMachine } from '../../probe/probe.ts';
 import { num, rejectUnknownFlags } from '../_args.ts';
 import { type Column, color, gb, rate, seconds, table } from '../format.ts';
 import type { Output } from '../output.ts';
@@ -32,7 +31,9 @@ let probed: Promise<Machine> | undefined;
 /** This machine (probed), or a hypothetical one around a catalog GPU (`--as`; "none" for no GPU). */
 export async function machineFor(a: { as?: string; ram?: string }): Promise<Machine> {
   // Probed once per process: a long-running server answers every request about the same hardware.
-  if (a.as === undefined) return (probed ??= probeMachine().then(machineFromProbe));
+  // The probe (and systeminformation) loads only when this machine is asked about.
+  if (a.as === undefined)
+    return (probed ??= import('../../probe/probe.ts').then((p) => p.probeMachine()).then(machineFromProbe));
   const ramGiB = num('ram', a.ram);
   if (/^(none|cpu|no-?gpu)$/i.test(a.as)) return machineFromProbe(fakeProbe({ ramGiB: ramGiB ?? 32 }));
   const vram = parseVram(a.as);

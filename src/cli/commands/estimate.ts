@@ -12,7 +12,6 @@ import { estimateMemory, STRATEGIES } from '../../cost/memory.ts';
 import { componentsJson, estimateJson, workloadJson } from '../../cost/report.ts';
 import { makeWorkload, type WorkloadInput } from '../../cost/workload.ts';
 import { machineFromProbe } from '../../planner/machine.ts';
-import { probeMachine } from '../../probe/probe.ts';
 import { num, rejectUnknownFlags, size } from '../_args.ts';
 import { color, gb, params, rate, seconds, table, tflops } from '../format.ts';
 import type { Output } from '../output.ts';
@@ -105,7 +104,7 @@ async function localContext(args: Record<string, unknown>): Promise<LocalContext
   if (!args.device) return {};
   const ctx: LocalContext = {};
   if (String(args.device).toLowerCase() === 'here') {
-    const m = machineFromProbe(await probeMachine());
+    const m = machineFromProbe(await (await import('../../probe/probe.ts')).probeMachine());
     ctx.device = m.device;
     ctx.host = m.host;
   }
