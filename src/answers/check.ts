@@ -7,10 +7,11 @@ import { resolveDevice } from '../catalog/devices.ts';
 import type { Calibration } from '../cost/calibration.ts';
 import { hypotheticalMachine, type Machine, machineFromProbe } from '../planner/machine.ts';
 import { failurePatterns, modelVerdicts, tierOf } from '../planner/verdict.ts';
+import { parseVram, vramMachine } from '../planner/vram-machine.ts';
 import { fakeProbe } from '../probe/fake.ts';
 import { ref, said } from './errors.ts';
 import { ramField } from './estimate.ts';
-import { field, flag, Problem, text } from './fields.ts';
+import { contradiction, field, flag, number, Problem, text } from './fields.ts';
 import type { Local } from './local.ts';
 import { fail, parseRequest } from './request.ts';
 import { NAME_MAX } from './workload.ts';
@@ -18,6 +19,8 @@ import { NAME_MAX } from './workload.ts';
 export const machineFields = {
   /** A hypothetical machine with this catalog GPU ("RTX 3060 12GB"), or "none" for no GPU. */
   as: field(text(NAME_MAX)).optional(),
+  /** A hypothetical GPU with this much memory in GB, for a card not in the catalog (also `as: "24GB"`). */
+  vram: field(number({ above: 0, max: 1024 })).optional(),
   /** System RAM in GiB of the hypothetical machine (default 32). */
   ram: ramField,
 };
@@ -29,15 +32,28 @@ export const parseCheck = (input: unknown): CheckRequest => parseRequest(checkRe
 const NO_GPU = /^(none|cpu|no-?gpu)$/i;
 
 /** This machine (probed), or a hypothetical one around a catalog GPU (`as`; "none" for no GPU). */
-export async function machineFor(req: { as?: string | undefined; ram?: number | undefined }, local: Local) {
+export async function machineFor(
+  req: { as?: string | undefined; vram?: number | undefined; ram?: number | undefined },
+  local: Local,
+) {
+  if (req.vram !== undefined) {
+    if (req.as !== undefined) fail('vram', contradiction('vram', 'as', 'give a catalog GPU or a memory size'));
+    return vramMachine(req.vram, req.ram);
+  }
   if (req.as === undefined) return local.machine();
   if (NO_GPU.test(req.as)) return machineFromProbe(fakeProbe({ ramGiB: req.ram ?? 32 }));
+  // "24GB": a card that is not in the catalog, by its memory.
+  const vram = parseVram(req.as);
+  if (vram !== null) return vramMachine(vram, req.ram);
   return hypotheticalMachine(resolveDevice(req.as), req.ram);
 }
 
 /** This machine's own calibration applies, never to a hypothetical one. */
-export const calibrationFor = (req: { as?: string | undefined }, m: Machine, local: Local) =>
-  req.as === undefined ? local.calibration(m.device) : null;
+export const calibrationFor = (
+  req: { as?: string | undefined; vram?: number | undefined },
+  m: Machine,
+  local: Local,
+) => (req.as === undefined && req.vram === undefined ? local.calibration(m.device, m.probe.cpu.model) : null);
 
 export function checkReport(m: Machine, verbose: boolean, calibration: Calibration | null = null) {
   const tier = tierOf(m);
@@ -90,7 +106,7 @@ export type CheckAnswer = ReturnType<typeof checkReport>;
 
 /** `genready check --json` and `GET /api/check`. */
 export async function checkAnswer(req: CheckRequest, local: Local): Promise<CheckAnswer> {
-  if (req.ram !== undefined && req.as === undefined)
+  if (req.ram !== undefined && req.as === undefined && req.vram === undefined)
     fail('ram', new Problem('ram-without-as', said`sets the RAM of a hypothetical machine: give it with ${ref('as')}`));
   const m = await machineFor(req, local);
   return checkReport(m, Boolean(req.verbose), calibrationFor(req, m, local));

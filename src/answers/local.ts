@@ -7,13 +7,15 @@ import { loadCalibration } from '../bench/calibration.ts';
 import type { Device } from '../catalog/devices.types.ts';
 import type { Calibration } from '../cost/calibration.ts';
 import { type Machine, machineFromProbe } from '../planner/machine.ts';
-import { probeMachine } from '../probe/probe.ts';
 
 export interface Local {
   /** This machine, probed. */
   machine(): Promise<Machine>;
-  /** This machine's bench calibration of `device`, or null (none stored, or unreadable). */
-  calibration(device: Device): Calibration | null;
+  /**
+   * This machine's bench calibration of `device`, or null (none stored, or unreadable); with the
+   * probed CPU's name, a calibration measured on another CPU is said so.
+   */
+  calibration(device: Device, probedCpu?: string): Calibration | null;
 }
 
 let probed: Promise<Machine> | undefined;
@@ -24,10 +26,11 @@ let probed: Promise<Machine> | undefined;
  */
 export function productionLocal(warn: (msg: string) => void = () => {}): Local {
   return {
-    machine: () => (probed ??= probeMachine().then(machineFromProbe)),
-    calibration(device) {
-      const { calibration, warning } = loadCalibration(device);
-      if (warning) warn(`calibration ignored: ${warning}`);
+    // The probe (and systeminformation) loads only when this machine is asked about.
+    machine: () => (probed ??= import('../probe/probe.ts').then((p) => p.probeMachine()).then(machineFromProbe)),
+    calibration(device, probedCpu) {
+      const { calibration, warning } = loadCalibration(device, undefined, probedCpu);
+      if (warning) warn(calibration ? warning : `calibration ignored: ${warning}`);
       return calibration;
     },
   };

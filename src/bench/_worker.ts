@@ -18,6 +18,7 @@ export interface WorkerJob {
   warmup: number;
   iterations: number;
   threads?: number;
+  spinning?: boolean;
 }
 
 export type WorkerMessage =
@@ -42,6 +43,7 @@ process.once('message', async (job: WorkerJob) => {
     const session = await openSession(job.modelPath, {
       provider: job.provider,
       ...(job.threads ? { threads: job.threads } : {}),
+      ...(job.spinning !== undefined ? { spinning: job.spinning } : {}),
     });
     const loadSeconds = (performance.now() - t0) / 1000;
     await send({ kind: 'loaded', seconds: loadSeconds });

@@ -195,6 +195,8 @@ export interface BenchDeps {
   clock?: () => Date;
   /** The model cache (default: build or verify under the cache directory). */
   ensure?: typeof ensureModel;
+  /** onnxruntime threads and spinning (src/ort/threads.ts: chosen from the load); default: onnxruntime's. */
+  threads?: { threads: number; spinning: boolean };
 }
 
 /** The device a provider computes on, as the cost model knows it. */
@@ -282,6 +284,7 @@ export async function runBench(plan: BenchPlan, deps: BenchDeps): Promise<BenchR
       provider: provider.id,
       warmup: plan.warmup,
       iterations: plan.iterations,
+      ...(deps.threads ? { threads: deps.threads.threads, spinning: deps.threads.spinning } : {}),
     };
     const out = await runPhase(job, (m) => {
       if (m.kind === 'loaded' || m.kind === 'iteration') emit(m);

@@ -158,6 +158,7 @@ export function calibrationFor(device: Device, store: CalibrationStore): Calibra
   const entry = store.devices[device.id];
   if (!entry || entry.measurements.length === 0) return null;
   const logs = new Map<BenchPhase, number[]>();
+  const models = new Set<string>();
   for (const m of entry.measurements) {
     let predicted: number;
     try {
@@ -165,6 +166,7 @@ export function calibrationFor(device: Device, store: CalibrationStore): Calibra
     } catch {
       continue; // a model or size the catalog no longer has
     }
+    models.add(m.model);
     const list = logs.get(m.phase) ?? [];
     list.push(Math.log(m.measuredSeconds / predicted));
     logs.set(m.phase, list);
@@ -179,17 +181,61 @@ export function calibrationFor(device: Device, store: CalibrationStore): Calibra
     factors,
     measuredAt: env.date,
     source: `${env.runtime} ${env.versions[env.runtime] ?? ''} ${env.provider}`.replace(/\s+/g, ' ').trim(),
+    models: [...models].sort(),
   };
+}
+
+/** The CPU the newest measurement of `device` ran on, as the probe named it then. */
+export function measuredOnCpu(device: Device, store: CalibrationStore): string | null {
+  const list = store.devices[device.id]?.measurements ?? [];
+  if (list.length === 0) return null;
+  return list.reduce((a, b) => (a.environment.date > b.environment.date ? a : b)).environment.cpu;
 }
 
 /** The calibration for `device` from the default store, or null (a broken store is reported, not fatal for estimates). */
 export function loadCalibration(
   device: Device,
   path = calibrationPath(),
+  probedCpu?: string,
 ): { calibration: Calibration | null; warning?: string } {
   try {
-    return { calibration: calibrationFor(device, loadStore(path)) };
+    const store = loadStore(path);
+    const calibration = calibrationFor(device, store);
+    const cpu = measuredOnCpu(device, store);
+    // A store copied from another machine, or a CPU swapped since: the factors may not hold here.
+    if (calibration && probedCpu !== undefined && cpu !== null && cpu.trim() !== probedCpu.trim())
+      return {
+        calibration,
+        warning: `the calibration of ${device.name} was measured on another CPU (${cpu}; this one is ${probedCpu}): run genready bench again`,
+      };
+    return { calibration };
   } catch (err) {
     return { calibration: null, warning: err instanceof Error ? err.message : String(err) };
   }
+}
+
+/** Above this 1-minute load average per core a bench is "busy": its times are slower than the machine. */
+export const BUSY_LOAD_PER_CORE = 1;
+
+/**
+ * Whether a bench's results become this machine's calibration. `asked`: --save (true), --no-save
+ * (false) or neither. A bench measured while the machine was busy (load above the cores) is shown
+ * but not saved unless --save says so: otherwise one busy run would make every later check slower.
+ */
+export function saveDecision(
+  asked: boolean | undefined,
+  load1: number,
+  cores: number,
+): { save: boolean; busy: boolean; note: string | null } {
+  const busy = load1 > BUSY_LOAD_PER_CORE * cores;
+  const what = `the machine was busy (load ${load1.toFixed(1)} on ${cores} cores)`;
+  if (asked === false) return { save: false, busy, note: null };
+  if (asked === true) return { save: true, busy, note: busy ? `saved although ${what}, as --save asked` : null };
+  return busy
+    ? {
+        save: false,
+        busy,
+        note: `not saved as this machine's calibration: ${what}; run it again when it is quiet, or add --save`,
+      }
+    : { save: true, busy, note: null };
 }

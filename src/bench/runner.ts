@@ -154,8 +154,15 @@ export interface SessionOptions {
   provider: ProviderId;
   /** Intra-op threads; default: onnxruntime's choice (one per physical core). */
   threads?: number;
+  /** Spin-wait in the intra-op pool (onnxruntime's default: on); off on a busy machine. */
+  spinning?: boolean;
 }
 
 export async function openSession(path: string, o: SessionOptions): Promise<InferenceSession> {
-  return createSession(path, { providers: [o.provider], ...(o.threads ? { threads: o.threads } : {}), logSeverity: 3 });
+  return createSession(path, {
+    providers: [o.provider],
+    ...(o.threads ? { threads: o.threads } : {}),
+    ...(o.spinning !== undefined ? { spinning: o.spinning } : {}),
+    logSeverity: 3,
+  });
 }

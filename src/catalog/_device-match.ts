@@ -231,6 +231,41 @@ function similarity(queryTokens: string[], prepared: PreparedEntry): number {
   return jaccard + edit;
 }
 
+/**
+ * One slip of the keyboard between two model numbers of the same length: two neighbours swapped
+ * ("4900" for 4090, "3600" for 3060) ranks 1, one character wrong ("4080" for 4070) ranks 2.
+ */
+export function typoRank(typed: string, known: string): 0 | 1 | 2 {
+  if (typed.length !== known.length || typed === known) return 0;
+  const diff = [...typed].flatMap((c, i) => (c === known[i] ? [] : [i]));
+  if (diff.length === 1) return 2;
+  const [i, j] = diff as [number, number];
+  return diff.length === 2 && j === i + 1 && typed[i] === known[j] && typed[j] === known[i] ? 1 : 0;
+}
+
+/**
+ * Catalog parts the query names once one model number is corrected (swapped digits first): the
+ * query, read with the corrected token, fits them. Never a match, only a suggestion.
+ */
+function typoFits(query: ParsedName, tokens: string[], prepared: PreparedEntry[]): string[] {
+  const known = new Set(prepared.flatMap((p) => p.forms.flatMap((f) => [...f.main.identity])));
+  const found: { name: string; rank: number }[] = [];
+  for (const typed of query.identity) {
+    if (!/\d/.test(typed)) continue;
+    for (const k of known) {
+      const rank = typoRank(typed, k);
+      if (rank === 0) continue;
+      const corrected = parseTokens(tokens.map((t) => (t === typed ? k : t)));
+      const fits = prepared.map((p) => fitEntry(corrected, p)).filter((f): f is Fit => f !== null);
+      for (const group of groupBy(fits, (f) => f.prepared.variantKey)) {
+        const best = [...group].sort(variantOrder)[0];
+        if (best) found.push({ name: best.prepared.entry.device.name, rank });
+      }
+    }
+  }
+  return found.sort((a, b) => a.rank - b.rank).map((f) => f.name);
+}
+
 function suggest(query: ParsedName, tokens: string[], prepared: PreparedEntry[], first: string[]): string[] {
   // Parts that fit except for the memory size ("Apple M2 32GB") come first: the user named them.
   const nearFits = prepared.filter((p) => fitEntry(query, p, true) !== null).map((p) => p.entry.device.name);
@@ -259,7 +294,11 @@ export function matchPrepared(queryText: string, prepared: PreparedEntry[]): Dev
   const query = parseTokens(tokens);
   const fits = prepared.map((p) => fitEntry(query, p)).filter((f): f is Fit => f !== null);
   if (fits.length === 0)
-    return { kind: 'unknown', query: queryText, suggestions: suggest(query, tokens, prepared, []) };
+    return {
+      kind: 'unknown',
+      query: queryText,
+      suggestions: suggest(query, tokens, prepared, typoFits(query, tokens, prepared)),
+    };
 
   let groups = groupBy(fits, (f) => f.prepared.variantKey);
   if (groups.length > 1) {

@@ -6,7 +6,7 @@
 import type { FitGrade } from '../cost/memory.ts';
 import type { EstablishmentJson, ToolFlags } from '../planner/ladder.ts';
 import type { AssumedHost } from '../planner/ranking.ts';
-import { color, gb } from './format.ts';
+import { color, gb, outputWidth, wrapWords } from './format.ts';
 
 const GRADE_WORDS: Record<FitGrade, string> = {
   comfortable: 'comfortable',
@@ -59,12 +59,16 @@ export function verdictLines(v: EstablishmentJson, opts: { flags?: boolean; titl
 
 /** Reasons for the rows of a table that say "no" or "tight", one line each. */
 export function reasonNotes(rows: readonly { name: string; verdict: EstablishmentJson }[]): string[] {
+  // Each note is wrapped to the terminal (continuation lines indented), as the tables are.
+  const width = outputWidth();
   return rows
     .filter((r) => r.verdict.fitGrade !== 'comfortable')
-    .map(
-      (r) =>
-        `${r.verdict.fitGrade === 'tight' ? color.yellow('tight') : color.red('no')} ${r.name}: ${r.verdict.reason}`,
-    );
+    .flatMap((r) => {
+      const word = r.verdict.fitGrade === 'tight' ? 'tight' : 'no';
+      const [first = '', ...rest] = wrapWords(`${word} ${r.name}: ${r.verdict.reason}`, width);
+      const head = (r.verdict.fitGrade === 'tight' ? color.yellow : color.red)(word) + first.slice(word.length);
+      return [head, ...wrapWords(rest.join(' '), width - 2).map((l) => `  ${l}`)].filter((l) => l.trim() !== '');
+    });
 }
 
 /** "32 GiB RAM, 8-core CPU, ~530 W at the wall". */

@@ -2,66 +2,137 @@
  * The CLI: the only place that prints errors and sets the exit code. Expected failures
  * (GenreadyError) become one line on stderr and exit 1; anything else is a bug, reported as such
  * in one line (GENREADY_DEBUG=1 shows the stack).
+ *
+ * Commands load on demand: `--help` or `estimate` never load onnxruntime, hono or systeminformation.
  */
-import { defineCommand, runCommand, showUsage } from 'citty';
+import { readFileSync } from 'node:fs';
+import { runCommand } from 'citty';
+import { editDistance } from '../catalog/_similar.ts';
 import { GenreadyError } from '../catalog/errors.ts';
-import { checkCommand } from './commands/check.ts';
-import { constantsCommand } from './commands/constants.ts';
-import { devicesCommand } from './commands/devices.ts';
-import { estimateCommand } from './commands/estimate.ts';
-import { gpusCommand } from './commands/gpus.ts';
-import { modelsCommand } from './commands/models.ts';
-import { planCommand } from './commands/plan.ts';
-import { runRecipeCommand } from './commands/run.ts';
-import { serveCommand } from './commands/serve.ts';
-import { validateCommand } from './commands/validate.ts';
-import { verifyCommand } from './commands/verify.ts';
+import { type CommandEntry, commandHelp, mainHelp } from './_help.ts';
+import { setWide } from './format.ts';
 import { type Output, stdout } from './output.ts';
 
-export const commands = {
-  check: checkCommand,
-  models: modelsCommand,
-  devices: devicesCommand,
-  estimate: estimateCommand,
-  plan: planCommand,
-  gpus: gpusCommand,
-  validate: validateCommand,
-  constants: constantsCommand,
-  run: runRecipeCommand,
-  verify: verifyCommand,
-  bench: (await import('./commands/bench.ts')).benchCommand,
-  serve: serveCommand,
-  worker: (await import('./commands/worker.ts')).workerCommand,
-  queue: (await import('./commands/queue.ts')).queueCommand,
+const entry = (summary: string, example: string, load: CommandEntry['load']): CommandEntry => ({
+  summary,
+  example,
+  load,
+});
+
+// One entry per command: summary (for `genready --help`, without loading it), example, loader.
+export const commands: Record<string, CommandEntry> = {
+  check: entry(
+    'what this machine can produce: tier, per-model verdicts, failure patterns',
+    'npx genready check --as "RTX 3060 12GB"',
+    () => import('./commands/check.ts').then((m) => m.checkCommand),
+  ),
+  models: entry('the model catalog with parameters per component', 'npx genready models', () =>
+    import('./commands/models.ts').then((m) => m.modelsCommand),
+  ),
+  devices: entry(
+    'the device catalog (GPUs, Apple Silicon, CPUs) with sources',
+    'npx genready devices --match "RTX 4070 Laptop"',
+    () => import('./commands/devices.ts').then((m) => m.devicesCommand),
+  ),
+  estimate: entry(
+    'parameters, FLOPs, memory per phase and time of one workload',
+    'npx genready estimate --model sdxl --size 1024x1024 --device "RTX 4090"',
+    () => import('./commands/estimate.ts').then((m) => m.estimateCommand),
+  ),
+  plan: entry(
+    'does this machine meet a production target? if not, what would',
+    'npx genready plan --model sdxl --size 1024x1024 --images 2000 --within 8h',
+    () => import('./commands/plan.ts').then((m) => m.planCommand),
+  ),
+  gpus: entry('rank the catalog’s GPUs for a workload', 'npx genready gpus --for "sdxl 1024x1024 batch 4"', () =>
+    import('./commands/gpus.ts').then((m) => m.gpusCommand),
+  ),
+  validate: entry('predicted vs published measurements: median and p90 error', 'npx genready validate', () =>
+    import('./commands/validate.ts').then((m) => m.validateCommand),
+  ),
+  constants: entry('the cost model’s empirical constants and why', 'npx genready constants', () =>
+    import('./commands/constants.ts').then((m) => m.constantsCommand),
+  ),
+  run: entry(
+    'generate a recipe’s images with a local ONNX model; resumable',
+    'npx genready run --example demo && npx genready run demo/recipe.json',
+    () => import('./commands/run.ts').then((m) => m.runRecipeCommand),
+  ),
+  verify: entry('make one image again from its record and compare', 'npx genready verify demo/out/0003-4.png', () =>
+    import('./commands/verify.ts').then((m) => m.verifyCommand),
+  ),
+  bench: entry('measure the catalog’s denoisers and VAE decoders here', 'npx genready bench --quick', () =>
+    import('./commands/bench.ts').then((m) => m.benchCommand),
+  ),
+  serve: entry('the dashboard and the HTTP API', 'npx genready serve --open', () =>
+    import('./commands/serve.ts').then((m) => m.serveCommand),
+  ),
+  setup: entry(
+    'GPU runtimes: which onnxruntime providers fit here, which are installed',
+    'npx genready setup --provider cuda',
+    () => import('./commands/setup.ts').then((m) => m.setupCommand),
+  ),
+  worker: entry(
+    "a GPU machine's worker for a production shared through Redis (BullMQ)",
+    'npx genready worker --queue redis://queue-host:6379',
+    () => import('./commands/worker.ts').then((m) => m.workerCommand),
+  ),
+  queue: entry(
+    'the shared queue: runs, chunks, workers; retry and clean up',
+    'npx genready queue status --queue redis://queue-host:6379',
+    () => import('./commands/queue.ts').then((m) => m.queueCommand),
+  ),
 };
 
-const main = defineCommand({
-  meta: {
-    name: 'genready',
-    version: '0.1.0',
-    description: 'Can this machine establish this image-generation production?',
-  },
-  subCommands: commands,
-});
+export const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+
+/** "did you mean" for a mistyped command: close in spelling, or the start of exactly one command. */
+export function suggestCommand(name: string, names: readonly string[] = [...Object.keys(commands), 'help']): string[] {
+  const n = name.toLowerCase();
+  const prefixed = names.filter((c) => c.startsWith(n));
+  if (n.length >= 2 && prefixed.length === 1) return prefixed;
+  const near = names
+    .map((c) => ({ c, d: editDistance(n, c) }))
+    .filter((x) => x.d <= Math.max(1, Math.floor(x.c.length / 3)))
+    .sort((a, b) => a.d - b.d);
+  return near.map((x) => x.c).slice(0, 2);
+}
+
+function lookup(name: string): CommandEntry {
+  if (Object.hasOwn(commands, name)) return commands[name]!;
+  const s = suggestCommand(name);
+  throw new GenreadyError(
+    'unknown-command',
+    `unknown command "${name}"; ${s.length ? `did you mean ${s.map((x) => `"${x}"`).join(' or ')}? ` : ''}commands: ${Object.keys(commands).join(', ')} (npx genready help)`,
+  );
+}
+
+/** Flags that mean the same for every command; taken out before the command parses its own. */
+function globalFlags(argv: string[]): string[] {
+  const rest: string[] = [];
+  for (const a of argv) {
+    if (a === '--wide') setWide(true);
+    else rest.push(a);
+  }
+  return rest;
+}
 
 export async function run(argv: string[], out: Output = stdout): Promise<number> {
   try {
-    if (argv.includes('--help') || argv.includes('-h')) {
-      const name = argv.find((a) => !a.startsWith('-')) as keyof typeof commands | undefined;
-      const cmd = name && Object.hasOwn(commands, name) ? commands[name] : main;
-      await showUsage(cmd as never, cmd === main ? undefined : (main as never));
+    argv = globalFlags(argv);
+    if (argv[0] === '--version' || argv[0] === '-v' || argv[0] === 'version') {
+      out.text(VERSION);
+      return 0;
+    }
+    if (argv[0] === 'help' || argv.includes('--help') || argv.includes('-h')) {
+      const name = argv[0] === 'help' ? argv[1] : argv.find((a) => !a.startsWith('-'));
+      out.text(name ? await commandHelp(name, lookup(name)) : mainHelp(VERSION, commands));
       return 0;
     }
     // `genready` alone runs the main job.
     if (argv.length === 0 || argv[0]!.startsWith('-')) argv = ['check', ...argv];
-    const name = argv[0]!;
-    if (!Object.hasOwn(commands, name)) {
-      throw new GenreadyError(
-        'unknown-command',
-        `unknown command "${name}"; commands: ${Object.keys(commands).join(', ')}`,
-      );
-    }
-    await runCommand(commands[name as keyof typeof commands] as never, { rawArgs: argv.slice(1), data: out });
+    const command = await lookup(argv[0]!).load();
+    await runCommand(command as never, { rawArgs: argv.slice(1), data: out });
     return 0;
   } catch (err) {
     if (err instanceof GenreadyError) {

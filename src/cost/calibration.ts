@@ -16,6 +16,11 @@ export interface Calibration {
   measuredAt: string;
   /** What measured it, e.g. "onnxruntime 1.30 cpu". */
   source: string;
+  /**
+   * The models measured (catalog ids). A factor measured on one model says little about another
+   * architecture, so only these are scaled; absent means every model (an older store's calibration).
+   */
+  models?: string[];
 }
 
 /** How a time figure was obtained. */
@@ -40,5 +45,8 @@ export function calibrateTime(t: TimeEstimate, c: Calibration, batch: number): T
   };
 }
 
-export const appliesTo = (c: Calibration | undefined, deviceId: string): c is Calibration =>
-  c !== undefined && c.deviceId === deviceId && Object.keys(c.factors).length > 0;
+export const appliesTo = (c: Calibration | undefined, deviceId: string, modelId?: string): c is Calibration =>
+  c !== undefined &&
+  c.deviceId === deviceId &&
+  Object.keys(c.factors).length > 0 &&
+  (c.models === undefined || modelId === undefined || c.models.includes(modelId));

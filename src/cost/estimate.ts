@@ -160,7 +160,7 @@ function timed(
   // Without a known host, the CPU strategy runs on a typical desktop CPU (8 cores, AVX2), said as assumed.
   const computeDevice = strategy === 'cpu' ? (opts.host ?? (device.backend === 'cpu' ? device : TYPICAL_HOST)) : device;
   const predicted = timeOf(w, parts, computeDevice, strategy, opts.runtime ?? 'pytorch', opts.constants);
-  const calibrated = appliesTo(opts.calibration, computeDevice.id);
+  const calibrated = appliesTo(opts.calibration, computeDevice.id, w.model.id);
   const time = calibrated ? calibrateTime(predicted, opts.calibration!, w.batch) : predicted;
   return { time, basis: calibrated ? 'measured here' : 'estimated' };
 }

@@ -11,6 +11,8 @@ export interface SessionOptions {
   providers: readonly string[];
   /** Intra-op threads; absent: onnxruntime's default. Does not change the pixels on the CPU provider. */
   threads?: number;
+  /** Spin-wait in the intra-op pool (onnxruntime's default: on); off on a busy machine. */
+  spinning?: boolean;
   /** onnxruntime's own log level (0 verbose … 4 fatal); default: its default. */
   logSeverity?: 0 | 1 | 2 | 3 | 4;
 }
@@ -20,6 +22,8 @@ export function createSession(path: string, o: SessionOptions): Promise<ort.Infe
     executionProviders: [...o.providers],
     graphOptimizationLevel: 'all',
     ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
+    // Spin-waiting intra-op threads fight other processes for the cores of a busy machine.
+    ...(o.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
     ...(o.logSeverity !== undefined ? { logSeverityLevel: o.logSeverity } : {}),
   });
 }

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { typoRank } from '../../src/catalog/_device-match.ts';
 import {
   DEVICE_CATALOG_PATH,
   getDevice,
@@ -303,6 +304,34 @@ describe('matchDevice: never a wrong device; unknown allowed', () => {
     if (match.kind !== 'unknown') return;
     assert.ok(match.suggestions.length > 0 && match.suggestions.length <= 3);
     assert.ok(match.suggestions.includes('GeForce RTX 4090'), match.suggestions.join(', '));
+  });
+
+  // Swapped digits are the commonest slip in a model number: the part meant comes first.
+  const typos: [string, string][] = [
+    ['RTX 4900', 'GeForce RTX 4090'],
+    ['RTX 3600 12GB', 'GeForce RTX 3060 12GB'],
+    ['NVIDIA GeForce RTX 4007 Ti', 'GeForce RTX 4070 Ti'],
+    ['RTX 4080 Sper', 'GeForce RTX 4080 Super'],
+  ];
+  for (const [typed, meant] of typos) {
+    it(`"${typed}" is unknown and suggests ${meant} first`, () => {
+      const match = matchDevice(typed);
+      assert.equal(match.kind, 'unknown');
+      assert.equal(match.kind === 'unknown' ? match.suggestions[0] : null, meant);
+    });
+  }
+
+  it('typoRank: neighbours swapped rank before one wrong character; other lengths never', () => {
+    assert.deepEqual(
+      [
+        typoRank('4900', '4090'),
+        typoRank('4080', '4070'),
+        typoRank('4090', '4090'),
+        typoRank('409', '4090'),
+        typoRank('9400', '4090'),
+      ],
+      [1, 2, 0, 0, 0],
+    );
   });
 
   it('offers both parts when a name is ambiguous between two products', () => {

@@ -11,7 +11,7 @@ describe('genready run (CLI)', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'genready-cli-')), 'ex');
     const ex = cli(['run', '--example', dir]);
     assert.equal(ex.code, 0, ex.stderr);
-    assert.match(ex.stdout, /try: genready run .*recipe\.json/);
+    assert.match(ex.stdout, /try: npx genready run .*recipe\.json/);
     const run = cli(['run', join(dir, 'recipe.json')]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /8 image\(s\) made, 0 already there, 8 in the recipe in [\d.]+ s \([\d,]+ images\/hour\)/);

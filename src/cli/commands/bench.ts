@@ -6,6 +6,8 @@ import type { BenchEvent } from '../../bench/bench.ts';
 import { BenchError } from '../../bench/errors.ts';
 import type { BenchReport } from '../../bench/types.ts';
 import { writeFileAtomic } from '../../io/atomic.ts';
+import { missingProviderMessage } from '../../ort/gpu-runtimes.ts';
+import { threadPlan } from '../../ort/threads.ts';
 import { machineFromProbe } from '../../planner/machine.ts';
 import { probeMachine } from '../../probe/probe.ts';
 import { num, rejectUnknownFlags, size } from '../_args.ts';
@@ -33,8 +35,8 @@ const args = {
   },
   save: {
     type: 'boolean',
-    default: true,
-    description: 'store the results as this machine’s calibration (--no-save to only print)',
+    description:
+      'store the results as this machine’s calibration (default: yes, unless the machine is busy: load above its cores); --no-save to only print',
   },
   json: { type: 'boolean', description: 'print { environment, results } as JSON' },
   emitTorch: {
@@ -154,7 +156,7 @@ export const benchCommand = defineCommand({
     const [
       { checkFits, chooseProvider, computeDevice, planBench, runBench },
       { cacheRoot },
-      { calibrationFor, calibrationPath, genreadyHome, measurementFrom, recordMeasurements },
+      { calibrationFor, calibrationPath, genreadyHome, measurementFrom, recordMeasurements, saveDecision },
       { importTorchResults },
       { isProviderId },
       { emitTorchScript },
@@ -199,6 +201,8 @@ export const benchCommand = defineCommand({
     }
     if (a.provider !== undefined && !isProviderId(String(a.provider)))
       throw new BenchError('bad-provider', `unknown provider "${a.provider}"; use cuda, dml, coreml or cpu`);
+    const missing = a.provider !== undefined ? missingProviderMessage(String(a.provider)) : null;
+    if (missing) throw new BenchError('provider-missing', missing);
     const plan = planBench({
       ...(a.model !== undefined ? { model: String(a.model) } : {}),
       ...(sizes(a.size) ? { sizes: sizes(a.size)! } : {}),
@@ -212,16 +216,27 @@ export const benchCommand = defineCommand({
     // A case that cannot fit is refused first, alone, before any warning about the load.
     checkFits(plan, provider, totalmem());
     const load = loadavg()[0]!;
-    if (load > machine.probe.cpu.cores) {
+    const cores = machine.probe.cpu.cores;
+    const asked = rawArgs.includes('--no-save') ? false : rawArgs.includes('--save') ? true : undefined;
+    const decision = saveDecision(asked, load, cores);
+    if (decision.busy) {
       process.stderr.write(
         color.yellow(
-          `genready: the machine is busy (load ${load.toFixed(1)} on ${machine.probe.cpu.cores} cores): measurements will be slower than this machine can do\n`,
+          `genready: the machine is busy (load ${load.toFixed(1)} on ${cores} cores): measurements will be slower than this machine can do${decision.save ? '' : '; they will be shown, not saved (--save to keep them)'}\n`,
         ),
       );
     }
-    const report = await runBench(plan, { machine, provider, onEvent: progress(out, Boolean(a.json)) });
-    let note = '';
-    if (a.save) {
+    // CPU runs leave the cores other processes hold and stop spinning when the machine is busy.
+    const threads = provider.id === 'cpu' ? threadPlan(load, cores) : undefined;
+    if (threads) process.stderr.write(color.dim(`genready: onnxruntime ${threads.reason}\n`));
+    const report = await runBench(plan, {
+      machine,
+      provider,
+      onEvent: progress(out, Boolean(a.json)),
+      ...(threads ? { threads } : {}),
+    });
+    let note = decision.note ?? '';
+    if (decision.save) {
       const strategy = provider.id === 'cpu' ? 'cpu' : 'gpu';
       const store = recordMeasurements(report.results.map((r) => measurementFrom(r, report.environment, strategy)));
       writeFileAtomic(
@@ -230,11 +245,16 @@ export const benchCommand = defineCommand({
       );
       const c = calibrationFor(computeDevice(machine, provider), store);
       if (c)
-        note = `Calibration for ${report.environment.device}: ${Object.entries(c.factors)
+        note = `${note ? `${note}. ` : ''}Calibration for ${report.environment.device}: ${Object.entries(c.factors)
           .map(([p, f]) => `${p} ×${f.toFixed(2)}`)
-          .join(', ')} (measured / estimated) — genready check and estimate now say "measured here" for this machine.`;
+          .join(
+            ', ',
+          )} (measured / estimated) — genready check and estimate now say "measured here" for ${c.models?.join(', ') ?? 'the models measured'} on this machine.`;
     }
-    if (a.json) return out.json(report);
+    if (a.json) {
+      if (decision.note) process.stderr.write(`genready: ${decision.note}\n`);
+      return out.json(report);
+    }
     render(out, report);
     if (note) out.text(note);
     out.text(

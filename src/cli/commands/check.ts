@@ -3,7 +3,7 @@ import { checkAnswer, parseCheck } from '../../answers/check.ts';
 import { productionLocal } from '../../answers/local.ts';
 import { cliAnswer, rejectUnknownFlags, requestOf } from '../_args.ts';
 import { figure, modelCell, reasonNotes } from '../_verdict-text.ts';
-import { color, gb, rate, seconds, table } from '../format.ts';
+import { type Column, color, gb, rate, seconds, table } from '../format.ts';
 import type { Output } from '../output.ts';
 
 const args = {
@@ -11,9 +11,14 @@ const args = {
     type: 'string',
     description: 'evaluate a hypothetical machine with this GPU ("RTX 3060 12GB", "Apple M2 16GB", or "none")',
   },
+  vram: {
+    type: 'string',
+    description: 'evaluate a hypothetical GPU with this much memory, in GB (a card not in the catalog)',
+  },
   ram: { type: 'string', description: 'system RAM in GiB for --as (default 32)' },
   json: { type: 'boolean', description: 'print JSON (machine, tier, models, failurePatterns)' },
   verbose: { type: 'boolean', description: 'everything: requirements per tier, largest size and best batch per model' },
+  report: { type: 'boolean', description: 'one block to paste into a bug report: versions, OS, what the probe saw' },
 } as const;
 
 export const checkArgs = args;
@@ -24,6 +29,7 @@ export const checkCommand = defineCommand({
   async run({ args: a, data, rawArgs }) {
     rejectUnknownFlags(rawArgs, args);
     const out = data as Output;
+    if (a.report) return out.text(await (await import('../_report.ts')).bugReport());
     const r = await cliAnswer(async () =>
       checkAnswer(
         parseCheck(requestOf(a, args)),
@@ -50,21 +56,24 @@ export const checkCommand = defineCommand({
         for (const y of x.results)
           out.text(color.dim(`  tier ${x.tier}: ${y.met ? 'met' : 'not met'} — ${y.label}: ${y.why}`));
     }
-    const head = ['model', 'established', 'size · steps', 'per image', 'images/h', 'device / usable'];
-    if (a.verbose) head.push('max side on device', 'best batch');
+    // Fits 80 columns: the secondary columns stack under each row or drop on a narrow terminal.
+    const head: (string | Column)[] = ['model', 'verdict', 'per image', 'images/h', 'peak'];
+    head.push({ head: 'size · steps', secondary: 'stack' }, { head: 'usable', secondary: 'drop' });
+    if (a.verbose)
+      head.push({ head: 'max side on device', secondary: 'stack' }, { head: 'best batch', secondary: 'stack' });
     const tb = table(head);
     for (const v of r.models) {
       const mode = modelCell(v);
       const mark = v.basis === 'measured here' ? ' ◆' : '';
+      const onCpu = v.mode === 'cpu-only' || mc.device.backend === 'cpu';
       const row = [
         v.model,
         mode,
-        `${v.width}×${v.height} · ${v.steps}`,
         figure(v.secondsPerImage, seconds) + mark,
         figure(v.imagesPerHour, rate) + mark,
-        v.mode === 'cpu-only' || mc.device.backend === 'cpu'
-          ? `RAM ${gb(v.peakHostBytes)}`
-          : `${gb(v.peakRequiredBytes)} / ${gb(v.usableBytes)}`,
+        onCpu ? `RAM ${gb(v.peakHostBytes)}` : gb(v.peakRequiredBytes),
+        `${v.width}×${v.height} · ${v.steps}`,
+        onCpu ? '' : gb(v.usableBytes),
       ];
       if (a.verbose)
         row.push(v.maxSideOnDevice ? `${v.maxSideOnDevice}²` : '—', v.bestBatch ? String(v.bestBatch) : '—');

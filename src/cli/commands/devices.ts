@@ -20,14 +20,35 @@ export const devicesCommand = defineCommand({
     if (a.json) return out.json(devicesJson(r));
     if (r.kind === 'match') {
       const m = r.match;
-      out.text(
-        `${color.bold(m.device.name)} (${m.device.id})${m.kind === 'matched' && m.note ? color.dim(` — ${m.note}`) : ''}`,
+      const d = m.device;
+      out.text(`${color.bold(d.name)} (${d.id})${m.kind === 'matched' && m.note ? color.dim(` — ${m.note}`) : ''}`);
+      const t = table(['field', 'value']);
+      t.push(
+        ['vendor · segment', `${d.vendor} · ${d.segment}`],
+        ['memory', d.memoryGiB === null ? '—' : `${d.memoryGiB} GiB${d.unifiedMemory ? ' unified' : ''}`],
+        ['bandwidth', `${d.memoryBandwidthGBs} GB/s`],
+        ['fp16 matrix', d.fp16MatrixTflops === null ? '—' : `${d.fp16MatrixTflops} TFLOPS`],
+        ['fp32', `${d.fp32Tflops} TFLOPS`],
+        ['backend', d.backend],
+        ['TDP', d.tdpW === null ? '—' : `${d.tdpW} W`],
+        ['launched', d.launchYear === null ? '—' : String(d.launchYear)],
+        ['source', d.source],
       );
-      out.text(JSON.stringify(m.device, null, 2));
+      out.text(t.toString());
+      out.text(color.dim('every field: --json'));
       return;
     }
     const list = r.devices;
-    const t = table(['device', 'memory', 'bandwidth', 'fp16 matrix', 'fp32', 'backend', 'TDP', 'source']);
+    const t = table([
+      'device',
+      'memory',
+      'bandwidth',
+      'fp16 matrix',
+      'fp32',
+      'backend',
+      'TDP',
+      { head: 'source', secondary: 'drop' },
+    ]);
     for (const d of list) {
       t.push([
         d.name,
@@ -37,10 +58,10 @@ export const devicesCommand = defineCommand({
         `${d.fp32Tflops} TF`,
         d.backend,
         d.tdpW === null ? '—' : `${d.tdpW} W`,
-        d.source.slice(0, 40),
+        d.source,
       ]);
     }
     out.text(t.toString());
-    out.text(color.dim(`${list.length} devices; spec-sheet peaks (dense). Full sources: genready devices --json`));
+    out.text(color.dim(`${list.length} devices; spec-sheet peaks (dense). Sources: --wide or --json`));
   },
 });

@@ -79,15 +79,26 @@ export function renderEstimate(a: EstimateAnswer): string[] {
     return lines;
   }
   const j = a;
-  const phases = table(['phase', 'weights on device', 'activations', 'allocated', 'time / call']);
+  // On a CPU there is no device memory: everything is RAM, said once below; the per-phase figures
+  // are device memory (all zero there), so only the time per phase is shown.
+  const onCpu = j.strategy === 'cpu';
+  const phases = table(
+    onCpu ? ['phase', 'time / call'] : ['phase', 'weights on device', 'activations', 'allocated', 'time / call'],
+  );
   for (const p of j.memory.phases) {
     const t = j.time.phases.find((x) => x.phase === p.phase)!;
-    phases.push([p.phase, gb(p.weightBytes), gb(p.activationBytes), gb(p.allocatedBytes), seconds(t.seconds)]);
+    phases.push(
+      onCpu
+        ? [p.phase, seconds(t.seconds)]
+        : [p.phase, gb(p.weightBytes), gb(p.activationBytes), gb(p.allocatedBytes), seconds(t.seconds)],
+    );
   }
   lines.push(phases.toString());
   lines.push(
     `${color.bold(j.model.name)} on ${color.bold(j.device.name)} (${j.runtime}, strategy ${j.strategy}): ${gradeText(j.fitGrade)} — ` +
-      `needs ${gb(j.memory.peakRequiredBytes)} of ${gb(j.usableDeviceBytes)} usable (allocated ${gb(j.memory.peakAllocatedBytes)} + runtime context${cacheNote(j.memory.allocatorCacheBytes)}), host RAM ${gb(j.memory.peakHostBytes)}`,
+      (onCpu && j.device.backend === 'cpu'
+        ? `RAM ${gb(j.memory.peakHostBytes)} of ${gb(j.usableDeviceBytes)} usable`
+        : `needs ${gb(j.memory.peakRequiredBytes)} of ${gb(j.usableDeviceBytes)} usable (allocated ${gb(j.memory.peakAllocatedBytes)} + runtime context${cacheNote(j.memory.allocatorCacheBytes)}), host RAM ${gb(j.memory.peakHostBytes)}`),
   );
   lines.push(
     j.fits
@@ -127,9 +138,9 @@ function renderBreakdown(parts: EstimateAnswer['components']): string {
     'role',
     'params',
     'weights',
-    'FLOPs / forward',
+    { head: 'FLOPs / forward', secondary: 'stack' },
     'forwards',
-    'activation peak (naive / sliced / flash)',
+    { head: 'activation peak (naive / sliced / flash)', secondary: 'stack' },
   ]);
   for (const c of parts) {
     const act = c.activationBytes as Record<'naive' | 'sliced' | 'flash', number>;

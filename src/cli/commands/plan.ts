@@ -22,6 +22,10 @@ export const planArgs = {
     description: `electricity price, USD per kWh (default ${ECONOMICS.electricityUsdPerKWh.value})`,
   },
   as: { type: 'string', description: 'plan for a hypothetical machine with this GPU (or "none") instead of this one' },
+  vram: {
+    type: 'string',
+    description: 'plan for a hypothetical GPU with this much memory, in GB (not in the catalog)',
+  },
   ram: { type: 'string', description: 'system RAM in GiB for --as' },
   top: { type: 'string', description: 'how many GPUs and cloud offers to list (default 5)' },
   json: { type: 'boolean', description: 'print JSON' },

@@ -1,6 +1,9 @@
+import { availableParallelism, loadavg } from 'node:os';
 import { relative } from 'node:path';
 import { defineCommand } from 'citty';
 import { SingleBar } from 'cli-progress';
+import { missingProviderMessage } from '../../ort/gpu-runtimes.ts';
+import { threadPlan } from '../../ort/threads.ts';
 import { RunnerError } from '../../runner/errors.ts';
 import { writeExample } from '../../runner/example.ts';
 import { type RunEvents, type RunSummary, runProduction } from '../../runner/production.ts';
@@ -104,7 +107,9 @@ export const runRecipeCommand = defineCommand({
       const recipe = relative(process.cwd(), ex.recipe) || ex.recipe;
       if (args.json) return out.json({ recipe: ex.recipe, modelDir: ex.modelDir, parameters: ex.parameters });
       out.text(
-        `wrote a tiny model (${ex.parameters.toLocaleString('en-US')} parameters, random weights) and ${recipe}\ntry: genready run ${recipe}`,
+        `wrote a tiny model (${ex.parameters.toLocaleString('en-US')} parameters, random weights) and ${recipe}\n` +
+          'its images will be noise: the weights are random, not trained; it shows the pipeline, the records and resume at work\n' +
+          `try: npx genready run ${recipe}`,
       );
       return;
     }
@@ -116,6 +121,11 @@ export const runRecipeCommand = defineCommand({
     const threads = num('threads', args.threads);
     if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > 256))
       throw new RunnerError('bad-flag', `--threads must be a whole number from 1 to 256, got ${args.threads}`);
+    const missing = typeof args.provider === 'string' ? missingProviderMessage(args.provider) : null;
+    if (missing) throw new RunnerError('provider-missing', missing);
+    // On a busy machine onnxruntime's one-thread-per-core pool fights the other processes (src/ort/threads.ts).
+    const load = threadPlan(loadavg()[0]!, availableParallelism(), threads);
+    const chosenThreads = threads ?? (load.spinning ? undefined : load.threads);
     if (args.output === '') throw new RunnerError('bad-flag', '--output needs a folder');
     const recipe = loadRecipe(args.recipe, typeof args.output === 'string' ? { output: args.output } : {});
     if (args.queue !== undefined) return (await import('./queue.ts')).runQueued(recipe, args, out);
@@ -125,7 +135,7 @@ export const runRecipeCommand = defineCommand({
       summary = await runProduction(recipe, {
         ...(batch !== undefined ? { batch } : {}),
         ...(typeof args.provider === 'string' ? { provider: args.provider } : {}),
-        ...(threads !== undefined ? { threads } : {}),
+        ...(chosenThreads !== undefined ? { threads: chosenThreads } : {}),
         redoRejected: args.redoRejected === true,
         events: p,
       });
