@@ -31,6 +31,7 @@ export const commands = {
   verify: verifyCommand,
   bench: (await import('./commands/bench.ts')).benchCommand,
   serve: serveCommand,
+  inspect: (await import('./commands/inspect.ts')).inspectCommand,
 };
 
 const main = defineCommand({
