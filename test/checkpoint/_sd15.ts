@@ -95,8 +95,44 @@ export function sd15Tensors(dtype: DType = 'F16'): Spec[] {
   norm(`${u}out.0`, 320);
   conv(`${u}out.2`, 4, 320, 3);
 
-  // VAE
-  const v = 'first_stage_model.';
+  out.push(...ldmVaeTensors('first_stage_model.', 4, dtype));
+
+  // CLIP ViT-L/14 text
+  const t = 'cond_stage_model.transformer.text_model.';
+  add(`${t}embeddings.token_embedding.weight`, 49408, 768);
+  add(`${t}embeddings.position_embedding.weight`, 77, 768);
+  out.push({ name: `${t}embeddings.position_ids`, shape: [1, 77], dtype: 'I64' });
+  for (let i = 0; i < 12; i++) {
+    const p = `${t}encoder.layers.${i}`;
+    for (const x of ['k_proj', 'v_proj', 'q_proj', 'out_proj']) lin(`${p}.self_attn.${x}`, 768, 768);
+    norm(`${p}.layer_norm1`, 768);
+    lin(`${p}.mlp.fc1`, 3072, 768);
+    lin(`${p}.mlp.fc2`, 768, 3072);
+    norm(`${p}.layer_norm2`, 768);
+  }
+  norm(`${t}final_layer_norm`, 768);
+
+  // DDPM schedule buffers (ldm/models/diffusion/ddpm.py register_schedule), fp32 in the files.
+  for (const b of ['betas', 'alphas_cumprod', 'alphas_cumprod_prev', 'sqrt_alphas_cumprod', 'posterior_variance'])
+    out.push({ name: b, shape: [1000], dtype: 'F32' });
+  return out;
+}
+
+export const SD15_PUBLISHED = { unet: 859_520_964, vae: 83_653_863, text: 123_060_480 };
+
+/** LDM AutoencoderKL (ldm/modules/diffusionmodules/model.py; FLUX's autoencoder.py has the same names). */
+export function ldmVaeTensors(v: string, latent: 4 | 16, dtype: DType = 'F16'): Spec[] {
+  const out: Spec[] = [];
+  const add = (name: string, ...shape: number[]) => out.push({ name, shape, dtype });
+  const conv = (p: string, o: number, i: number, k: number) => {
+    add(`${p}.weight`, o, i, k, k);
+    add(`${p}.bias`, o);
+  };
+  const norm = (p: string, c: number) => {
+    add(`${p}.weight`, c);
+    add(`${p}.bias`, c);
+  };
+  const mult = [1, 2, 4, 4];
   const vres = (p: string, i: number, o: number) => {
     norm(`${p}.norm1`, i);
     conv(`${p}.conv1`, o, i, 3);
@@ -123,8 +159,8 @@ export function sd15Tensors(dtype: DType = 'F16'): Spec[] {
   }
   mid(`${v}encoder`);
   norm(`${v}encoder.norm_out`, 512);
-  conv(`${v}encoder.conv_out`, 8, 512, 3);
-  conv(`${v}decoder.conv_in`, 512, 4, 3);
+  conv(`${v}encoder.conv_out`, 2 * latent, 512, 3);
+  conv(`${v}decoder.conv_in`, 512, latent, 3);
   mid(`${v}decoder`);
   let c = 512;
   for (let i = 3; i >= 0; i--) {
@@ -137,28 +173,11 @@ export function sd15Tensors(dtype: DType = 'F16'): Spec[] {
   }
   norm(`${v}decoder.norm_out`, 128);
   conv(`${v}decoder.conv_out`, 3, 128, 3);
-  conv(`${v}quant_conv`, 8, 8, 1);
-  conv(`${v}post_quant_conv`, 4, 4, 1);
-
-  // CLIP ViT-L/14 text
-  const t = 'cond_stage_model.transformer.text_model.';
-  add(`${t}embeddings.token_embedding.weight`, 49408, 768);
-  add(`${t}embeddings.position_embedding.weight`, 77, 768);
-  out.push({ name: `${t}embeddings.position_ids`, shape: [1, 77], dtype: 'I64' });
-  for (let i = 0; i < 12; i++) {
-    const p = `${t}encoder.layers.${i}`;
-    for (const x of ['k_proj', 'v_proj', 'q_proj', 'out_proj']) lin(`${p}.self_attn.${x}`, 768, 768);
-    norm(`${p}.layer_norm1`, 768);
-    lin(`${p}.mlp.fc1`, 3072, 768);
-    lin(`${p}.mlp.fc2`, 768, 3072);
-    norm(`${p}.layer_norm2`, 768);
+  // SD3 and FLUX autoencoders have no quant convs (use_quant_conv false).
+  if (latent === 4) {
+    conv(`${v}quant_conv`, 8, 8, 1);
+    conv(`${v}post_quant_conv`, 4, 4, 1);
   }
-  norm(`${t}final_layer_norm`, 768);
 
-  // DDPM schedule buffers (ldm/models/diffusion/ddpm.py register_schedule), fp32 in the files.
-  for (const b of ['betas', 'alphas_cumprod', 'alphas_cumprod_prev', 'sqrt_alphas_cumprod', 'posterior_variance'])
-    out.push({ name: b, shape: [1000], dtype: 'F32' });
   return out;
 }
-
-export const SD15_PUBLISHED = { unet: 859_520_964, vae: 83_653_863, text: 123_060_480 };
