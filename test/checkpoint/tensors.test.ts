@@ -121,6 +121,13 @@ describe('loading weights into the graph layout', () => {
     assert.ok(Number.isNaN(halfToFloat(0x7e00)));
     assert.equal(halfToFloat(0x7bff), 65504);
     assert.throws(() => toFloat32('I64', new Uint8Array(8), 'f', 't'), /I64 weights cannot be loaded/);
+    // The typed-array path (aligned) and the DataView path (unaligned) agree.
+    const raw = new Uint8Array([0, 0x00, 0x3c, 0x00, 0xc0, 0x01, 0x00, 0x80, 0x3f]);
+    assert.deepEqual([...toFloat32('F16', raw.subarray(1, 5), 'f', 't')], [1, -2]);
+    assert.deepEqual([...toFloat32('F16', raw.slice(1, 5), 'f', 't')], [1, -2]);
+    const bf16Bits = new Float32Array(new Uint32Array([0x00010000]).buffer)[0]!;
+    assert.deepEqual([...toFloat32('BF16', raw.subarray(5, 9), 'f', 't')], [bf16Bits, 1]);
+    assert.deepEqual([...toFloat32('BF16', raw.slice(5, 9), 'f', 't')], [bf16Bits, 1]);
   });
 
   it('refuses a tensor of another shape, naming file and tensor, and a missing one', () => {
