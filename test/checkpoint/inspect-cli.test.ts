@@ -52,10 +52,13 @@ describe('genready inspect', () => {
         .filter((s) => s.name.startsWith('first_stage_model.'))
         .map((s) => ({ ...s, name: s.name.slice('first_stage_model.'.length) })),
     );
-    const r = cli(['inspect', p, '--json']);
+    const r = cli(['inspect', p, '--json', '--hash']);
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.deepEqual([j.kind, j.model, j.parameters, j.machine], ['vae', null, SD15_PUBLISHED.vae, null]);
+    // --hash: A1111's Model hash is the first 10 hex digits of the file's SHA-256.
+    const sha = execFileSync('sha256sum', [p], { encoding: 'utf8' }).split(' ')[0]!;
+    assert.deepEqual([j.hashes.sha256, j.hashes.modelHash], [sha, sha.slice(0, 10)]);
   });
 
   it('bad input: one line naming the file (and the tensor), exit 1, nothing on stdout', () => {

@@ -5,6 +5,7 @@
  */
 import { defineCommand } from 'citty';
 import { loadCalibration } from '../../bench/calibration.ts';
+import { a1111Hashes, type FileHashes } from '../../checkpoint/hash.ts';
 import { type Inspection, inspectCheckpoint } from '../../checkpoint/inspect.ts';
 import type { Machine } from '../../planner/machine.ts';
 import { modelVerdicts, tierOf } from '../../planner/verdict.ts';
@@ -18,6 +19,10 @@ const args = {
   as: { type: 'string', description: 'answer for a hypothetical machine with this GPU (as in `genready check --as`)' },
   ram: { type: 'string', description: 'system RAM in GiB for --as (default 32)' },
   json: { type: 'boolean', description: 'print JSON (model, kind, parameters, components, …, machine)' },
+  hash: {
+    type: 'boolean',
+    description: "also read the whole file for AUTOMATIC1111's hashes (Model hash; LoRA hash)",
+  },
 } as const;
 
 /** This machine's answer for the identified catalog model: tier, mode, seconds per image, largest side. */
@@ -56,7 +61,11 @@ const KIND_WORDS: Record<string, string> = {
   controlnet: 'ControlNet',
 };
 
-function render(r: Inspection, machine: Awaited<ReturnType<typeof machineAnswer>>): string[] {
+function render(
+  r: Inspection,
+  machine: Awaited<ReturnType<typeof machineAnswer>>,
+  hashes: FileHashes | null,
+): string[] {
   const lines: string[] = [];
   const tensors = r.files.reduce((s, f) => s + f.tensors, 0);
   lines.push(
@@ -117,6 +126,12 @@ function render(r: Inspection, machine: Awaited<ReturnType<typeof machineAnswer>
     for (const d of n.differences.slice(0, 6)) lines.push(`    ${d}`);
   }
   for (const n of r.notes) lines.push(color.dim(`  ${n}`));
+  if (hashes)
+    lines.push(
+      r.kind === 'lora'
+        ? `  LoRA hash (A1111 "Lora hashes"): ${hashes.addnetHash?.slice(0, 12)} · sha256 ${hashes.sha256}`
+        : `  Model hash (A1111): ${hashes.modelHash} · sha256 ${hashes.sha256} · legacy ${hashes.legacyHash}`,
+    );
   if (machine) {
     const where =
       machine.mode === 'on-device'
@@ -147,11 +162,13 @@ export const inspectCommand = defineCommand({
     const out = data as Output;
     if (!a.path) throw new UsageError('missing-path', 'inspect needs a .safetensors file or a diffusers folder');
     const r = inspectCheckpoint(String(a.path));
+    // Hashing reads every byte: only when asked, and only for a single file (A1111 hashes files).
+    const hashes = a.hash && r.format === 'safetensors' ? a1111Hashes(r.path) : null;
     const machine = await machineAnswer(r.model, {
       ...(a.as !== undefined ? { as: String(a.as) } : {}),
       ...(a.ram !== undefined ? { ram: String(a.ram) } : {}),
     });
-    if (a.json) return out.json({ ...r, machine });
-    for (const l of render(r, machine)) out.text(l);
+    if (a.json) return out.json({ ...r, hashes, machine });
+    for (const l of render(r, machine, hashes)) out.text(l);
   },
 });
