@@ -17,9 +17,10 @@ export const NAME_MAPS_VERSION = 1;
  * How a tensor is laid out in the graph relative to PyTorch:
  * linear: graph [in, out] = torch [out, in]ᵀ; conv: same [out, in, k, k]; groupnorm: graph [c, 1, 1]
  * = torch [c]; vector, embedding: same; conv1x1-linear: torch [out, in, 1, 1] (a 1×1 conv in the
- * checkpoint) = graph [in, out] after squeeze and transpose.
+ * checkpoint) = graph [in, out] after squeeze and transpose; in-out: a matrix PyTorch already holds
+ * as [in, out] (OpenCLIP's text_projection, used as x @ P).
  */
-export type TensorKind = 'linear' | 'conv' | 'groupnorm' | 'vector' | 'embedding' | 'conv1x1-linear';
+export type TensorKind = 'linear' | 'conv' | 'groupnorm' | 'vector' | 'embedding' | 'conv1x1-linear' | 'in-out';
 
 /** [graph part, diffusers part, LDM part, kind of the weight]; biases are vectors named alike. */
 export type PartRow = readonly [graph: string, diffusers: string, ldm: string, kind: TensorKind, bias: boolean];
@@ -148,3 +149,26 @@ export const CLIP_LAYER: readonly PartRow[] = [
   ['layer{i}.mlp.fc2', 'text_model.encoder.layers.{i}.mlp.fc2', 'text_model.encoder.layers.{i}.mlp.fc2', 'linear', true],
 ];
 export const CLIP_PROJECTION: PartRow = ['text_projection', 'text_projection', 'text_projection', 'linear', false];
+
+/**
+ * OpenCLIP text tower as the LDM files of SD 2.x (cond_stage_model.model.) and SDXL
+ * (conditioner.embedders.N.model.) hold it: q, k and v fused in one in_proj ([3d, d], rows q then k
+ * then v, as diffusers' convert_open_clip_checkpoint splits them). [graph part, OpenCLIP part, kind,
+ * bias, rows third (0 q, 1 k, 2 v) or null].
+ */
+export const OPENCLIP_TOP = {
+  token: ['embeddings.token_embedding.weight', 'token_embedding.weight'],
+  position: ['embeddings.position_embedding.weight', 'positional_embedding'],
+  finalNorm: ['final_layer_norm', 'ln_final'],
+  projection: ['text_projection.weight', 'text_projection'],
+} as const;
+export const OPENCLIP_LAYER: readonly (readonly [string, string, TensorKind, number | null])[] = [
+  ['layer{i}.layer_norm1', 'transformer.resblocks.{i}.ln_1', 'vector', null],
+  ['layer{i}.self_attn.to_q', 'transformer.resblocks.{i}.attn.in_proj', 'linear', 0],
+  ['layer{i}.self_attn.to_k', 'transformer.resblocks.{i}.attn.in_proj', 'linear', 1],
+  ['layer{i}.self_attn.to_v', 'transformer.resblocks.{i}.attn.in_proj', 'linear', 2],
+  ['layer{i}.self_attn.to_out', 'transformer.resblocks.{i}.attn.out_proj', 'linear', null],
+  ['layer{i}.layer_norm2', 'transformer.resblocks.{i}.ln_2', 'vector', null],
+  ['layer{i}.mlp.fc1', 'transformer.resblocks.{i}.mlp.c_fc', 'linear', null],
+  ['layer{i}.mlp.fc2', 'transformer.resblocks.{i}.mlp.c_proj', 'linear', null],
+];

@@ -8,6 +8,8 @@ import {
   CLIP_LAYER,
   CLIP_PROJECTION,
   CLIP_TOP,
+  OPENCLIP_LAYER,
+  OPENCLIP_TOP,
   type PartRow,
   type TensorKind,
   TRANSFORMER_BLOCK,
@@ -32,7 +34,10 @@ export interface NameEntry {
   ldm: string;
   /** Layout of the tensor in each naming relative to the graph (see TensorKind). */
   kind: Record<Naming, TensorKind>;
+  /** Shape of the tensor in the file (for a row slice: the whole fused tensor). */
   shape: Record<Naming, number[]>;
+  /** Rows [start, end) of the file's tensor that hold this weight (OpenCLIP's fused q/k/v). */
+  rows?: Partial<Record<Naming, [number, number]>>;
 }
 
 /** PyTorch shape of a tensor of this kind whose graph shape is `g`. */
@@ -44,6 +49,8 @@ export function torchShape(kind: TensorKind, g: readonly number[]): number[] {
       return g.length === 2 ? [g[1]!, g[0]!, 1, 1] : [...g];
     case 'groupnorm':
       return [g[0]!];
+    case 'in-out':
+      return [...g];
     default:
       return [...g];
   }
@@ -291,4 +298,49 @@ export function clipTextNameMap(a: ClipTextArch): NameEntry[] {
   b.emit(CLIP_TOP[2]!, none, ln(d));
   if (a.projection > 0) b.emit(CLIP_PROJECTION, none, lin(d, a.projection));
   return b.out;
+}
+
+/**
+ * The CLIP text transformer with the LDM column in OpenCLIP's names (SD 2.x and SDXL single files):
+ * the graph and diffusers names of clipTextNameMap, q/k/v read as row thirds of the fused in_proj.
+ * Files that hold more layers than the architecture uses (SD 2.x keeps all 24 of ViT-H, uses 23)
+ * simply have tensors no entry reads.
+ */
+export function openClipTextNameMap(a: ClipTextArch): NameEntry[] {
+  const hf = clipTextNameMap(a);
+  const d = a.width;
+  const byGraph = new Map<string, { ldm: string; kind: TensorKind; rows?: [number, number] }>();
+  const top = OPENCLIP_TOP;
+  byGraph.set(top.token[0], { ldm: top.token[1], kind: 'embedding' });
+  byGraph.set(top.position[0], { ldm: top.position[1], kind: 'embedding' });
+  byGraph.set(`${top.finalNorm[0]}.weight`, { ldm: `${top.finalNorm[1]}.weight`, kind: 'vector' });
+  byGraph.set(`${top.finalNorm[0]}.bias`, { ldm: `${top.finalNorm[1]}.bias`, kind: 'vector' });
+  byGraph.set(top.projection[0], { ldm: top.projection[1], kind: 'in-out' });
+  for (let i = 0; i < a.layers; i++)
+    for (const [g, o, kind, third] of OPENCLIP_LAYER) {
+      const graph = fill(g, { i });
+      const part = fill(o, { i });
+      for (const leaf of ['weight', 'bias'] as const) {
+        const rows: [number, number] | undefined = third === null ? undefined : [third * d, (third + 1) * d];
+        byGraph.set(`${graph}.${leaf}`, {
+          // PyTorch's MultiheadAttention names the fused projection in_proj_weight / in_proj_bias.
+          ldm: third === null ? `${part}.${leaf}` : `${part}_${leaf}`,
+          kind: leaf === 'bias' ? 'vector' : kind,
+          ...(rows ? { rows } : {}),
+        });
+      }
+    }
+  return hf.map((e) => {
+    const o = byGraph.get(e.graph);
+    if (!o) throw new Error(`name map: no OpenCLIP name for ${e.graph}`);
+    const part = torchShape(o.kind, e.graphShape);
+    const shape = o.rows ? [3 * d, ...part.slice(1)] : part;
+    return {
+      ...e,
+      ldm: o.ldm,
+      kind: { ...e.kind, ldm: o.kind },
+      shape: { ...e.shape, ldm: shape },
+      ...(o.rows ? { rows: { ldm: o.rows } } : {}),
+    };
+  });
 }

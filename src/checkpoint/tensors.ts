@@ -133,15 +133,19 @@ export function loadGraphWeights(
         fd = openSync(h.file, 'r');
         fds.set(h.file, fd);
       }
-      const bytes = Buffer.alloc(t.end - t.begin);
-      const start = 8 + h.headerBytes + t.begin;
+      // A row slice (fused q/k/v) is a contiguous byte range of the tensor.
+      const rows = e.rows?.[naming];
+      const rowBytes = (t.end - t.begin) / Math.max(1, t.shape[0] ?? 1);
+      const partShape = rows ? [rows[1] - rows[0], ...want.slice(1)] : want;
+      const bytes = Buffer.alloc(rows ? (rows[1] - rows[0]) * rowBytes : t.end - t.begin);
+      const start = 8 + h.headerBytes + t.begin + (rows ? rows[0] * rowBytes : 0);
       let off = 0;
       while (off < bytes.length) {
         const n = readSync(fd, bytes, off, bytes.length - off, start + off);
         if (n === 0) throw new CheckpointError('truncated', `${h.file}: tensor "${name}": file ends inside its data`);
         off += n;
       }
-      const data = toGraphLayout(e.kind[naming], want, toFloat32(t.dtype, bytes, h.file, name));
+      const data = toGraphLayout(e.kind[naming], partShape, toFloat32(t.dtype, bytes, h.file, name));
       return { name: e.graph, dims: e.graphShape, data };
     });
   } finally {

@@ -17,6 +17,7 @@ import {
   clipTextNameMap,
   type NameEntry,
   type Naming,
+  openClipTextNameMap,
   unetNameMap,
   vaeDecoderNameMap,
 } from '../../src/checkpoint/names.ts';
@@ -97,4 +98,37 @@ describe('name maps', () => {
         assert.deepEqual([r.missing, r.unexpected.count], [[], 0]);
         assert.equal(r.parameters, m.denoiser.published.parameters);
       });
+});
+
+describe('OpenCLIP name maps at full size', () => {
+  const cases = [
+    // SD 2.x files keep all 24 ViT-H layers; the pipeline (and the catalog) uses 23.
+    { model: 'sd21', te: 0, prefix: 'cond_stage_model.model.', fileLayers: 24, arch: 'openclip-h' },
+    { model: 'sdxl', te: 1, prefix: 'conditioner.embedders.1.model.', fileLayers: 32, arch: 'openclip-bigg' },
+  ] as const;
+  for (const c of cases)
+    it(`${c.model}: the LDM text encoder expands to a component inspect recognises, at the published size`, () => {
+      const arch = resolveModel(c.model).textEncoders[c.te]!.arch as ClipTextArch;
+      const published = resolveModel(c.model).textEncoders[c.te]!.published.parameters;
+      const used = openClipTextNameMap(arch);
+      const inFile = openClipTextNameMap({ ...arch, layers: c.fileLayers });
+      const tensors = new Map<string, number[]>();
+      for (const e of inFile) tensors.set(e.ldm, e.shape.ldm);
+      // The fused q/k/v counts once; what the pipeline uses is the published figure.
+      const usedNames = new Set(used.map((e) => e.ldm));
+      const usedParams = [...usedNames].reduce((s, n) => s + tensors.get(n)!.reduce((a, b) => a * b, 1), 0);
+      assert.equal(usedParams, published);
+      const p = join(dir, `${c.model}-openclip.safetensors`);
+      writeSafetensors(
+        p,
+        [...tensors].map(([name, shape]) => ({ name: c.prefix + name, shape, dtype: 'F16' as const })),
+      );
+      const r = inspectCheckpoint(p);
+      assert.equal(r.components.length, 1);
+      assert.deepEqual(
+        [r.components[0]!.arch, r.components[0]!.naming, r.components[0]!.prefix],
+        [c.arch, 'openclip', c.prefix],
+      );
+      assert.deepEqual([r.missing, r.unexpected.count], [[], 0]);
+    });
 });

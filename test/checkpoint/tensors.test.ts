@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { buildGraph } from '../../src/bench/graph/index.ts';
 import { CheckpointError } from '../../src/checkpoint/errors.ts';
-import { unetNameMap, vaeDecoderNameMap } from '../../src/checkpoint/names.ts';
+import { clipTextNameMap, openClipTextNameMap, unetNameMap, vaeDecoderNameMap } from '../../src/checkpoint/names.ts';
 import { readSafetensorsHeader } from '../../src/checkpoint/safetensors.ts';
 import { halfToFloat, loadGraphWeights, toFloat32 } from '../../src/checkpoint/tensors.ts';
 import type { DType } from '../../src/checkpoint/types.ts';
 import { writeSafetensors } from '../../src/checkpoint/write.ts';
-import { tinyUNet, tinyVae } from '../bench/_tiny.ts';
+import { tinyClipProjected, tinyUNet, tinyVae } from '../bench/_tiny.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'genready-tensors-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -154,5 +154,69 @@ describe('loading weights into the graph layout', () => {
       () => loadGraphWeights([h], 'first_stage_model.', vmap, 'ldm'),
       (err: unknown) => err instanceof CheckpointError && err.code === 'missing-tensor',
     );
+  });
+});
+
+describe('OpenCLIP names (SD 2.x / SDXL single files)', () => {
+  it('load fused q/k/v and the [in, out] projection to the same graph weights as the diffusers names', () => {
+    const hfMap = clipTextNameMap(tinyClipProjected);
+    const ocMap = openClipTextNameMap(tinyClipProjected);
+    const d = tinyClipProjected.width;
+    // Torch-layout values in the diffusers (transformers) naming.
+    const hf = new Map(
+      hfMap.map((e, t) => [
+        e.diffusers,
+        {
+          shape: e.shape.diffusers,
+          data: Float32Array.from({ length: e.shape.diffusers.reduce((a, b) => a * b, 1) }, (_, i) => value(t, i)),
+        },
+      ]),
+    );
+    const pHf = join(dir, 'clip-hf.safetensors');
+    writeSafetensors(
+      pHf,
+      [...hf].map(([name, x]) => ({
+        name,
+        dtype: 'F32' as const,
+        shape: x.shape,
+        data: new Uint8Array(x.data.buffer),
+      })),
+    );
+    // The same weights as OpenCLIP holds them: q, k, v stacked; the projection as [in, out].
+    const oc = new Map<string, { shape: number[]; data: Float32Array }>();
+    for (const e of ocMap) {
+      const x = hf.get(e.diffusers)!;
+      const prev = oc.get(e.ldm);
+      if (e.rows?.ldm) {
+        const full = prev ?? { shape: e.shape.ldm, data: new Float32Array(e.shape.ldm.reduce((a, b) => a * b, 1)) };
+        full.data.set(x.data, e.rows.ldm[0] * (x.data.length / (e.rows.ldm[1] - e.rows.ldm[0])));
+        oc.set(e.ldm, full);
+      } else if (e.kind.ldm === 'in-out') {
+        const [o, i] = x.shape as [number, number];
+        const tr = new Float32Array(o * i);
+        for (let r = 0; r < o; r++) for (let c = 0; c < i; c++) tr[c * o + r] = x.data[r * i + c]!;
+        oc.set(e.ldm, { shape: [i, o], data: tr });
+      } else oc.set(e.ldm, x);
+    }
+    assert.ok(oc.has('transformer.resblocks.0.attn.in_proj_weight'));
+    assert.deepEqual(oc.get('transformer.resblocks.0.attn.in_proj_bias')!.shape, [3 * d]);
+    const pOc = join(dir, 'clip-openclip.safetensors');
+    writeSafetensors(
+      pOc,
+      [...oc].map(([name, x]) => ({
+        name: `cond_stage_model.model.${name}`,
+        dtype: 'F32' as const,
+        shape: x.shape,
+        data: new Uint8Array(x.data.buffer),
+      })),
+    );
+    const a = loadGraphWeights([readSafetensorsHeader(pHf)], '', hfMap, 'diffusers');
+    const b = loadGraphWeights([readSafetensorsHeader(pOc)], 'cond_stage_model.model.', ocMap, 'ldm');
+    assert.deepEqual(
+      b.map((w) => w.name),
+      a.map((w) => w.name),
+    );
+    for (let i = 0; i < a.length; i++)
+      assert.deepEqual(Buffer.from(b[i]!.data.buffer), Buffer.from(a[i]!.data.buffer), a[i]!.name);
   });
 });
