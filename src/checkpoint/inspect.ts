@@ -19,6 +19,15 @@ import {
 import { readSafetensorsHeader, refusePickle } from './safetensors.ts';
 import { type CheckpointKind, type DType, FLOAT_DTYPES, type SafetensorsHeader, type TensorInfo } from './types.ts';
 
+/** A component as inspect reports it, with where its tensors are (for loading). */
+export interface InspectedComponent extends FoundComponent {
+  model: string | null;
+  /** The weight files holding it. */
+  files: string[];
+  /** Prefix of its tensor names inside those files (`prefix` is the display form: folder/ for diffusers). */
+  tensorPrefix: string;
+}
+
 export interface Inspection {
   path: string;
   format: 'safetensors' | 'diffusers-folder';
@@ -35,7 +44,7 @@ export interface Inspection {
   /** Bytes on disk (headers included). */
   bytes: number;
   dtypes: Partial<Record<DType, DTypeCount>>;
-  components: (FoundComponent & { model: string | null })[];
+  components: InspectedComponent[];
   ema: { tensors: number; parameters: number } | null;
   /** For a checkpoint: whether a VAE is in the file. */
   vae: 'included' | 'absent' | null;
@@ -74,11 +83,19 @@ function fromIdentification(
   id: Identification,
   metadata: Record<string, string>,
   schedulerPrediction: string | null,
-  extraComponents: (FoundComponent & { model: string | null })[] = [],
+  extraComponents: InspectedComponent[] = [],
 ): Inspection {
   const all = headers.flatMap((h) => h.tensors);
   const dtypes = sumDtypes(all);
-  const components = [...id.components.map((c) => ({ ...c, model: modelOfComponent(c.arch) })), ...extraComponents];
+  const components: InspectedComponent[] = [
+    ...id.components.map((c) => ({
+      ...c,
+      model: modelOfComponent(c.arch),
+      files: headers.map((h) => h.file),
+      tensorPrefix: c.prefix,
+    })),
+    ...extraComponents,
+  ];
   const roles = new Set(components.map((c) => c.role));
   const lead = components.find((c) => c.role === 'denoiser') ?? components.find((c) => c.role === 'controlnet');
   const familyArch: LayoutArch | null = lead?.arch ?? id.familyArch;
@@ -225,7 +242,7 @@ function inspectFolder(path: string): Inspection {
       `${path}: no .safetensors weights here or in unet/, transformer/, vae/, text_encoder*/ (a diffusers folder has them there)`,
     );
   const headers: SafetensorsHeader[] = [];
-  const components: (FoundComponent & { model: string | null })[] = [];
+  const components: InspectedComponent[] = [];
   const unexpected: string[] = [];
   const nearest: Nearest[] = [];
   let lora: LoraInfo | null = null;
@@ -240,7 +257,15 @@ function inspectFolder(path: string): Inspection {
     );
     const rel = relative(path, s.dir);
     const tag = (x: string) => (rel ? `${rel}/${x}` : x);
-    components.push(...id.components.map((c) => ({ ...c, prefix: tag(c.prefix), model: modelOfComponent(c.arch) })));
+    components.push(
+      ...id.components.map((c) => ({
+        ...c,
+        prefix: tag(c.prefix),
+        model: modelOfComponent(c.arch),
+        files: hs.map((h) => h.file),
+        tensorPrefix: c.prefix,
+      })),
+    );
     unexpected.push(...id.unexpected.map(tag));
     nearest.push(...id.nearest.map((x) => ({ ...x, prefix: tag(x.prefix) })));
     lora ??= id.lora;

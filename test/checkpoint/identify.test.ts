@@ -509,3 +509,27 @@ describe('inspect: diffusers folders', () => {
     assert.throws(() => inspectCheckpoint(empty), /no \.safetensors weights/);
   });
 });
+
+describe('loading an inspected checkpoint’s components into the graph layout', () => {
+  it('SD 1.5 full-size file: the VAE decoder and CLIP by the catalog’s architectures, the graph builder’s weights exactly', async () => {
+    const { componentWeights } = await import('../../src/checkpoint/load.ts');
+    const { resolveModel } = await import('../../src/catalog/models.ts');
+    const { buildGraph } = await import('../../src/bench/graph/index.ts');
+    const p = join(dir, 'v1-5-full.safetensors');
+    const r = inspectCheckpoint(p);
+    const sd = resolveModel('sd15');
+    for (const [role, arch] of [
+      ['vae', sd.vae.arch],
+      ['text-encoder', sd.textEncoders[0]!.arch],
+    ] as const) {
+      const w = componentWeights(r, role, { model: sd });
+      const g = buildGraph(arch as never, 'float32');
+      assert.deepEqual(
+        w.map((x) => `${x.name} ${x.dims.join(',')}`),
+        g.weights.map((x) => `${x.name} ${x.dims.join(',')}`),
+        role,
+      );
+      assert.ok(w.every((x) => x.data.length === x.dims.reduce((a, b) => a * b, 1)));
+    }
+  });
+});

@@ -220,3 +220,23 @@ describe('OpenCLIP names (SD 2.x / SDXL single files)', () => {
       assert.deepEqual(Buffer.from(b[i]!.data.buffer), Buffer.from(a[i]!.data.buffer), a[i]!.name);
   });
 });
+
+describe('nameMapFor', () => {
+  it('reads from the file whether the UNet’s transformer projections are 1×1 convs (SD 1.x) or linear', async () => {
+    const { nameMapFor } = await import('../../src/checkpoint/load.ts');
+    for (const convProjection of [true, false]) {
+      const m = unetNameMap(tinyUNet, { convProjection });
+      const p = join(dir, `proj-${convProjection}.safetensors`);
+      writeSafetensors(
+        p,
+        m.map((e) => ({ name: `model.diffusion_model.${e.ldm}`, dtype: 'F16' as const, shape: e.shape.ldm })),
+      );
+      const h = readSafetensorsHeader(p);
+      const { map, naming } = nameMapFor({ naming: 'ldm', tensorPrefix: 'model.diffusion_model.' }, tinyUNet, [h]);
+      assert.equal(naming, 'ldm');
+      const proj = map.find((e) => e.graph.endsWith('proj_in.weight'))!;
+      assert.equal(proj.shape.ldm.length, convProjection ? 4 : 2);
+      assert.equal(loadGraphWeights([h], 'model.diffusion_model.', map, naming).length, m.length);
+    }
+  });
+});
