@@ -172,3 +172,64 @@ export const OPENCLIP_LAYER: readonly (readonly [string, string, TensorKind, num
   ['layer{i}.mlp.fc1', 'transformer.resblocks.{i}.mlp.c_fc', 'linear', null],
   ['layer{i}.mlp.fc2', 'transformer.resblocks.{i}.mlp.c_proj', 'linear', null],
 ];
+
+/**
+ * FLUX.1 transformer: the graph follows Black Forest Labs' module names (src/bench/graph/flux.ts),
+ * so the original single-file column is BFL's (github black-forest-labs/flux src/flux/modules/
+ * layers.py); diffusers' names from scripts/convert_flux_to_diffusers.py, null where diffusers
+ * splits what BFL and the graph fuse (qkv; single blocks' linear1). The RMS norms' parameter is
+ * `scale` in BFL files. The final adaLN: BFL's LastLayer chunks (shift, scale), diffusers'
+ * AdaLayerNormContinuous and the graph (scale, shift), so BFL's halves are swapped.
+ * [graph part, diffusers part | null, BFL part, kind, bias, swap halves in BFL].
+ */
+export type FluxRow = readonly [
+  graph: string,
+  diffusers: string | null,
+  bfl: string,
+  kind: TensorKind,
+  bias: boolean,
+  swapInBfl: boolean,
+];
+export const FLUX_EMBEDDERS: readonly FluxRow[] = [
+  ['time_in.in_layer', 'time_text_embed.timestep_embedder.linear_1', 'time_in.in_layer', 'linear', true, false],
+  ['time_in.out_layer', 'time_text_embed.timestep_embedder.linear_2', 'time_in.out_layer', 'linear', true, false],
+  ['vector_in.in_layer', 'time_text_embed.text_embedder.linear_1', 'vector_in.in_layer', 'linear', true, false],
+  ['vector_in.out_layer', 'time_text_embed.text_embedder.linear_2', 'vector_in.out_layer', 'linear', true, false],
+];
+export const FLUX_GUIDANCE: readonly FluxRow[] = [
+  ['guidance_in.in_layer', 'time_text_embed.guidance_embedder.linear_1', 'guidance_in.in_layer', 'linear', true, false],
+  ['guidance_in.out_layer', 'time_text_embed.guidance_embedder.linear_2', 'guidance_in.out_layer', 'linear', true, false],
+];
+export const FLUX_INPUTS: readonly FluxRow[] = [
+  ['img_in', 'x_embedder', 'img_in', 'linear', true, false],
+  ['txt_in', 'context_embedder', 'txt_in', 'linear', true, false],
+];
+/** Per double block {b}: the graph's order. */
+export const FLUX_DOUBLE: readonly FluxRow[] = [
+  ['img_mod.lin', 'norm1.linear', 'img_mod.lin', 'linear', true, false],
+  ['txt_mod.lin', 'norm1_context.linear', 'txt_mod.lin', 'linear', true, false],
+  ['img_attn.qkv', null, 'img_attn.qkv', 'linear', true, false],
+  ['img_attn.norm.query_norm', 'attn.norm_q', 'img_attn.norm.query_norm', 'vector', false, false],
+  ['img_attn.norm.key_norm', 'attn.norm_k', 'img_attn.norm.key_norm', 'vector', false, false],
+  ['txt_attn.qkv', null, 'txt_attn.qkv', 'linear', true, false],
+  ['txt_attn.norm.query_norm', 'attn.norm_added_q', 'txt_attn.norm.query_norm', 'vector', false, false],
+  ['txt_attn.norm.key_norm', 'attn.norm_added_k', 'txt_attn.norm.key_norm', 'vector', false, false],
+  ['img_attn.proj', 'attn.to_out.0', 'img_attn.proj', 'linear', true, false],
+  ['img_mlp.0', 'ff.net.0.proj', 'img_mlp.0', 'linear', true, false],
+  ['img_mlp.2', 'ff.net.2', 'img_mlp.2', 'linear', true, false],
+  ['txt_attn.proj', 'attn.to_add_out', 'txt_attn.proj', 'linear', true, false],
+  ['txt_mlp.0', 'ff_context.net.0.proj', 'txt_mlp.0', 'linear', true, false],
+  ['txt_mlp.2', 'ff_context.net.2', 'txt_mlp.2', 'linear', true, false],
+];
+/** Per single block {b}. */
+export const FLUX_SINGLE: readonly FluxRow[] = [
+  ['modulation.lin', 'norm.linear', 'modulation.lin', 'linear', true, false],
+  ['linear1', null, 'linear1', 'linear', true, false],
+  ['norm.query_norm', 'attn.norm_q', 'norm.query_norm', 'vector', false, false],
+  ['norm.key_norm', 'attn.norm_k', 'norm.key_norm', 'vector', false, false],
+  ['linear2', 'proj_out', 'linear2', 'linear', true, false],
+];
+export const FLUX_FINAL: readonly FluxRow[] = [
+  ['final_layer.adaLN_modulation', 'norm_out.linear', 'final_layer.adaLN_modulation.1', 'linear', true, true],
+  ['final_layer.linear', 'proj_out', 'final_layer.linear', 'linear', true, false],
+];

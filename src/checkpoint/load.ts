@@ -9,6 +9,7 @@ import { CheckpointError } from './errors.ts';
 import type { InspectedComponent, Inspection } from './inspect.ts';
 import {
   clipTextNameMap,
+  fluxNameMap,
   type NameEntry,
   type Naming,
   openClipTextNameMap,
@@ -43,10 +44,13 @@ export function nameMapFor(
       return c.naming === 'openclip'
         ? { map: openClipTextNameMap(arch), naming: 'ldm' }
         : { map: clipTextNameMap(arch), naming: 'diffusers' };
+    case 'flux':
+      // BFL's single files are the original naming; diffusers' splits fused tensors (not loadable yet).
+      return { map: fluxNameMap(arch), naming: c.naming === 'diffusers' ? 'diffusers' : 'ldm' };
     default:
       throw new CheckpointError(
         'no-name-map',
-        `no name map yet for ${arch.kind} weights (UNet, VAE decoder and CLIP text encoders can be loaded)`,
+        `no name map yet for ${arch.kind} weights (UNet, VAE decoder, CLIP text encoders and FLUX.1 in BFL names can be loaded)`,
       );
   }
 }

@@ -8,6 +8,13 @@ import {
   CLIP_LAYER,
   CLIP_PROJECTION,
   CLIP_TOP,
+  FLUX_DOUBLE,
+  FLUX_EMBEDDERS,
+  FLUX_FINAL,
+  FLUX_GUIDANCE,
+  FLUX_INPUTS,
+  FLUX_SINGLE,
+  type FluxRow,
   OPENCLIP_LAYER,
   OPENCLIP_TOP,
   type PartRow,
@@ -23,14 +30,16 @@ import {
   VAE_RESNET,
   VAE_RESNET_SHORTCUT,
 } from '../../data/checkpoint/names.ts';
-import type { AutoencoderArch, ClipTextArch, UNetArch } from '../catalog/models.types.ts';
+import type { AutoencoderArch, ClipTextArch, FluxArch, UNetArch } from '../catalog/models.types.ts';
 
 export type Naming = 'diffusers' | 'ldm';
 
 export interface NameEntry {
   graph: string;
   graphShape: number[];
-  diffusers: string;
+  /** null where that naming splits what the graph fuses (diffusers' FLUX q/k/v): not loadable yet. */
+  diffusers: string | null;
+  /** The original single-file names: LDM for the UNet families, Black Forest Labs' for FLUX. */
   ldm: string;
   /** Layout of the tensor in each naming relative to the graph (see TensorKind). */
   kind: Record<Naming, TensorKind>;
@@ -38,6 +47,8 @@ export interface NameEntry {
   shape: Record<Naming, number[]>;
   /** Rows [start, end) of the file's tensor that hold this weight (OpenCLIP's fused q/k/v). */
   rows?: Partial<Record<Naming, [number, number]>>;
+  /** The file's tensor holds the two halves of its first axis in the other order (BFL's shift, scale). */
+  swapHalves?: Partial<Record<Naming, boolean>>;
 }
 
 /** PyTorch shape of a tensor of this kind whose graph shape is `g`. */
@@ -235,7 +246,12 @@ export function unetNameMap(a: UNetArch, opts: { convProjection: boolean }): Nam
 /** Rows emitted with an empty part name carry the scope alone ("down0.downsample.weight"). */
 function fixEmpty(entries: NameEntry[]): NameEntry[] {
   const clean = (s: string) => s.replace(/\.\./g, '.').replace(/^\./, '');
-  return entries.map((e) => ({ ...e, graph: clean(e.graph), diffusers: clean(e.diffusers), ldm: clean(e.ldm) }));
+  return entries.map((e) => ({
+    ...e,
+    graph: clean(e.graph),
+    diffusers: e.diffusers === null ? null : clean(e.diffusers),
+    ldm: clean(e.ldm),
+  }));
 }
 
 /** The VAE decoder's tensors (what text-to-image runs), graph order. */
@@ -343,4 +359,84 @@ export function openClipTextNameMap(a: ClipTextArch): NameEntry[] {
       ...(o.rows ? { rows: { ldm: o.rows } } : {}),
     };
   });
+}
+
+/**
+ * FLUX.1's transformer: graph names (BFL's modules), BFL file names in the `ldm` column (the
+ * original single file), diffusers names where they are one tensor each (null where diffusers
+ * splits a fused tensor). Norm scales are `.weight` in the graph and diffusers, `.scale` in BFL.
+ */
+export function fluxNameMap(a: FluxArch): NameEntry[] {
+  const d = a.hidden;
+  const hd = d / a.heads;
+  const mlp = a.mlpRatio * d;
+  const packed = a.latentChannels * a.patchSize * a.patchSize;
+  const out: NameEntry[] = [];
+  const emit = (row: FluxRow, scope: { graph: string; diffusers: string; bfl: string }, i: number, o: number) => {
+    const [g, dif, bfl, kind, bias, swap] = row;
+    const at = (s: string, p: string) => (s ? `${s}.${p}` : p);
+    const isNorm = kind === 'vector';
+    const leaves: ['weight' | 'bias', number[], TensorKind][] = isNorm
+      ? [['weight', [o], 'vector']]
+      : [['weight', [i, o], kind], ...(bias ? ([['bias', [o], 'vector']] as ['bias', number[], TensorKind][]) : [])];
+    for (const [leaf, gShape, k] of leaves) {
+      const bflLeaf = isNorm ? 'scale' : leaf;
+      out.push({
+        graph: `${at(scope.graph, g)}.${leaf}`,
+        graphShape: gShape,
+        diffusers: dif === null ? null : `${at(scope.diffusers, dif)}.${leaf}`,
+        ldm: `${at(scope.bfl, bfl)}.${bflLeaf}`,
+        kind: { diffusers: k, ldm: k },
+        shape: { diffusers: torchShape(k, gShape), ldm: torchShape(k, gShape) },
+        ...(swap ? { swapHalves: { ldm: true } } : {}),
+      });
+    }
+  };
+  const top = { graph: '', diffusers: '', bfl: '' };
+  const [timeIn, timeOut, vecIn, vecOut] = FLUX_EMBEDDERS as [FluxRow, FluxRow, FluxRow, FluxRow];
+  emit(timeIn, top, a.timeEmbedDim, d);
+  emit(timeOut, top, d, d);
+  emit(vecIn, top, a.vecInDim, d);
+  emit(vecOut, top, d, d);
+  if (a.guidanceEmbed) {
+    emit(FLUX_GUIDANCE[0]!, top, a.timeEmbedDim, d);
+    emit(FLUX_GUIDANCE[1]!, top, d, d);
+  }
+  emit(FLUX_INPUTS[0]!, top, packed, d);
+  emit(FLUX_INPUTS[1]!, top, a.contextDim, d);
+  const doubleDims: Record<string, [number, number]> = {
+    'img_mod.lin': [d, 6 * d],
+    'txt_mod.lin': [d, 6 * d],
+    'img_attn.qkv': [d, 3 * d],
+    'txt_attn.qkv': [d, 3 * d],
+    'img_attn.proj': [d, d],
+    'txt_attn.proj': [d, d],
+    'img_mlp.0': [d, mlp],
+    'txt_mlp.0': [d, mlp],
+    'img_mlp.2': [mlp, d],
+    'txt_mlp.2': [mlp, d],
+  };
+  for (let b = 0; b < a.doubleBlocks; b++)
+    for (const row of FLUX_DOUBLE) {
+      const [i, o] = doubleDims[row[0]] ?? [hd, hd];
+      emit(row, { graph: `double_blocks.${b}`, diffusers: `transformer_blocks.${b}`, bfl: `double_blocks.${b}` }, i, o);
+    }
+  const singleDims: Record<string, [number, number]> = {
+    'modulation.lin': [d, 3 * d],
+    linear1: [d, 3 * d + mlp],
+    linear2: [d + mlp, d],
+  };
+  for (let b = 0; b < a.singleBlocks; b++)
+    for (const row of FLUX_SINGLE) {
+      const [i, o] = singleDims[row[0]] ?? [hd, hd];
+      emit(
+        row,
+        { graph: `single_blocks.${b}`, diffusers: `single_transformer_blocks.${b}`, bfl: `single_blocks.${b}` },
+        i,
+        o,
+      );
+    }
+  emit(FLUX_FINAL[0]!, top, d, 2 * d);
+  emit(FLUX_FINAL[1]!, top, d, packed);
+  return out;
 }

@@ -86,6 +86,15 @@ export function toFloat32(dtype: TensorInfo['dtype'], bytes: Uint8Array, file: s
   }
 }
 
+/** The two halves of the first axis exchanged (row-major: the two halves of the array). */
+export function swapHalves(x: Float32Array): Float32Array {
+  const h = x.length / 2;
+  const out = new Float32Array(x.length);
+  out.set(x.subarray(h), 0);
+  out.set(x.subarray(0, h), h);
+  return out;
+}
+
 /** PyTorch layout → graph layout for one tensor of this kind and PyTorch shape. */
 export function toGraphLayout(kind: TensorKind, shape: readonly number[], data: Float32Array): Float32Array {
   if ((kind === 'linear' || kind === 'conv1x1-linear') && shape.length >= 2) {
@@ -114,7 +123,13 @@ export function loadGraphWeights(
   const fds = new Map<string, number>();
   try {
     return map.map((e) => {
-      const name = prefix + e[naming];
+      const own = e[naming];
+      if (own === null)
+        throw new CheckpointError(
+          'no-name-map',
+          `${headers[0]?.file ?? 'checkpoint'}: ${naming} names split ${e.graph}; loading them is not supported yet`,
+        );
+      const name = prefix + own;
       const hit = where.get(name);
       if (!hit)
         throw new CheckpointError(
@@ -145,7 +160,9 @@ export function loadGraphWeights(
         if (n === 0) throw new CheckpointError('truncated', `${h.file}: tensor "${name}": file ends inside its data`);
         off += n;
       }
-      const data = toGraphLayout(e.kind[naming], partShape, toFloat32(t.dtype, bytes, h.file, name));
+      let values = toFloat32(t.dtype, bytes, h.file, name);
+      if (e.swapHalves?.[naming]) values = swapHalves(values);
+      const data = toGraphLayout(e.kind[naming], partShape, values);
       return { name: e.graph, dims: e.graphShape, data };
     });
   } finally {

@@ -11,10 +11,11 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { buildGraph } from '../../src/bench/graph/index.ts';
 import { resolveModel } from '../../src/catalog/models.ts';
-import type { AutoencoderArch, ClipTextArch, UNetArch } from '../../src/catalog/models.types.ts';
+import type { AutoencoderArch, ClipTextArch, FluxArch, UNetArch } from '../../src/catalog/models.types.ts';
 import { inspectCheckpoint } from '../../src/checkpoint/inspect.ts';
 import {
   clipTextNameMap,
+  fluxNameMap,
   type NameEntry,
   type Naming,
   openClipTextNameMap,
@@ -22,7 +23,16 @@ import {
   vaeDecoderNameMap,
 } from '../../src/checkpoint/names.ts';
 import { writeSafetensors } from '../../src/checkpoint/write.ts';
-import { tinyClip, tinyClipProjected, tinyUNet, tinyUNetXL, tinyVae } from '../bench/_tiny.ts';
+import {
+  tinyClip,
+  tinyClipProjected,
+  tinyFlux,
+  tinyFluxSchnell,
+  tinyUNet,
+  tinyUNetXL,
+  tinyVae,
+} from '../bench/_tiny.ts';
+import { fluxTensors } from './_flux.ts';
 import { sd15Tensors } from './_sd15.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'genready-names-'));
@@ -33,12 +43,14 @@ const list = (es: NameEntry[], n: Naming) => es.map((e) => `${e[n]} ${e.shape[n]
 
 describe('name maps', () => {
   it('name every weight of the graphs the builder makes, with its shape, in order', () => {
-    const cases: [UNetArch | AutoencoderArch | ClipTextArch, NameEntry[]][] = [
+    const cases: [UNetArch | AutoencoderArch | ClipTextArch | FluxArch, NameEntry[]][] = [
       [tinyUNet, unetNameMap(tinyUNet, { convProjection: false })],
       [tinyUNetXL, unetNameMap(tinyUNetXL, { convProjection: false })],
       [tinyVae, vaeDecoderNameMap(tinyVae)],
       [tinyClip, clipTextNameMap(tinyClip)],
       [tinyClipProjected, clipTextNameMap(tinyClipProjected)],
+      [tinyFlux, fluxNameMap(tinyFlux)],
+      [tinyFluxSchnell, fluxNameMap(tinyFluxSchnell)],
     ];
     for (const [arch, map] of cases) {
       const g = buildGraph(arch, 'float32');
@@ -87,7 +99,7 @@ describe('name maps', () => {
         writeSafetensors(
           p,
           map.map((e) => ({
-            name: naming === 'ldm' ? `model.diffusion_model.${e.ldm}` : e.diffusers,
+            name: naming === 'ldm' ? `model.diffusion_model.${e.ldm}` : e.diffusers!,
             shape: e.shape[naming],
             dtype: 'F16' as const,
           })),
@@ -130,5 +142,23 @@ describe('OpenCLIP name maps at full size', () => {
         [c.arch, 'openclip', c.prefix],
       );
       assert.deepEqual([r.missing, r.unexpected.count], [[], 0]);
+    });
+});
+
+describe('FLUX.1 name map', () => {
+  for (const [model, guidance] of [
+    ['flux1-dev', true],
+    ['flux1-schnell', false],
+  ] as const)
+    it(`${model}: the BFL column is exactly the real file's layout (780 / 776 tensors)`, () => {
+      const map = fluxNameMap(resolveModel(model).denoiser.arch as FluxArch);
+      assert.deepEqual(
+        list(map, 'ldm').sort(),
+        fluxTensors(guidance)
+          .map((t) => `${t.name} ${t.shape.join(',')}`)
+          .sort(),
+      );
+      // Diffusers splits the fused qkv and linear1: those have no one-tensor name there.
+      assert.ok(map.some((e) => e.graph.endsWith('img_attn.qkv.weight') && e.diffusers === null));
     });
 });

@@ -10,12 +10,18 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { buildGraph } from '../../src/bench/graph/index.ts';
 import { CheckpointError } from '../../src/checkpoint/errors.ts';
-import { clipTextNameMap, openClipTextNameMap, unetNameMap, vaeDecoderNameMap } from '../../src/checkpoint/names.ts';
+import {
+  clipTextNameMap,
+  fluxNameMap,
+  openClipTextNameMap,
+  unetNameMap,
+  vaeDecoderNameMap,
+} from '../../src/checkpoint/names.ts';
 import { readSafetensorsHeader } from '../../src/checkpoint/safetensors.ts';
 import { halfToFloat, loadGraphWeights, toFloat32 } from '../../src/checkpoint/tensors.ts';
 import type { DType } from '../../src/checkpoint/types.ts';
 import { writeSafetensors } from '../../src/checkpoint/write.ts';
-import { tinyClipProjected, tinyUNet, tinyVae } from '../bench/_tiny.ts';
+import { tinyClipProjected, tinyFlux, tinyUNet, tinyVae } from '../bench/_tiny.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'genready-tensors-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -59,7 +65,7 @@ describe('loading weights into the graph layout', () => {
     writeSafetensors(
       p,
       map.map((e, t) => ({
-        name: naming === 'ldm' ? `model.diffusion_model.${e.ldm}` : e.diffusers,
+        name: naming === 'ldm' ? `model.diffusion_model.${e.ldm}` : e.diffusers!,
         dtype,
         shape: e.shape[naming],
         data: encode(dtype, torch[t]!),
@@ -165,7 +171,7 @@ describe('OpenCLIP names (SD 2.x / SDXL single files)', () => {
     // Torch-layout values in the diffusers (transformers) naming.
     const hf = new Map(
       hfMap.map((e, t) => [
-        e.diffusers,
+        e.diffusers!,
         {
           shape: e.shape.diffusers,
           data: Float32Array.from({ length: e.shape.diffusers.reduce((a, b) => a * b, 1) }, (_, i) => value(t, i)),
@@ -185,7 +191,7 @@ describe('OpenCLIP names (SD 2.x / SDXL single files)', () => {
     // The same weights as OpenCLIP holds them: q, k, v stacked; the projection as [in, out].
     const oc = new Map<string, { shape: number[]; data: Float32Array }>();
     for (const e of ocMap) {
-      const x = hf.get(e.diffusers)!;
+      const x = hf.get(e.diffusers!)!;
       const prev = oc.get(e.ldm);
       if (e.rows?.ldm) {
         const full = prev ?? { shape: e.shape.ldm, data: new Float32Array(e.shape.ldm.reduce((a, b) => a * b, 1)) };
@@ -238,5 +244,49 @@ describe('nameMapFor', () => {
       assert.equal(proj.shape.ldm.length, convProjection ? 4 : 2);
       assert.equal(loadGraphWeights([h], 'model.diffusion_model.', map, naming).length, m.length);
     }
+  });
+});
+
+describe('FLUX.1 weights from BFL files', () => {
+  it('swap the final adaLN halves (BFL: shift, scale; graph: scale, shift) and refuse diffusers’ split names', () => {
+    const map = fluxNameMap(tinyFlux);
+    const torch = map.map((e, t) =>
+      Float32Array.from({ length: e.shape.ldm.reduce((a, b) => a * b, 1) }, (_, i) => value(t, i)),
+    );
+    const p = join(dir, 'flux-bfl.safetensors');
+    writeSafetensors(
+      p,
+      map.map((e, t) => ({
+        name: e.ldm,
+        dtype: 'F32' as const,
+        shape: e.shape.ldm,
+        data: new Uint8Array(torch[t]!.buffer),
+      })),
+    );
+    const h = readSafetensorsHeader(p);
+    const w = loadGraphWeights([h], '', map, 'ldm');
+    const d = tinyFlux.hidden;
+    const k = map.findIndex((e) => e.graph === 'final_layer.adaLN_modulation.weight');
+    // graph [d, 2d] (in, out); BFL torch [2d, d] with rows 0..d-1 = shift. Graph column r < d is scale = BFL row d + r.
+    for (const [c, r] of [
+      [0, 0],
+      [3, 5],
+      [d - 1, d - 1],
+    ] as const) {
+      assert.equal(w[k]!.data[c * 2 * d + r], torch[k]![(r + d) * d + c]);
+      assert.equal(w[k]!.data[c * 2 * d + r + d], torch[k]![r * d + c]);
+    }
+    const b = map.findIndex((e) => e.graph === 'final_layer.adaLN_modulation.bias');
+    assert.equal(w[b]!.data[0], torch[b]![d]);
+    assert.throws(
+      () =>
+        loadGraphWeights(
+          [h],
+          '',
+          map.filter((e) => e.diffusers === null),
+          'diffusers',
+        ),
+      (err: unknown) => err instanceof CheckpointError && err.code === 'no-name-map',
+    );
   });
 });
