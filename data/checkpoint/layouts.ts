@@ -571,8 +571,11 @@ export const EMA_PREFIX = 'model_ema.';
 /** LoRA: tensor-name markers and, for kohya's names, the family by the cross-attention context width. */
 export const LORA = {
   markers: /\.(lora_down|lora_up|lora_A|lora_B|lora\.down|lora\.up|hada_w1_a|lokr_w1)(\.weight)?$|\.alpha$/,
-  /** kohya: the down projection of a cross-attention key has the context width as its input. */
-  contextKey: /^lora_unet_.*attn2_to_k\.lora_down\.weight$/,
+  /**
+   * The down projection of a cross-attention key has the context width as its input: kohya's
+   * `…attn2_to_k.lora_down.weight`, diffusers/PEFT's `…attn2.to_k.lora_A.weight` (or `.lora.down`).
+   */
+  contextKey: /^lora_unet_.*attn2_to_k\.lora_down\.weight$|attn2\.to_k\.(lora_A|lora\.down)\.weight$/,
   byContext: { 768: 'sd1-unet', 1024: 'sd2-unet', 2048: 'sdxl-unet', 1280: 'sdxl-refiner-unet' } as Readonly<
     Record<number, LayoutArch>
   >,

@@ -387,6 +387,16 @@ const cases: Case[] = [
     model: 'sdxl',
   },
   {
+    name: 'diffusers/PEFT LoRA for SDXL (lora_A / lora_B names, width 2048)',
+    entries: [
+      ['unet.down_blocks.1.attentions.0.transformer_blocks.0.attn2.to_k.lora_A.weight', [4, 2048]],
+      ['unet.down_blocks.1.attentions.0.transformer_blocks.0.attn2.to_k.lora_B.weight', [640, 4]],
+    ],
+    kind: 'lora',
+    model: 'sdxl',
+    check: (r) => assert.deepEqual([r.lora!.modules, r.lora!.ranks], [1, [4]]),
+  },
+  {
     name: 'kohya LoRA for FLUX.1: family from the names, no catalog model claimed',
     entries: [
       ['lora_unet_double_blocks_0_img_attn_qkv.lora_down.weight', [16, 3072]],
