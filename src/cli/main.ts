@@ -82,6 +82,11 @@ export const commands: Record<string, CommandEntry> = {
     'npx genready queue status --queue redis://queue-host:6379',
     () => import('./commands/queue.ts').then((m) => m.queueCommand),
   ),
+  inspect: entry(
+    'which model is this .safetensors file or diffusers folder, and can it run here',
+    'npx genready inspect model.safetensors',
+    () => import('./commands/inspect.ts').then((m) => m.inspectCommand),
+  ),
 };
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
