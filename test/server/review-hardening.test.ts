@@ -69,7 +69,7 @@ describe('CSRF on the review routes', () => {
       { Origin: 'http://localhost:8080' },
       { 'Sec-Fetch-Site': 'cross-site' },
       { 'Sec-Fetch-Site': 'same-site', Origin: 'http://localhost' },
-    ]) {
+    ] as Record<string, string>[]) {
       const r = await post({ 'Content-Type': 'application/json', ...headers });
       assert.equal(r.status, 403, JSON.stringify(headers));
       assert.equal(((await r.json()) as { error: { code: string } }).error.code, 'cross-origin');
