@@ -169,6 +169,13 @@ function saveUrl() {
 }
 
 async function refresh() {
+  // The device box still names an unknown card: other inputs changing must not bring back the
+  // answers of the previous one under that name.
+  const typed = $<HTMLInputElement>('device').value.trim();
+  if ($('device-note').dataset.unknown === 'true' && typed && typed !== deviceById(state.device)?.name) {
+    showUnknownDevice(lastUnknown ?? `Unknown device “${typed}”.`);
+    return;
+  }
   const gen = ++generation;
   document.body.dataset.state = 'loading';
   saveUrl();

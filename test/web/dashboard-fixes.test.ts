@@ -129,6 +129,12 @@ describe('dashboard fixes (issue 19 item 6) in chromium', { skip: missing }, () 
     assert.equal(await page.locator('#memory-chart').getAttribute('data-chart'), null, 'no stale memory chart');
     assert.equal(await page.locator('#resolution-chart').getAttribute('data-chart'), null, 'no stale sweep');
     await page.screenshot({ path: `${SHOTS}/unknown-device-typed.png` });
+    // Changing another input meanwhile does not bring the old card's answer back under the new name.
+    await page.locator('#batch').fill('2');
+    await page.locator('#batch').press('Enter');
+    await page.waitForFunction(() => document.body.dataset.state === 'ready');
+    await page.waitForTimeout(500);
+    assert.equal(await page.locator('#answer-verdict').textContent(), 'No answer');
     // A known device afterwards answers again.
     await page.locator('#device').fill('RTX 4090');
     await page.locator('#device').press('Enter');
