@@ -25,6 +25,13 @@ export interface SweepPoint {
   fits: boolean;
   strategy: string;
   peakDeviceBytes: number;
+  /**
+   * What the chosen strategy's run needs on the device without the caching allocator's spare
+   * blocks (allocated + fixed reserve + runtime context). `peakDeviceBytes` includes that cache
+   * where the card has room and drops it where it has not (the allocator frees it before failing),
+   * so it can fall as resolution rises; this never does.
+   */
+  neededDeviceBytes: number;
   imagesPerHour: number;
   strategies: { strategy: string; fits: boolean; peakDeviceBytes: number }[];
 }
@@ -63,6 +70,8 @@ export async function sweepAnswer(req: SweepRequest, local: Local): Promise<Swee
       fits: e.fits,
       strategy: e.strategy,
       peakDeviceBytes: e.memory.peakDeviceBytes,
+      neededDeviceBytes:
+        e.memory.peakAllocatedBytes + e.memory.overheads.reservedFixedBytes + e.memory.overheads.contextBytes,
       imagesPerHour: e.time.imagesPerHour,
       strategies: e.alternatives.map((a) => ({
         strategy: a.strategy,

@@ -1,5 +1,15 @@
-/** Small helpers the probe adapters share: outcome builders, plausibility checks, deadlines. */
-import type { AdapterOutcome, BackendHint, Confidence, ExecResult, GpuVendor, Platform, Sourced } from './types.ts';
+/** Small helpers the probe adapters share: outcome builders, plausibility checks, deadlines, exec. */
+import { spawn } from 'node:child_process';
+import type {
+  AdapterOutcome,
+  BackendHint,
+  Confidence,
+  Exec,
+  ExecResult,
+  GpuVendor,
+  Platform,
+  Sourced,
+} from './types.ts';
 
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
@@ -164,3 +174,91 @@ export function errorMessage(e: unknown): string {
       ?.slice(0, 160) ?? 'unknown error'
   );
 }
+
+/** Most output a tool may print before it is stopped (nvidia-smi with many GPUs prints a few KiB). */
+const EXEC_MAX_BUFFER = 16 * MiB;
+
+/**
+ * Kill a child and everything it started. On POSIX the child leads its own process group (spawned
+ * detached), so one signal to -pid reaches grandchildren too: a wrapper script around a tool, or a
+ * tool that forks a helper, would otherwise be orphaned still running (issue 20 saw five). Windows
+ * has no process groups: `taskkill /T` walks the tree.
+ */
+export function killTree(pid: number): void {
+  try {
+    if (process.platform === 'win32')
+      spawn('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true }).on(
+        'error',
+        () => {},
+      );
+    else process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Already gone (ESRCH): nothing left to stop.
+  }
+}
+
+/**
+ * Production exec: the tool without a shell, in its own process group, killed with all its
+ * descendants after `timeoutMs`; ENOENT means the tool is missing. Output beyond 16 MiB stops it too
+ * (a tool stuck in a loop printing must not fill memory).
+ */
+export const execTool: Exec = (cmd, args, { timeoutMs }) =>
+  new Promise<ExecResult>((resolve) => {
+    let settled = false;
+    const done = (r: ExecResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(r);
+    };
+    let timedOut = false;
+    let tooMuch = false;
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let bytes = 0;
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(cmd, args, {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: process.platform !== 'win32',
+        windowsHide: true,
+        // A C locale keeps decimal points and English messages stable on POSIX; reg.exe output is
+        // localized regardless and its parser does not depend on the language.
+        env: process.platform === 'win32' ? process.env : { ...process.env, LC_ALL: 'C' },
+      });
+    } catch (e) {
+      resolve({ kind: 'failed', code: null, stderr: errorMessage(e), stdout: '' });
+      return;
+    }
+    const stop = () => {
+      if (child.pid !== undefined) killTree(child.pid);
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, timeoutMs);
+    const collect = (into: Buffer[]) => (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > EXEC_MAX_BUFFER) {
+        tooMuch = true;
+        stop();
+        return;
+      }
+      into.push(chunk);
+    };
+    child.stdout?.on('data', collect(stdout));
+    child.stderr?.on('data', collect(stderr));
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return done({ kind: 'missing' });
+      done({ kind: 'failed', code: null, stderr: errorMessage(err), stdout: '' });
+    });
+    // 'close' waits for the pipes, which a grandchild holding them keeps open until the group is killed.
+    child.on('close', (code) => {
+      const out = Buffer.concat(stdout).toString('utf8');
+      const err = Buffer.concat(stderr).toString('utf8');
+      if (timedOut) return done({ kind: 'timeout' });
+      if (tooMuch) return done({ kind: 'failed', code: null, stderr: 'output larger than 16 MiB', stdout: '' });
+      if (code === 0) return done({ kind: 'ok', stdout: out });
+      done({ kind: 'failed', code, stderr: err || `exited with code ${code ?? 'unknown'}`, stdout: out });
+    });
+  });

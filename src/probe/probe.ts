@@ -3,11 +3,10 @@
  * and merges what they saw into one ProbeResult. It never throws and never hangs: a missing tool, a
  * hung tool, garbage output or an adapter bug each become an adapter outcome plus a one-line note.
  */
-import { type ExecFileException, execFile } from 'node:child_process';
 import { readFile as fsReadFile } from 'node:fs/promises';
 import os from 'node:os';
 import si from 'systeminformation';
-import { errorMessage, formatSeconds, MiB, nameKey, withDeadline } from './_shared.ts';
+import { errorMessage, execTool, formatSeconds, nameKey, withDeadline } from './_shared.ts';
 import { adaptersFor, detectPlatform } from './platforms.ts';
 import type {
   AdapterOutcome,
@@ -29,39 +28,8 @@ export const DEFAULT_TOOL_TIMEOUT_MS = 5000;
 /** Extra time a tool gets past its own timeout before the guard gives up on it (kill + reap). */
 const EXEC_GUARD_SLACK_MS = 250;
 
-/** Production exec: execFile (no shell), killed after `timeoutMs`; ENOENT means the tool is missing. */
-export const defaultExec: Exec = (cmd, args, { timeoutMs }) =>
-  new Promise<ExecResult>((resolve) => {
-    try {
-      execFile(
-        cmd,
-        args,
-        {
-          timeout: timeoutMs,
-          killSignal: 'SIGKILL',
-          maxBuffer: 16 * MiB,
-          windowsHide: true,
-          encoding: 'utf8',
-          // A C locale keeps decimal points and English messages stable on POSIX; reg.exe output is
-          // localized regardless and its parser does not depend on the language.
-          env: process.platform === 'win32' ? process.env : { ...process.env, LC_ALL: 'C' },
-        },
-        (err: ExecFileException | null, stdout: string, stderr: string) => {
-          if (err === null) return resolve({ kind: 'ok', stdout });
-          if (err.code === 'ENOENT') return resolve({ kind: 'missing' });
-          if (err.killed === true && err.signal === 'SIGKILL') return resolve({ kind: 'timeout' });
-          resolve({
-            kind: 'failed',
-            code: typeof err.code === 'number' ? err.code : null,
-            stderr: stderr || err.message,
-            stdout: stdout ?? '',
-          });
-        },
-      );
-    } catch (e) {
-      resolve({ kind: 'failed', code: null, stderr: errorMessage(e), stdout: '' });
-    }
-  });
+/** Production exec: no shell, own process group killed on timeout (see execTool in _shared.ts). */
+export const defaultExec: Exec = execTool;
 
 /** Production readFile: utf8 text, or null when the file is absent or unreadable. */
 export const defaultReadFile: ReadFile = async (path) => {

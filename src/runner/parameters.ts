@@ -25,7 +25,8 @@ export interface ParametersInfo {
   version: string;
 }
 
-const quote = (v: string) => (/[,:\n]/.test(v) ? JSON.stringify(v) : v);
+// A value that starts with a quote is quoted too, or the reader would take it for a quoted one.
+const quote = (v: string) => (/[,:\n]|^\s*"/.test(v) ? JSON.stringify(v) : v);
 
 export function formatParameters(p: ParametersInfo): string {
   const pairs: [string, string | number][] = [
@@ -46,6 +47,16 @@ export function formatParameters(p: ParametersInfo): string {
   return lines.join('\n');
 }
 
+/** A JSON-quoted value; one that is not valid JSON (another program's text, a stray quote) stays as written. */
+function unquote(v: string): string {
+  try {
+    const s: unknown = JSON.parse(v);
+    return typeof s === 'string' ? s : v;
+  } catch {
+    return v;
+  }
+}
+
 /** Parse an A1111 parameters text: prompt, negative prompt and the key/value pairs of the last line. */
 export function parseParameters(text: string): {
   prompt: string;
@@ -57,7 +68,7 @@ export function parseParameters(text: string): {
   const settings: Record<string, string> = {};
   for (const m of last.matchAll(/\s*([\w ][\w \-/+]*):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)/g)) {
     const v = m[2]!.trim();
-    settings[m[1]!.trim()] = v.startsWith('"') ? (JSON.parse(v) as string) : v;
+    settings[m[1]!.trim()] = v.startsWith('"') ? unquote(v) : v;
   }
   const negAt = lines.findIndex((l) => l.startsWith('Negative prompt: '));
   const prompt = (negAt < 0 ? lines : lines.slice(0, negAt)).join('\n');

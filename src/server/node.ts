@@ -11,7 +11,16 @@ export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 7860;
 export const LOOPBACK_HOSTNAMES: readonly string[] = ['127.0.0.1', 'localhost', '::1'];
 
-export const isLoopback = (host: string) => /^(127\.\d+\.\d+\.\d+|localhost|::1)$/i.test(host);
+export const isLoopback = (host: string) => /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/i.test(host);
+
+/**
+ * The host names a loopback server answers to: the usual loopback names and the address it was
+ * bound to (127.0.0.2 is loopback too, and the URL printed for it must answer).
+ */
+export function loopbackHostnames(boundHost: string): readonly string[] {
+  const own = boundHost.replace(/^\[|\]$/g, '').toLowerCase();
+  return LOOPBACK_HOSTNAMES.includes(own) ? LOOPBACK_HOSTNAMES : [...LOOPBACK_HOSTNAMES, own];
+}
 
 export interface Listening {
   url: string;

@@ -86,6 +86,8 @@ export function draw(canvas: HTMLCanvasElement, config: ChartConfiguration): Cha
     labels: config.data.labels,
     datasets: config.data.datasets.map((d) => ({ label: d.label, data: d.data })),
     lines: lines.map((l) => ({ label: l.label, value: l.value })),
+    // The value axis as drawn, so a test can tell a reference line is inside it.
+    y: c.scales.y ? { min: c.scales.y.min, max: c.scales.y.max } : null,
   });
   return c;
 }

@@ -16,32 +16,40 @@ export function h(tag: string, attrs: Record<string, string | undefined> = {}, .
   return e;
 }
 
-/** A table; `num` columns are right-aligned; a row may be marked as the chosen one. */
+/**
+ * A table; `num` columns are right-aligned; a row may be marked as the chosen one. It comes in its
+ * own scroll box (keyboard-focusable, labelled), so a table wider than its panel scrolls sideways
+ * inside the panel instead of being cut off at the panel's edge.
+ */
 export function table(
   head: string[],
   rows: { cells: Child[]; chosen?: boolean; attrs?: Record<string, string> }[],
   num: number[] = [],
 ): HTMLElement {
   return h(
-    'table',
-    {},
+    'div',
+    { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': `table: ${head.join(', ')}`.slice(0, 120) },
     h(
-      'thead',
+      'table',
       {},
       h(
-        'tr',
+        'thead',
         {},
-        ...head.map((x, i) => h('th', num.includes(i) ? { class: 'num', scope: 'col' } : { scope: 'col' }, x)),
-      ),
-    ),
-    h(
-      'tbody',
-      {},
-      ...rows.map((r) =>
         h(
           'tr',
-          { ...(r.chosen ? { class: 'chosen' } : {}), ...r.attrs },
-          ...r.cells.map((c, i) => h('td', num.includes(i) ? { class: 'num' } : {}, c)),
+          {},
+          ...head.map((x, i) => h('th', num.includes(i) ? { class: 'num', scope: 'col' } : { scope: 'col' }, x)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        ...rows.map((r) =>
+          h(
+            'tr',
+            { ...(r.chosen ? { class: 'chosen' } : {}), ...r.attrs },
+            ...r.cells.map((c, i) => h('td', num.includes(i) ? { class: 'num' } : {}, c)),
+          ),
         ),
       ),
     ),

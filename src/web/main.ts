@@ -169,6 +169,13 @@ function saveUrl() {
 }
 
 async function refresh() {
+  // The device box still names an unknown card: other inputs changing must not bring back the
+  // answers of the previous one under that name.
+  const typed = $<HTMLInputElement>('device').value.trim();
+  if ($('device-note').dataset.unknown === 'true' && typed && typed !== deviceById(state.device)?.name) {
+    showUnknownDevice(lastUnknown ?? `Unknown device “${typed}”.`);
+    return;
+  }
   const gen = ++generation;
   document.body.dataset.state = 'loading';
   saveUrl();
@@ -242,8 +249,35 @@ async function refresh() {
   document.body.dataset.generation = String(gen);
 }
 
+/** A name the catalog does not know, said with its closest entries. */
+function unknownDevice(name: string, suggestions: readonly string[]): string {
+  const close = suggestions.slice(0, 4);
+  return `Unknown device “${name.slice(0, 80)}”${close.length ? ` — did you mean ${close.join(', ')}?` : '.'}`;
+}
+/** Why the last chooseDevice() found nothing (its sentence), or null. */
+let lastUnknown: string | null = null;
+
+/**
+ * The device box names nothing the catalog knows: no panel may keep answering for the previous
+ * card (its "Yes — it fits" would read as the answer for the typed one).
+ */
+function showUnknownDevice(msg: string) {
+  const gen = ++generation; // answers still on their way are for the old device: drop them
+  const note = $('device-note');
+  note.textContent = msg;
+  note.dataset.unknown = 'true';
+  clearAnswer(`${msg} Choose a device from the list.`);
+  panelMessage('memory-text', 'No memory breakdown: choose a known device.', 'memory-chart');
+  panelMessage('resolution-text', 'No resolution sweep: choose a known device.', 'resolution-chart');
+  panelMessage('tier-device', 'No tier: choose a known device.');
+  document.body.dataset.state = 'ready';
+  document.body.dataset.generation = String(gen);
+}
+
 /** Resolve what was typed in the device box to a catalog device (exact name, then the matcher). */
 async function chooseDevice(text: string): Promise<boolean> {
+  lastUnknown = null;
+  delete $('device-note').dataset.unknown;
   const t = text.trim();
   const exact = devices.find((d) => d.name.toLowerCase() === t.toLowerCase() || d.id === t);
   if (exact) {
@@ -260,12 +294,18 @@ async function chooseDevice(text: string): Promise<boolean> {
         m.kind === 'matched' && m.note ? `“${t}” read as ${m.device.name} (${m.note})` : '';
       return true;
     }
+    lastUnknown = unknownDevice(t, m.suggestions);
   } catch (err) {
+    // The API answers an unknown name with 404 and its suggestions in the message.
+    if (err instanceof ApiError && err.status === 404) lastUnknown = err.message.replace(/^unknown/, 'Unknown');
     $('device-note').textContent = err instanceof ApiError ? err.message : String(err);
     return false;
   }
   return false;
 }
+
+/** The link named a device the catalog does not know: said above the answers, never silently replaced. */
+let linkUnknown: string | null = null;
 
 /** Which device to show first: the link's, the browser's GPU (a guess), this machine's, an example. */
 async function initialDevice(machine: Promise<CheckJson | null>) {
@@ -276,7 +316,7 @@ async function initialDevice(machine: Promise<CheckJson | null>) {
     const named = state.device;
     state.device = null;
     if (await chooseDevice(named)) return;
-    note.textContent = `Unknown device “${named}” in the link. ${note.textContent ?? ''}`;
+    linkUnknown = `${lastUnknown ?? unknownDevice(named, [])} (from the link)`;
   }
   const info = await adapterInfo();
   if (info?.description) {
@@ -354,7 +394,9 @@ function bind() {
     });
   }
   $('device').addEventListener('change', async () => {
-    if (await chooseDevice($<HTMLInputElement>('device').value)) void refresh();
+    const typed = $<HTMLInputElement>('device').value;
+    if (await chooseDevice(typed)) void refresh();
+    else showUnknownDevice(lastUnknown ?? $('device-note').textContent ?? `Unknown device “${typed}”.`);
   });
   $('devices-filter').addEventListener('change', () => {
     state.rank = $<HTMLSelectElement>('devices-filter').value;
@@ -400,6 +442,13 @@ async function boot() {
   );
   const soon = Promise.race([machine, new Promise<null>((done) => setTimeout(() => done(null), 3000))]);
   await initialDevice(soon);
+  if (linkUnknown) {
+    const shown = deviceById(state.device)?.name ?? 'another device';
+    notice = [notice, `${linkUnknown} Showing ${shown} instead; choose the card you meant.`].filter(Boolean).join(' ');
+    const note = $('device-note');
+    note.textContent = `${linkUnknown} ${note.textContent ?? ''}`;
+    note.dataset.unknown = 'true';
+  }
   void api.validate().then((v) => {
     validation = v;
     renderValidation(v, state.model, $<HTMLInputElement>('validation-only-model').checked);

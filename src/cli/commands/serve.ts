@@ -6,7 +6,7 @@ import { defineCommand } from 'citty';
 import { GenreadyError } from '../../catalog/errors.ts';
 import { createApp } from '../../server/app.ts';
 import { productionDeps } from '../../server/deps.ts';
-import { DEFAULT_HOST, DEFAULT_PORT, isLoopback, LOOPBACK_HOSTNAMES, listen } from '../../server/node.ts';
+import { DEFAULT_HOST, DEFAULT_PORT, isLoopback, listen, loopbackHostnames } from '../../server/node.ts';
 import { reviewRoutes } from '../../server/review.ts';
 import { ensureWebBuilt } from '../../server/web-build.ts';
 import { num, rejectUnknownFlags } from '../_args.ts';
@@ -30,6 +30,15 @@ export const serveCommand = defineCommand({
   async run({ args: a, rawArgs, data }) {
     rejectUnknownFlags(rawArgs, args);
     const out = data as Output;
+    // An empty value ("--run ''", a variable that was never set) is a mistake, not "not given".
+    for (const name of ['port', 'host', 'run'] as const) {
+      const v = a[name];
+      if (v !== undefined && String(v).replace(/,/g, '').trim() === '')
+        throw new GenreadyError(
+          'empty-value',
+          `--${name} needs a value${name === 'run' ? ': a run folder, or several separated by commas' : ''}`,
+        );
+    }
     const port = num('port', a.port) ?? DEFAULT_PORT;
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new GenreadyError('bad-port', `--port must be 0–65535, got ${a.port}`);
@@ -64,7 +73,7 @@ export const serveCommand = defineCommand({
     const app = createApp({
       deps: productionDeps(),
       webRoot,
-      ...(loopback ? { allowedHostnames: LOOPBACK_HOSTNAMES } : {}),
+      ...(loopback ? { allowedHostnames: loopbackHostnames(host) } : {}),
       ...(runs.length ? { extraRoutes: reviewRoutes({ runs }) } : {}),
     });
     const server = await listen(app, { host, port });

@@ -7,6 +7,26 @@ import { rate, usd } from '../format.ts';
 const LOCAL_SHOWN = 6;
 const CLOUD_SHOWN = 8;
 
+/** The plan's assumptions by their key, in words with units (keys are for scripts, not readers). */
+const ASSUMED: Record<string, { words: string; value?: (v: number) => string }> = {
+  electricityUsdPerKWh: { words: 'electricity', value: (v) => `${usd(v)} per kWh` },
+  hostPowerW: { words: 'the rest of the PC draws', value: (v) => `${v} W` },
+  gpuLoadFraction: { words: 'the GPU draws', value: (v) => `${Math.round(v * 100)} % of its rated power` },
+  serviceLifeHours: { words: 'hardware is written off over', value: (v) => `${v.toLocaleString('en-US')} hours` },
+  purchase: { words: 'purchase price' },
+  candidateHost: { words: 'a GPU to buy is assumed in a PC with', value: (v) => `${v} GiB RAM` },
+};
+
+/** "hostPowerW" → "host power w" for a key this table does not know yet. */
+const words = (key: string) => key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+
+function assumption(key: string, a: { value?: unknown; reason: string }): string {
+  const known = ASSUMED[key];
+  const v = typeof a.value === 'number' && a.value !== 0 ? a.value : null;
+  const shown = v === null ? '' : known?.value ? known.value(v) : String(v);
+  return `${known?.words ?? words(key)}${shown ? ` ${shown}` : ''} (${a.reason})`;
+}
+
 export function renderCost(p: PlanJson): void {
   const mc = p.machine;
   // Cards to buy: those that meet the deadline, cheapest per image first; the chosen one is shown apart.
@@ -74,7 +94,7 @@ export function renderCost(p: PlanJson): void {
       'p',
       { class: 'note' },
       `Assumed: ${Object.entries(p.assumptions)
-        .map(([k, a]) => `${k} ${a.value ? `${a.value} — ` : ''}${a.reason}`)
+        .map(([k, a]) => assumption(k, a))
         .join('; ')}. Cloud prices: data/cloud_prices.csv, each with its date and source (in the table).`,
     ),
     h(
