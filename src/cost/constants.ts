@@ -43,6 +43,7 @@ export interface ModelConstants {
   groupNormRowElementsPerSecond: number;
   hostBaselineBytes: number;
   hostLinkEfficiency: number;
+  int4GemmEfficiency: number;
 }
 
 export const MODEL_CONSTANTS: ModelConstants = {
@@ -118,6 +119,14 @@ export const MODEL_CONSTANTS: ModelConstants = {
   hostBaselineBytes: 2e9,
   /** fit: effective share of the PCIe bandwidth reached by offload hooks (pageable copies, per-module sync). */
   hostLinkEfficiency: 0.315,
+  /**
+   * fit (training rows of torchao int4_weight_only and quanto qint4, FLUX and PixArt-Σ on H100):
+   * share of the linear efficiency an int4 weight-only GEMM reaches at thousands of tokens. tinygemm
+   * (torch._weight_int4pack_mm, which both libraries call for bf16) tiles for decoding a few tokens
+   * and unpacks each weight tile again for every 16-row slab of activations; pytorch/ao#3496
+   * measured it 6–13× slower than fp16 for batched inputs on an A100.
+   */
+  int4GemmEfficiency: 0.1,
 };
 
 export const RUNTIMES: Record<Runtime['id'], Runtime> = {
@@ -277,6 +286,13 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
     setBy: 'measured',
     reason:
       'GroupNorm statistics run one thread block per sample × group: a decode at batch 1 reads its norm inputs on 32 blocks (H100 profile)',
+  },
+  {
+    name: 'int4GemmEfficiency',
+    unit: '× linear efficiency',
+    setBy: 'fit',
+    reason:
+      'int4 weight-only GEMMs (tinygemm in torchao and quanto) are built for decoding a few tokens; at thousands of image tokens they run far below the 16-bit GEMM (pytorch/ao#3496: 6–13× slower batched)',
   },
   {
     name: 'hostBaselineBytes',

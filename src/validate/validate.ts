@@ -77,6 +77,8 @@ function estimateRow(r: MeasuredRow | OomRow, constants: ModelConstants = MODEL_
     cfg: r.cfg,
     attention: r.attention,
     vaeTiling: r.vaeTiling,
+    ...(r.quantBackend ? { quantBackend: r.quantBackend } : {}),
+    ...(r.stack ? { software: r.stack } : {}),
   });
   const device = resolveDevice(r.device);
   return { e: estimate(w, device, { strategy: r.strategy, constants }), device };
