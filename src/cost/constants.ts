@@ -44,7 +44,24 @@ export interface ModelConstants {
   hostBaselineBytes: number;
   hostLinkEfficiency: number;
   int4GemmEfficiency: number;
+  stack: StackFactors;
 }
+
+/** Software-stack factors, applied only where the workload names the version (`software`). */
+export interface StackFactors {
+  /** ROCm before the release that first tuned the GPU's architecture (ROCM_TUNED_SINCE): generic kernels. */
+  rocmUntuned: number;
+  /** PyTorch MPS before 2.0 (2022 nightlies and 1.12/1.13): many ops fell back or ran unfused. */
+  mpsBeforeTorch2: number;
+}
+
+/**
+ * ROCm release that first shipped tuned GEMM/convolution kernels (hipBLASLt, MIOpen) for an
+ * architecture family, by gfx prefix. RDNA4 (gfx12) arrived in ROCm 6.3/6.4 as a preview: users
+ * measured a 9070 XT below a 6900 XT on ROCm 6.3 (ComfyUI#7332) and about 4× that on the ROCm 7
+ * TheRock builds (ROCm/legacy-rocm-build#4443, #4846; rows M0661, M0663, M0721–M0725).
+ */
+export const ROCM_TUNED_SINCE: Record<string, number> = { gfx12: 7.0 };
 
 export const MODEL_CONSTANTS: ModelConstants = {
   /**
@@ -58,7 +75,7 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * vector ALUs (fp32 before Ampere, GPUs without tensor cores), set by the five training rows that
    * run there (T4 fp32 ×2, P40, GTX 1060 ×2).
    */
-  efficiency: { linear: 1, conv: 0.596, attention: 0.215, bandwidth: 0.72, vector: 0.592 } satisfies Efficiency,
+  efficiency: { linear: 0.909, conv: 1.0, attention: 0.265, bandwidth: 0.557, vector: 0.619 } satisfies Efficiency,
   /**
    * Backends relative to CUDA (same kernels, less tuned libraries). rocm fit on the AMD rows;
    * metal set from the M1 Max row of the training split and the MLX README's MPS comparison
@@ -73,7 +90,7 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * and DRAM bytes say (activations stay in the L3 cache), 512² slower: one scale splits the
    * difference. Runs on a busy machine were 2× slower (one of the two cores taken): not used.
    */
-  backendScale: { cuda: 1, rocm: 0.877, metal: 0.55, oneapi: 0.5, directml: 0.45, cpu: 1 } satisfies Record<
+  backendScale: { cuda: 1, rocm: 1.01, metal: 0.824, oneapi: 0.5, directml: 0.45, cpu: 1 } satisfies Record<
     Backend,
     number
   >,
@@ -84,14 +101,14 @@ export const MODEL_CONSTANTS: ModelConstants = {
    */
   sustainedClock: { desktop: 1, laptop: 0.856, datacenter: 0.7 },
   /** fit: time per launched op on the host (eager PyTorch dispatch ≈ 10–20 µs per kernel). */
-  launchSeconds: 15.5e-6,
+  launchSeconds: 1.41e-05,
   /**
    * fit: datacenter GPUs sit in servers whose CPUs dispatch slower (lower single-thread clocks,
    * virtualisation); launch-bound work (SD 1.5 at batch 1) runs that much slower there.
    */
-  serverLaunchFactor: 2.6,
+  serverLaunchFactor: 1.6,
   /** fit: scheduler step, CFG combine and Python per denoising step. */
-  stepOverheadSeconds: 0.0013,
+  stepOverheadSeconds: 0.000696,
   /** fit: per pipeline call: tokenisation, latent set-up, image post-processing. */
   callOverheadSeconds: 0.299,
   /**
@@ -102,7 +119,7 @@ export const MODEL_CONSTANTS: ModelConstants = {
    */
   reservedActivationFactor: 1,
   /** fit: fixed slack the caching allocator holds beyond the allocated peak (small-block pools, cuBLAS workspace). */
-  reservedFixedBytes: 0.051e9,
+  reservedFixedBytes: 0.0336e9,
   /** fit: CUDA context, cuDNN/cuBLAS handles and kernels loaded into device memory, seen by nvidia-smi only. */
   contextBytes: 0.884e9,
   /**
@@ -118,7 +135,7 @@ export const MODEL_CONSTANTS: ModelConstants = {
   /** Process baseline in host RAM: Python, torch and the CUDA runtime (≈ 1.5–2.5 GB resident in diffusers runs). */
   hostBaselineBytes: 2e9,
   /** fit: effective share of the PCIe bandwidth reached by offload hooks (pageable copies, per-module sync). */
-  hostLinkEfficiency: 0.315,
+  hostLinkEfficiency: 0.085,
   /**
    * fit (training rows of torchao int4_weight_only and quanto qint4, FLUX and PixArt-Σ on H100):
    * share of the linear efficiency an int4 weight-only GEMM reaches at thousands of tokens. tinygemm
@@ -126,7 +143,14 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * and unpacks each weight tile again for every 16-row slab of activations; pytorch/ao#3496
    * measured it 6–13× slower than fp16 for batched inputs on an A100.
    */
-  int4GemmEfficiency: 0.1,
+  int4GemmEfficiency: 0.05,
+  /**
+   * fit: stack factors where the row names its version. rocmUntuned: RDNA4 on ROCm 6.3/6.4 rows
+   * (M0661, M0663, M0721–M0723) against the same card on ROCm 7; mpsBeforeTorch2: the 2022 MPS rows
+   * (PyTorch 1.12/1.13 nightlies: M0711, M0713, M0714) against backendScale.metal, which is now set
+   * by the PyTorch 2.x rows (M2 Ultra with PyTorch 2.1, M1 Max Nov 2023).
+   */
+  stack: { rocmUntuned: 0.206, mpsBeforeTorch2: 0.69 },
 };
 
 export const RUNTIMES: Record<Runtime['id'], Runtime> = {
@@ -197,8 +221,8 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
   {
     name: 'backendScale.metal',
     unit: '× CUDA',
-    setBy: 'assumed',
-    reason: 'one Apple row; set from the M1 Max row and the MLX README MPS comparison (measurements.csv)',
+    setBy: 'fit',
+    reason: 'PyTorch 2.x MPS against CUDA kernels: the M2 Ultra (PyTorch 2.1, MLX README) and M1 Max (Nov 2023) training rows',
   },
   {
     name: 'backendScale.oneapi',
@@ -293,6 +317,19 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
     setBy: 'fit',
     reason:
       'int4 weight-only GEMMs (tinygemm in torchao and quanto) are built for decoding a few tokens; at thousands of image tokens they run far below the 16-bit GEMM (pytorch/ao#3496: 6–13× slower batched)',
+  },
+  {
+    name: 'stack.rocmUntuned',
+    unit: '× rocm scale',
+    setBy: 'fit',
+    reason:
+      'a ROCm release older than the first with tuned kernels for the GPU architecture runs generic kernels (RDNA4 before ROCm 7: 9070 XT rows on ROCm 6.3/6.4)',
+  },
+  {
+    name: 'stack.mpsBeforeTorch2',
+    unit: '× metal scale',
+    setBy: 'fit',
+    reason: 'PyTorch MPS before 2.0 (2022 releases) ran many ops unfused or on CPU fallbacks; the 2022 Apple rows name it',
   },
   {
     name: 'hostBaselineBytes',

@@ -5,7 +5,7 @@
  */
 import type { Device } from '../catalog/devices.types.ts';
 import type { ComponentBreakdown } from './breakdown.ts';
-import { MODEL_CONSTANTS, type ModelConstants, RUNTIMES, type Runtime } from './constants.ts';
+import { MODEL_CONSTANTS, type ModelConstants, ROCM_TUNED_SINCE, RUNTIMES, type Runtime } from './constants.ts';
 import type { Strategy } from './memory.ts';
 import { computeBytes, computeType, PRECISIONS, QUANT_PATHS, type QuantPath, quantPath } from './precision.ts';
 import { bandwidth, eightBitPeak, hostLink, peakRate } from './rates.ts';
@@ -52,6 +52,28 @@ function opQuantPath(op: Op, c: ComponentBreakdown, w: Workload, d: Device): Qua
   return path;
 }
 
+/**
+ * Share of a fused attention kernel's tensor-core work that is useful: FlashAttention-2 (PyTorch's
+ * SDPA flash and memory-efficient kernels alike) tiles queries and keys in blocks of 128 and pads
+ * the head dimension to a multiple of 32 (its compiled head sizes 32, 64, 96, 128, …). A 77-token
+ * CLIP context fills 77/128 of a key block; SD 1.5's 40-wide heads run as 64; PixArt's 72 as 96.
+ */
+export function flashTileUse(a: { queries: number; keys: number; headDim: number }): number {
+  const use = (n: number, block: number) => n / (Math.ceil(n / block) * block);
+  return use(a.queries, 128) * use(a.keys, 128) * use(a.headDim, 32);
+}
+
+/** Software-version factor where the workload names the version: old ROCm on a newer architecture, pre-2.0 MPS. */
+export function stackFactor(w: Workload, d: Device, K: ModelConstants): number {
+  const v = w.software;
+  if (d.backend === 'rocm' && v.rocm !== undefined) {
+    const since = Object.entries(ROCM_TUNED_SINCE).find(([prefix]) => d.computeId.startsWith(prefix))?.[1];
+    if (since !== undefined && v.rocm < since) return K.stack.rocmUntuned;
+  }
+  if (d.backend === 'metal' && v.torch !== undefined && v.torch < 2) return K.stack.mpsBeforeTorch2;
+  return 1;
+}
+
 /** The device a strategy computes on: the CPU strategy runs on the host's CPU device. */
 function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runtime, K: ModelConstants): OpCost {
   const p = c.precision;
@@ -66,7 +88,10 @@ function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runti
         ? K.sustainedClock.laptop
         : K.sustainedClock.desktop;
   const scale =
-    K.backendScale[d.backend] * rt.efficiencyScale * (d.backend === 'cpu' || d.backend === 'metal' ? 1 : clock);
+    K.backendScale[d.backend] *
+    stackFactor(w, d, K) *
+    rt.efficiencyScale *
+    (d.backend === 'cpu' || d.backend === 'metal' ? 1 : clock);
   const flops = 2 * op.macs * (op.ioElems > 0 ? B : 1);
   const path = opQuantPath(op, c, w, d);
   let compute = 0;
@@ -84,6 +109,7 @@ function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runti
             ? eff.conv
             : eff.attention;
     if (path?.gemm === 'int4') e *= K.int4GemmEfficiency;
+    if (op.attention && peak.units === 'matrix' && w.attention === 'flash') e *= flashTileUse(op.attention);
     compute = flops / (peak.flops * e * scale);
   }
   const perParam = c.weightBytes / Math.max(1, c.parameters + c.buffers);
@@ -156,9 +182,10 @@ export function estimateTime(
       const { perForward, share } = componentSeconds(c, w, d, rt, K);
       seconds += perForward * c.forwardsPerCall;
       if (linkRate !== null) {
-        // Model offload moves each component in once per call; sequential offload streams every
-        // layer in for every forward.
-        if (strategy === 'model-offload') transfer += c.weightBytes / linkRate;
+        // Model offload moves each component in once per call and back out when the next one is
+        // called (accelerate's cpu_offload_with_hook: two copies); sequential offload streams every
+        // layer in for every forward (moving it out is a free pointer swap to the CPU copy).
+        if (strategy === 'model-offload') transfer += (2 * c.weightBytes) / linkRate;
         if (strategy === 'sequential-offload') transfer += (c.weightBytes / linkRate) * c.forwardsPerCall;
       }
       if (phase === 'denoising') {

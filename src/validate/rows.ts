@@ -33,6 +33,8 @@ const base = {
   vaeTiling: z.boolean(),
   /** `--quant-backend`: the library that ran the quantized weights (`quantLibrary` says it in the source's words). */
   quantBackend: z.enum(QUANT_BACKENDS as [string, ...string[]]).optional(),
+  /** Weight format of the text encoders where the source quantized them too (T5 in nf4/int8). */
+  textEncoderPrecision: z.string().optional(),
   /** `--rocm-version` / `--torch-version`, where the measurement names them. */
   stack: z
     .object({ rocm: z.number().positive().optional(), torch: z.number().positive().optional() })
