@@ -45,6 +45,19 @@ export interface ModelConstants {
   hostLinkEfficiency: number;
   int4GemmEfficiency: number;
   stack: StackFactors;
+  cpu: CpuEfficiency;
+}
+
+/**
+ * CPUs (onnxruntime's MLAS kernels, fp32) by their widest vector unit: share of the FMA peak
+ * (cores × lanes × 2 × 2 pipes × clock) that convolutions, GEMMs and attention reach, and share of
+ * DRAM bandwidth for streaming ops. Separate from the GPU efficiencies so a GPU refit never moves them.
+ */
+export interface CpuEfficiency {
+  avx512: number;
+  avx2: number;
+  neon: number;
+  bandwidth: number;
 }
 
 /** Software-stack factors, applied only where the workload names the version (`software`). */
@@ -101,7 +114,7 @@ export const MODEL_CONSTANTS: ModelConstants = {
    */
   sustainedClock: { desktop: 1, laptop: 0.856, datacenter: 0.7 },
   /** fit: time per launched op on the host (eager PyTorch dispatch ≈ 10–20 µs per kernel). */
-  launchSeconds: 1.41e-05,
+  launchSeconds: 1.41e-5,
   /**
    * fit: datacenter GPUs sit in servers whose CPUs dispatch slower (lower single-thread clocks,
    * virtualisation); launch-bound work (SD 1.5 at batch 1) runs that much slower there.
@@ -151,6 +164,17 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * by the PyTorch 2.x rows (M2 Ultra with PyTorch 2.1, M1 Max Nov 2023).
    */
   stack: { rocmUntuned: 0.206, mpsBeforeTorch2: 0.69 },
+  /**
+   * measured (`npx tsx bench/cpu-sd15.ts`, SD 1.5 UNet step with CFG and VAE decode on random-weight
+   * graphs, onnxruntime 1.30 CPU fp32). avx512: 2-core Xeon with AVX-512 (2026-11-26; 1.53 s / 7.6 s
+   * per step at 256² / 512², decodes 2.4 s / 11.2 s), the share that put those four phases at
+   * predicted/measured 0.86–1.22. avx2: AMD EPYC (Zen 3, AVX2, 2 vCPUs; 2026-12-03), measured in CPU
+   * seconds on one thread because the machine was shared (`--cpu-time`, see data/measurements.md).
+   * MLAS's AVX2 kernels reach less of their (half as wide) peak: 8-wide FMAs leave more of each
+   * cycle to loads and shuffles. neon: assumed equal to avx2 (no Arm measurement). bandwidth: the
+   * streaming share the Xeon runs were consistent with.
+   */
+  cpu: { avx512: 0.592, avx2: 0.47, neon: 0.47, bandwidth: 0.72 },
 };
 
 export const RUNTIMES: Record<Runtime['id'], Runtime> = {
@@ -222,7 +246,8 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
     name: 'backendScale.metal',
     unit: '× CUDA',
     setBy: 'fit',
-    reason: 'PyTorch 2.x MPS against CUDA kernels: the M2 Ultra (PyTorch 2.1, MLX README) and M1 Max (Nov 2023) training rows',
+    reason:
+      'PyTorch 2.x MPS against CUDA kernels: the M2 Ultra (PyTorch 2.1, MLX README) and M1 Max (Nov 2023) training rows',
   },
   {
     name: 'backendScale.oneapi',
@@ -241,7 +266,7 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
     unit: '× CUDA',
     setBy: 'measured',
     reason:
-      'genready bench, onnxruntime CPU fp32, SD 1.5 UNet and VAE at 256²/512² on a 2-core AVX-512 Xeon: MLAS reaches the vector efficiency of CUDA SIMT kernels (bench/cpu-sd15.ts)',
+      'kept at 1: CPU op rates come from their own per-ISA efficiencies (cpu.*), measured by bench/cpu-sd15.ts, not from the GPU fit',
   },
   {
     name: 'sustainedClock.laptop',
@@ -329,7 +354,34 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
     name: 'stack.mpsBeforeTorch2',
     unit: '× metal scale',
     setBy: 'fit',
-    reason: 'PyTorch MPS before 2.0 (2022 releases) ran many ops unfused or on CPU fallbacks; the 2022 Apple rows name it',
+    reason:
+      'PyTorch MPS before 2.0 (2022 releases) ran many ops unfused or on CPU fallbacks; the 2022 Apple rows name it',
+  },
+  {
+    name: 'cpu.avx512',
+    unit: 'of FMA peak',
+    setBy: 'measured',
+    reason:
+      'MLAS fp32 kernels on AVX-512 cores: bench/cpu-sd15.ts on a 2-core Xeon (UNet step and VAE decode at 256² and 512²)',
+  },
+  {
+    name: 'cpu.avx2',
+    unit: 'of FMA peak',
+    setBy: 'measured',
+    reason: 'MLAS fp32 kernels on AVX2 cores: bench/cpu-sd15.ts --cpu-time on a Zen 3 EPYC (one thread, CPU seconds)',
+  },
+  {
+    name: 'cpu.neon',
+    unit: 'of FMA peak',
+    setBy: 'assumed',
+    reason:
+      'no Arm CPU measured: taken equal to the AVX2 share (same 2 × 128/256-bit FMA pipe structure per lane count)',
+  },
+  {
+    name: 'cpu.bandwidth',
+    unit: 'of DRAM peak',
+    setBy: 'measured',
+    reason: 'streaming ops (norms, activations) on CPUs: the share the Xeon bench runs were consistent with',
   },
   {
     name: 'hostBaselineBytes',

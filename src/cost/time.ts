@@ -63,6 +63,12 @@ export function flashTileUse(a: { queries: number; keys: number; headDim: number
   return use(a.queries, 128) * use(a.keys, 128) * use(a.headDim, 32);
 }
 
+/** A CPU's matmul efficiency from its widest vector unit (the probe's SIMD flags, in `computeId`). */
+export function cpuEfficiency(d: Device, K: ModelConstants): number {
+  const isa = d.computeId.split('+');
+  return isa.includes('avx512') ? K.cpu.avx512 : isa.includes('neon') ? K.cpu.neon : K.cpu.avx2;
+}
+
 /** Software-version factor where the workload names the version: old ROCm on a newer architecture, pre-2.0 MPS. */
 export function stackFactor(w: Workload, d: Device, K: ModelConstants): number {
   const v = w.software;
@@ -101,13 +107,15 @@ function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runti
     // Vector ALUs run GEMMs, convolutions and attention alike near their (much lower) peak; the
     // tensor-core share depends on the kind of op.
     let e =
-      peak.units === 'vector'
-        ? eff.vector
-        : op.kind === 'linear'
-          ? eff.linear
-          : op.kind === 'conv'
-            ? eff.conv
-            : eff.attention;
+      d.backend === 'cpu'
+        ? cpuEfficiency(d, K)
+        : peak.units === 'vector'
+          ? eff.vector
+          : op.kind === 'linear'
+            ? eff.linear
+            : op.kind === 'conv'
+              ? eff.conv
+              : eff.attention;
     if (path?.gemm === 'int4') e *= K.int4GemmEfficiency;
     if (op.attention && peak.units === 'matrix' && w.attention === 'flash') e *= flashTileUse(op.attention);
     compute = flops / (peak.flops * e * scale);
@@ -122,7 +130,7 @@ function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runti
     const a = op.attention;
     bytes += 4 * B * a.heads * a.queries * a.keys * actBytes;
   }
-  const rate = bandwidth(d) * eff.bandwidth * Math.min(1, scale);
+  const rate = bandwidth(d) * (d.backend === 'cpu' ? K.cpu.bandwidth : eff.bandwidth) * Math.min(1, scale);
   let memory = bytes / rate;
   if (op.groups && (d.backend === 'cuda' || d.backend === 'rocm')) {
     // GroupNorm reads its input once more for the statistics, on one thread block per sample × group.
