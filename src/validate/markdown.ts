@@ -43,7 +43,8 @@ export function validationMarkdown(
     '| family | speed, training | speed, held-out | memory, training | memory, held-out |',
     '|---|---|---|---|---|',
     ...Object.entries(s.byFamily).map(
-      ([k, v]) => `| ${k} | ${cell(v.train.speed)} | ${cell(v.holdout.speed)} | ${cell(v.train.memory)} | ${cell(v.holdout.memory)} |`,
+      ([k, v]) =>
+        `| ${k} | ${cell(v.train.speed)} | ${cell(v.holdout.speed)} | ${cell(v.train.memory)} | ${cell(v.holdout.memory)} |`,
     ),
     '',
     '## By model',

@@ -94,7 +94,7 @@ function estimateRow(r: MeasuredRow | OomRow, constants: ModelConstants = MODEL_
   return { e: estimate(w, device, { strategy: r.strategy, constants }), device };
 }
 
-function familiesOf(r: MeasuredRow, e: Estimate): Family[] {
+function familiesOf(e: Estimate): Family[] {
   const f: Family[] = [];
   if (isQuantized(e.workload.precision.denoiser)) f.push('quantized');
   if (e.workload.precision.denoiser === 'fp32') f.push('fp32');
@@ -111,7 +111,7 @@ export function predictRow(r: MeasuredRow, constants: ModelConstants = MODEL_CON
     const predicted = pick[r.compare](estimateJson(e));
     return {
       row: r,
-      families: familiesOf(r, e),
+      families: familiesOf(e),
       predicted,
       error: Math.abs(predicted - r.value) / r.value,
       split,
