@@ -78,30 +78,23 @@ export const ROCM_TUNED_SINCE: Record<string, number> = { gfx12: 7.0 };
 
 export const MODEL_CONSTANTS: ModelConstants = {
   /**
-   * fit (scripts/fit.ts, 2026-11-26, refit after the GroupNorm statistics term, the conv workspace
-   * and GEGLU bookkeeping, on the relative error the targets use; training split): share of the dense
-   * peak reached by eager PyTorch per kind of op. Linear layers are large GEMMs: the fit sits at its
-   * bound of 1, since GeForce cards boost above the rated clock the spec sheets' peaks assume (the
-   * desktop sustained clock is fixed at 1); convolutions pay channels-last copies (cuDNN transposes
-   * NCHW in and out: a quarter of an SD 1.5 step's GPU time in an H100 profile); fused attention runs
-   * below GEMM rate (softmax between the two matmuls). vector: ops on the
-   * vector ALUs (fp32 before Ampere, GPUs without tensor cores), set by the five training rows that
-   * run there (T4 fp32 ×2, P40, GTX 1060 ×2).
+   * fit (scripts/fit.ts, 2026-12-03, training split of 203 speed rows; refit after quantized layers
+   * got their library's kernels, fused attention its tile padding (flashTileUse) and model offload
+   * its copy back out): share of the dense peak reached by eager PyTorch per kind of op. Linear
+   * layers are large GEMMs near peak (GeForce cards boost above the rated clock the spec sheets'
+   * peaks assume); convolutions reach the fit's bound of 1 now that attention's padding is counted
+   * apart (on the 2026-11-26 fit, 0.596, they absorbed the cost of SD 1.5's 40-wide heads and
+   * 77-token contexts); fused attention runs below GEMM rate (softmax between the two matmuls) even
+   * on full tiles. vector: ops on the vector ALUs (fp32 before Ampere, GPUs without tensor cores),
+   * set by the training rows that run there (T4 fp32, P40, GTX 10-series). bandwidth: streaming
+   * kernels and the dequantization passes of quantized layers.
    */
   efficiency: { linear: 0.909, conv: 1.0, attention: 0.265, bandwidth: 0.557, vector: 0.619 } satisfies Efficiency,
   /**
-   * Backends relative to CUDA (same kernels, less tuned libraries). rocm fit on the AMD rows;
-   * metal set from the M1 Max row of the training split and the MLX README's MPS comparison
-   * (measurements.csv); oneapi and directml assumed from the Arc rows of measurements.csv;
-   * cpu: measured by `genready bench` (onnxruntime 1.30 CPU, fp32, random-weight graphs of the catalog
-   * architectures; 2-core Xeon with AVX-512, 2026-11-26, fastest of 4 iterations after a warm-up):
-   * SD 1.5 UNet step at batch 2 took 1.53 s at 256² and 7.6 s at 512², the VAE decode 2.4 s and
-   * 11.2 s. CPU matmuls run on the vector units, so the vector efficiency applies; scale 1 (MLAS
-   * reaches the share of its SIMD peak that CUDA's SIMT kernels reach of theirs) puts the four phases
-   * at predicted/measured 1.01–1.26 (`npx tsx bench/cpu-sd15.ts`); after the 2026-11-26 refit
-   * (vector 0.592) two runs gave 0.86–1.04 for the steps and 1.00–1.22 for the decodes. 256² runs faster than its FLOPs
-   * and DRAM bytes say (activations stay in the L3 cache), 512² slower: one scale splits the
-   * difference. Runs on a busy machine were 2× slower (one of the two cores taken): not used.
+   * Backends relative to CUDA (same kernels, less tuned libraries). rocm and metal fit (2026-12-03)
+   * on the AMD and Apple training rows, with the stack factors (`stack`) taking the rows whose ROCm
+   * or PyTorch version predates tuned kernels; oneapi and directml assumed from the Arc rows of
+   * measurements.csv. cpu: kept at 1; CPUs take their per-ISA efficiencies (`cpu`).
    */
   backendScale: { cuda: 1, rocm: 1.01, metal: 0.824, oneapi: 0.5, directml: 0.45, cpu: 1 } satisfies Record<
     Backend,
@@ -166,13 +159,16 @@ export const MODEL_CONSTANTS: ModelConstants = {
   stack: { rocmUntuned: 0.206, mpsBeforeTorch2: 0.69 },
   /**
    * measured (`npx tsx bench/cpu-sd15.ts`, SD 1.5 UNet step with CFG and VAE decode on random-weight
-   * graphs, onnxruntime 1.30 CPU fp32). avx512: 2-core Xeon with AVX-512 (2026-11-26; 1.53 s / 7.6 s
-   * per step at 256² / 512², decodes 2.4 s / 11.2 s), the share that put those four phases at
-   * predicted/measured 0.86–1.22. avx2: AMD EPYC (Zen 3, AVX2, 2 vCPUs; 2026-12-03), measured in CPU
-   * seconds on one thread because the machine was shared (`--cpu-time`, see data/measurements.md).
-   * MLAS's AVX2 kernels reach less of their (half as wide) peak: 8-wide FMAs leave more of each
-   * cycle to loads and shuffles. neon: assumed equal to avx2 (no Arm measurement). bandwidth: the
-   * streaming share the Xeon runs were consistent with.
+   * graphs, onnxruntime 1.30 CPU fp32, all cores, wall time). avx512: 2-core Xeon with AVX-512
+   * (2026-11-26; 1.53 s / 7.6 s per step at 256² / 512², decodes 2.4 s / 11.2 s), the share that put
+   * those four phases at predicted/measured 0.86–1.22. avx2: 2-vCPU AMD EPYC (Zen 3, AVX2), from
+   * `genready bench --quick` there predicting 0.74× (step) and 0.85× (decode) of the measured wall
+   * time at the former share 0.592: 0.592 × their geometric mean 0.79 = 0.47, which puts both at
+   * 0.93 and 1.07. On that machine one thread (`--cpu-time`, 2026-12-03) takes 5.53 CPU-s per step
+   * and 8.41 per decode, only 1.28× the two-thread wall time: its two vCPUs share one physical core
+   * (SMT), so per vCPU it reaches less of the nominal AVX2 peak the probe's core count implies.
+   * neon: assumed equal to avx2 (no Arm measurement). bandwidth: the streaming share the Xeon runs
+   * were consistent with.
    */
   cpu: { avx512: 0.592, avx2: 0.47, neon: 0.47, bandwidth: 0.72 },
 };
