@@ -82,14 +82,15 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * got their library's kernels, fused attention its tile padding (flashTileUse) and model offload
    * its copy back out): share of the dense peak reached by eager PyTorch per kind of op. Linear
    * layers are large GEMMs near peak (GeForce cards boost above the rated clock the spec sheets'
-   * peaks assume); convolutions reach the fit's bound of 1 now that attention's padding is counted
-   * apart (on the 2026-11-26 fit, 0.596, they absorbed the cost of SD 1.5's 40-wide heads and
-   * 77-token contexts); fused attention runs below GEMM rate (softmax between the two matmuls) even
-   * on full tiles. vector: ops on the vector ALUs (fp32 before Ampere, GPUs without tensor cores),
+   * peaks assume). conv is measured, not fitted: 0.6 puts our own H100/H200 VAE decodes
+   * (conv-dominated, data/eval/own-gpu) at predicted/measured 0.89–1.13, median 0.99 (convolutions
+   * pay cuDNN's NCHW ↔ channels-last copies). Fused attention runs below GEMM rate (softmax between
+   * the two matmuls) even on
+   * full tiles. vector: ops on the vector ALUs (fp32 before Ampere, GPUs without tensor cores),
    * set by the training rows that run there (T4 fp32, P40, GTX 10-series). bandwidth: streaming
    * kernels and the dequantization passes of quantized layers.
    */
-  efficiency: { linear: 0.909, conv: 1.0, attention: 0.265, bandwidth: 0.557, vector: 0.619 } satisfies Efficiency,
+  efficiency: { linear: 0.973, conv: 0.6, attention: 0.427, bandwidth: 0.518, vector: 0.619 } satisfies Efficiency,
   /**
    * Backends relative to CUDA (same kernels, less tuned libraries). rocm and metal fit (2026-12-03)
    * on the AMD and Apple training rows, with the stack factors (`stack`) taking the rows whose ROCm
@@ -107,16 +108,16 @@ export const MODEL_CONSTANTS: ModelConstants = {
    */
   sustainedClock: { desktop: 1, laptop: 0.856, datacenter: 0.7 },
   /** fit: time per launched op on the host (eager PyTorch dispatch ≈ 10–20 µs per kernel). */
-  launchSeconds: 1.41e-5,
+  launchSeconds: 2.26e-05,
   /**
    * fit: datacenter GPUs sit in servers whose CPUs dispatch slower (lower single-thread clocks,
    * virtualisation); launch-bound work (SD 1.5 at batch 1) runs that much slower there.
    */
-  serverLaunchFactor: 1.6,
+  serverLaunchFactor: 1.97,
   /** fit: scheduler step, CFG combine and Python per denoising step. */
-  stepOverheadSeconds: 0.000696,
+  stepOverheadSeconds: 0.000255,
   /** fit: per pipeline call: tokenisation, latent set-up, image post-processing. */
-  callOverheadSeconds: 0.299,
+  callOverheadSeconds: 0.24,
   /**
    * measured: caching-allocator growth over the allocated peak, as a share of the growing activations
    * (see growthBytes): the segments of a decoder's smaller earlier stages stay reserved beside the
@@ -149,14 +150,14 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * and unpacks each weight tile again for every 16-row slab of activations; pytorch/ao#3496
    * measured it 6–13× slower than fp16 for batched inputs on an A100.
    */
-  int4GemmEfficiency: 0.05,
+  int4GemmEfficiency: 0.0425,
   /**
    * fit: stack factors where the row names its version. rocmUntuned: RDNA4 on ROCm 6.3/6.4 rows
    * (M0661, M0663, M0721–M0723) against the same card on ROCm 7; mpsBeforeTorch2: the 2022 MPS rows
    * (PyTorch 1.12/1.13 nightlies: M0711, M0713, M0714) against backendScale.metal, which is now set
    * by the PyTorch 2.x rows (M2 Ultra with PyTorch 2.1, M1 Max Nov 2023).
    */
-  stack: { rocmUntuned: 0.206, mpsBeforeTorch2: 0.69 },
+  stack: { rocmUntuned: 0.192, mpsBeforeTorch2: 0.69 },
   /**
    * measured (`npx tsx bench/cpu-sd15.ts`, SD 1.5 UNet step with CFG and VAE decode on random-weight
    * graphs, onnxruntime 1.30 CPU fp32, all cores, wall time). avx512: 2-core Xeon with AVX-512
@@ -211,8 +212,8 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
   {
     name: 'efficiency.conv',
     unit: 'of peak',
-    setBy: 'fit',
-    reason: 'cuDNN implicit-GEMM convolutions pay layout and im2col-like overheads',
+    setBy: 'measured',
+    reason: 'cuDNN implicit-GEMM convolutions pay layout copies; set by our own H100/H200 VAE decodes (data/eval/own-gpu)',
   },
   {
     name: 'efficiency.attention',
@@ -280,7 +281,7 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
     name: 'launchSeconds',
     unit: 's/op',
     setBy: 'fit',
-    reason: 'eager PyTorch dispatch per launched kernel (≈ 10–20 µs)',
+    reason: 'eager PyTorch dispatch per launched kernel (≈ 10–25 µs)',
   },
   {
     name: 'serverLaunchFactor',
