@@ -107,8 +107,8 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * their power cap under dense matrix load and run below it (a T4 at 70 W, an H100 at 700 W).
    */
   sustainedClock: { desktop: 1, laptop: 0.856, datacenter: 0.7 },
-  /** fit: time per launched op on the host (eager PyTorch dispatch ≈ 10–20 µs per kernel). */
-  launchSeconds: 2.26e-05,
+  /** fit: time per launched op on the host (eager PyTorch dispatch ≈ 10–25 µs per kernel). */
+  launchSeconds: 2.26e-5,
   /**
    * fit: datacenter GPUs sit in servers whose CPUs dispatch slower (lower single-thread clocks,
    * virtualisation); launch-bound work (SD 1.5 at batch 1) runs that much slower there.
@@ -213,7 +213,8 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
     name: 'efficiency.conv',
     unit: 'of peak',
     setBy: 'measured',
-    reason: 'cuDNN implicit-GEMM convolutions pay layout copies; set by our own H100/H200 VAE decodes (data/eval/own-gpu)',
+    reason:
+      'cuDNN implicit-GEMM convolutions pay layout copies; set by our own H100/H200 VAE decodes (data/eval/own-gpu)',
   },
   {
     name: 'efficiency.attention',
