@@ -43,36 +43,61 @@ export interface ModelConstants {
   groupNormRowElementsPerSecond: number;
   hostBaselineBytes: number;
   hostLinkEfficiency: number;
+  int4GemmEfficiency: number;
+  stack: StackFactors;
+  cpu: CpuEfficiency;
 }
+
+/**
+ * CPUs (onnxruntime's MLAS kernels, fp32) by their widest vector unit: share of the FMA peak
+ * (cores × lanes × 2 × 2 pipes × clock) that convolutions, GEMMs and attention reach, and share of
+ * DRAM bandwidth for streaming ops. Separate from the GPU efficiencies so a GPU refit never moves them.
+ */
+export interface CpuEfficiency {
+  avx512: number;
+  avx2: number;
+  neon: number;
+  bandwidth: number;
+}
+
+/** Software-stack factors, applied only where the workload names the version (`software`). */
+export interface StackFactors {
+  /** ROCm before the release that first tuned the GPU's architecture (ROCM_TUNED_SINCE): generic kernels. */
+  rocmUntuned: number;
+  /** PyTorch MPS before 2.0 (2022 nightlies and 1.12/1.13): many ops fell back or ran unfused. */
+  mpsBeforeTorch2: number;
+}
+
+/**
+ * ROCm release that first shipped tuned GEMM/convolution kernels (hipBLASLt, MIOpen) for an
+ * architecture family, by gfx prefix. RDNA4 (gfx12) arrived in ROCm 6.3/6.4 as a preview: users
+ * measured a 9070 XT below a 6900 XT on ROCm 6.3 (ComfyUI#7332) and about 4× that on the ROCm 7
+ * TheRock builds (ROCm/legacy-rocm-build#4443, #4846; rows M0661, M0663, M0721–M0725).
+ */
+export const ROCM_TUNED_SINCE: Record<string, number> = { gfx12: 7.0 };
 
 export const MODEL_CONSTANTS: ModelConstants = {
   /**
-   * fit (scripts/fit.ts, 2026-11-26, refit after the GroupNorm statistics term, the conv workspace
-   * and GEGLU bookkeeping, on the relative error the targets use; training split): share of the dense
-   * peak reached by eager PyTorch per kind of op. Linear layers are large GEMMs: the fit sits at its
-   * bound of 1, since GeForce cards boost above the rated clock the spec sheets' peaks assume (the
-   * desktop sustained clock is fixed at 1); convolutions pay channels-last copies (cuDNN transposes
-   * NCHW in and out: a quarter of an SD 1.5 step's GPU time in an H100 profile); fused attention runs
-   * below GEMM rate (softmax between the two matmuls). vector: ops on the
-   * vector ALUs (fp32 before Ampere, GPUs without tensor cores), set by the five training rows that
-   * run there (T4 fp32 ×2, P40, GTX 1060 ×2).
+   * fit (scripts/fit.ts, 2026-12-03, training split of 203 speed rows; refit after quantized layers
+   * got their library's kernels, fused attention its tile padding (flashTileUse) and model offload
+   * its copy back out): share of the dense peak reached by eager PyTorch per kind of op. Linear
+   * layers are large GEMMs near peak (GeForce cards boost above the rated clock the spec sheets'
+   * peaks assume). conv is measured, not fitted: 0.6 puts our own H100/H200 VAE decodes
+   * (conv-dominated, data/eval/own-gpu) at predicted/measured 0.89–1.13, median 0.99 (convolutions
+   * pay cuDNN's NCHW ↔ channels-last copies). Fused attention runs below GEMM rate (softmax between
+   * the two matmuls) even on
+   * full tiles. vector: ops on the vector ALUs (fp32 before Ampere, GPUs without tensor cores),
+   * set by the training rows that run there (T4 fp32, P40, GTX 10-series). bandwidth: streaming
+   * kernels and the dequantization passes of quantized layers.
    */
-  efficiency: { linear: 1, conv: 0.596, attention: 0.215, bandwidth: 0.72, vector: 0.592 } satisfies Efficiency,
+  efficiency: { linear: 0.973, conv: 0.6, attention: 0.427, bandwidth: 0.518, vector: 0.619 } satisfies Efficiency,
   /**
-   * Backends relative to CUDA (same kernels, less tuned libraries). rocm fit on the AMD rows;
-   * metal set from the M1 Max row of the training split and the MLX README's MPS comparison
-   * (measurements.csv); oneapi and directml assumed from the Arc rows of measurements.csv;
-   * cpu: measured by `genready bench` (onnxruntime 1.30 CPU, fp32, random-weight graphs of the catalog
-   * architectures; 2-core Xeon with AVX-512, 2026-11-26, fastest of 4 iterations after a warm-up):
-   * SD 1.5 UNet step at batch 2 took 1.53 s at 256² and 7.6 s at 512², the VAE decode 2.4 s and
-   * 11.2 s. CPU matmuls run on the vector units, so the vector efficiency applies; scale 1 (MLAS
-   * reaches the share of its SIMD peak that CUDA's SIMT kernels reach of theirs) puts the four phases
-   * at predicted/measured 1.01–1.26 (`npx tsx bench/cpu-sd15.ts`); after the 2026-11-26 refit
-   * (vector 0.592) two runs gave 0.86–1.04 for the steps and 1.00–1.22 for the decodes. 256² runs faster than its FLOPs
-   * and DRAM bytes say (activations stay in the L3 cache), 512² slower: one scale splits the
-   * difference. Runs on a busy machine were 2× slower (one of the two cores taken): not used.
+   * Backends relative to CUDA (same kernels, less tuned libraries). rocm and metal fit (2026-12-03)
+   * on the AMD and Apple training rows, with the stack factors (`stack`) taking the rows whose ROCm
+   * or PyTorch version predates tuned kernels; oneapi and directml assumed from the Arc rows of
+   * measurements.csv. cpu: kept at 1; CPUs take their per-ISA efficiencies (`cpu`).
    */
-  backendScale: { cuda: 1, rocm: 0.877, metal: 0.55, oneapi: 0.5, directml: 0.45, cpu: 1 } satisfies Record<
+  backendScale: { cuda: 1, rocm: 1.01, metal: 0.824, oneapi: 0.5, directml: 0.45, cpu: 1 } satisfies Record<
     Backend,
     number
   >,
@@ -82,17 +107,17 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * their power cap under dense matrix load and run below it (a T4 at 70 W, an H100 at 700 W).
    */
   sustainedClock: { desktop: 1, laptop: 0.856, datacenter: 0.7 },
-  /** fit: time per launched op on the host (eager PyTorch dispatch ≈ 10–20 µs per kernel). */
-  launchSeconds: 15.5e-6,
+  /** fit: time per launched op on the host (eager PyTorch dispatch ≈ 10–25 µs per kernel). */
+  launchSeconds: 2.26e-5,
   /**
    * fit: datacenter GPUs sit in servers whose CPUs dispatch slower (lower single-thread clocks,
    * virtualisation); launch-bound work (SD 1.5 at batch 1) runs that much slower there.
    */
-  serverLaunchFactor: 2.6,
+  serverLaunchFactor: 1.97,
   /** fit: scheduler step, CFG combine and Python per denoising step. */
-  stepOverheadSeconds: 0.0013,
+  stepOverheadSeconds: 0.000255,
   /** fit: per pipeline call: tokenisation, latent set-up, image post-processing. */
-  callOverheadSeconds: 0.299,
+  callOverheadSeconds: 0.24,
   /**
    * measured: caching-allocator growth over the allocated peak, as a share of the growing activations
    * (see growthBytes): the segments of a decoder's smaller earlier stages stay reserved beside the
@@ -101,7 +126,7 @@ export const MODEL_CONSTANTS: ModelConstants = {
    */
   reservedActivationFactor: 1,
   /** fit: fixed slack the caching allocator holds beyond the allocated peak (small-block pools, cuBLAS workspace). */
-  reservedFixedBytes: 0.051e9,
+  reservedFixedBytes: 0.0336e9,
   /** fit: CUDA context, cuDNN/cuBLAS handles and kernels loaded into device memory, seen by nvidia-smi only. */
   contextBytes: 0.884e9,
   /**
@@ -117,7 +142,36 @@ export const MODEL_CONSTANTS: ModelConstants = {
   /** Process baseline in host RAM: Python, torch and the CUDA runtime (≈ 1.5–2.5 GB resident in diffusers runs). */
   hostBaselineBytes: 2e9,
   /** fit: effective share of the PCIe bandwidth reached by offload hooks (pageable copies, per-module sync). */
-  hostLinkEfficiency: 0.315,
+  hostLinkEfficiency: 0.085,
+  /**
+   * fit (training rows of torchao int4_weight_only and quanto qint4, FLUX and PixArt-Σ on H100):
+   * share of the linear efficiency an int4 weight-only GEMM reaches at thousands of tokens. tinygemm
+   * (torch._weight_int4pack_mm, which both libraries call for bf16) tiles for decoding a few tokens
+   * and unpacks each weight tile again for every 16-row slab of activations; pytorch/ao#3496
+   * measured it 6–13× slower than fp16 for batched inputs on an A100.
+   */
+  int4GemmEfficiency: 0.0425,
+  /**
+   * fit: stack factors where the row names its version. rocmUntuned: RDNA4 on ROCm 6.3/6.4 rows
+   * (M0661, M0663, M0721–M0723) against the same card on ROCm 7; mpsBeforeTorch2: the 2022 MPS rows
+   * (PyTorch 1.12/1.13 nightlies: M0711, M0713, M0714) against backendScale.metal, which is now set
+   * by the PyTorch 2.x rows (M2 Ultra with PyTorch 2.1, M1 Max Nov 2023).
+   */
+  stack: { rocmUntuned: 0.192, mpsBeforeTorch2: 0.69 },
+  /**
+   * measured (`npx tsx bench/cpu-sd15.ts`, SD 1.5 UNet step with CFG and VAE decode on random-weight
+   * graphs, onnxruntime 1.30 CPU fp32, all cores, wall time). avx512: 2-core Xeon with AVX-512
+   * (2026-11-26; 1.53 s / 7.6 s per step at 256² / 512², decodes 2.4 s / 11.2 s), the share that put
+   * those four phases at predicted/measured 0.86–1.22. avx2: 2-vCPU AMD EPYC (Zen 3, AVX2), from
+   * `genready bench --quick` there predicting 0.74× (step) and 0.85× (decode) of the measured wall
+   * time at the former share 0.592: 0.592 × their geometric mean 0.79 = 0.47, which puts both at
+   * 0.93 and 1.07. On that machine one thread (`--cpu-time`, 2026-12-03) takes 5.53 CPU-s per step
+   * and 8.41 per decode, only 1.28× the two-thread wall time: its two vCPUs share one physical core
+   * (SMT), so per vCPU it reaches less of the nominal AVX2 peak the probe's core count implies.
+   * neon: assumed equal to avx2 (no Arm measurement). bandwidth: the streaming share the Xeon runs
+   * were consistent with.
+   */
+  cpu: { avx512: 0.592, avx2: 0.47, neon: 0.47, bandwidth: 0.72 },
 };
 
 export const RUNTIMES: Record<Runtime['id'], Runtime> = {
@@ -158,8 +212,9 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
   {
     name: 'efficiency.conv',
     unit: 'of peak',
-    setBy: 'fit',
-    reason: 'cuDNN implicit-GEMM convolutions pay layout and im2col-like overheads',
+    setBy: 'measured',
+    reason:
+      'cuDNN implicit-GEMM convolutions pay layout copies; set by our own H100/H200 VAE decodes (data/eval/own-gpu)',
   },
   {
     name: 'efficiency.attention',
@@ -188,8 +243,9 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
   {
     name: 'backendScale.metal',
     unit: '× CUDA',
-    setBy: 'assumed',
-    reason: 'one Apple row; set from the M1 Max row and the MLX README MPS comparison (measurements.csv)',
+    setBy: 'fit',
+    reason:
+      'PyTorch 2.x MPS against CUDA kernels: the M2 Ultra (PyTorch 2.1, MLX README) and M1 Max (Nov 2023) training rows',
   },
   {
     name: 'backendScale.oneapi',
@@ -208,7 +264,7 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
     unit: '× CUDA',
     setBy: 'measured',
     reason:
-      'genready bench, onnxruntime CPU fp32, SD 1.5 UNet and VAE at 256²/512² on a 2-core AVX-512 Xeon: MLAS reaches the vector efficiency of CUDA SIMT kernels (bench/cpu-sd15.ts)',
+      'kept at 1: CPU op rates come from their own per-ISA efficiencies (cpu.*), measured by bench/cpu-sd15.ts, not from the GPU fit',
   },
   {
     name: 'sustainedClock.laptop',
@@ -226,7 +282,7 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
     name: 'launchSeconds',
     unit: 's/op',
     setBy: 'fit',
-    reason: 'eager PyTorch dispatch per launched kernel (≈ 10–20 µs)',
+    reason: 'eager PyTorch dispatch per launched kernel (≈ 10–25 µs)',
   },
   {
     name: 'serverLaunchFactor',
@@ -277,6 +333,53 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
     setBy: 'measured',
     reason:
       'GroupNorm statistics run one thread block per sample × group: a decode at batch 1 reads its norm inputs on 32 blocks (H100 profile)',
+  },
+  {
+    name: 'int4GemmEfficiency',
+    unit: '× linear efficiency',
+    setBy: 'fit',
+    reason:
+      'int4 weight-only GEMMs (tinygemm in torchao and quanto) are built for decoding a few tokens; at thousands of image tokens they run far below the 16-bit GEMM (pytorch/ao#3496: 6–13× slower batched)',
+  },
+  {
+    name: 'stack.rocmUntuned',
+    unit: '× rocm scale',
+    setBy: 'fit',
+    reason:
+      'a ROCm release older than the first with tuned kernels for the GPU architecture runs generic kernels (RDNA4 before ROCm 7: 9070 XT rows on ROCm 6.3/6.4)',
+  },
+  {
+    name: 'stack.mpsBeforeTorch2',
+    unit: '× metal scale',
+    setBy: 'fit',
+    reason:
+      'PyTorch MPS before 2.0 (2022 releases) ran many ops unfused or on CPU fallbacks; the 2022 Apple rows name it',
+  },
+  {
+    name: 'cpu.avx512',
+    unit: 'of FMA peak',
+    setBy: 'measured',
+    reason:
+      'MLAS fp32 kernels on AVX-512 cores: bench/cpu-sd15.ts on a 2-core Xeon (UNet step and VAE decode at 256² and 512²)',
+  },
+  {
+    name: 'cpu.avx2',
+    unit: 'of FMA peak',
+    setBy: 'measured',
+    reason: 'MLAS fp32 kernels on AVX2 cores: bench/cpu-sd15.ts --cpu-time on a Zen 3 EPYC (one thread, CPU seconds)',
+  },
+  {
+    name: 'cpu.neon',
+    unit: 'of FMA peak',
+    setBy: 'assumed',
+    reason:
+      'no Arm CPU measured: taken equal to the AVX2 share (same 2 × 128/256-bit FMA pipe structure per lane count)',
+  },
+  {
+    name: 'cpu.bandwidth',
+    unit: 'of DRAM peak',
+    setBy: 'measured',
+    reason: 'streaming ops (norms, activations) on CPUs: the share the Xeon bench runs were consistent with',
   },
   {
     name: 'hostBaselineBytes',

@@ -66,3 +66,17 @@ export function hostLink(d: Device): number | null {
   const link = d.pcie ?? { gen: d.launchYear && d.launchYear >= 2022 ? 5 : 4, lanes: 16 };
   return 0.985e9 * 2 ** (link.gen - 3) * link.lanes;
 }
+
+/**
+ * Peak of the 8-bit tensor paths a quantization library can use, or null where the GPU has none:
+ * fp8 needs fp8 tensor cores (Ada, Hopper, Blackwell; CDNA3, RDNA4); int8 tensor cores date back to
+ * Turing. Dense figures, as the spec sheets give them.
+ */
+export function eightBitPeak(d: Device, kind: 'fp8' | 'int8'): Peak | null {
+  if (kind === 'int8') return d.int8Tops ? { flops: d.int8Tops * TERA, units: 'matrix' } : null;
+  if (!d.fp8Support || !d.fp8MatrixTflops) return null;
+  // torch._scaled_mm accumulates in FP32. GeForce parts run FP32 accumulate at half their FP16-
+  // accumulate rate (the fp16 columns show it); the fp8 column is the fast-accumulate figure.
+  const acc = d.fp16AccMatrixTflops && d.fp16MatrixTflops ? Math.min(1, d.fp16MatrixTflops / d.fp16AccMatrixTflops) : 1;
+  return { flops: d.fp8MatrixTflops * acc * TERA, units: 'matrix' };
+}

@@ -5,10 +5,10 @@
  */
 import type { Device } from '../catalog/devices.types.ts';
 import type { ComponentBreakdown } from './breakdown.ts';
-import { MODEL_CONSTANTS, type ModelConstants, RUNTIMES, type Runtime } from './constants.ts';
+import { MODEL_CONSTANTS, type ModelConstants, ROCM_TUNED_SINCE, RUNTIMES, type Runtime } from './constants.ts';
 import type { Strategy } from './memory.ts';
-import { computeBytes, computeType, PRECISIONS } from './precision.ts';
-import { bandwidth, hostLink, peakRate } from './rates.ts';
+import { computeBytes, computeType, PRECISIONS, QUANT_PATHS, type QuantPath, quantPath } from './precision.ts';
+import { bandwidth, eightBitPeak, hostLink, peakRate } from './rates.ts';
 import type { Op, Phase } from './types.ts';
 import type { Workload } from './workload.ts';
 
@@ -37,6 +37,47 @@ interface OpCost {
   compute: number;
   memory: number;
   launch: number;
+  /** Of `seconds`: the quantization library's kernels around the matmul (dequantize, scale, activation quantize). */
+  quant: number;
+}
+
+const CAST_PATH = QUANT_PATHS.cast.fp8!;
+
+/** The quantization path of an op: only matmul/conv weights are stored quantized. */
+function opQuantPath(op: Op, c: ComponentBreakdown, w: Workload, d: Device): QuantPath | null {
+  if ((op.kind !== 'linear' && op.kind !== 'conv') || op.params === 0 || d.backend === 'cpu') return null;
+  const path = quantPath(c.precision, c.role === 'denoiser' ? w.quantBackend : null);
+  // fp8 matmuls need fp8 tensor cores; without them the libraries upcast the weights instead.
+  if (path?.gemm === 'fp8' && !eightBitPeak(d, 'fp8')) return CAST_PATH;
+  return path;
+}
+
+/**
+ * Share of a fused attention kernel's tensor-core work that is useful: FlashAttention-2 (PyTorch's
+ * SDPA flash and memory-efficient kernels alike) tiles queries and keys in blocks of 128 and pads
+ * the head dimension to a multiple of 32 (its compiled head sizes 32, 64, 96, 128, …). A 77-token
+ * CLIP context fills 77/128 of a key block; SD 1.5's 40-wide heads run as 64; PixArt's 72 as 96.
+ */
+export function flashTileUse(a: { queries: number; keys: number; headDim: number }): number {
+  const use = (n: number, block: number) => n / (Math.ceil(n / block) * block);
+  return use(a.queries, 128) * use(a.keys, 128) * use(a.headDim, 32);
+}
+
+/** A CPU's matmul efficiency from its widest vector unit (the probe's SIMD flags, in `computeId`). */
+export function cpuEfficiency(d: Device, K: ModelConstants): number {
+  const isa = d.computeId.split('+');
+  return isa.includes('avx512') ? K.cpu.avx512 : isa.includes('neon') ? K.cpu.neon : K.cpu.avx2;
+}
+
+/** Software-version factor where the workload names the version: old ROCm on a newer architecture, pre-2.0 MPS. */
+export function stackFactor(w: Workload, d: Device, K: ModelConstants): number {
+  const v = w.software;
+  if (d.backend === 'rocm' && v.rocm !== undefined) {
+    const since = Object.entries(ROCM_TUNED_SINCE).find(([prefix]) => d.computeId.startsWith(prefix))?.[1];
+    if (since !== undefined && v.rocm < since) return K.stack.rocmUntuned;
+  }
+  if (d.backend === 'metal' && v.torch !== undefined && v.torch < 2) return K.stack.mpsBeforeTorch2;
+  return 1;
 }
 
 /** The device a strategy computes on: the CPU strategy runs on the host's CPU device. */
@@ -53,32 +94,43 @@ function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runti
         ? K.sustainedClock.laptop
         : K.sustainedClock.desktop;
   const scale =
-    K.backendScale[d.backend] * rt.efficiencyScale * (d.backend === 'cpu' || d.backend === 'metal' ? 1 : clock);
+    K.backendScale[d.backend] *
+    stackFactor(w, d, K) *
+    rt.efficiencyScale *
+    (d.backend === 'cpu' || d.backend === 'metal' ? 1 : clock);
   const flops = 2 * op.macs * (op.ioElems > 0 ? B : 1);
+  const path = opQuantPath(op, c, w, d);
   let compute = 0;
   if (op.kind === 'linear' || op.kind === 'conv' || op.kind === 'attention') {
-    const peak = peakRate(d, ct);
+    const low = path?.gemm === 'int8' || path?.gemm === 'fp8' ? eightBitPeak(d, path.gemm) : null;
+    const peak = low ?? peakRate(d, ct);
     // Vector ALUs run GEMMs, convolutions and attention alike near their (much lower) peak; the
     // tensor-core share depends on the kind of op.
-    const e =
-      peak.units === 'vector'
-        ? eff.vector
-        : op.kind === 'linear'
-          ? eff.linear
-          : op.kind === 'conv'
-            ? eff.conv
-            : eff.attention;
+    let e =
+      d.backend === 'cpu'
+        ? cpuEfficiency(d, K)
+        : peak.units === 'vector'
+          ? eff.vector
+          : op.kind === 'linear'
+            ? eff.linear
+            : op.kind === 'conv'
+              ? eff.conv
+              : eff.attention;
+    if (path?.gemm === 'int4') e *= K.int4GemmEfficiency;
+    if (op.attention && peak.units === 'matrix' && w.attention === 'flash') e *= flashTileUse(op.attention);
     compute = flops / (peak.flops * e * scale);
   }
   const perParam = c.weightBytes / Math.max(1, c.parameters + c.buffers);
-  const dequant = PRECISIONS[p].dequantPasses * op.params * 2 * 2;
-  let bytes = op.params * perParam + dequant + op.ioElems * B * actBytes;
+  const stored = PRECISIONS[p].bytesPerParam;
+  // The matmul reads the weight as stored, or the 16-bit copy the library dequantized it to.
+  const weightRead = path ? op.params * (path.gemm === 'dequantized' ? 2 : stored) : op.params * perParam;
+  let bytes = weightRead + op.ioElems * B * actBytes;
   if (op.attention && w.attention !== 'flash') {
     // Materialised scores: written, read by softmax, written again, read by the AV product.
     const a = op.attention;
     bytes += 4 * B * a.heads * a.queries * a.keys * actBytes;
   }
-  const rate = bandwidth(d) * eff.bandwidth * Math.min(1, scale);
+  const rate = bandwidth(d) * (d.backend === 'cpu' ? K.cpu.bandwidth : eff.bandwidth) * Math.min(1, scale);
   let memory = bytes / rate;
   if (op.groups && (d.backend === 'cuda' || d.backend === 'rocm')) {
     // GroupNorm reads its input once more for the statistics, on one thread block per sample × group.
@@ -87,7 +139,16 @@ function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runti
   }
   const server = d.segment === 'datacenter' ? K.serverLaunchFactor : 1;
   const launch = d.backend === 'cpu' ? 0 : K.launchSeconds * rt.launchScale * server;
-  return { seconds: Math.max(compute, memory, launch), compute, memory, launch };
+  let quant = 0;
+  if (path) {
+    for (const k of path.kernels) {
+      const kb = op.params * (k.weightBytes + (k.stored ? stored : 0)) + (k.activationBytes ?? 0) * op.ioElems * B;
+      quant += Math.max(kb / rate, launch);
+    }
+    // After a read-back the GPU waits for the host to launch each following kernel.
+    if (path.hostSync) quant += launch * (path.kernels.length + 1);
+  }
+  return { seconds: Math.max(compute, memory, launch) + quant, compute, memory, launch, quant };
 }
 
 function componentSeconds(c: ComponentBreakdown, w: Workload, d: Device, rt: Runtime, K: ModelConstants) {
@@ -96,10 +157,13 @@ function componentSeconds(c: ComponentBreakdown, w: Workload, d: Device, rt: Run
   for (const { op, count } of c.opGroups) {
     const k = opCost(op, c, w, d, rt, K);
     const s = k.seconds * count;
+    const base = (k.seconds - k.quant) * count;
     total += s;
-    if (k.seconds === k.compute) share.compute += s;
-    else if (k.seconds === k.memory) share.bandwidth += s;
-    else share.launch += s;
+    // Dequantization streams weights: it counts as bandwidth-bound time.
+    share.bandwidth += k.quant * count;
+    if (k.seconds - k.quant === k.compute) share.compute += base;
+    else if (k.seconds - k.quant === k.memory) share.bandwidth += base;
+    else share.launch += base;
   }
   return { perForward: total, share };
 }
@@ -126,9 +190,10 @@ export function estimateTime(
       const { perForward, share } = componentSeconds(c, w, d, rt, K);
       seconds += perForward * c.forwardsPerCall;
       if (linkRate !== null) {
-        // Model offload moves each component in once per call; sequential offload streams every
-        // layer in for every forward.
-        if (strategy === 'model-offload') transfer += c.weightBytes / linkRate;
+        // Model offload moves each component in once per call and back out when the next one is
+        // called (accelerate's cpu_offload_with_hook: two copies); sequential offload streams every
+        // layer in for every forward (moving it out is a free pointer swap to the CPU copy).
+        if (strategy === 'model-offload') transfer += (2 * c.weightBytes) / linkRate;
         if (strategy === 'sequential-offload') transfer += (c.weightBytes / linkRate) * c.forwardsPerCall;
       }
       if (phase === 'denoising') {

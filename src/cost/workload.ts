@@ -6,7 +6,7 @@
 import { WorkloadError } from '../catalog/errors.ts';
 import { resolveModel } from '../catalog/models.ts';
 import type { ModelEntry, Precision, Role } from '../catalog/models.types.ts';
-import { isPrecision, PRECISION_NAMES } from './precision.ts';
+import { isPrecision, PRECISION_NAMES, type QuantBackend, resolveQuantBackend } from './precision.ts';
 import type { AttentionKernel } from './types.ts';
 
 export const MAX_SIDE = 16384;
@@ -27,6 +27,16 @@ export interface WorkloadInput {
   attention?: string;
   vaeTiling?: boolean;
   controlnet?: boolean;
+  /** Library running the quantized denoiser (`--quant-backend`); default: the format's usual one. */
+  quantBackend?: string;
+  /** Software versions where known (`--rocm-version`, `--torch-version`): the time model's stack factors. */
+  software?: SoftwareStack;
+}
+
+/** Versions as major.minor numbers (ROCm 6.4 → 6.4, PyTorch 2.5 → 2.5). */
+export interface SoftwareStack {
+  rocm?: number;
+  torch?: number;
 }
 
 export interface Workload {
@@ -42,6 +52,9 @@ export interface Workload {
   attention: AttentionKernel;
   vaeTiling: boolean;
   controlnet: boolean;
+  /** Library running the quantized denoiser; null for unquantized weights. */
+  quantBackend: QuantBackend | null;
+  software: SoftwareStack;
 }
 
 /** Image sides must be a multiple of this: VAE downscale × denoiser patch. */
@@ -131,5 +144,7 @@ export function makeWorkload(input: WorkloadInput): Workload {
     attention: attention as AttentionKernel,
     vaeTiling: input.vaeTiling ?? false,
     controlnet: input.controlnet ?? false,
+    quantBackend: resolveQuantBackend(denoiser, input.quantBackend),
+    software: input.software ?? {},
   };
 }

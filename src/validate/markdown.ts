@@ -35,6 +35,18 @@ export function validationMarkdown(
     '',
     `Out-of-memory facts (\`data/eval/oom.jsonl\`): ${r.oom.length} checked, ${s.oomViolations} predicted to fit.`,
     '',
+    '## By family',
+    '',
+    'The pipelines where the speed model is least certain, each split into the rows `scripts/fit.ts` saw (training) and',
+    'those it never saw (held-out). A row can belong to more than one family; `other` is 16-bit UNets on NVIDIA, Intel and CPUs.',
+    '',
+    '| family | speed, training | speed, held-out | memory, training | memory, held-out |',
+    '|---|---|---|---|---|',
+    ...Object.entries(s.byFamily).map(
+      ([k, v]) =>
+        `| ${k} | ${cell(v.train.speed)} | ${cell(v.holdout.speed)} | ${cell(v.train.memory)} | ${cell(v.holdout.memory)} |`,
+    ),
+    '',
     '## By model',
     '',
     '| model | speed median / p90 | memory median / p90 |',

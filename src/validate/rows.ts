@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CatalogError } from '../catalog/errors.ts';
+import { QUANT_BACKENDS } from '../cost/precision.ts';
 
 export const COMPARE_FIELDS = [
   'stepsPerSecond',
@@ -30,6 +31,15 @@ const base = {
   strategy: z.enum(['gpu', 'model-offload', 'sequential-offload', 'cpu']),
   attention: z.enum(['naive', 'sliced', 'flash']),
   vaeTiling: z.boolean(),
+  /** `--quant-backend`: the library that ran the quantized weights (`quantLibrary` says it in the source's words). */
+  quantBackend: z.enum(QUANT_BACKENDS as [string, ...string[]]).optional(),
+  /** Weight format of the text encoders where the source quantized them too (T5 in nf4/int8). */
+  textEncoderPrecision: z.string().optional(),
+  /** `--rocm-version` / `--torch-version`, where the measurement names them. */
+  stack: z
+    .object({ rocm: z.number().positive().optional(), torch: z.number().positive().optional() })
+    .strict()
+    .optional(),
   source: z.string().min(1),
   note: z.string().optional(),
 };

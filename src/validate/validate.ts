@@ -5,7 +5,8 @@
  */
 import { resolveDevice } from '../catalog/devices.ts';
 import { MODEL_CONSTANTS, type ModelConstants } from '../cost/constants.ts';
-import { estimate } from '../cost/estimate.ts';
+import { type Estimate, estimate } from '../cost/estimate.ts';
+import { isQuantized } from '../cost/precision.ts';
 import { type EstimateJson, estimateJson } from '../cost/report.ts';
 import { makeWorkload } from '../cost/workload.ts';
 import {
@@ -18,8 +19,14 @@ import {
   type OomRow,
 } from './rows.ts';
 
+/** The families the issue tracker asks about, so users see where to trust the numbers. */
+export const FAMILIES = ['quantized', 'fp32', 'DiT', 'Apple', 'AMD', 'other'] as const;
+export type Family = (typeof FAMILIES)[number];
+
 export interface RowResult {
   row: MeasuredRow;
+  /** Every family the row belongs to (`other`: 16-bit UNets on NVIDIA, Intel and CPUs). */
+  families: Family[];
   predicted: number | null;
   /** |predicted − measured| / measured; 1 when the estimate failed. */
   error: number;
@@ -42,6 +49,8 @@ export interface ValidationReport {
     memory: Record<'all' | 'train' | 'holdout', Stats>;
     byModel: Record<string, { speed: Stats; memory: Stats }>;
     byVendor: Record<string, { speed: Stats; memory: Stats }>;
+    /** Per family, training and held-out split apart. */
+    byFamily: Record<Family, Record<'train' | 'holdout', { speed: Stats; memory: Stats }>>;
     oomViolations: number;
   };
 }
@@ -77,9 +86,22 @@ function estimateRow(r: MeasuredRow | OomRow, constants: ModelConstants = MODEL_
     cfg: r.cfg,
     attention: r.attention,
     vaeTiling: r.vaeTiling,
+    ...(r.quantBackend ? { quantBackend: r.quantBackend } : {}),
+    ...(r.stack ? { software: r.stack } : {}),
+    ...(r.textEncoderPrecision ? { componentPrecision: { 'text-encoder': r.textEncoderPrecision } } : {}),
   });
   const device = resolveDevice(r.device);
   return { e: estimate(w, device, { strategy: r.strategy, constants }), device };
+}
+
+function familiesOf(e: Estimate): Family[] {
+  const f: Family[] = [];
+  if (isQuantized(e.workload.precision.denoiser)) f.push('quantized');
+  if (e.workload.precision.denoiser === 'fp32') f.push('fp32');
+  if (e.workload.model.denoiser.arch.kind !== 'unet') f.push('DiT');
+  if (e.device.vendor === 'Apple') f.push('Apple');
+  if (e.device.vendor === 'AMD') f.push('AMD');
+  return f.length ? f : ['other'];
 }
 
 export function predictRow(r: MeasuredRow, constants: ModelConstants = MODEL_CONSTANTS): RowResult {
@@ -87,10 +109,18 @@ export function predictRow(r: MeasuredRow, constants: ModelConstants = MODEL_CON
   try {
     const { e, device } = estimateRow(r, constants);
     const predicted = pick[r.compare](estimateJson(e));
-    return { row: r, predicted, error: Math.abs(predicted - r.value) / r.value, split, vendor: device.vendor };
+    return {
+      row: r,
+      families: familiesOf(e),
+      predicted,
+      error: Math.abs(predicted - r.value) / r.value,
+      split,
+      vendor: device.vendor,
+    };
   } catch (err) {
     return {
       row: r,
+      families: ['other'],
       predicted: null,
       error: 1,
       split,
@@ -137,6 +167,19 @@ export function validate(
       memory: { all: stats(errs(true)), train: stats(errs(true, 'train')), holdout: stats(errs(true, 'holdout')) },
       byModel: group(results, (r) => r.row.model),
       byVendor: group(results, (r) => r.vendor),
+      byFamily: Object.fromEntries(
+        FAMILIES.map((f) => {
+          const rs = results.filter((r) => r.families.includes(f));
+          const part = (split: 'train' | 'holdout') => {
+            const x = rs.filter((r) => r.split === split);
+            return {
+              speed: stats(x.filter((r) => !isMemoryField(r.row.compare)).map((r) => r.error)),
+              memory: stats(x.filter((r) => isMemoryField(r.row.compare)).map((r) => r.error)),
+            };
+          };
+          return [f, { train: part('train'), holdout: part('holdout') }];
+        }),
+      ) as ValidationReport['summary']['byFamily'],
       oomViolations: oom.filter((o) => o.predictedFits).length,
     },
   };

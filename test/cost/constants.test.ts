@@ -29,7 +29,9 @@ test('genready constants prints them, and --json carries the values', () => {
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   const conv = j.constants.find((c: { name: string }) => c.name === 'efficiency.conv');
+  const linear = j.constants.find((c: { name: string }) => c.name === 'efficiency.linear');
   assert.equal(conv.value, MODEL_CONSTANTS.efficiency.conv);
-  assert.equal(conv.setBy, 'fit');
+  assert.equal(conv.setBy, 'measured');
+  assert.equal(linear.setBy, 'fit');
   assert.ok(j.runtimes.some((x: { id: string }) => x.id === 'compiled'));
 });
