@@ -5,7 +5,7 @@
 import { resolveModel } from '../catalog/models.ts';
 import type { ModelEntry, Role } from '../catalog/models.types.ts';
 import { STRATEGIES } from '../cost/memory.ts';
-import { PRECISION_NAMES } from '../cost/precision.ts';
+import { PRECISION_NAMES, QUANT_BACKENDS } from '../cost/precision.ts';
 import {
   ATTENTION_KERNELS,
   MAX_BATCH,
@@ -35,6 +35,8 @@ export const workloadFields = {
   attention: field(choice(ATTENTION_KERNELS)).optional(),
   vaeTiling: field(flag).optional(),
   controlnet: field(flag).optional(),
+  /** The library that runs quantized weights (bnb, quanto, torchao, gguf, fp8-native, cast); default per format. */
+  quantBackend: field(choice(QUANT_BACKENDS)).optional(),
   /** Let the ladder lower the weights to fp8 or 4-bit to fit (false: never). */
   quantize: field(flag).optional(),
   /** Pin the ladder (and estimate) to one placement; auto: the ladder's choice. */
@@ -56,6 +58,7 @@ export interface WorkloadFields {
   attention?: string | undefined;
   vaeTiling?: boolean | undefined;
   controlnet?: boolean | undefined;
+  quantBackend?: string | undefined;
   quantize?: boolean | undefined;
   strategy?: string | undefined;
 }
@@ -108,6 +111,7 @@ export function workloadInput(f: WorkloadFields & { model: string | ModelEntry }
   if (f.attention !== undefined) input.attention = f.attention;
   if (f.vaeTiling !== undefined) input.vaeTiling = f.vaeTiling;
   if (f.controlnet !== undefined) input.controlnet = f.controlnet;
+  if (f.quantBackend !== undefined) input.quantBackend = f.quantBackend;
   return input;
 }
 

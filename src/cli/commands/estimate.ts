@@ -26,6 +26,10 @@ export const workloadArgs = {
   attention: { type: 'string', description: 'attention kernel naive|sliced|flash (default flash)' },
   vaeTiling: { type: 'boolean', description: 'decode in 512 px tiles, one image at a time' },
   controlnet: { type: 'boolean', description: 'add the model’s ControlNet (sd15, sdxl)' },
+  quantBackend: {
+    type: 'string',
+    description: 'library running quantized weights: bnb|quanto|torchao|gguf|fp8-native|cast (default per format)',
+  },
   quantize: {
     type: 'boolean',
     default: true,
