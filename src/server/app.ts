@@ -10,6 +10,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { secureHeaders } from 'hono/secure-headers';
+import { sameOriginOnly } from './_origin.ts';
 import { apiRoutes } from './api.ts';
 import { type ErrorBody, errorBody, HttpError } from './errors.ts';
 import { loadStatic } from './static.ts';
@@ -121,6 +122,10 @@ export function createApp(opts: AppOptions): Hono {
     await next();
     c.header('Cache-Control', 'no-store');
   });
+  // A page elsewhere may not post to any route of this server (the review marks change files).
+  app.use('/api/*', async (c, next) =>
+    c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : sameOriginOnly(c, next),
+  );
 
   app.route('/api', apiRoutes(deps));
   opts.extraRoutes?.(app);

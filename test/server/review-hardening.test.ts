@@ -146,3 +146,17 @@ describe('review error messages reveal no absolute path', () => {
     assert.ok(!error.message.includes(dir));
   });
 });
+
+it('every API route that takes a body refuses a cross-origin post too, and a same-origin one answers', async () => {
+  const { productionDeps } = await import('../../src/server/deps.ts');
+  const app = createApp({ deps: productionDeps() });
+  const body = JSON.stringify({ model: 'sd15', device: 'RTX 4090' });
+  const post = (origin: string) =>
+    app.request('http://localhost/api/estimate', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin },
+      body,
+    });
+  assert.equal((await post('http://evil.example')).status, 403);
+  assert.equal((await post('http://localhost')).status, 200);
+});
