@@ -188,3 +188,9 @@ describe('errors never echo a huge input back', () => {
     }
   });
 });
+
+describe('a file that cannot be written is a one-line error, not an internal one', () => {
+  test('validate --markdown /proc/version names the file and the reason, exit 1', async () => {
+    await refused(['validate', '--markdown', '/proc/version'], /--markdown: cannot write \/proc\/version \(E[A-Z]+\)/);
+  });
+});

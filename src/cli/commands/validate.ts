@@ -32,8 +32,17 @@ export const validateCommand = defineCommand({
       return validation();
     });
     const { report: r, own } = v;
-    if (a.markdown)
-      writeFileAtomic(String(a.markdown), validationMarkdown(r, new Date().toISOString().slice(0, 10), own));
+    if (a.markdown) {
+      const file = String(a.markdown);
+      try {
+        writeFileAtomic(file, validationMarkdown(r, new Date().toISOString().slice(0, 10), own));
+      } catch (err) {
+        // A folder that cannot take a file (read-only, /proc, a path through a file, a full disk) is the
+        // user's to fix: one line naming the file and the system's reason.
+        const code = (err as NodeJS.ErrnoException).code ?? 'error';
+        throw new UsageError('cannot-write', `--markdown: cannot write ${file} (${code})`, { cause: err });
+      }
+    }
     if (a.json) return out.json(validateAnswer(v));
     if (a.verbose) {
       const t = table(['id', 'model', 'device', 'field', 'measured', 'predicted', 'error']);
