@@ -73,9 +73,10 @@ export interface EstimateOptions {
  */
 let breakdowns = new WeakMap<object, Map<string, ComponentBreakdown[]>>();
 
+/** Every field of a workload but the model (the memo's outer key): times are memoised under it too. */
 function workloadKey(w: Workload): string {
   const p = w.precision;
-  return `${w.width}x${w.height}|${w.batch}|${w.steps}|${p.denoiser},${p['text-encoder']},${p.vae},${p.controlnet}|${w.passes}|${w.attention}|${w.vaeTiling}|${w.controlnet}`;
+  return `${w.width}x${w.height}|${w.batch}|${w.steps}|${p.denoiser},${p['text-encoder']},${p.vae},${p.controlnet}|${w.passes}|${w.attention}|${w.vaeTiling}|${w.controlnet}|${w.quantBackend}|${JSON.stringify(w.software)}`;
 }
 
 /** `breakdown(w)`, computed once per distinct workload (bounded per model). */
