@@ -13,6 +13,7 @@ import type { WorkloadInput } from '../cost/workload.ts';
 import { ECONOMICS, wallPowerW } from './economics.ts';
 import { type Establishment, establish, establishmentJson, type LadderPins } from './ladder.ts';
 import { hypotheticalMachine, type Machine } from './machine.ts';
+import { throughputOf } from './throughput.ts';
 import type { TierLevel } from './tiers.ts';
 import { tierOf } from './verdict.ts';
 
@@ -98,17 +99,9 @@ export function rankOne(device: Device, input: WorkloadInput, pins: LadderPins =
   return {
     device,
     tier: deviceTier(device),
-    fits: ladder.chosen !== null,
+    ...throughputOf(ladder),
     fitGrade: ladder.fitGrade,
-    strategy: r.step.strategy,
-    batch: r.batch,
-    basis: r.basis,
-    secondsPerImage: ladder.chosen ? r.secondsPerImage : Infinity,
-    imagesPerHour: ladder.chosen ? r.imagesPerHour : 0,
-    peakDeviceBytes: r.peakDeviceBytes,
     peakRequiredBytes: r.peakRequiredBytes,
-    peakHostBytes: r.peakHostBytes,
-    usableBytes: r.usableBytes,
     ladder,
     host: {
       ramGiB: m.ramGiB,

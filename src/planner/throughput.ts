@@ -6,7 +6,7 @@ import type { Device } from '../catalog/devices.types.ts';
 import type { Basis } from '../cost/calibration.ts';
 import type { Strategy } from '../cost/memory.ts';
 import type { WorkloadInput } from '../cost/workload.ts';
-import { establish, type RunContext } from './ladder.ts';
+import { type Establishment, establish, type RunContext } from './ladder.ts';
 
 export { BATCHES, contextOptions, type RunContext } from './ladder.ts';
 
@@ -28,7 +28,11 @@ export interface Throughput {
  * with the first rung's strategy and batch, 0 images per hour and unbounded seconds per image.
  */
 export function bestThroughput(device: Device, input: WorkloadInput, ctx: RunContext = {}): Throughput {
-  const l = establish(device, input, ctx);
+  return throughputOf(establish(device, input, ctx));
+}
+
+/** A ladder's answer as a throughput (its chosen rung, or the first one with nothing running). */
+export function throughputOf(l: Establishment): Throughput {
   const r = l.chosen ?? l.rungs[0]!;
   return {
     fits: l.chosen !== null,

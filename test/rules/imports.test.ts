@@ -19,6 +19,23 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
  * Which room may import which. A room is a folder of src/; data/ (the model descriptions) belongs
  * to the catalog. Reading down: a room may import only the rooms listed for it.
  */
+/** Every room below the answers, in order from the top. */
+const LIBRARY = [
+  'queue',
+  'runner',
+  'bench',
+  'ort',
+  'graph',
+  'checkpoint',
+  'planner',
+  'validate',
+  'cost',
+  'probe',
+  'catalog',
+  'text',
+  'io',
+] as const;
+
 const MAY_IMPORT: Record<string, readonly string[]> = {
   text: [],
   io: [],
@@ -33,59 +50,14 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   bench: ['ort', 'graph', 'planner', 'validate', 'cost', 'probe', 'catalog', 'text', 'io'],
   runner: ['ort', 'graph', 'checkpoint', 'planner', 'cost', 'probe', 'catalog', 'text', 'io'],
   queue: ['runner', 'ort', 'graph', 'checkpoint', 'planner', 'cost', 'probe', 'catalog', 'text', 'io'],
-  answers: [
-    'queue',
-    'runner',
-    'bench',
-    'ort',
-    'graph',
-    'checkpoint',
-    'planner',
-    'validate',
-    'cost',
-    'probe',
-    'catalog',
-    'text',
-    'io',
-  ],
+  answers: LIBRARY,
   // Interfaces. The CLI may start the server (`genready serve`); nothing else crosses between them.
   server: ['answers', 'runner', 'queue', 'catalog', 'cost', 'planner', 'validate', 'probe', 'text', 'io'],
-  cli: [
-    'server',
-    'answers',
-    'queue',
-    'runner',
-    'bench',
-    'ort',
-    'graph',
-    'checkpoint',
-    'planner',
-    'validate',
-    'cost',
-    'probe',
-    'catalog',
-    'text',
-    'io',
-  ],
+  cli: ['server', 'answers', ...LIBRARY],
   // The dashboard talks to the HTTP API only: it may share the answers' types and the number formatting.
   web: ['answers', 'text'],
   // The public barrel re-exports the library rooms, never an interface.
-  index: [
-    'answers',
-    'queue',
-    'runner',
-    'bench',
-    'ort',
-    'graph',
-    'checkpoint',
-    'planner',
-    'validate',
-    'cost',
-    'probe',
-    'catalog',
-    'text',
-    'io',
-  ],
+  index: ['answers', ...LIBRARY],
 };
 
 /** Dev-time tools: they may import anything in src/, and nothing in src/ may import them. */
