@@ -11,6 +11,7 @@ import { readReview } from '../../src/runner/review.ts';
 import { createApp, type ServerDeps } from '../../src/server/app.ts';
 import { type Listening, LOOPBACK_HOSTNAMES, listen } from '../../src/server/node.ts';
 import { reviewRoutes } from '../../src/server/review.ts';
+import { manifestEntry } from './_manifest-entry.ts';
 
 function runFolder(): string {
   const root = mkdtempSync(join(tmpdir(), 'genready-gallery-'));
@@ -21,27 +22,7 @@ function runFolder(): string {
   const lines = [0, 1, 2].map((index) => {
     const file = `${index}.png`;
     writeFileSync(join(dir, file), encodePng(new Uint8Array(2 * 2 * 3).fill(index * 50), 2, 2));
-    return {
-      v: 1,
-      index,
-      file,
-      sha256: 'x',
-      bytes: 1,
-      prompt: `p${index}`,
-      negativePrompt: '',
-      seed: index,
-      steps: 4,
-      guidance: 7,
-      sampler: 'euler',
-      width: 2,
-      height: 2,
-      model: { dir: '/m', name: 'm', hash: 'h', files: {} },
-      runtime: {},
-      device: {},
-      batch: 1,
-      seconds: 0,
-      createdAt: '',
-    };
+    return manifestEntry(index);
   });
   // A tampered line that names a file outside the run folder.
   lines.push({ ...lines[0]!, index: 3, file: '../secret.png' });

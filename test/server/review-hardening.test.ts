@@ -10,30 +10,9 @@ import { readReview } from '../../src/runner/review.ts';
 import { createApp, type ServerDeps } from '../../src/server/app.ts';
 import { LOOPBACK_HOSTNAMES, listen } from '../../src/server/node.ts';
 import { reviewRoutes } from '../../src/server/review.ts';
+import { manifestEntry } from '../runner/_manifest-entry.ts';
 
-function entry(index: number) {
-  return {
-    v: 1,
-    index,
-    file: `${index}.png`,
-    sha256: 'x',
-    bytes: 1,
-    prompt: `p${index}`,
-    negativePrompt: '',
-    seed: index,
-    steps: 4,
-    guidance: 7,
-    sampler: 'euler',
-    width: 2,
-    height: 2,
-    model: { dir: '/m', name: 'm', hash: 'h', files: {} },
-    runtime: {},
-    device: {},
-    batch: 1,
-    seconds: 0,
-    createdAt: '',
-  };
-}
+const entry = manifestEntry;
 
 function runFolder(extraManifest = ''): string {
   const dir = join(mkdtempSync(join(tmpdir(), 'genready-harden-')), 'run');
