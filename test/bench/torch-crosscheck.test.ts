@@ -19,7 +19,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { renderTorchScript, type TorchCheckComponent, torchCheckComponent } from '../../src/bench/torch.ts';
+import {
+  renderTorchScript,
+  type TorchCase,
+  type TorchCheckComponent,
+  torchCheckComponent,
+} from '../../src/bench/torch.ts';
 import type { ClipTextArch } from '../../src/catalog/models.types.ts';
 import {
   clipTextNameMap,
@@ -34,10 +39,19 @@ import { loadGraphWeights, toFloat32 } from '../../src/checkpoint/tensors.ts';
 import type { DType } from '../../src/checkpoint/types.ts';
 import { type TensorToWrite, writeSafetensors } from '../../src/checkpoint/write.ts';
 import { toHalf } from '../../src/graph/_onnx.ts';
-import { type GraphArch, writeOnnxModel } from '../../src/graph/index.ts';
+import { type GraphArch, graphParameters, writeOnnxModel } from '../../src/graph/index.ts';
 import { createSession } from '../../src/ort/session.ts';
 import { Tensor } from '../../src/ort/tensor.ts';
-import { tinyClip, tinyClipProjected, tinyUNet, tinyUNetXL, tinyVae } from './_tiny.ts';
+import {
+  tinyClip,
+  tinyClipProjected,
+  tinyCrossDiT,
+  tinyFlux,
+  tinyMMDiTX,
+  tinyUNet,
+  tinyUNetXL,
+  tinyVae,
+} from './_tiny.ts';
 
 /** Where PyTorch may be: an explicit choice, Debian's interpreter (python3-torch), then PATH. */
 function findTorchPython(): string | null {
@@ -359,5 +373,55 @@ describe('PyTorch cross-check of checkpoint loading (bench --emit-torch check mo
     });
     assert.equal(r.status, 1);
     assert.match(r.stderr, new RegExp(`tensor '${tensors[0]!.name.replaceAll('.', '\\.')}' is missing`));
+  });
+});
+
+describe('the emitted script measures on torch 1.13 on the CPU (fp32, plain attention)', { skip: missing }, () => {
+  it('runs every denoiser kind and the VAE decoder, with the parameter counts of the graphs', () => {
+    const base = { width: 64, height: 64, batch: 1, forwardBatch: 2, latentHeight: 8, latentWidth: 8, textTokens: 8 };
+    const cases: TorchCase[] = (
+      [
+        ['unet', tinyUNet],
+        ['unet-xl', tinyUNetXL],
+        ['mmdit', tinyMMDiTX],
+        ['flux', tinyFlux],
+        ['cross-dit', tinyCrossDiT],
+        ['vae', tinyVae],
+      ] as const
+    ).map(([model, arch]) => ({
+      ...base,
+      model,
+      phase: arch.kind === 'autoencoder-kl' ? 'vae-decode' : 'denoising',
+      precision: 'fp16',
+      attention: 'sdpa',
+      parameters: graphParameters(arch),
+      arch,
+    }));
+    const script = join(dir, 'cpu-bench.py');
+    writeFileSync(script, renderTorchScript(cases, { warmup: 0, iterations: 1 }));
+    const r = spawnSync(python!, [script, '--device', 'cpu'], {
+      encoding: 'utf8',
+      timeout: 300_000,
+      env: { ...process.env, OMP_NUM_THREADS: '1' },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as {
+      environment: { backend: string; torch: string };
+      results: { model: string; precision: string; attention: string; parameters: number; measuredSeconds: number }[];
+      failed: unknown[];
+    };
+    assert.deepEqual(out.failed, []);
+    assert.equal(out.environment.backend, 'cpu');
+    assert.deepEqual(
+      out.results.map((x) => x.model),
+      cases.map((c) => c.model),
+    );
+    for (const [i, x] of out.results.entries()) {
+      assert.equal(x.parameters, cases[i]!.parameters, x.model);
+      // The CPU measures fp32; without scaled_dot_product_attention (torch < 2) the plain kernel.
+      assert.equal(x.precision, 'fp32');
+      if (out.environment.torch.startsWith('1.')) assert.equal(x.attention, 'naive');
+      assert.ok(x.measuredSeconds > 0);
+    }
   });
 });
