@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { models as catalog } from '../../data/models/index.ts';
 import { resolveModel } from '../../src/catalog/models.ts';
-import type { ClipTextArch, CrossDiTArch, MMDiTArch, UNetArch } from '../../src/catalog/models.types.ts';
+import type { AutoencoderArch, ClipTextArch, CrossDiTArch, MMDiTArch } from '../../src/catalog/models.types.ts';
 import { inspectCheckpoint } from '../../src/checkpoint/inspect.ts';
 import {
   clipTextNameMap,
@@ -292,7 +292,7 @@ describe('key coverage: every family the catalog has a graph for', () => {
       const a = m.denoiser.arch as GraphArch;
       const { map, namings } = denoiserMap(a, m.id);
       assert.deepEqual(mapNames(map), graphNames(a));
-      assert.deepEqual(mapNames(vaeDecoderNameMap(m.vae.arch as never)), graphNames(m.vae.arch as GraphArch));
+      assert.deepEqual(mapNames(vaeDecoderNameMap(m.vae.arch as AutoencoderArch)), graphNames(m.vae.arch as GraphArch));
       for (const te of m.textEncoders.filter((t) => t.arch.kind === 'clip-text')) {
         const clip = te.arch as ClipTextArch;
         assert.deepEqual(mapNames(clipTextNameMap(clip)), graphNames(clip));
