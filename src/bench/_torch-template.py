@@ -438,16 +438,23 @@ def mod_chunks(linear, act, k):
 
 
 class TwoLayer(nn.Module):
-    """linear → activation → linear: timestep / text embedders (SiLU) and feed-forwards (GELU)."""
+    """linear → activation → linear: timestep / text embedders (SiLU) and feed-forwards (GELU); the two
+    linears named as the ONNX graph names them (`linear_1`/`linear_2`, `up`/`down`, ...)."""
 
-    def __init__(self, i, hidden, o, act):
+    def __init__(self, i, hidden, o, act, names=("fc1", "fc2")):
         super().__init__()
-        self.fc1 = nn.Linear(i, hidden)
-        self.fc2 = nn.Linear(hidden, o)
+        self.names = names
+        self.add_module(names[0], nn.Linear(i, hidden))
+        self.add_module(names[1], nn.Linear(hidden, o))
         self.act = act
 
     def forward(self, x):
-        return self.fc2(self.act(self.fc1(x)))
+        return getattr(self, self.names[1])(self.act(getattr(self, self.names[0])(x)))
+
+
+def linear_in(parent, name, i, o):
+    """A linear layer under a scope of its own (`norm1.linear`, the graph's adaLN projections)."""
+    scope(parent, name).linear = nn.Linear(i, o)
 
 
 def pos_table(h, w, d, device):
@@ -489,13 +496,14 @@ class JointAttention(nn.Module):
         self.heads = heads
         self.to_q, self.to_k, self.to_v = nn.Linear(d, d), nn.Linear(d, d), nn.Linear(d, d)
         self.add_q_proj, self.add_k_proj, self.add_v_proj = nn.Linear(d, d), nn.Linear(d, d), nn.Linear(d, d)
-        self.norms = nn.ModuleList([RMSNorm(d // heads) for _ in range(4)]) if qk_norm else None
+        names = ("norm_q", "norm_k", "norm_added_q", "norm_added_k")
+        self.norms = [child(self, n, RMSNorm(d // heads)) for n in names] if qk_norm else [None] * 4
         self.to_out = nn.Linear(d, d)
         self.to_add_out = nn.Linear(d, d) if text_out else None
 
     def forward(self, img, txt):
         h = self.heads
-        nq, nk, naq, nak = list(self.norms) if self.norms is not None else [None] * 4
+        nq, nk, naq, nak = self.norms
         q = torch.cat([split_heads(self.to_q(img), h, nq), split_heads(self.add_q_proj(txt), h, naq)], dim=2)
         k = torch.cat([split_heads(self.to_k(img), h, nk), split_heads(self.add_k_proj(txt), h, nak)], dim=2)
         v = torch.cat([split_heads(self.to_v(img), h), split_heads(self.add_v_proj(txt), h)], dim=2)
@@ -510,26 +518,32 @@ class MMDiTBlock(nn.Module):
     def __init__(self, d, heads, mlp, qk_norm, last, dual):
         super().__init__()
         self.last, self.dual = last, dual
-        self.norm1 = nn.Linear(d, (9 if dual else 6) * d)
-        self.norm1_context = nn.Linear(d, (2 if last else 6) * d)
+        linear_in(self, "norm1", d, (9 if dual else 6) * d)
+        linear_in(self, "norm1_context", d, (2 if last else 6) * d)
         self.attn = JointAttention(d, heads, qk_norm, not last)
-        self.attn2 = Attention(d, heads, qkv_bias=True, qk_norm=qk_norm) if dual else None
-        self.ff = TwoLayer(d, mlp, d, F.gelu)
-        self.ff_context = None if last else TwoLayer(d, mlp, d, F.gelu)
+        # The image-only attention (held in a list: registered once, under the graph's name): the graph
+        # builds it with its qk-norm inline (`attn2.to_q`), or else with the shared helper (`attn2.self.to_q`).
+        self.extra_attention = []
+        if dual and qk_norm:
+            self.extra_attention.append(child(self, "attn2", Attention(d, heads, qkv_bias=True, qk_norm=True)))
+        elif dual:
+            self.extra_attention.append(child(scope(self, "attn2"), "self", Attention(d, heads, qkv_bias=True)))
+        self.ff = TwoLayer(d, mlp, d, F.gelu, ("up", "down"))
+        self.ff_context = None if last else TwoLayer(d, mlp, d, F.gelu, ("up", "down"))
 
     def forward(self, img, txt, act):
-        m = mod_chunks(self.norm1, act, 9 if self.dual else 6)
+        m = mod_chunks(self.norm1.linear, act, 9 if self.dual else 6)
         normed = plain_norm(img)
         if self.last:
-            scale, shift = mod_chunks(self.norm1_context, act, 2)  # AdaLayerNormContinuous: scale first
+            scale, shift = mod_chunks(self.norm1_context.linear, act, 2)  # AdaLayerNormContinuous: scale first
             txt_in = modulate(plain_norm(txt), shift, scale)
         else:
-            c = mod_chunks(self.norm1_context, act, 6)
+            c = mod_chunks(self.norm1_context.linear, act, 6)
             txt_in = modulate(plain_norm(txt), c[0], c[1])
         a_img, a_txt = self.attn(modulate(normed, m[0], m[1]), txt_in)
         y = img + m[2] * a_img
         if self.dual:
-            y = y + m[8] * self.attn2(modulate(normed, m[6], m[7]))
+            y = y + m[8] * self.extra_attention[0](modulate(normed, m[6], m[7]))
         img = y + m[5] * self.ff(modulate(plain_norm(y), m[3], m[4]))
         if not self.last:
             t1 = txt + c[2] * a_txt
@@ -546,21 +560,24 @@ class MMDiT(nn.Module):
         d = a["heads"] * a["headDim"]
         self.p, self.out = a["patchSize"], a["outChannels"]
         self.pos_embed = PatchEmbed(a["inChannels"], d, self.p)
-        self.time_embed = TwoLayer(256, d, d, F.silu)
-        self.text_embed = TwoLayer(a["pooledProjectionDim"], d, d, F.silu)
+        embed = scope(self, "time_text_embed")
+        embed.timestep_embedder = TwoLayer(256, d, d, F.silu, ("linear_1", "linear_2"))
+        embed.text_embedder = TwoLayer(a["pooledProjectionDim"], d, d, F.silu, ("linear_1", "linear_2"))
         self.context_embedder = nn.Linear(a["jointAttentionDim"], d)
         n = a["depth"]
-        self.blocks = nn.ModuleList([MMDiTBlock(d, a["heads"], a["mlpRatio"] * d, a["qkNorm"], i == n - 1, i < a["dualAttentionLayers"]) for i in range(n)])
-        self.norm_out = nn.Linear(d, 2 * d)
+        self.blocks = [child(self, f"block{i}", MMDiTBlock(d, a["heads"], a["mlpRatio"] * d, a["qkNorm"], i == n - 1, i < a["dualAttentionLayers"]))
+                       for i in range(n)]
+        linear_in(self, "norm_out", d, 2 * d)
         self.proj_out = nn.Linear(d, self.p * self.p * self.out)
 
     def forward(self, x, ctx, pooled, timestep):
         img, hw = self.pos_embed(x)
-        act = F.silu(self.time_embed(sinusoid(timestep, 256).to(x.dtype)) + self.text_embed(pooled))
+        embed = self.time_text_embed
+        act = F.silu(embed.timestep_embedder(sinusoid(timestep, 256).to(x.dtype)) + embed.text_embedder(pooled))
         txt = self.context_embedder(ctx)
         for blk in self.blocks:
             img, txt = blk(img, txt, act)
-        scale, shift = mod_chunks(self.norm_out, act, 2)
+        scale, shift = mod_chunks(self.norm_out.linear, act, 2)
         return unpatchify(self.proj_out(modulate(plain_norm(img), shift, scale)), hw, self.p, self.out)
 
 
@@ -686,7 +703,7 @@ class CrossDiTBlock(nn.Module):
         self.scale_shift_table = nn.Parameter(torch.randn(6, d) / d ** 0.5)
         self.attn1 = Attention(d, heads, qkv_bias=True)
         self.attn2 = Attention(d, heads, d, qkv_bias=True)
-        self.ff = TwoLayer(d, mlp, d, F.gelu)
+        self.ff = TwoLayer(d, mlp, d, F.gelu, ("up", "down"))
 
     def reset_parameters(self):
         nn.init.normal_(self.scale_shift_table, std=self.scale_shift_table.shape[-1] ** -0.5)
@@ -707,10 +724,11 @@ class CrossDiT(nn.Module):
         d = a["heads"] * a["headDim"]
         self.d, self.p, self.out, self.tdim = d, a["patchSize"], a["outChannels"], a["timeEmbedDim"]
         self.pos_embed = PatchEmbed(a["inChannels"], d, self.p)
-        self.t_embed = TwoLayer(self.tdim, d, d, F.silu)
-        self.t_mod = nn.Linear(d, 6 * d)
-        self.caption_projection = TwoLayer(a["captionChannels"], d, d, F.gelu)
-        self.blocks = nn.ModuleList([CrossDiTBlock(d, a["heads"], a["mlpRatio"] * d) for _ in range(a["depth"])])
+        adaln = scope(self, "adaln_single")
+        adaln.emb = TwoLayer(self.tdim, d, d, F.silu, ("linear_1", "linear_2"))
+        adaln.linear = nn.Linear(d, 6 * d)
+        self.caption_projection = TwoLayer(a["captionChannels"], d, d, F.gelu, ("linear_1", "linear_2"))
+        self.blocks = [child(self, f"block{i}", CrossDiTBlock(d, a["heads"], a["mlpRatio"] * d)) for i in range(a["depth"])]
         self.scale_shift_table = nn.Parameter(torch.randn(2, d) / d ** 0.5)
         self.proj_out = nn.Linear(d, self.p * self.p * self.out)
 
@@ -719,8 +737,8 @@ class CrossDiT(nn.Module):
 
     def forward(self, x, timestep, ctx):
         h, hw = self.pos_embed(x)
-        emb = self.t_embed(sinusoid(timestep, self.tdim).to(x.dtype))
-        t6 = self.t_mod(F.silu(emb)).view(-1, 6, self.d)
+        emb = self.adaln_single.emb(sinusoid(timestep, self.tdim).to(x.dtype))
+        t6 = self.adaln_single.linear(F.silu(emb)).view(-1, 6, self.d)
         c = self.caption_projection(ctx)
         for blk in self.blocks:
             h = blk(h, t6, c)

@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { TensorKind } from '../../data/checkpoint/names.ts';
-import type { AutoencoderArch, ClipTextArch, UNetArch } from '../catalog/models.types.ts';
+import type { AutoencoderArch, ClipTextArch, CrossDiTArch, MMDiTArch, UNetArch } from '../catalog/models.types.ts';
 import type { NameEntry, Naming } from '../checkpoint/names.ts';
 import { breakdown, contextTokens } from '../cost/breakdown.ts';
 import { makeWorkload } from '../cost/workload.ts';
@@ -183,7 +183,7 @@ export interface TorchCheckComponent {
   /** Prefix of its tensors in the inputs and outputs files (`unet.sample`, `text.last_hidden_state`). */
   key: string;
   role: 'denoiser' | 'vae' | 'text-encoder';
-  arch: UNetArch | AutoencoderArch | ClipTextArch;
+  arch: UNetArch | MMDiTArch | CrossDiTArch | AutoencoderArch | ClipTextArch;
   inputs: string[];
   outputs: string[];
   /** [graph weight name, checkpoint tensor name, layout kind, rows of a fused tensor, halves swapped]. */
@@ -192,6 +192,8 @@ export interface TorchCheckComponent {
 
 const CHECK_ROLES: Record<TorchCheckComponent['arch']['kind'], TorchCheckComponent['role']> = {
   unet: 'denoiser',
+  mmdit: 'denoiser',
+  'cross-dit': 'denoiser',
   'autoencoder-kl': 'vae',
   'clip-text': 'text-encoder',
 };
@@ -207,10 +209,10 @@ export function torchCheckComponent(
   naming: Naming,
   prefix = '',
 ): TorchCheckComponent {
-  if (arch.kind !== 'unet' && arch.kind !== 'autoencoder-kl' && arch.kind !== 'clip-text')
+  if (arch.kind === 'flux')
     throw new BenchError(
       'unsupported-model',
-      `the PyTorch check mode runs UNets, VAE decoders and CLIP text encoders, not ${arch.kind} models`,
+      'the PyTorch check mode runs UNets, SD3 MMDiTs, PixArt DiTs, VAE decoders and CLIP text encoders, not flux models',
     );
   const g = buildGraph(arch, 'float32');
   return {

@@ -2,10 +2,12 @@
  * The independent cross-check of the checkpoint path: tiny checkpoints with random weights, in the
  * LDM single-file naming (SD 1.x style: 1×1-conv projections, CLIP ViT-L-like text encoder with
  * quick_gelu) and in the SDXL style (linear projections, micro-conditioning, an OpenCLIP text tower
- * with fused q/k/v, an [in, out] projection and exact gelu; a diffusers-named VAE), are loaded two
+ * with fused q/k/v, an [in, out] projection and exact gelu; a diffusers-named VAE), and SD3 / SD3.5
+ * MMDiTs (Stability AI's names: fused qkv, swapped adaLN halves; diffusers' names) and a PixArt DiT
+ * (original names: fused qkv and kv), are loaded two
  * ways: by genready (src/checkpoint → ONNX graphs with the weights bound → onnxruntime) and by the
  * script `bench --emit-torch` writes, which parses the .safetensors itself and runs PyTorch modules
- * (Debian's python3-torch 1.13 on the CPU, fp32, plain attention). The UNet, VAE decoder and text
+ * (Debian's python3-torch 1.13 on the CPU, fp32, plain attention). The denoiser, VAE decoder and text
  * encoder outputs must agree to 1e-4 relative, measured as max |onnx − torch| / max |onnx| over each
  * output tensor (the ∞-norm of the difference relative to the ∞-norm of the output).
  *
@@ -28,6 +30,8 @@ import {
 import type { ClipTextArch } from '../../src/catalog/models.types.ts';
 import {
   clipTextNameMap,
+  crossDitNameMap,
+  mmditNameMap,
   type NameEntry,
   type Naming,
   openClipTextNameMap,
@@ -47,6 +51,7 @@ import {
   tinyClipProjected,
   tinyCrossDiT,
   tinyFlux,
+  tinyMMDiT,
   tinyMMDiTX,
   tinyUNet,
   tinyUNetXL,
@@ -167,6 +172,19 @@ function inputsFor(arch: GraphArch, key: string): Inputs {
       }
       return r;
     }
+    case 'mmdit':
+      return {
+        hidden_states: f('latent', [2, arch.inChannels, 8, 8]),
+        encoder_hidden_states: f('ctx', [2, 6, arch.jointAttentionDim]),
+        pooled_projections: f('pooled', [2, arch.pooledProjectionDim]),
+        timestep: { type: 'float32', dims: [2], data: Float32Array.from([981, 21.5]) },
+      };
+    case 'cross-dit':
+      return {
+        hidden_states: f('latent', [2, arch.inChannels, 8, 8]),
+        timestep: { type: 'float32', dims: [2], data: Float32Array.from([981, 21.5]) },
+        encoder_hidden_states: f('ctx', [2, 6, arch.captionChannels]),
+      };
     case 'autoencoder-kl':
       return { latent_sample: f('latent', [1, arch.latentChannels, 8, 8], -2, 2) };
     case 'clip-text': {
@@ -320,6 +338,19 @@ const xlParts: Part[] = [
   },
 ];
 
+/** SD3.5-style MMDiT-X in SAI's names (fused qkv, swapped adaLN halves), SD3-style in diffusers', PixArt in the original names (fused qkv, kv). */
+const ditParts: Part[] = [
+  {
+    key: 'sd35',
+    arch: tinyMMDiTX,
+    map: mmditNameMap(tinyMMDiTX),
+    naming: 'ldm',
+    prefix: 'model.diffusion_model.',
+  },
+  { key: 'sd3', arch: tinyMMDiT, map: mmditNameMap(tinyMMDiT), naming: 'diffusers', prefix: 'transformer.' },
+  { key: 'pixart', arch: tinyCrossDiT, map: crossDitNameMap(tinyCrossDiT), naming: 'ldm', prefix: '' },
+];
+
 describe('PyTorch cross-check of checkpoint loading (bench --emit-torch check mode)', { skip: missing }, () => {
   before(() => {
     assert.ok(python, 'CI must find a python whose `import torch` works (.ci/run installs python3-torch)');
@@ -347,6 +378,17 @@ describe('PyTorch cross-check of checkpoint loading (bench --emit-torch check mo
       'text2.text_embeds',
       'unet.out_sample',
       'vae.sample',
+    ]);
+    for (const [k, e] of Object.entries(errors)) assert.ok(e < TOLERANCE, `${k}: ${e}`);
+  });
+
+  it('SD3 / SD3.5 MMDiT (SAI and diffusers names) and PixArt (original names), bf16 file: agree to 1e-4', async () => {
+    const { errors } = await crossCheck('dits', ditParts, 'BF16');
+    console.log(`# max relative error (DiTs): ${JSON.stringify(errors)}`);
+    assert.deepEqual(Object.keys(errors).sort(), [
+      'pixart.out_hidden_states',
+      'sd3.out_hidden_states',
+      'sd35.out_hidden_states',
     ]);
     for (const [k, e] of Object.entries(errors)) assert.ok(e < TOLERANCE, `${k}: ${e}`);
   });

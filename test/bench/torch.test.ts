@@ -274,6 +274,6 @@ test('the check mode embeds the name map as [graph, checkpoint name, kind, rows,
   assert.throws(
     () => torchCheckComponent('flux', flux, fluxNameMap(flux), 'ldm'),
     (e: unknown) =>
-      e instanceof BenchError && /runs UNets, VAE decoders and CLIP text encoders, not flux/.test(e.message),
+      e instanceof BenchError && /PixArt DiTs, VAE decoders and CLIP text encoders, not flux/.test(e.message),
   );
 });
