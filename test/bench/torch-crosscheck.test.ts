@@ -4,9 +4,9 @@
  * quick_gelu) and in the SDXL style (linear projections, micro-conditioning, an OpenCLIP text tower
  * with fused q/k/v, an [in, out] projection and exact gelu; a diffusers-named VAE), and SD3 / SD3.5
  * MMDiTs (Stability AI's names: fused qkv, swapped adaLN halves; diffusers' names) and a PixArt DiT
- * (original names: fused qkv and kv), are loaded two
- * ways: by genready (src/checkpoint → ONNX graphs with the weights bound → onnxruntime) and by the
- * script `bench --emit-torch` writes, which parses the .safetensors itself and runs PyTorch modules
+ * (original names: fused qkv and kv), are loaded two ways: by genready (src/checkpoint → ONNX
+ * graphs with the weights bound → onnxruntime) and by the script `bench --emit-torch` writes, which
+ * parses the .safetensors itself and runs PyTorch modules
  * (Debian's python3-torch 1.13 on the CPU, fp32, plain attention). The denoiser, VAE decoder and text
  * encoder outputs must agree to 1e-4 relative, measured as max |onnx − torch| / max |onnx| over each
  * output tensor (the ∞-norm of the difference relative to the ∞-norm of the output).
