@@ -27,6 +27,8 @@ import datetime
 import gc
 import json
 import math
+import mmap
+import os
 import platform
 import statistics
 import struct
@@ -980,9 +982,10 @@ def safetensors_dtypes():
 
 def read_safetensors(path):
     """A .safetensors file as {name: tensor}: 8-byte little-endian header length, the JSON header,
-    then each tensor's bytes at its data_offsets after the header (torch.frombuffer, no copy)."""
+    then each tensor's bytes at its data_offsets after the header (torch.frombuffer on a copy of them)."""
     with open(path, "rb") as f:
-        data = memoryview(f.read())
+        # Mapped, not read: only the tensors copied out of it are held (a 2 GB checkpoint is not read twice).
+        data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if os.fstat(f.fileno()).st_size else b""
     if len(data) < 8:
         sys.exit(f"genready check: {path}: not a safetensors file (shorter than its 8-byte header length)")
     (n,) = struct.unpack("<Q", bytes(data[:8]))
@@ -1010,6 +1013,8 @@ def read_safetensors(path):
         # A fresh buffer per tensor: aligned for its dtype, and writable as torch.frombuffer wants.
         t = torch.frombuffer(bytearray(data[base + begin:base + end]), dtype=dtype) if count else torch.empty(0, dtype=dtype)
         out[name] = t.reshape(info["shape"])
+    if isinstance(data, mmap.mmap):
+        data.close()
     return out
 
 
