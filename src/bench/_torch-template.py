@@ -366,6 +366,11 @@ class VaeDecoder(nn.Module):
         return self.conv_out(F.silu(self.norm_out(h)))
 
 
+def gelu_tanh(x):
+    """GELU with the tanh approximation: the DiT families' feed-forwards (diffusers' gelu-approximate)."""
+    return F.gelu(x, approximate="tanh")
+
+
 def quick_gelu(x):
     return x * torch.sigmoid(1.702 * x)
 
@@ -530,8 +535,8 @@ class MMDiTBlock(nn.Module):
             self.extra_attention.append(child(self, "attn2", Attention(d, heads, qkv_bias=True, qk_norm=True)))
         elif dual:
             self.extra_attention.append(child(scope(self, "attn2"), "self", Attention(d, heads, qkv_bias=True)))
-        self.ff = TwoLayer(d, mlp, d, F.gelu, ("up", "down"))
-        self.ff_context = None if last else TwoLayer(d, mlp, d, F.gelu, ("up", "down"))
+        self.ff = TwoLayer(d, mlp, d, gelu_tanh, ("up", "down"))
+        self.ff_context = None if last else TwoLayer(d, mlp, d, gelu_tanh, ("up", "down"))
 
     def forward(self, img, txt, act):
         m = mod_chunks(self.norm1.linear, act, 9 if self.dual else 6)
@@ -618,7 +623,7 @@ class FluxDoubleBlock(nn.Module):
         self.img_norms = nn.ModuleList([RMSNorm(d // heads), RMSNorm(d // heads)])
         self.txt_norms = nn.ModuleList([RMSNorm(d // heads), RMSNorm(d // heads)])
         self.img_proj, self.txt_proj = nn.Linear(d, d), nn.Linear(d, d)
-        self.img_mlp, self.txt_mlp = TwoLayer(d, mlp, d, F.gelu), TwoLayer(d, mlp, d, F.gelu)
+        self.img_mlp, self.txt_mlp = TwoLayer(d, mlp, d, gelu_tanh), TwoLayer(d, mlp, d, gelu_tanh)
 
     def _qkv(self, x, m, qkv, norms):
         q, k, v = qkv(modulate(plain_norm(x), m[0], m[1])).chunk(3, dim=-1)
@@ -659,7 +664,7 @@ class FluxSingleBlock(nn.Module):
         q = apply_rope(split_heads(q, self.heads, nq), cos, sin)
         k = apply_rope(split_heads(k, self.heads, nk), cos, sin)
         o = merge_heads(attend(q, k, split_heads(v, self.heads)))
-        return x + gate * self.linear2(torch.cat([o, F.gelu(m)], dim=-1))
+        return x + gate * self.linear2(torch.cat([o, gelu_tanh(m)], dim=-1))
 
 
 class Flux(nn.Module):
@@ -705,7 +710,7 @@ class CrossDiTBlock(nn.Module):
         self.scale_shift_table = nn.Parameter(torch.randn(6, d) / d ** 0.5)
         self.attn1 = Attention(d, heads, qkv_bias=True)
         self.attn2 = Attention(d, heads, d, qkv_bias=True)
-        self.ff = TwoLayer(d, mlp, d, F.gelu, ("up", "down"))
+        self.ff = TwoLayer(d, mlp, d, gelu_tanh, ("up", "down"))
 
     def reset_parameters(self):
         nn.init.normal_(self.scale_shift_table, std=self.scale_shift_table.shape[-1] ** -0.5)
@@ -729,7 +734,7 @@ class CrossDiT(nn.Module):
         adaln = scope(self, "adaln_single")
         adaln.emb = TwoLayer(self.tdim, d, d, F.silu, ("linear_1", "linear_2"))
         adaln.linear = nn.Linear(d, 6 * d)
-        self.caption_projection = TwoLayer(a["captionChannels"], d, d, F.gelu, ("linear_1", "linear_2"))
+        self.caption_projection = TwoLayer(a["captionChannels"], d, d, gelu_tanh, ("linear_1", "linear_2"))
         self.blocks = [child(self, f"block{i}", CrossDiTBlock(d, a["heads"], a["mlpRatio"] * d)) for i in range(a["depth"])]
         self.scale_shift_table = nn.Parameter(torch.randn(2, d) / d ** 0.5)
         self.proj_out = nn.Linear(d, self.p * self.p * self.out)
