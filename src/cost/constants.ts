@@ -202,9 +202,10 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * cold load we found, safetensors' default path loading Qwen3-30B-A3B (61 GB bf16) onto one H200
    * in 57.4 s, 1.1 GB/s (vLLM docs, "Loading Model Weights with InstantTensor", benchmark table):
    * 40.7 s read + 11.3 s copy = 52 s. cpuSessionBytesPerSecond measured here (bench/cpu-sd15.ts,
-   * onnxruntime 1.30, Zen 3 core, file in the page cache): session creation of the SD 1.5 UNet
-   * (3.44 GB fp32) took 10.9–12.3 CPU-s, the VAE (0.33 GB) 0.95 s, CLIP (0.49 GB) 1.1–1.5 s: 0.32 GB/s,
-   * single-threaded. PyTorch maps safetensors without conversion instead (diffusers docs v0.13,
+   * onnxruntime 1.30, Zen 3 core, file in the page cache), per byte of fp32 GEMM and convolution
+   * weights, which session creation repacks for MLAS: the SD 1.5 UNet's 3.44 GB took 10.9–12.3 CPU-s,
+   * CLIP's 0.34 GB of linear weights 1.0 s (its 0.15 GB token table is only mapped), the VAE
+   * decoder's 0.20 GB 0.75–0.95 s: 0.32 GB/s, single-threaded. PyTorch maps safetensors without conversion instead (diffusers docs v0.13,
    * "Load safetensors": SD 2.1 from_pretrained in 2.03 s on an EPYC 7742), which is why the GPU path
    * has only the copy. cpuFirstTouchBytesPerSecond assumed: the first onnxruntime run faults in its
    * arena's pages (4 KiB pages zeroed by the kernel, ≈ 2 GB/s on one core); bench/cpu-sd15.ts shows
@@ -447,7 +448,7 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
     unit: 'B/s',
     setBy: 'measured',
     reason:
-      'onnxruntime CPU session creation (graph optimisation, weight prepacking), one thread: SD 1.5 UNet 3.44 GB in 10.9–12.3 CPU-s on a Zen 3 core',
+      'onnxruntime CPU session creation repacks GEMM/conv weights for MLAS, one thread: SD 1.5 UNet 3.44 GB in 10.9–12.3 CPU-s on a Zen 3 core',
   },
   {
     name: 'firstImage.cpuFirstTouchBytesPerSecond',

@@ -34,6 +34,15 @@ export interface FirstImage {
   runtime: string;
 }
 
+/** fp32 bytes of the GEMM and convolution weights the runtime's graphs hold (what onnxruntime prepacks). */
+export function prepackedBytes(parts: readonly ComponentBreakdown[]): number {
+  let params = 0;
+  for (const c of parts)
+    for (const { op, count } of c.opGroups)
+      if ((op.kind === 'linear' || op.kind === 'conv') && op.macs > 0) params += op.params * count;
+  return params * 4;
+}
+
 /**
  * The first-image cost of a workload already estimated: `parts` and `strategy` say which weights go
  * where, `time` is the steady-state time of the chosen strategy (calibrated or not), `computeDevice`
@@ -54,8 +63,10 @@ export function firstImageCost(
   let warmupSeconds: number;
   let runtime: string;
   if (strategy === 'cpu' || computeDevice.backend === 'cpu') {
-    // onnxruntime (genready run) parses each graph, optimises it and prepacks its weights for MLAS.
-    loadSeconds = weightBytes / F.cpuSessionBytesPerSecond;
+    // onnxruntime (genready run) parses each graph, optimises it and prepacks the fp32 weights of
+    // its GEMMs and convolutions into MLAS's blocked layouts: that repacking is the cost (lookup
+    // tables such as CLIP's token embeddings are only mapped; a decode graph holds only the decoder).
+    loadSeconds = prepackedBytes(parts) / F.cpuSessionBytesPerSecond;
     // The first run faults in the arena's activation pages (every later run reuses them); the
     // graphs materialise the attention scores, so the naive kernel's peak is what gets touched.
     const act = parts.reduce((s, c) => s + c.activationBytes.naive, 0);

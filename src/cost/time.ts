@@ -72,7 +72,8 @@ export function cpuIsa(d: Device): 'avx512' | 'avx2' | 'neon' {
   const isa = d.computeId.split('+');
   if (isa.includes('avx512')) return 'avx512';
   if (isa.includes('neon') || d.architecture === 'arm64') return 'neon';
-  if (/avx-?512/i.test(d.architecture) && !/256-bit/i.test(d.architecture)) return 'avx512';
+  // The text leads with the widest unit ("AVX2/FMA3 (no AVX-512)" is an AVX2 part).
+  if (/^avx-?512/i.test(d.architecture) && !/256-bit/i.test(d.architecture)) return 'avx512';
   return 'avx2';
 }
 
@@ -103,6 +104,8 @@ export function stackFactor(w: Workload, d: Device, K: ModelConstants): number {
 
 /** The device a strategy computes on: the CPU strategy runs on the host's CPU device. */
 function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runtime, K: ModelConstants): OpCost {
+  // Weights loaded but never run (a text-to-image VAE's encoder) cost no time.
+  if (op.macs === 0 && op.ioElems === 0) return { seconds: 0, compute: 0, memory: 0, launch: 0, quant: 0 };
   const p = c.precision;
   const ct = d.backend === 'cpu' ? 'fp32' : computeType(p, w.model.defaults.precision);
   const actBytes = d.backend === 'cpu' ? 4 : computeBytes(p);
@@ -146,11 +149,7 @@ function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runti
   // The matmul reads the weight as stored, or the 16-bit copy the library dequantized it to.
   // An embedding lookup reads only the rows it gathers (its output), not the whole table.
   const weightRead =
-    op.kind === 'embedding'
-      ? 0
-      : path
-        ? op.params * (path.gemm === 'dequantized' ? 2 : stored)
-        : op.params * perParam;
+    op.kind === 'embedding' ? 0 : path ? op.params * (path.gemm === 'dequantized' ? 2 : stored) : op.params * perParam;
   let bytes = weightRead + op.ioElems * B * actBytes;
   if (op.attention && w.attention !== 'flash') {
     // Materialised scores: written, read by softmax, written again, read by the AV product.
