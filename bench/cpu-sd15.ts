@@ -27,7 +27,7 @@ import type { Device } from '../src/catalog/devices.types.ts';
 import { resolveModel } from '../src/catalog/models.ts';
 import { breakdown, contextTokens } from '../src/cost/breakdown.ts';
 import { MODEL_CONSTANTS } from '../src/cost/constants.ts';
-import { prepackedBytes } from '../src/cost/first-image.ts';
+import { cpuSessionSeconds } from '../src/cost/first-image.ts';
 import type { Phase } from '../src/cost/types.ts';
 import { makeWorkload } from '../src/cost/workload.ts';
 import { machineFromProbe } from '../src/planner/machine.ts';
@@ -173,7 +173,7 @@ for (const r of rows) {
 }
 console.log(ok ? 'all ratios within the target' : 'some ratios outside the target');
 
-// First-image parts per model: session creation (prepacked GEMM/conv bytes / cpuSessionBytesPerSecond, single-threaded
+// First-image parts per model: session creation (per op + per repacked GEMM/conv byte, single-threaded
 // in onnxruntime, so compared in either timing) and the first run's extra over the steady minimum
 // (activation bytes / cpuFirstTouchBytesPerSecond). The files are in the page cache here: no read.
 const F = MODEL_CONSTANTS.firstImage;
@@ -188,7 +188,7 @@ for (const r of rows) {
     attention: 'naive',
   });
   const part = breakdown(w).find((c) => c.phase === r.phase)!;
-  const load = prepackedBytes([part]) / F.cpuSessionBytesPerSecond;
+  const load = cpuSessionSeconds([part]);
   const extra = Math.max(0, ...r.warmup) - r.measured;
   const touch = part.activationBytes.naive / F.cpuFirstTouchBytesPerSecond;
   console.log(

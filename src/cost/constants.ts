@@ -53,8 +53,10 @@ export interface ModelConstants {
 export interface FirstImageConstants {
   /** Disk read rate for weights not in the page cache (B/s). */
   diskBytesPerSecond: number;
-  /** onnxruntime CPU session creation: weight bytes per second (graph optimisation, MLAS prepacking). */
+  /** onnxruntime CPU session creation: repacked GEMM/conv weight bytes per second (MLAS prepacking). */
   cpuSessionBytesPerSecond: number;
+  /** onnxruntime CPU session creation: seconds per op of the graph (parsing, optimisation passes, kernels). */
+  cpuSessionSecondsPerOp: number;
   /** First run on the CPU: activation bytes the arena faults in per second. */
   cpuFirstTouchBytesPerSecond: number;
   /** First call on a GPU in a new process: lazy kernel loading, cuBLAS/cuDNN handles, algorithm choice. */
@@ -201,11 +203,14 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * through the page cache, 1.5 GB/s; with the host-link copy below it reproduces the one published
    * cold load we found, safetensors' default path loading Qwen3-30B-A3B (61 GB bf16) onto one H200
    * in 57.4 s, 1.1 GB/s (vLLM docs, "Loading Model Weights with InstantTensor", benchmark table):
-   * 40.7 s read + 11.3 s copy = 52 s. cpuSessionBytesPerSecond measured here (bench/cpu-sd15.ts,
-   * onnxruntime 1.30, Zen 3 core, file in the page cache), per byte of fp32 GEMM and convolution
-   * weights, which session creation repacks for MLAS: the SD 1.5 UNet's 3.44 GB took 10.9–12.3 CPU-s,
-   * CLIP's 0.34 GB of linear weights 1.0 s (its 0.15 GB token table is only mapped), the VAE
-   * decoder's 0.20 GB 0.75–0.95 s: 0.32 GB/s, single-threaded. PyTorch maps safetensors without conversion instead (diffusers docs v0.13,
+   * 40.7 s read + 11.3 s copy = 52 s. cpuSessionSecondsPerOp and cpuSessionBytesPerSecond measured
+   * here (onnxruntime 1.30, one Zen 3 core, files in the page cache, CPU seconds): session creation
+   * costs per op of the graph (parsing, optimisation passes, kernel creation) and per byte of fp32
+   * GEMM/convolution weights it repacks for MLAS. The example model's graphs (`genready run
+   * --example`, bench/first-image.ts: 1.5 M parameters) took 0.21–0.34 s for the tiny UNet's 221
+   * ops, 0.03–0.05 s for its VAE's 55: ~1 ms per op. bench/cpu-sd15.ts: the SD 1.5 UNet (536 ops,
+   * 3.44 GB) 10.9–12.3 s, CLIP (122 ops, 0.34 GB of linear weights; its token table is only mapped)
+   * 1.0–1.1 s, the VAE decoder (116 ops, 0.20 GB) 0.75–0.95 s: 0.33 GB/s after the per-op part. PyTorch maps safetensors without conversion instead (diffusers docs v0.13,
    * "Load safetensors": SD 2.1 from_pretrained in 2.03 s on an EPYC 7742), which is why the GPU path
    * has only the copy. cpuFirstTouchBytesPerSecond assumed: the first onnxruntime run faults in its
    * arena's pages (4 KiB pages zeroed by the kernel, ≈ 2 GB/s on one core); bench/cpu-sd15.ts shows
@@ -215,7 +220,8 @@ export const MODEL_CONSTANTS: ModelConstants = {
    */
   firstImage: {
     diskBytesPerSecond: 1.5e9,
-    cpuSessionBytesPerSecond: 0.32e9,
+    cpuSessionBytesPerSecond: 0.33e9,
+    cpuSessionSecondsPerOp: 1e-3,
     cpuFirstTouchBytesPerSecond: 2e9,
     gpuWarmupSeconds: 1.1,
   },
@@ -449,6 +455,13 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
     setBy: 'measured',
     reason:
       'onnxruntime CPU session creation repacks GEMM/conv weights for MLAS, one thread: SD 1.5 UNet 3.44 GB in 10.9–12.3 CPU-s on a Zen 3 core',
+  },
+  {
+    name: 'firstImage.cpuSessionSecondsPerOp',
+    unit: 's/op',
+    setBy: 'measured',
+    reason:
+      'onnxruntime CPU session creation per graph op (parsing, optimisation passes, kernels): the example model’s tiny UNet, 221 ops in 0.21–0.34 CPU-s',
   },
   {
     name: 'firstImage.cpuFirstTouchBytesPerSecond',

@@ -35,12 +35,31 @@ export interface FirstImage {
 }
 
 /** fp32 bytes of the GEMM and convolution weights the runtime's graphs hold (what onnxruntime prepacks). */
-export function prepackedBytes(parts: readonly ComponentBreakdown[]): number {
+export function prepackedBytes(parts: readonly Pick<ComponentBreakdown, 'opGroups'>[]): number {
   let params = 0;
   for (const c of parts)
     for (const { op, count } of c.opGroups)
       if ((op.kind === 'linear' || op.kind === 'conv') && op.macs > 0) params += op.params * count;
   return params * 4;
+}
+
+/** Ops the graphs run (weights loaded but never run, such as a VAE's encoder, are not in them). */
+export function runOps(parts: readonly Pick<ComponentBreakdown, 'opGroups'>[]): number {
+  let n = 0;
+  for (const c of parts) for (const { op, count } of c.opGroups) if (op.macs > 0 || op.ioElems > 0) n += count;
+  return n;
+}
+
+/**
+ * onnxruntime CPU session creation: a cost per op (parsing, graph optimisation passes, kernel
+ * creation) and per byte of repacked weights.
+ */
+export function cpuSessionSeconds(
+  parts: readonly Pick<ComponentBreakdown, 'opGroups'>[],
+  K: ModelConstants = MODEL_CONSTANTS,
+): number {
+  const F = K.firstImage;
+  return runOps(parts) * F.cpuSessionSecondsPerOp + prepackedBytes(parts) / F.cpuSessionBytesPerSecond;
 }
 
 /**
@@ -66,7 +85,7 @@ export function firstImageCost(
     // onnxruntime (genready run) parses each graph, optimises it and prepacks the fp32 weights of
     // its GEMMs and convolutions into MLAS's blocked layouts: that repacking is the cost (lookup
     // tables such as CLIP's token embeddings are only mapped; a decode graph holds only the decoder).
-    loadSeconds = prepackedBytes(parts) / F.cpuSessionBytesPerSecond;
+    loadSeconds = cpuSessionSeconds(parts, K);
     // The first run faults in the arena's activation pages (every later run reuses them); the
     // graphs materialise the attention scores, so the naive kernel's peak is what gets touched.
     const act = parts.reduce((s, c) => s + c.activationBytes.naive, 0);
