@@ -63,10 +63,32 @@ export function flashTileUse(a: { queries: number; keys: number; headDim: number
   return use(a.queries, 128) * use(a.keys, 128) * use(a.headDim, 32);
 }
 
-/** A CPU's matmul efficiency from its widest vector unit (the probe's SIMD flags, in `computeId`). */
-export function cpuEfficiency(d: Device, K: ModelConstants): number {
+/**
+ * A CPU's widest vector unit: the probe's SIMD flags (`computeId`, e.g. `avx512+avx2+amx`), or for
+ * the catalog's CPU rows the ISA their architecture names ("AVX-512 full 512-bit datapath"). Zen 4's
+ * AVX-512 runs on 256-bit datapaths: its peak is counted as AVX2's and it runs MLAS like AVX2.
+ */
+export function cpuIsa(d: Device): 'avx512' | 'avx2' | 'neon' {
   const isa = d.computeId.split('+');
-  return isa.includes('avx512') ? K.cpu.avx512 : isa.includes('neon') ? K.cpu.neon : K.cpu.avx2;
+  if (isa.includes('avx512')) return 'avx512';
+  if (isa.includes('neon') || d.architecture === 'arm64') return 'neon';
+  // The text leads with the widest unit ("AVX2/FMA3 (no AVX-512)" is an AVX2 part).
+  if (/^avx-?512/i.test(d.architecture) && !/256-bit/i.test(d.architecture)) return 'avx512';
+  return 'avx2';
+}
+
+/** A CPU's GEMM/convolution efficiency from its widest vector unit. */
+export function cpuEfficiency(d: Device, K: ModelConstants): number {
+  return K.cpu[cpuIsa(d)];
+}
+
+/**
+ * Bytes per second a CPU streams through onnxruntime's elementwise, normalisation and softmax
+ * kernels: they are vectorised like the GEMMs, so one core moves a fixed number of bytes per FLOP of
+ * its vector peak (K.cpu.streamBytesPerFlop), up to the share of DRAM bandwidth all cores reach.
+ */
+export function cpuStreamRate(d: Device, K: ModelConstants): number {
+  return Math.min(bandwidth(d) * K.cpu.bandwidth, d.fp32Tflops * 1e12 * K.cpu.streamBytesPerFlop);
 }
 
 /** Software-version factor where the workload names the version: old ROCm on a newer architecture, pre-2.0 MPS. */
@@ -82,6 +104,8 @@ export function stackFactor(w: Workload, d: Device, K: ModelConstants): number {
 
 /** The device a strategy computes on: the CPU strategy runs on the host's CPU device. */
 function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runtime, K: ModelConstants): OpCost {
+  // Weights loaded but never run (a text-to-image VAE's encoder) cost no time.
+  if (op.macs === 0 && op.ioElems === 0) return { seconds: 0, compute: 0, memory: 0, launch: 0, quant: 0 };
   const p = c.precision;
   const ct = d.backend === 'cpu' ? 'fp32' : computeType(p, w.model.defaults.precision);
   const actBytes = d.backend === 'cpu' ? 4 : computeBytes(p);
@@ -123,14 +147,16 @@ function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runti
   const perParam = c.weightBytes / Math.max(1, c.parameters + c.buffers);
   const stored = PRECISIONS[p].bytesPerParam;
   // The matmul reads the weight as stored, or the 16-bit copy the library dequantized it to.
-  const weightRead = path ? op.params * (path.gemm === 'dequantized' ? 2 : stored) : op.params * perParam;
+  // An embedding lookup reads only the rows it gathers (its output), not the whole table.
+  const weightRead =
+    op.kind === 'embedding' ? 0 : path ? op.params * (path.gemm === 'dequantized' ? 2 : stored) : op.params * perParam;
   let bytes = weightRead + op.ioElems * B * actBytes;
   if (op.attention && w.attention !== 'flash') {
     // Materialised scores: written, read by softmax, written again, read by the AV product.
     const a = op.attention;
     bytes += 4 * B * a.heads * a.queries * a.keys * actBytes;
   }
-  const rate = bandwidth(d) * (d.backend === 'cpu' ? K.cpu.bandwidth : eff.bandwidth) * Math.min(1, scale);
+  const rate = (d.backend === 'cpu' ? cpuStreamRate(d, K) : bandwidth(d) * eff.bandwidth) * Math.min(1, scale);
   let memory = bytes / rate;
   if (op.groups && (d.backend === 'cuda' || d.backend === 'rocm')) {
     // GroupNorm reads its input once more for the statistics, on one thread block per sample × group.
@@ -148,7 +174,13 @@ function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runti
     // After a read-back the GPU waits for the host to launch each following kernel.
     if (path.hostSync) quant += launch * (path.kernels.length + 1);
   }
-  return { seconds: Math.max(compute, memory, launch) + quant, compute, memory, launch, quant };
+  // On a CPU, attention runs as kernels one after another on the same cores (QKᵀ GEMM, softmax, AV
+  // GEMM): with a head dimension of 40–64 the GEMMs do ~2 × head-dim FLOPs per score they write or
+  // read, too few to hide that traffic, and the softmax pass is pure traffic. Measured on SD 1.5
+  // (onnxruntime profile, one thread): attention GEMMs + softmax took 0.58 s of a 5.5 s step at 256²
+  // (scores in cache) and ~13 of 29 s at 512² (1 GB score tensors), near GEMM time + score traffic.
+  const seconds = d.backend === 'cpu' && op.attention ? compute + memory : Math.max(compute, memory, launch);
+  return { seconds: seconds + quant, compute, memory, launch, quant };
 }
 
 function componentSeconds(c: ComponentBreakdown, w: Workload, d: Device, rt: Runtime, K: ModelConstants) {
@@ -161,8 +193,9 @@ function componentSeconds(c: ComponentBreakdown, w: Workload, d: Device, rt: Run
     total += s;
     // Dequantization streams weights: it counts as bandwidth-bound time.
     share.bandwidth += k.quant * count;
-    if (k.seconds - k.quant === k.compute) share.compute += base;
-    else if (k.seconds - k.quant === k.memory) share.bandwidth += base;
+    const top = Math.max(k.compute, k.memory, k.launch);
+    if (top === k.compute) share.compute += base;
+    else if (top === k.memory) share.bandwidth += base;
     else share.launch += base;
   }
   return { perForward: total, share };
