@@ -5,7 +5,14 @@
  */
 import type { Device } from '../catalog/devices.types.ts';
 import type { ComponentBreakdown } from './breakdown.ts';
-import { MODEL_CONSTANTS, type ModelConstants, ROCM_TUNED_SINCE, RUNTIMES, type Runtime } from './constants.ts';
+import {
+  MODEL_CONSTANTS,
+  type ModelConstants,
+  ROCM_TUNED_SINCE,
+  RUNTIMES,
+  type Runtime,
+  SLOT_POWER_W,
+} from './constants.ts';
 import type { Strategy } from './memory.ts';
 import { computeBytes, computeType, PRECISIONS, QUANT_PATHS, type QuantPath, quantPath } from './precision.ts';
 import { bandwidth, eightBitPeak, hostLink, peakRate } from './rates.ts';
@@ -93,11 +100,10 @@ function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runti
       : d.segment === 'consumer_laptop'
         ? K.sustainedClock.laptop
         : K.sustainedClock.desktop;
-  const scale =
-    K.backendScale[d.backend] *
-    stackFactor(w, d, K) *
-    rt.efficiencyScale *
-    (d.backend === 'cpu' || d.backend === 'metal' ? 1 : clock);
+  // The software stack scales both compute and streaming; the sustained clock only the compute: a
+  // power cap lowers the SM clock, not the memory clock, so streaming kernels keep their bandwidth.
+  const software = K.backendScale[d.backend] * stackFactor(w, d, K) * rt.efficiencyScale;
+  const scale = software * (d.backend === 'cpu' || d.backend === 'metal' ? 1 : clock);
   const flops = 2 * op.macs * (op.ioElems > 0 ? B : 1);
   const path = opQuantPath(op, c, w, d);
   let compute = 0;
@@ -118,6 +124,9 @@ function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runti
               : eff.attention;
     if (path?.gemm === 'int4') e *= K.int4GemmEfficiency;
     if (op.attention && peak.units === 'matrix' && w.attention === 'flash') e *= flashTileUse(op.attention);
+    // Tensor cores under dense load draw the most power: a slot-powered card's cap binds there.
+    if (peak.units === 'matrix' && d.segment === 'datacenter' && d.tdpW !== null && d.tdpW <= SLOT_POWER_W)
+      e *= K.sustainedClock.slotPowered / K.sustainedClock.datacenter;
     compute = flops / (peak.flops * e * scale);
   }
   const perParam = c.weightBytes / Math.max(1, c.parameters + c.buffers);
@@ -130,7 +139,7 @@ function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runti
     const a = op.attention;
     bytes += 4 * B * a.heads * a.queries * a.keys * actBytes;
   }
-  const rate = bandwidth(d) * (d.backend === 'cpu' ? K.cpu.bandwidth : eff.bandwidth) * Math.min(1, scale);
+  const rate = bandwidth(d) * (d.backend === 'cpu' ? K.cpu.bandwidth : eff.bandwidth) * Math.min(1, software);
   let memory = bytes / rate;
   if (op.groups && (d.backend === 'cuda' || d.backend === 'rocm')) {
     // GroupNorm reads its input once more for the statistics, on one thread block per sample × group.
@@ -139,6 +148,7 @@ function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runti
   }
   const server = d.segment === 'datacenter' ? K.serverLaunchFactor : 1;
   const launch = d.backend === 'cpu' ? 0 : K.launchSeconds * rt.launchScale * server;
+  const launches = launch * (op.launches ?? 1);
   let quant = 0;
   if (path) {
     for (const k of path.kernels) {
@@ -148,7 +158,7 @@ function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runti
     // After a read-back the GPU waits for the host to launch each following kernel.
     if (path.hostSync) quant += launch * (path.kernels.length + 1);
   }
-  return { seconds: Math.max(compute, memory, launch) + quant, compute, memory, launch, quant };
+  return { seconds: Math.max(compute, memory, launches) + quant, compute, memory, launch: launches, quant };
 }
 
 function componentSeconds(c: ComponentBreakdown, w: Workload, d: Device, rt: Runtime, K: ModelConstants) {
