@@ -54,6 +54,8 @@ const top = (
     | 'stepOverheadSeconds'
     | 'callOverheadSeconds'
     | 'hostLinkEfficiency'
+    | 'pageableCopyBytesPerSecond'
+    | 'quantizedMoveShare'
     | 'reservedFixedBytes'
     | 'contextBytes',
   memory: boolean,
@@ -82,6 +84,8 @@ const paths: Path[] = [
   top('stepOverheadSeconds', false, 0, 0.05),
   top('callOverheadSeconds', false, 0, 0.5),
   top('hostLinkEfficiency', false, 0.03, 1),
+  top('pageableCopyBytesPerSecond', false, 2e9, 1e12),
+  top('quantizedMoveShare', false, 0.1, 1),
   // rocm and metal: several rows each since the 2026-12 additions; Arc (oneapi, directml) rows are too few.
   backend('rocm', 'AMD'),
   backend('metal', 'Apple'),

@@ -43,6 +43,8 @@ export interface ModelConstants {
   groupNormRowElementsPerSecond: number;
   hostBaselineBytes: number;
   hostLinkEfficiency: number;
+  pageableCopyBytesPerSecond: number;
+  quantizedMoveShare: number;
   int4GemmEfficiency: number;
   stack: StackFactors;
   cpu: CpuEfficiency;
@@ -92,17 +94,16 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * layers are large GEMMs near peak (GeForce cards boost above the rated clock the spec sheets'
    * peaks assume). conv is measured, not fitted: 0.46 puts our own H100/H200 VAE decodes
    * (conv-dominated, data/eval/own-gpu) at predicted/measured 0.87–1.09, median 0.96 (convolutions
-   * pay cuDNN's NCHW ↔ channels-last copies; was 0.6 while streaming paid the SM clock too). Fused attention runs below GEMM rate (softmax between
-   * the two matmuls) even on
-   * full tiles. vector: ops on the vector ALUs (fp32 before Ampere, GPUs without tensor cores),
+   * pay cuDNN's NCHW ↔ channels-last copies; was 0.6 while streaming paid the SM clock too).
+   * Fused attention runs below GEMM rate (softmax between the two matmuls) even on full tiles. vector: ops on the vector ALUs (fp32 before Ampere, GPUs without tensor cores),
    * set by the training rows that run there (T4 fp32, P40, GTX 10-series). bandwidth: streaming
    * kernels and the dequantization passes of quantized layers.
    */
-  efficiency: { linear: 1, conv: 0.46, attention: 0.533, bandwidth: 0.679, vector: 0.514 } satisfies Efficiency,
+  efficiency: { linear: 1, conv: 0.46, attention: 0.656, bandwidth: 0.679, vector: 0.478 } satisfies Efficiency,
   /**
    * Backends relative to CUDA (same kernels, less tuned libraries). rocm and metal fit (2026-12-03)
-   * each on its own vendor's training rows only (the only rows it moves), with the stack factors (`stack`) taking the rows whose ROCm
-   * or PyTorch version predates tuned kernels; oneapi and directml assumed from the Arc rows of
+   * each on its own vendor's training rows only (the only rows it moves), with the stack factors
+   * (`stack`) taking the rows whose ROCm or PyTorch version predates tuned kernels; oneapi and directml assumed from the Arc rows of
    * measurements.csv. cpu: kept at 1; CPUs take their per-ISA efficiencies (`cpu`).
    */
   backendScale: { cuda: 1, rocm: 1.13, metal: 0.824, oneapi: 0.5, directml: 0.45, cpu: 1 } satisfies Record<
@@ -112,16 +113,18 @@ export const MODEL_CONSTANTS: ModelConstants = {
   /**
    * fit: sustained tensor clock over the spec-sheet boost clock the peak figures assume. GeForce and
    * workstation cards boost past their rated clock when cool; laptops and datacenter parts hold
-   * their power cap under dense matrix load and run below it (an H100 at 700 W). It scales compute
-   * only: the memory clock does not drop with the SM clock, so streaming kernels keep their
-   * bandwidth. slotPowered: datacenter cards at or under the 75 W a PCIe slot delivers (SLOT_POWER_W:
+   * their power cap under dense matrix load and run below it (an H100 at 700 W). It scales
+   * tensor-core work only (matrixClock in time.ts): FP32 FMA work on the vector ALUs draws less power
+   * and stays near boost, and the memory clock does not drop with the SM clock, so streaming
+   * kernels keep their bandwidth (a V100's fp32 rows, a P40's, ran 1.3–2× faster than the shared
+   * clock let them). slotPowered: datacenter cards at or under the 75 W a PCIe slot delivers (SLOT_POWER_W:
    * Tesla T4, L4), on tensor-core work only (FP32 FMA draws less power); fit on the T4 fp16 training
    * rows, at its lower bound 0.4, which is about the T4's base clock over its boost (585 / 1590 MHz,
    * NVIDIA T4 datasheet): the clock the board guarantees at its power limit.
    */
   sustainedClock: { desktop: 1, laptop: 0.856, datacenter: 0.749, slotPowered: 0.4 },
   /** fit: time per launched kernel on the host (eager PyTorch dispatch ≈ 10–25 µs per kernel). */
-  launchSeconds: 1.59e-5,
+  launchSeconds: 1.7e-5,
   /**
    * fit: datacenter GPUs sit in servers whose CPUs dispatch slower (lower single-thread clocks,
    * virtualisation); launch-bound work (SD 1.5 at batch 1) runs that much slower there.
@@ -154,8 +157,28 @@ export const MODEL_CONSTANTS: ModelConstants = {
   groupNormRowElementsPerSecond: 1.25e9,
   /** Process baseline in host RAM: Python, torch and the CUDA runtime (≈ 1.5–2.5 GB resident in diffusers runs). */
   hostBaselineBytes: 2e9,
-  /** fit: effective share of the PCIe bandwidth reached by offload hooks (pageable copies, per-module sync). */
-  hostLinkEfficiency: 0.0379,
+  /**
+   * fit, insensitive: share of the PCIe link's rate that offload copies could reach were they not
+   * capped by pageableCopyBytesPerSecond (they are on every PCIe 4/5 row; it binds on gen 3 and
+   * narrow links). Was 0.085 while it alone stood for the host-side staging.
+   */
+  hostLinkEfficiency: 0.3,
+  /**
+   * fit: offload hooks (accelerate's cpu_offload / cpu_offload_with_hook) move pageable tensors;
+   * the driver copies them through a pinned staging buffer with a host memcpy, which caps the rate
+   * at a few GB/s whatever the PCIe generation (CUDA C Best Practices Guide, "Pinned Memory";
+   * bandwidthTest's pageable figures). Fit on the training offload rows: 7 GB/s; one sequential
+   * SDXL UNet forward on an L40S (M0342, 5.1 GB moved in 0.56 s) needs at least 9 GB/s, the
+   * FLUX bf16 model-offload on an H100 (M0741 − M0739: +8 s for ≈ 67 GB moved in and out) 8.4.
+   */
+  pageableCopyBytesPerSecond: 7e9,
+  /**
+   * fit: share of that rate at which quantized weights move. They are tensor subclasses (torchao
+   * AffineQuantizedTensor, quanto QTensor, GGUFParameter) or carry scale tensors, moved tensor by
+   * tensor in Python: in the diffusers quantization benchmark on an H100, model offload costs
+   * int8 FLUX +11 s over the same run on the device where bf16, twice the bytes, costs +8 s.
+   */
+  quantizedMoveShare: 0.5,
   /**
    * fit (training rows of torchao int4_weight_only and quanto qint4, FLUX and PixArt-Σ on H100):
    * share of the linear efficiency an int4 weight-only GEMM reaches at thousands of tokens. tinygemm
@@ -326,7 +349,19 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
     name: 'hostLinkEfficiency',
     unit: 'of PCIe',
     setBy: 'fit',
-    reason: 'offload hooks copy pageable memory module by module',
+    reason: 'share of the PCIe rate offload copies could reach; the pageable-copy cap binds first on PCIe 4/5',
+  },
+  {
+    name: 'pageableCopyBytesPerSecond',
+    unit: 'B/s',
+    setBy: 'fit',
+    reason: 'offload copies pageable memory through a pinned staging buffer: a host memcpy caps them at a few GB/s',
+  },
+  {
+    name: 'quantizedMoveShare',
+    unit: '× pageable rate',
+    setBy: 'fit',
+    reason: 'quantized weights (tensor subclasses, scale tensors) move tensor by tensor in Python',
   },
   {
     name: 'reservedActivationFactor',
