@@ -76,6 +76,7 @@ export interface StackFactors {
  * measured a 9070 XT below a 6900 XT on ROCm 6.3 (ComfyUI#7332) and about 4× that on the ROCm 7
  * TheRock builds (ROCm/legacy-rocm-build#4443, #4846; rows M0661, M0663, M0721–M0725).
  */
+/** In versionNumber's encoding (major + minor / 100). */
 export const ROCM_TUNED_SINCE: Record<string, number> = { gfx12: 7.0 };
 
 /**
