@@ -179,7 +179,7 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * tensor in Python: in the diffusers quantization benchmark on an H100, model offload costs
    * int8 FLUX +11 s over the same run on the device where bf16, twice the bytes, costs +8 s.
    */
-  quantizedMoveShare: 0.5,
+  quantizedMoveShare: 0.425,
   /**
    * fit (training rows of torchao int4_weight_only and quanto qint4, FLUX and PixArt-Σ on H100):
    * share of the linear efficiency an int4 weight-only GEMM reaches at thousands of tokens. tinygemm
