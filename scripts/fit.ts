@@ -21,6 +21,8 @@ type Path = {
   memory: boolean;
   lo: number;
   hi: number;
+  /** Fitted on this vendor's training rows only: the constant moves no other row (backendScale.rocm, .metal). */
+  vendor?: string;
 };
 
 type Group = 'efficiency' | 'sustainedClock' | 'backendScale' | 'stack';
@@ -39,7 +41,10 @@ function nested<G extends Group>(group: G, key: keyof ModelConstants[G] & string
 }
 const eff = (key: keyof ModelConstants['efficiency']) => nested('efficiency', key, 0.05, 1);
 const clock = (key: keyof ModelConstants['sustainedClock']) => nested('sustainedClock', key, 0.4, 1.3);
-const backend = (key: 'rocm' | 'metal') => nested('backendScale', key, 0.1, 1.5);
+const backend = (key: 'rocm' | 'metal', vendor: string): Path => ({
+  ...nested('backendScale', key, 0.1, 1.5),
+  vendor,
+});
 const stack = (key: keyof ModelConstants['stack']) => nested('stack', key, 0.05, 1.5);
 const top = (
   key:
@@ -49,6 +54,8 @@ const top = (
     | 'stepOverheadSeconds'
     | 'callOverheadSeconds'
     | 'hostLinkEfficiency'
+    | 'pageableCopyBytesPerSecond'
+    | 'quantizedMoveShare'
     | 'reservedFixedBytes'
     | 'contextBytes',
   memory: boolean,
@@ -73,12 +80,15 @@ const paths: Path[] = [
   top('serverLaunchFactor', false, 1, 3),
   clock('laptop'),
   clock('datacenter'),
+  clock('slotPowered'),
   top('stepOverheadSeconds', false, 0, 0.05),
   top('callOverheadSeconds', false, 0, 0.5),
   top('hostLinkEfficiency', false, 0.03, 1),
+  top('pageableCopyBytesPerSecond', false, 2e9, 1e12),
+  top('quantizedMoveShare', false, 0.1, 1),
   // rocm and metal: several rows each since the 2026-12 additions; Arc (oneapi, directml) rows are too few.
-  backend('rocm'),
-  backend('metal'),
+  backend('rocm', 'AMD'),
+  backend('metal', 'Apple'),
   stack('rocmUntuned'),
   stack('mpsBeforeTorch2'),
   top('int4GemmEfficiency', false, 0.01, 1),
@@ -87,12 +97,13 @@ const paths: Path[] = [
   top('contextBytes', true, 0.2e9, 1.5e9),
 ];
 
-function loss(k: ModelConstants, memory: boolean): number {
+function loss(k: ModelConstants, memory: boolean, vendor?: string): number {
   const rows = memory ? memRows : speedRows;
-  const e = rows.map((r) => {
+  const e = rows.flatMap((r) => {
     const x = predictRow(r, k);
+    if (vendor && x.vendor !== vendor) return [];
     // The same error `genready validate` reports (and the issue's targets): |predicted − measured| / measured.
-    return x.predicted ? Math.abs(x.predicted - r.value) / r.value : 1;
+    return [x.predicted ? Math.abs(x.predicted - r.value) / r.value : 1];
   });
   return quantile(e, 0.5) + 0.5 * quantile(e, 0.9);
 }
@@ -101,11 +112,11 @@ let k: ModelConstants = structuredClone(MODEL_CONSTANTS);
 const ROUNDS = Number(process.env.FIT_ROUNDS ?? 3);
 for (let round = 0; round < ROUNDS; round++) {
   for (const p of paths) {
-    let best = loss(k, p.memory);
+    let best = loss(k, p.memory, p.vendor);
     for (const f of [0.5, 0.7, 0.85, 0.93, 1.07, 1.15, 1.4, 2]) {
       const v = Math.min(p.hi, Math.max(p.lo, p.get(k) * f || p.lo));
       const cand = p.set(k, v);
-      const l = loss(cand, p.memory);
+      const l = loss(cand, p.memory, p.vendor);
       if (l < best - 1e-4) {
         best = l;
         k = cand;

@@ -5,6 +5,7 @@
  * parser into a zod schema member whose issues carry the problem, and request.ts names the field.
  */
 import { z } from 'zod';
+import { versionNumber } from '../cost/workload.ts';
 import { type MessagePart, ref, said, shown } from './errors.ts';
 
 /** What is wrong with one value; `parts` follow the field's name ("must be a number, got …"). */
@@ -96,6 +97,14 @@ export const number =
     if (n > rule.max) throw problem('bad-number', `is above the supported maximum ${rule.max}${got}`);
     return n;
   };
+
+/** A software release: "6.4", "2.5.1" (patch dropped) or a number; as versionNumber orders it. */
+export function version(v: unknown): number {
+  if (typeof v !== 'number') nonEmpty(v);
+  const n = versionNumber(v as string | number);
+  if (n === null || n <= 0) throw problem('bad-version', `must be a version such as 6.4 or 2.5.1, got ${shown(v)}`);
+  return n;
+}
 
 /** A whole number above 0 up to `max`. */
 export const count = (max: number) => number({ above: 0, max, integer: true });

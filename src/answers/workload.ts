@@ -15,7 +15,7 @@ import {
   type WorkloadInput,
 } from '../cost/workload.ts';
 import { ref, said, shown } from './errors.ts';
-import { choice, contradiction, count, field, flag, isSize, Problem, parseSize, text } from './fields.ts';
+import { choice, contradiction, count, field, flag, isSize, Problem, parseSize, text, version } from './fields.ts';
 import { fail } from './request.ts';
 
 /** Longest model or device name a request may carry (the catalog's longest alias is under 60). */
@@ -37,6 +37,10 @@ export const workloadFields = {
   controlnet: field(flag).optional(),
   /** The library that runs quantized weights (bnb, quanto, torchao, gguf, fp8-native, cast); default per format. */
   quantBackend: field(choice(QUANT_BACKENDS)).optional(),
+  /** PyTorch release the run uses (`--torch-version 2.5`): the stack factors (MPS before 2.0). */
+  torchVersion: field(version).optional(),
+  /** ROCm release the run uses (`--rocm-version 6.4`): the stack factors (an architecture before its tuned kernels). */
+  rocmVersion: field(version).optional(),
   /** Let the ladder lower the weights to fp8 or 4-bit to fit (false: never). */
   quantize: field(flag).optional(),
   /** Pin the ladder (and estimate) to one placement; auto: the ladder's choice. */
@@ -59,6 +63,8 @@ export interface WorkloadFields {
   vaeTiling?: boolean | undefined;
   controlnet?: boolean | undefined;
   quantBackend?: string | undefined;
+  torchVersion?: number | undefined;
+  rocmVersion?: number | undefined;
   quantize?: boolean | undefined;
   strategy?: string | undefined;
 }
@@ -112,6 +118,11 @@ export function workloadInput(f: WorkloadFields & { model: string | ModelEntry }
   if (f.vaeTiling !== undefined) input.vaeTiling = f.vaeTiling;
   if (f.controlnet !== undefined) input.controlnet = f.controlnet;
   if (f.quantBackend !== undefined) input.quantBackend = f.quantBackend;
+  if (f.torchVersion !== undefined || f.rocmVersion !== undefined) {
+    input.software = {};
+    if (f.torchVersion !== undefined) input.software.torch = f.torchVersion;
+    if (f.rocmVersion !== undefined) input.software.rocm = f.rocmVersion;
+  }
   return input;
 }
 

@@ -45,7 +45,7 @@ export function groupOps(ops: readonly Op[]): { op: Op; count: number }[] {
   const groups = new Map<string, { op: Op; count: number }>();
   for (const op of ops) {
     const a = op.attention;
-    const key = `${op.kind}|${op.macs}|${op.ioElems}|${op.params}|${a ? `${a.heads},${a.queries},${a.keys},${a.headDim}` : ''}`;
+    const key = `${op.kind}|${op.macs}|${op.ioElems}|${op.params}|${op.launches ?? 1}|${a ? `${a.heads},${a.queries},${a.keys},${a.headDim}` : ''}`;
     const g = groups.get(key);
     if (g) g.count++;
     else groups.set(key, { op, count: 1 });

@@ -32,7 +32,7 @@ export interface Runtime {
 export interface ModelConstants {
   efficiency: Efficiency;
   backendScale: Record<Backend, number>;
-  sustainedClock: { desktop: number; laptop: number; datacenter: number };
+  sustainedClock: { desktop: number; laptop: number; datacenter: number; slotPowered: number };
   launchSeconds: number;
   serverLaunchFactor: number;
   stepOverheadSeconds: number;
@@ -43,6 +43,8 @@ export interface ModelConstants {
   groupNormRowElementsPerSecond: number;
   hostBaselineBytes: number;
   hostLinkEfficiency: number;
+  pageableCopyBytesPerSecond: number;
+  quantizedMoveShare: number;
   int4GemmEfficiency: number;
   stack: StackFactors;
   cpu: CpuEfficiency;
@@ -92,50 +94,65 @@ export interface StackFactors {
  * measured a 9070 XT below a 6900 XT on ROCm 6.3 (ComfyUI#7332) and about 4× that on the ROCm 7
  * TheRock builds (ROCm/legacy-rocm-build#4443, #4846; rows M0661, M0663, M0721–M0725).
  */
+/** In versionNumber's encoding (major + minor / 100). */
 export const ROCM_TUNED_SINCE: Record<string, number> = { gfx12: 7.0 };
+
+/**
+ * A PCIe slot delivers at most 75 W (PCI-SIG CEM spec); datacenter cards at or below it (Tesla T4
+ * 70 W, L4 72 W) have no auxiliary power connector and hold their whole board, memory included,
+ * under that cap: their SM clock under dense matrix load falls far below the rated boost.
+ */
+export const SLOT_POWER_W = 75;
 
 export const MODEL_CONSTANTS: ModelConstants = {
   /**
-   * fit (scripts/fit.ts, 2026-12-03, training split of 203 speed rows; refit after quantized layers
-   * got their library's kernels, fused attention its tile padding (flashTileUse) and model offload
-   * its copy back out): share of the dense peak reached by eager PyTorch per kind of op. Linear
+   * fit (scripts/fit.ts, 2026-12-03 second refit, training split of the 203 speed rows; refit after
+   * the transformer blocks got their eager elementwise kernels (analyze/dit.ts EAGER), streaming
+   * stopped paying the power-capped SM clock, and slot-powered cards got their own clock): share of
+   * the dense peak reached by eager PyTorch per kind of op. Linear
    * layers are large GEMMs near peak (GeForce cards boost above the rated clock the spec sheets'
-   * peaks assume). conv is measured, not fitted: 0.6 puts our own H100/H200 VAE decodes
-   * (conv-dominated, data/eval/own-gpu) at predicted/measured 0.89–1.13, median 0.99 (convolutions
-   * pay cuDNN's NCHW ↔ channels-last copies). Fused attention runs below GEMM rate (softmax between
-   * the two matmuls) even on
-   * full tiles. vector: ops on the vector ALUs (fp32 before Ampere, GPUs without tensor cores),
+   * peaks assume). conv is measured, not fitted: 0.46 puts our own H100/H200 VAE decodes
+   * (conv-dominated, data/eval/own-gpu) at predicted/measured 0.87–1.09, median 0.96 (convolutions
+   * pay cuDNN's NCHW ↔ channels-last copies; was 0.6 while streaming paid the SM clock too).
+   * Fused attention runs below GEMM rate (softmax between the two matmuls) even on full tiles. vector: ops on the vector ALUs (fp32 before Ampere, GPUs without tensor cores),
    * set by the training rows that run there (T4 fp32, P40, GTX 10-series). bandwidth: streaming
    * kernels and the dequantization passes of quantized layers.
    */
-  efficiency: { linear: 0.973, conv: 0.6, attention: 0.427, bandwidth: 0.518, vector: 0.619 } satisfies Efficiency,
+  efficiency: { linear: 1, conv: 0.46, attention: 0.656, bandwidth: 0.679, vector: 0.478 } satisfies Efficiency,
   /**
    * Backends relative to CUDA (same kernels, less tuned libraries). rocm and metal fit (2026-12-03)
-   * on the AMD and Apple training rows, with the stack factors (`stack`) taking the rows whose ROCm
-   * or PyTorch version predates tuned kernels; oneapi and directml assumed from the Arc rows of
+   * each on its own vendor's training rows only (the only rows it moves), with the stack factors
+   * (`stack`) taking the rows whose ROCm or PyTorch version predates tuned kernels; oneapi and directml assumed from the Arc rows of
    * measurements.csv. cpu: kept at 1; CPUs take their per-ISA efficiencies (`cpu`).
    */
-  backendScale: { cuda: 1, rocm: 1.01, metal: 0.824, oneapi: 0.5, directml: 0.45, cpu: 1 } satisfies Record<
+  backendScale: { cuda: 1, rocm: 1.13, metal: 0.824, oneapi: 0.5, directml: 0.45, cpu: 1 } satisfies Record<
     Backend,
     number
   >,
   /**
    * fit: sustained tensor clock over the spec-sheet boost clock the peak figures assume. GeForce and
    * workstation cards boost past their rated clock when cool; laptops and datacenter parts hold
-   * their power cap under dense matrix load and run below it (a T4 at 70 W, an H100 at 700 W).
+   * their power cap under dense matrix load and run below it (an H100 at 700 W). It scales
+   * tensor-core work only (matrixClock in time.ts): FP32 FMA work on the vector ALUs draws less power
+   * and stays near boost, and the memory clock does not drop with the SM clock, so streaming
+   * kernels keep their bandwidth (a V100's fp32 rows, a P40's, ran 1.3–2× faster than the shared
+   * clock let them). slotPowered: datacenter cards at or under the 75 W a PCIe slot delivers (SLOT_POWER_W:
+   * Tesla T4, L4), on tensor-core work only (FP32 FMA draws less power); fit on the T4 fp16 training
+   * rows, at its lower bound 0.4, which is about the T4's base clock over its boost (585 / 1590 MHz,
+   * NVIDIA T4 datasheet): the clock the board guarantees at its power limit.
    */
-  sustainedClock: { desktop: 1, laptop: 0.856, datacenter: 0.7 },
-  /** fit: time per launched op on the host (eager PyTorch dispatch ≈ 10–25 µs per kernel). */
-  launchSeconds: 2.26e-5,
+  sustainedClock: { desktop: 1, laptop: 0.856, datacenter: 0.749, slotPowered: 0.4 },
+  /** fit: time per launched kernel on the host (eager PyTorch dispatch ≈ 10–25 µs per kernel). */
+  launchSeconds: 1.7e-5,
   /**
    * fit: datacenter GPUs sit in servers whose CPUs dispatch slower (lower single-thread clocks,
    * virtualisation); launch-bound work (SD 1.5 at batch 1) runs that much slower there.
    */
-  serverLaunchFactor: 1.97,
+  serverLaunchFactor: 2.41,
   /** fit: scheduler step, CFG combine and Python per denoising step. */
-  stepOverheadSeconds: 0.000255,
+  stepOverheadSeconds: 0.000344,
   /** fit: per pipeline call: tokenisation, latent set-up, image post-processing. */
-  callOverheadSeconds: 0.24,
+  callOverheadSeconds: 0.294,
   /**
    * measured: caching-allocator growth over the allocated peak, as a share of the growing activations
    * (see growthBytes): the segments of a decoder's smaller earlier stages stay reserved beside the
@@ -159,8 +176,28 @@ export const MODEL_CONSTANTS: ModelConstants = {
   groupNormRowElementsPerSecond: 1.25e9,
   /** Process baseline in host RAM: Python, torch and the CUDA runtime (≈ 1.5–2.5 GB resident in diffusers runs). */
   hostBaselineBytes: 2e9,
-  /** fit: effective share of the PCIe bandwidth reached by offload hooks (pageable copies, per-module sync). */
-  hostLinkEfficiency: 0.085,
+  /**
+   * fit, insensitive: share of the PCIe link's rate that offload copies could reach were they not
+   * capped by pageableCopyBytesPerSecond (they are on every PCIe 4/5 row; it binds on gen 3 and
+   * narrow links). Was 0.085 while it alone stood for the host-side staging.
+   */
+  hostLinkEfficiency: 0.3,
+  /**
+   * fit: offload hooks (accelerate's cpu_offload / cpu_offload_with_hook) move pageable tensors;
+   * the driver copies them through a pinned staging buffer with a host memcpy, which caps the rate
+   * at a few GB/s whatever the PCIe generation (CUDA C Best Practices Guide, "Pinned Memory";
+   * bandwidthTest's pageable figures). Fit on the training offload rows: 7 GB/s; one sequential
+   * SDXL UNet forward on an L40S (M0342, 5.1 GB moved in 0.56 s) needs at least 9 GB/s, the
+   * FLUX bf16 model-offload on an H100 (M0741 − M0739: +8 s for ≈ 67 GB moved in and out) 8.4.
+   */
+  pageableCopyBytesPerSecond: 7e9,
+  /**
+   * fit: share of that rate at which quantized weights move. They are tensor subclasses (torchao
+   * AffineQuantizedTensor, quanto QTensor, GGUFParameter) or carry scale tensors, moved tensor by
+   * tensor in Python: in the diffusers quantization benchmark on an H100, model offload costs
+   * int8 FLUX +11 s over the same run on the device where bf16, twice the bytes, costs +8 s.
+   */
+  quantizedMoveShare: 0.425,
   /**
    * fit (training rows of torchao int4_weight_only and quanto qint4, FLUX and PixArt-Σ on H100):
    * share of the linear efficiency an int4 weight-only GEMM reaches at thousands of tokens. tinygemm
@@ -168,14 +205,14 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * and unpacks each weight tile again for every 16-row slab of activations; pytorch/ao#3496
    * measured it 6–13× slower than fp16 for batched inputs on an A100.
    */
-  int4GemmEfficiency: 0.0425,
+  int4GemmEfficiency: 0.0361,
   /**
    * fit: stack factors where the row names its version. rocmUntuned: RDNA4 on ROCm 6.3/6.4 rows
    * (M0661, M0663, M0721–M0723) against the same card on ROCm 7; mpsBeforeTorch2: the 2022 MPS rows
    * (PyTorch 1.12/1.13 nightlies: M0711, M0713, M0714) against backendScale.metal, which is now set
    * by the PyTorch 2.x rows (M2 Ultra with PyTorch 2.1, M1 Max Nov 2023).
    */
-  stack: { rocmUntuned: 0.192, mpsBeforeTorch2: 0.69 },
+  stack: { rocmUntuned: 0.139, mpsBeforeTorch2: 0.738 },
   /**
    * measured (`npx tsx bench/cpu-sd15.ts --cpu-time`: SD 1.5 text encoder, UNet step with CFG and
    * VAE decode on random-weight graphs, onnxruntime 1.30 CPU fp32; one intra-op thread timed in
@@ -332,6 +369,13 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
     reason: 'datacenter parts run at their power cap (a T4 at 70 W, an H100 at 700 W)',
   },
   {
+    name: 'sustainedClock.slotPowered',
+    unit: '× boost',
+    setBy: 'fit',
+    reason:
+      'datacenter cards under the 75 W a PCIe slot delivers (T4, L4) run tensor-core work near their base clock (T4: 585 of 1590 MHz)',
+  },
+  {
     name: 'launchSeconds',
     unit: 's/op',
     setBy: 'fit',
@@ -359,7 +403,19 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
     name: 'hostLinkEfficiency',
     unit: 'of PCIe',
     setBy: 'fit',
-    reason: 'offload hooks copy pageable memory module by module',
+    reason: 'share of the PCIe rate offload copies could reach; the pageable-copy cap binds first on PCIe 4/5',
+  },
+  {
+    name: 'pageableCopyBytesPerSecond',
+    unit: 'B/s',
+    setBy: 'fit',
+    reason: 'offload copies pageable memory through a pinned staging buffer: a host memcpy caps them at a few GB/s',
+  },
+  {
+    name: 'quantizedMoveShare',
+    unit: '× pageable rate',
+    setBy: 'fit',
+    reason: 'quantized weights (tensor subclasses, scale tensors) move tensor by tensor in Python',
   },
   {
     name: 'reservedActivationFactor',

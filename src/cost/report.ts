@@ -22,6 +22,10 @@ export function workloadJson(w: Workload) {
     attention: w.attention,
     vaeTiling: w.vaeTiling,
     controlnet: w.controlnet,
+    /** The library running quantized weights; null for unquantized ones. */
+    quantBackend: w.quantBackend,
+    /** Software versions the time's stack factors used (versionNumber: ROCm 6.4 → 6.04); empty when not given. */
+    software: w.software,
   };
 }
 

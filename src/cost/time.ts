@@ -5,9 +5,24 @@
  */
 import type { Device } from '../catalog/devices.types.ts';
 import type { ComponentBreakdown } from './breakdown.ts';
-import { MODEL_CONSTANTS, type ModelConstants, ROCM_TUNED_SINCE, RUNTIMES, type Runtime } from './constants.ts';
+import {
+  MODEL_CONSTANTS,
+  type ModelConstants,
+  ROCM_TUNED_SINCE,
+  RUNTIMES,
+  type Runtime,
+  SLOT_POWER_W,
+} from './constants.ts';
 import type { Strategy } from './memory.ts';
-import { computeBytes, computeType, PRECISIONS, QUANT_PATHS, type QuantPath, quantPath } from './precision.ts';
+import {
+  computeBytes,
+  computeType,
+  isQuantized,
+  PRECISIONS,
+  QUANT_PATHS,
+  type QuantPath,
+  quantPath,
+} from './precision.ts';
 import { bandwidth, eightBitPeak, hostLink, peakRate } from './rates.ts';
 import type { Op, Phase } from './types.ts';
 import type { Workload } from './workload.ts';
@@ -102,6 +117,19 @@ export function stackFactor(w: Workload, d: Device, K: ModelConstants): number {
   return 1;
 }
 
+/**
+ * Sustained clock of dense tensor-core work over the boost clock the spec sheets' peaks assume.
+ * Only matrix units: they draw the power that hits a board's cap (FP32 FMA work on the vector ALUs
+ * stays near boost), and only the SM clock: memory keeps its bandwidth. Apple's figures are
+ * measured rates already.
+ */
+export function matrixClock(d: Device, K: ModelConstants): number {
+  if (d.backend === 'cpu' || d.backend === 'metal') return 1;
+  if (d.segment === 'datacenter')
+    return d.tdpW !== null && d.tdpW <= SLOT_POWER_W ? K.sustainedClock.slotPowered : K.sustainedClock.datacenter;
+  return d.segment === 'consumer_laptop' ? K.sustainedClock.laptop : K.sustainedClock.desktop;
+}
+
 /** The device a strategy computes on: the CPU strategy runs on the host's CPU device. */
 function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runtime, K: ModelConstants): OpCost {
   // Weights loaded but never run (a text-to-image VAE's encoder) cost no time.
@@ -111,17 +139,8 @@ function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runti
   const actBytes = d.backend === 'cpu' ? 4 : computeBytes(p);
   const B = c.forwardBatch;
   const eff = K.efficiency;
-  const clock =
-    d.segment === 'datacenter'
-      ? K.sustainedClock.datacenter
-      : d.segment === 'consumer_laptop'
-        ? K.sustainedClock.laptop
-        : K.sustainedClock.desktop;
-  const scale =
-    K.backendScale[d.backend] *
-    stackFactor(w, d, K) *
-    rt.efficiencyScale *
-    (d.backend === 'cpu' || d.backend === 'metal' ? 1 : clock);
+  // The software stack scales compute and streaming alike.
+  const software = K.backendScale[d.backend] * stackFactor(w, d, K) * rt.efficiencyScale;
   const flops = 2 * op.macs * (op.ioElems > 0 ? B : 1);
   const path = opQuantPath(op, c, w, d);
   let compute = 0;
@@ -142,7 +161,8 @@ function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runti
               : eff.attention;
     if (path?.gemm === 'int4') e *= K.int4GemmEfficiency;
     if (op.attention && peak.units === 'matrix' && w.attention === 'flash') e *= flashTileUse(op.attention);
-    compute = flops / (peak.flops * e * scale);
+    const clock = peak.units === 'matrix' ? matrixClock(d, K) : 1;
+    compute = flops / (peak.flops * e * software * clock);
   }
   const perParam = c.weightBytes / Math.max(1, c.parameters + c.buffers);
   const stored = PRECISIONS[p].bytesPerParam;
@@ -156,7 +176,7 @@ function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runti
     const a = op.attention;
     bytes += 4 * B * a.heads * a.queries * a.keys * actBytes;
   }
-  const rate = (d.backend === 'cpu' ? cpuStreamRate(d, K) : bandwidth(d) * eff.bandwidth) * Math.min(1, scale);
+  const rate = (d.backend === 'cpu' ? cpuStreamRate(d, K) : bandwidth(d) * eff.bandwidth) * Math.min(1, software);
   let memory = bytes / rate;
   if (op.groups && (d.backend === 'cuda' || d.backend === 'rocm')) {
     // GroupNorm reads its input once more for the statistics, on one thread block per sample × group.
@@ -165,6 +185,7 @@ function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runti
   }
   const server = d.segment === 'datacenter' ? K.serverLaunchFactor : 1;
   const launch = d.backend === 'cpu' ? 0 : K.launchSeconds * rt.launchScale * server;
+  const launches = launch * (op.launches ?? 1);
   let quant = 0;
   if (path) {
     for (const k of path.kernels) {
@@ -179,8 +200,8 @@ function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runti
   // read, too few to hide that traffic, and the softmax pass is pure traffic. Measured on SD 1.5
   // (onnxruntime profile, one thread): attention GEMMs + softmax took 0.58 s of a 5.5 s step at 256²
   // (scores in cache) and ~13 of 29 s at 512² (1 GB score tensors), near GEMM time + score traffic.
-  const seconds = d.backend === 'cpu' && op.attention ? compute + memory : Math.max(compute, memory, launch);
-  return { seconds: seconds + quant, compute, memory, launch, quant };
+  const seconds = d.backend === 'cpu' && op.attention ? compute + memory : Math.max(compute, memory, launches);
+  return { seconds: seconds + quant, compute, memory, launch: launches, quant };
 }
 
 function componentSeconds(c: ComponentBreakdown, w: Workload, d: Device, rt: Runtime, K: ModelConstants) {
@@ -211,7 +232,9 @@ export function estimateTime(
 ): TimeEstimate {
   const rt = RUNTIMES[runtimeId];
   const link = hostLink(d);
-  const linkRate = link === null ? null : link * K.hostLinkEfficiency;
+  // Offload copies pageable host memory: the driver stages it through a pinned buffer with a host
+  // memcpy, which caps the rate whatever the PCIe generation.
+  const linkRate = link === null ? null : Math.min(link * K.hostLinkEfficiency, K.pageableCopyBytesPerSecond);
   const phases: PhaseTime[] = [];
   let stepSeconds = 0;
   let stepTransfer = 0;
@@ -226,8 +249,9 @@ export function estimateTime(
         // Model offload moves each component in once per call and back out when the next one is
         // called (accelerate's cpu_offload_with_hook: two copies); sequential offload streams every
         // layer in for every forward (moving it out is a free pointer swap to the CPU copy).
-        if (strategy === 'model-offload') transfer += (2 * c.weightBytes) / linkRate;
-        if (strategy === 'sequential-offload') transfer += (c.weightBytes / linkRate) * c.forwardsPerCall;
+        const rate = linkRate * (isQuantized(c.precision) ? K.quantizedMoveShare : 1);
+        if (strategy === 'model-offload') transfer += (2 * c.weightBytes) / rate;
+        if (strategy === 'sequential-offload') transfer += (c.weightBytes / rate) * c.forwardsPerCall;
       }
       if (phase === 'denoising') {
         stepSeconds += perForward;
@@ -236,7 +260,8 @@ export function estimateTime(
           bandwidth: stepShare.bandwidth + share.bandwidth,
           launch: stepShare.launch + share.launch,
         };
-        if (strategy === 'sequential-offload' && linkRate !== null) stepTransfer += c.weightBytes / linkRate;
+        if (strategy === 'sequential-offload' && linkRate !== null)
+          stepTransfer += c.weightBytes / (linkRate * (isQuantized(c.precision) ? K.quantizedMoveShare : 1));
       }
     }
     if (phase === 'denoising') seconds += K.stepOverheadSeconds * w.steps;

@@ -29,6 +29,8 @@ export interface Op {
   attention?: AttentionShape;
   /** GroupNorm: its groups per sample (its statistics kernel runs one thread block per sample × group). */
   groups?: number;
+  /** Kernels the op stands for when it is several eager kernels in a row (default 1): each costs a launch. */
+  launches?: number;
 }
 
 /** The pieces of one phase a person asks about. */

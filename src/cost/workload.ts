@@ -33,10 +33,19 @@ export interface WorkloadInput {
   software?: SoftwareStack;
 }
 
-/** Versions as major.minor numbers (ROCm 6.4 → 6.4, PyTorch 2.5 → 2.5). */
+/** Versions as numbers that order like the versions (versionNumber: ROCm 6.4 → 6.04, PyTorch 2.10 → 2.1). */
 export interface SoftwareStack {
   rocm?: number;
   torch?: number;
+}
+
+/**
+ * A release "major.minor[.patch]" (or a number written that way) as major + minor / 100, so that
+ * 2.10 orders after 2.9 (2.09); the patch level is dropped. null when it is not a version.
+ */
+export function versionNumber(v: string | number): number | null {
+  const m = /^(\d{1,3})(?:\.(\d{1,2}))?(?:\.\d{1,4})?$/.exec(String(v).trim());
+  return m ? Number(m[1]) + Number(m[2] ?? 0) / 100 : null;
 }
 
 export interface Workload {
@@ -81,6 +90,18 @@ function precisionOf(name: string, v: string): Precision {
   if (!isPrecision(p))
     throw new WorkloadError('bad-precision', `unsupported ${name} "${v}"; use one of ${PRECISION_NAMES.join(', ')}`);
   return p;
+}
+
+function softwareOf(v: SoftwareStack | undefined): SoftwareStack {
+  const out: SoftwareStack = {};
+  for (const k of ['rocm', 'torch'] as const) {
+    const x = v?.[k];
+    if (x === undefined) continue;
+    if (!Number.isFinite(x) || x <= 0)
+      throw new WorkloadError('bad-version', `--${k}-version must be a version such as 6.4, got ${x}`);
+    out[k] = x;
+  }
+  return out;
 }
 
 export function makeWorkload(input: WorkloadInput): Workload {
@@ -145,6 +166,6 @@ export function makeWorkload(input: WorkloadInput): Workload {
     vaeTiling: input.vaeTiling ?? false,
     controlnet: input.controlnet ?? false,
     quantBackend: resolveQuantBackend(denoiser, input.quantBackend),
-    software: input.software ?? {},
+    software: softwareOf(input.software),
   };
 }

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CatalogError } from '../catalog/errors.ts';
 import { QUANT_BACKENDS } from '../cost/precision.ts';
+import { versionNumber } from '../cost/workload.ts';
 
 export const COMPARE_FIELDS = [
   'stepsPerSecond',
@@ -17,6 +18,16 @@ export const COMPARE_FIELDS = [
 ] as const;
 export type CompareField = (typeof COMPARE_FIELDS)[number];
 export const isMemoryField = (f: CompareField) => f.endsWith('Bytes');
+
+/** A release as the source wrote it ("6.4", or the number 6.4), ordered as versionNumber orders it. */
+const release = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const n = versionNumber(v);
+  if (n === null || n <= 0) {
+    ctx.addIssue({ code: 'custom', message: `not a version: ${v}` });
+    return z.NEVER;
+  }
+  return n;
+});
 
 const base = {
   id: z.string().min(1),
@@ -36,10 +47,7 @@ const base = {
   /** Weight format of the text encoders where the source quantized them too (T5 in nf4/int8). */
   textEncoderPrecision: z.string().optional(),
   /** `--rocm-version` / `--torch-version`, where the measurement names them. */
-  stack: z
-    .object({ rocm: z.number().positive().optional(), torch: z.number().positive().optional() })
-    .strict()
-    .optional(),
+  stack: z.object({ rocm: release.optional(), torch: release.optional() }).strict().optional(),
   source: z.string().min(1),
   note: z.string().optional(),
 };

@@ -98,6 +98,8 @@ const CASES: Case[] = [
       vaeTiling: true,
       controlnet: true,
       strategy: 'model-offload',
+      torchVersion: '2.5.1',
+      rocmVersion: 6.4,
       runtime: Object.keys((await import('../../src/cost/constants.ts')).RUNTIMES).at(-1)!,
       ram: 16,
     },
@@ -188,6 +190,12 @@ const BAD: Case[] = [
     cmd: estimateCommand,
     route: 'POST /api/estimate',
     fields: { model: 'sdxl', device: 'RTX 4090', ram: -5 },
+  },
+  {
+    name: 'a version that is not one',
+    cmd: estimateCommand,
+    route: 'POST /api/estimate',
+    fields: { model: 'sd15', device: 'Apple M1 Pro 32GB', torchVersion: 'latest' },
   },
   { name: 'a zero max price', cmd: gpusCommand, route: 'POST /api/gpus', fields: { model: 'sdxl', maxPrice: 0 } },
   {

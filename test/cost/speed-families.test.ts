@@ -6,14 +6,17 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { workloadInput } from '../../src/answers/workload.ts';
 import { cpuDevice } from '../../src/catalog/cpu.ts';
 import { resolveDevice } from '../../src/catalog/devices.ts';
 import { WorkloadError } from '../../src/catalog/errors.ts';
+import { EAGER } from '../../src/cost/analyze/dit.ts';
+import { breakdown } from '../../src/cost/breakdown.ts';
 import { MODEL_CONSTANTS } from '../../src/cost/constants.ts';
 import { estimate } from '../../src/cost/estimate.ts';
 import { resolveQuantBackend } from '../../src/cost/precision.ts';
-import { cpuEfficiency, flashTileUse } from '../../src/cost/time.ts';
-import { makeWorkload, type WorkloadInput } from '../../src/cost/workload.ts';
+import { cpuEfficiency, flashTileUse, matrixClock } from '../../src/cost/time.ts';
+import { makeWorkload, versionNumber, type WorkloadInput } from '../../src/cost/workload.ts';
 
 const step = (device: string, input: Partial<WorkloadInput>) =>
   estimate(makeWorkload({ model: 'flux1-dev', ...input }), resolveDevice(device), { strategy: 'gpu' }).chosen.time
@@ -96,4 +99,74 @@ test('a CPU is rated by its widest vector unit, not by the GPU fit', () => {
     estimate(w, avx2, { strategy: 'cpu', constants: K }).chosen.time.secondsPerStep;
   const moved = { ...MODEL_CONSTANTS, efficiency: { ...MODEL_CONSTANTS.efficiency, vector: 0.1, bandwidth: 0.1 } };
   assert.equal(t(moved), t(MODEL_CONSTANTS));
+});
+
+test('versions order as releases do (2.10 after 2.9), the patch dropped; the answers room parses them into the workload', () => {
+  assert.equal(versionNumber('7.0.2'), 7);
+  assert.equal(versionNumber(6.4), versionNumber('6.4'));
+  assert.ok(versionNumber('2.10')! > versionNumber('2.9')!);
+  assert.ok(versionNumber('6.4')! < versionNumber('7')!);
+  for (const bad of ['six', '', '2.x', '-1']) assert.equal(versionNumber(bad), null);
+  const w = makeWorkload(workloadInput({ model: 'sdxl', rocmVersion: versionNumber('6.4')!, torchVersion: 2.05 }));
+  assert.deepEqual(w.software, { rocm: 6.04, torch: 2.05 });
+  assert.throws(() => makeWorkload({ model: 'sdxl', software: { rocm: Number.NaN } }), WorkloadError);
+});
+
+test('a FLUX block pays the eager kernels diffusers launches beside its GEMMs: adaLN, gates, q/k RMSNorm, RoPE, copies', () => {
+  const flux = breakdown(makeWorkload({ model: 'flux1-dev', width: 1024, height: 1024 })).find(
+    (c) => c.role === 'denoiser',
+  )!;
+  const joint = flux.ops.find((o) => o.name === 'double0.eager.joint')!;
+  const L = 4096 + 512;
+  const d = 3072;
+  // ioElems counts 2-byte elements: bytes / 2.
+  const bytes = 2 * EAGER.rmsNorm.bytes + 2 * EAGER.rope.bytes + 4 * EAGER.copy.bytes;
+  assert.equal(joint.ioElems, (L * d * bytes) / 2);
+  assert.equal(joint.launches, 2 * EAGER.rmsNorm.kernels + 2 * EAGER.rope.kernels + 4 * EAGER.copy.kernels);
+  // PixArt has no RoPE and no q/k norm: only modulation and gates.
+  const pixart = breakdown(makeWorkload({ model: 'pixart-sigma' })).find((c) => c.role === 'denoiser')!;
+  const eager = pixart.ops.filter((o) => o.name.includes('eager'));
+  assert.ok(eager.length > 0 && eager.every((o) => o.launches === 2 * EAGER.modulate.kernels + 2 * EAGER.gate.kernels));
+  // They cost time: without them a FLUX step on an H100 would be faster.
+  const h100 = resolveDevice('H100 SXM');
+  const w = makeWorkload({ model: 'flux1-dev' });
+  const K = { ...MODEL_CONSTANTS, efficiency: { ...MODEL_CONSTANTS.efficiency, bandwidth: 1e6 }, launchSeconds: 0 };
+  const full = estimate(w, h100, { strategy: 'gpu' }).chosen.time.secondsPerStep;
+  const bare = estimate(w, h100, { strategy: 'gpu', constants: K }).chosen.time.secondsPerStep;
+  assert.ok(full > 1.2 * bare, `${full} vs ${bare}`);
+});
+
+test('power caps slow tensor-core work only: a slot-powered T4 runs fp16 GEMMs at its lower clock, fp32 FMA work not', () => {
+  const K = MODEL_CONSTANTS;
+  assert.equal(matrixClock(resolveDevice('Tesla T4'), K), K.sustainedClock.slotPowered);
+  assert.equal(matrixClock(resolveDevice('H100 SXM'), K), K.sustainedClock.datacenter);
+  assert.equal(matrixClock(resolveDevice('RTX 4090'), K), K.sustainedClock.desktop);
+  const t4 = resolveDevice('Tesla T4');
+  const uncapped = { ...K, sustainedClock: { ...K.sustainedClock, slotPowered: K.sustainedClock.datacenter } };
+  const sd15 = (precision: string, constants: typeof K) =>
+    estimate(makeWorkload({ model: 'sd15', precision, batch: 4 }), t4, { strategy: 'gpu', constants }).chosen.time
+      .secondsPerStep;
+  assert.ok(sd15('fp16', K) > 1.3 * sd15('fp16', uncapped));
+  assert.equal(sd15('fp32', K), sd15('fp32', uncapped));
+});
+
+test('offload copies are capped by the pageable staging rate, whatever the PCIe generation; quantized weights move slower', () => {
+  const K = MODEL_CONSTANTS;
+  const offload = (device: string, precision: string) => {
+    const e = estimate(makeWorkload({ model: 'flux1-dev', precision }), resolveDevice(device), {
+      strategy: 'model-offload',
+      ramGiB: 256,
+    });
+    const moved = e.parts.reduce((s, c) => s + 2 * c.weightBytes, 0);
+    const transfer = e.chosen.time.phases.reduce((s, p) => s + p.transferSeconds, 0);
+    return { moved, transfer };
+  };
+  // H100 SXM (PCIe 5) and A100 (PCIe 4) both at the pageable cap.
+  for (const device of ['H100 SXM', 'A100 80GB']) {
+    const { moved, transfer } = offload(device, 'bf16');
+    assert.ok(Math.abs(transfer - moved / K.pageableCopyBytesPerSecond) < 1e-6 * transfer, device);
+  }
+  // int8 weights are half the bytes of bf16 but move at quantizedMoveShare of the rate.
+  const q = offload('H100 SXM', 'int8');
+  assert.ok(q.transfer > q.moved / K.pageableCopyBytesPerSecond);
 });

@@ -152,3 +152,18 @@ test('every measured VAE decode within 15 % in time: GroupNorm statistics on one
     }).chosen.time.phases.find((p) => p.phase === 'vae-decode')!.seconds;
   assert.ok(Math.abs(decode(1024, 1) / decode(512, 4) / (90.1 / 52.6) - 1) < 0.15);
 });
+
+test('transformer steps at 1024² and above within 20 % in time on our H100/H200: their eager elementwise kernels count', () => {
+  const steps = report
+    .flatMap((r) => r.cases)
+    .filter(
+      (c) =>
+        c.result.phase === 'denoising' &&
+        (c.result.model === 'flux1-dev' || c.result.model === 'pixart-sigma') &&
+        c.result.width >= 1024,
+    );
+  assert.ok(steps.length >= 7, String(steps.length));
+  // Without the adaLN, RoPE and q/k-norm kernels these ran at 0.68–0.75× of the measured time.
+  for (const c of steps)
+    assert.ok(relErr(c.seconds) < 0.2, `${c.label}: ${c.seconds.measured} vs ${c.seconds.predicted}`);
+});

@@ -36,6 +36,14 @@ export const workloadArgs = {
     type: 'string',
     description: 'library running quantized weights: bnb|quanto|torchao|gguf|fp8-native|cast (default per format)',
   },
+  torchVersion: {
+    type: 'string',
+    description: 'PyTorch release the run uses, e.g. 2.5 (time: MPS before 2.0 runs slower)',
+  },
+  rocmVersion: {
+    type: 'string',
+    description: 'ROCm release the run uses, e.g. 6.4 (time: a GPU before its tuned kernels runs slower)',
+  },
   quantize: {
     type: 'boolean',
     default: true,

@@ -4,7 +4,42 @@
  * its norm → attention/MLP → gated add runs. Text streams are held alongside the image stream.
  */
 import type { CrossDiTArch, FluxArch, MMDiTArch } from '../../catalog/models.types.ts';
-import { attention, conv, elementwise, linear, linParams, norm, Tracer } from './trace.ts';
+import { attention, conv, eagerPasses, elementwise, linear, linParams, norm, Tracer } from './trace.ts';
+
+/**
+ * The eager elementwise kernels of the diffusers transformer blocks (transformer_flux.py,
+ * transformer_sd3.py / attention_processor.py, pixart's BasicTransformerBlock) that the walk's norm,
+ * linear and attention ops do not cover, as bytes read + written per element of the tensor they run
+ * over at 16-bit activations (fp32 temporaries count 4 bytes) and kernels launched. Counted from the
+ * code, not fitted: at 4096 image tokens they stream several GB per block and are why a FLUX or
+ * SD3.5 step runs well below the GEMM rate on an H100 (own runs, data/eval/own-gpu).
+ */
+export const EAGER = {
+  /** adaLN `norm(x) * (1 + scale) + shift`: a multiply and an add (and the tiny 1 + scale). */
+  modulate: { bytes: 8, kernels: 3 },
+  /** `gate * x` before a residual add. */
+  gate: { bytes: 4, kernels: 1 },
+  /**
+   * diffusers RMSNorm on q or k: to(float32) 6, pow 8, mean 4, x·rsqrt (16-bit in, fp32 out) 6,
+   * to(dtype) 6, ·weight 4 bytes; plus the eps add and rsqrt on the row statistics.
+   */
+  rmsNorm: { bytes: 34, kernels: 8 },
+  /**
+   * apply_rotary_emb (use_real) on q or k: neg of half 2, stack 4, x.float() 6, ·cos 8,
+   * x_rotated.float() 6, ·sin 8, add 12, to(dtype) 6 bytes.
+   */
+  rope: { bytes: 52, kernels: 8 },
+  /** A copy into a new tensor: torch.cat, or the transpose back to (tokens, heads·dim) after SDPA. */
+  copy: { bytes: 4, kernels: 1 },
+} as const;
+
+type Pass = { bytes: number; kernels: number };
+/** Several eager kernel groups over one tensor of `elems` elements, as one op. */
+function passes(t: Tracer, name: string, elems: number, list: readonly (readonly [Pass, number])[]): void {
+  const bytes = list.reduce((s, [p, n]) => s + p.bytes * n, 0);
+  const kernels = list.reduce((s, [p, n]) => s + p.kernels * n, 0);
+  eagerPasses(t, name, elems, bytes, kernels);
+}
 
 export interface DiTGeometry {
   latentHeight: number;
@@ -83,6 +118,16 @@ export function walkMMDiT(a: MMDiTArch, g: DiTGeometry): Tracer {
       t.param('linear', 'norm1_context', linParams(d, modTxt), d * modTxt);
       t.hold();
       norm(t, 'ln', d, 0);
+      // Both streams: modulate, gate the attention and the MLP output, modulate before the MLP.
+      passes(t, 'eager.stream', (img + txt) * d, [
+        [EAGER.modulate, 2],
+        [EAGER.gate, 2],
+      ]);
+      // Joint sequence: q/k RMSNorm (SD3.5), q, k, v concatenated, output transposed back.
+      passes(t, 'eager.joint', (img + txt) * d, [
+        [EAGER.rmsNorm, a.qkNorm ? 2 : 0],
+        [EAGER.copy, 4],
+      ]);
       jointAttention(t, 'attn', { d, heads: a.heads, img, txt, qkNorm, textOut: !last, fusedQkv: false });
       t.release();
       elementwise(t, 'residual');
@@ -139,6 +184,16 @@ export function walkFlux(a: FluxArch, g: DiTGeometry): Tracer {
       t.param('linear', 'txt_mod', linParams(d, 6 * d), d * 6 * d);
       t.hold();
       norm(t, 'ln', d, 0);
+      passes(t, 'eager.stream', L * d, [
+        [EAGER.modulate, 2],
+        [EAGER.gate, 2],
+      ]);
+      // q/k RMSNorm and RoPE on q and k, q, k, v concatenated [text; image], output transposed back.
+      passes(t, 'eager.joint', L * d, [
+        [EAGER.rmsNorm, 2],
+        [EAGER.rope, 2],
+        [EAGER.copy, 4],
+      ]);
       jointAttention(t, 'attn', { d, heads: a.heads, img, txt, qkNorm: 4 * hd, textOut: true, fusedQkv: true });
       t.release();
       elementwise(t, 'residual');
@@ -151,6 +206,16 @@ export function walkFlux(a: FluxArch, g: DiTGeometry): Tracer {
       t.param('linear', 'modulation', linParams(d, 3 * d), d * 3 * d);
       t.hold();
       norm(t, 'ln', d, 0);
+      // Modulate, q/k RMSNorm, RoPE, the transpose after SDPA, the gate; GELU over the 4d MLP
+      // input and the concatenation [attention; MLP] (5d wide) counted in units of d.
+      passes(t, 'eager', L * d, [
+        [EAGER.modulate, 1],
+        [EAGER.rmsNorm, 2],
+        [EAGER.rope, 2],
+        [EAGER.copy, 1 + (d + mlpHidden) / d],
+        [EAGER.gate, 1],
+        [{ bytes: 4, kernels: 1 }, mlpHidden / d],
+      ]);
       // linear1 fuses qkv and the MLP input; attention and MLP run in parallel, then linear2 fuses both outputs.
       t.op('linear', 'linear1', {
         params: linParams(d, 3 * d + mlpHidden) + 2 * hd,
@@ -202,6 +267,11 @@ export function walkCrossDiT(a: CrossDiTArch, g: DiTGeometry): Tracer {
       t.param('norm', 'scale_shift_table', 6 * d, 0);
       t.hold();
       norm(t, 'norm1', d, 0);
+      // Modulate before attention and MLP, gate both outputs.
+      passes(t, 'eager', img * d, [
+        [EAGER.modulate, 2],
+        [EAGER.gate, 2],
+      ]);
       attention(t, 'attn1', {
         dim: d,
         heads: a.heads,

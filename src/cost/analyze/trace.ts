@@ -48,6 +48,9 @@ export class Tracer {
       extraLive?: number;
       attention?: AttentionShape;
       groups?: number;
+      /** Extra activation elements read + written beyond input + output (several passes over one tensor). */
+      extraIo?: number;
+      launches?: number;
     },
   ): void {
     const inElems = this.cur + (p.extraIn ?? 0);
@@ -57,9 +60,10 @@ export class Tracer {
       name: [...this.scope, name].join('.'),
       params: p.params ?? 0,
       macs: p.macs ?? 0,
-      ioElems: inElems + p.out,
+      ioElems: inElems + p.out + (p.extraIo ?? 0),
       liveElems: live,
     };
+    if (p.launches && p.launches !== 1) op.launches = p.launches;
     if (p.attention) op.attention = p.attention;
     if (p.groups) op.groups = p.groups;
     this.ops.push(op);
@@ -145,6 +149,20 @@ export function norm(t: Tracer, name: string, channels: number, paramsPerChannel
 /** An elementwise op that allocates its output (activation, add, interpolate). */
 export function elementwise(t: Tracer, name: string, out = t.current, extraIn = 0): void {
   t.op('elementwise', name, { out, extraIn });
+}
+
+/**
+ * Eager elementwise kernels over the current activation that leave its size unchanged (adaLN
+ * modulation, gates, RoPE, q/k RMSNorm, concatenations): `bytesPerElem` is what all of them read and
+ * write together per element of `elems`, in bytes at 16-bit activations (fp32 intermediates count
+ * double), and `kernels` how many launches they take. One op, so the memory walk sees one output
+ * the size of the input, as for any elementwise op (their temporaries are freed one by one).
+ */
+export function eagerPasses(t: Tracer, name: string, elems: number, bytesPerElem: number, kernels: number): void {
+  // ioElems counts elements at the activation width (2 bytes here): input + output is one pass, 4 bytes.
+  const io = (elems * bytesPerElem) / 2;
+  const cur = t.current;
+  t.op('elementwise', name, { out: cur, extraIo: Math.max(0, io - 2 * cur), launches: kernels });
 }
 
 /**
