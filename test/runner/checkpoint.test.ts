@@ -1,0 +1,205 @@
+/**
+ * `run` on a checkpoint: the same weights as an LDM single file and as a diffusers folder make the
+ * same images; the conversion is cached (a second load converts nothing); a LoRA changes the image
+ * and weight 0 does not; the records carry A1111's Model hash and Lora hashes; bad files are one line.
+ */
+import assert from 'node:assert/strict';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { a1111Hashes } from '../../src/checkpoint/hash.ts';
+import { writeSafetensors } from '../../src/checkpoint/write.ts';
+import { checkpointBackend, type LoraSpec } from '../../src/runner/backends/checkpoint.ts';
+import { backendFor } from '../../src/runner/backends/index.ts';
+import { parseParameters } from '../../src/runner/parameters.ts';
+import { generateBatch, TextEncoderCache } from '../../src/runner/pipeline.ts';
+import { readPngText } from '../../src/runner/png.ts';
+import { runProduction } from '../../src/runner/production.ts';
+import { expandImages, recipeFrom } from '../../src/runner/recipe.ts';
+import { fluxTensors } from '../checkpoint/_flux.ts';
+import { cli } from '../cli/helpers.ts';
+import { tinyPipeline, writeTinyDiffusers, writeTinyLora, writeTinySingleFile } from './_checkpoint.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'genready-ckpt-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const cache = join(dir, 'cache');
+const single = writeTinySingleFile(join(dir, 'tiny-model.safetensors'));
+const folder = writeTinyDiffusers(join(dir, 'tiny-diffusers'));
+const lora = writeTinyLora(join(dir, 'detail.safetensors'));
+
+const recipe = (model: string, extra: Record<string, unknown> = {}) =>
+  recipeFrom(
+    {
+      model,
+      prompts: ['a photo of a cat'],
+      seeds: [3],
+      steps: 2,
+      guidance: 5,
+      sampler: 'euler',
+      size: '32x32',
+      ...extra,
+    },
+    join(dir, 'recipe.json'),
+  );
+
+async function image(source: string, loras: LoraSpec[] = []) {
+  let built: boolean | null = null;
+  const backend = checkpointBackend({
+    pipeline: tinyPipeline(),
+    cacheRoot: cache,
+    loras,
+    onReady: (r) => {
+      built = r.built;
+    },
+  });
+  const model = await backend.load(source, { providers: ['cpu'], threads: 1 });
+  try {
+    const [spec] = expandImages(recipe(source));
+    const [g] = await generateBatch(model, [spec!], new TextEncoderCache(model));
+    return { rgb: Buffer.from(g!.rgb), built, hash: (await model.identify()).hash, name: model.name };
+  } finally {
+    await model.close();
+  }
+}
+
+describe('run on a checkpoint', () => {
+  it('picks the checkpoint backend for a .safetensors file and a diffusers folder, onnxruntime for an export folder', () => {
+    assert.equal(backendFor(single).name, 'checkpoint');
+    assert.equal(backendFor(folder).name, 'checkpoint');
+    assert.equal(backendFor(join(dir, 'some-onnx-export')).name, 'onnxruntime');
+  });
+
+  it('makes byte-identical images from the LDM single file and the diffusers folder of the same weights', async () => {
+    const a = await image(single);
+    const b = await image(folder);
+    assert.equal(a.rgb.length, 32 * 32 * 3);
+    assert.ok(
+      a.rgb.some((v) => v !== a.rgb[0]),
+      'an image, not a flat colour',
+    );
+    assert.deepEqual(a.rgb, b.rgb);
+    // The single file's identity is A1111's Model hash: sha256 of the file, first 10 digits.
+    assert.equal(a.hash, a1111Hashes(single).sha256.slice(0, 10));
+    assert.equal(a.name, 'tiny-model');
+  });
+
+  it('converts once: a second load starts from the cache', async () => {
+    const first = await image(single);
+    assert.equal(first.built, false, 'built by the previous test, reused now');
+    const entries = readdirSync(cache).filter((e) => !e.startsWith('.') && e !== 'hashes.json');
+    assert.equal(entries.length, 2, 'one entry per source (single file, folder)');
+    // A damaged entry is rebuilt, not trusted.
+    const unet = join(cache, entries[0]!, 'unet', 'model.onnx');
+    writeFileSync(unet, readFileSync(unet).subarray(0, 100));
+    const again = [await image(single), await image(folder)];
+    assert.equal(again.filter((r) => r.built).length, 1);
+    assert.deepEqual(again[0]!.rgb, first.rgb);
+  });
+
+  it('a LoRA changes the image, weight 0 does not, and each is its own cache entry', async () => {
+    const plain = await image(single);
+    const withLora = await image(single, [{ file: lora, weight: 0.8, name: 'detail' }]);
+    const zero = await image(single, [{ file: lora, weight: 0, name: 'detail' }]);
+    assert.notDeepEqual(withLora.rgb, plain.rgb);
+    assert.deepEqual(zero.rgb, plain.rgb);
+    assert.equal(withLora.built, true);
+  });
+
+  it('records Model hash, the LoRA tag and Lora hashes in the PNG parameters as A1111 does', async () => {
+    const r = recipe('tiny-model.safetensors', {
+      loras: [{ file: 'detail.safetensors', weight: 0.8 }],
+      output: 'out-lora',
+    });
+    const s = await runProduction(r, {
+      backend: checkpointBackend({ pipeline: tinyPipeline(), cacheRoot: cache, loras: r.loras }),
+      threads: 1,
+    });
+    assert.equal(s.made, 1);
+    const png = readFileSync(join(r.outputDir, readdirSync(r.outputDir).find((f) => f.endsWith('.png'))!));
+    const p = parseParameters(readPngText(png).parameters!);
+    assert.equal(p.prompt, 'a photo of a cat <lora:detail:0.8>');
+    assert.equal(p.settings['Model hash'], a1111Hashes(single).modelHash);
+    assert.equal(p.settings.Model, 'tiny-model');
+    assert.equal(p.settings['Lora hashes'], `detail: ${a1111Hashes(lora).addnetHash!.slice(0, 12)}`);
+  });
+
+  it('refuses a LoRA whose modules the model does not have, naming the file', async () => {
+    const other = join(dir, 'flux-lora.safetensors');
+    const f32 = (n: number) => new Uint8Array(new Float32Array(n).buffer);
+    writeSafetensors(other, [
+      { name: 'lora_unet_double_blocks_0_img_attn_qkv.lora_down.weight', dtype: 'F32', shape: [2, 8], data: f32(16) },
+      { name: 'lora_unet_double_blocks_0_img_attn_qkv.lora_up.weight', dtype: 'F32', shape: [24, 2], data: f32(48) },
+    ]);
+    await assert.rejects(image(single, [{ file: other, weight: 1, name: 'flux-lora' }]), (e: Error) => {
+      assert.match(e.message, /flux-lora\.safetensors/);
+      assert.ok(!e.message.includes('\n'));
+      return true;
+    });
+    // An SDXL LoRA (cross-attention keys 2048 wide) for this SD 1.x model: refused by family.
+    const xl = join(dir, 'xl-lora.safetensors');
+    const name = 'lora_unet_input_blocks_4_1_transformer_blocks_0_attn2_to_k';
+    writeSafetensors(xl, [
+      { name: `${name}.lora_down.weight`, dtype: 'F32', shape: [2, 2048], data: f32(4096) },
+      { name: `${name}.lora_up.weight`, dtype: 'F32', shape: [640, 2], data: f32(1280) },
+    ]);
+    await assert.rejects(
+      image(single, [{ file: xl, weight: 1, name: 'xl-lora' }]),
+      /xl-lora\.safetensors: a LoRA for Stable Diffusion XL base, the model is sd15/,
+    );
+  });
+
+  it('refuses an unsupported family with the families it runs', async () => {
+    const flux = join(dir, 'flux1-dev.safetensors');
+    writeSafetensors(
+      flux,
+      fluxTensors(true).map((t) => ({ name: t.name, shape: t.shape, dtype: t.dtype })),
+    );
+    await assert.rejects(backendFor(flux).load(flux, { providers: ['cpu'] }), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'unsupported-model');
+      assert.match(
+        e.message,
+        /FLUX.*cannot be run yet; genready runs SD 1\.x \(sd15\), SD 2\.x \(sd21\) and SDXL base/,
+      );
+      return true;
+    });
+  });
+
+  it('a truncated checkpoint in a recipe: one line, exit 1, nothing written', () => {
+    const bad = join(dir, 'bad');
+    mkdirSync(bad);
+    const bytes = readFileSync(single);
+    writeFileSync(join(bad, 'cut.safetensors'), bytes.subarray(0, bytes.length - 1000));
+    writeFileSync(
+      join(bad, 'r.json'),
+      JSON.stringify({
+        model: 'cut.safetensors',
+        prompt: 'x',
+        seeds: [1],
+        steps: 1,
+        guidance: 1,
+        sampler: 'euler',
+        size: '32x32',
+      }),
+    );
+    const badCache = join(bad, 'cache');
+    const r = cli(['run', join(bad, 'r.json')], { GENREADY_CACHE_DIR: badCache });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^genready: .*cut\.safetensors.*\n$/);
+    assert.equal(existsSync(join(bad, 'out')), false);
+    assert.ok(
+      !existsSync(join(badCache, 'checkpoints')) ||
+        readdirSync(join(badCache, 'checkpoints')).every((e) => e === 'hashes.json'),
+    );
+    assert.ok(statSync(join(bad, 'cut.safetensors')).size > 0);
+  });
+});
