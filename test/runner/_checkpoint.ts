@@ -9,12 +9,13 @@ import {
   clipTextNameMap,
   type NameEntry,
   type Naming,
+  openClipTextNameMap,
   unetNameMap,
   vaeDecoderNameMap,
 } from '../../src/checkpoint/names.ts';
 import { type TensorToWrite, writeSafetensors } from '../../src/checkpoint/write.ts';
 import { type CheckpointPipeline, checkpointPipelines } from '../../src/runner/checkpoint-pipelines.ts';
-import { tinyUNet, tinyVae } from '../bench/_tiny.ts';
+import { tinyUNet, tinyUNetXL, tinyVae } from '../bench/_tiny.ts';
 
 export const tinyText: ClipTextArch = {
   kind: 'clip-text',
@@ -65,6 +66,69 @@ function tensor(e: NameEntry, naming: Naming, prefix: string, seed: number): Ten
   }
   const name = prefix + (naming === 'ldm' ? e.ldm : e.diffusers!);
   return { name, dtype: 'F32', shape: e.shape[naming], data: new Uint8Array(data.buffer) };
+}
+
+/** SDXL's pipeline (two encoders, OpenCLIP names for the second in the single file, 1280-wide pooled projection) on tiny sizes. */
+export function tinyPipelineXL(): CheckpointPipeline {
+  const xl = checkpointPipelines().sdxl!;
+  const te2: ClipTextArch = { ...tinyText, layers: 3, projection: 1280 };
+  return {
+    ...xl,
+    unet: { ...tinyUNetXL, crossAttentionDim: tinyText.width + te2.width },
+    vae: tinyVae,
+    text: [
+      { ...xl.text[0]!, arch: tinyText },
+      { ...xl.text[1]!, arch: te2 },
+    ],
+  };
+}
+
+/** Tensors of one map in a naming; fused tensors (OpenCLIP's in_proj: q, k, v as row thirds) assembled from their parts. */
+function tensors(map: readonly NameEntry[], naming: Naming, prefix: string, seed: number): TensorToWrite[] {
+  const out: TensorToWrite[] = [];
+  const fused = new Map<string, { t: TensorToWrite; data: Float32Array }>();
+  for (const e of map) {
+    const t = tensor(e, naming, prefix, seed);
+    const rows = e.rows?.[naming];
+    if (!rows) {
+      out.push(t);
+      continue;
+    }
+    let f = fused.get(t.name);
+    if (!f) {
+      const n = e.shape[naming].reduce((a, b) => a * b, 1);
+      f = { t: { ...t, data: new Uint8Array(0) }, data: new Float32Array(n) };
+      fused.set(t.name, f);
+      out.push(f.t);
+    }
+    const part = new Float32Array(t.data!.buffer);
+    f.data.set(part, (rows[0] * part.length) / (rows[1] - rows[0]));
+  }
+  for (const f of fused.values()) f.t.data = new Uint8Array(f.data.buffer);
+  return out;
+}
+
+/** The tiny SDXL as an LDM single file (conditioner.embedders.0.transformer. + .1.model.) or a diffusers folder. */
+export function writeTinyXL(path: string, naming: 'ldm' | 'diffusers', seed = 1): string {
+  const p = tinyPipelineXL();
+  const unet = unetNameMap(p.unet, { convProjection: false });
+  const vae = vaeDecoderNameMap(p.vae);
+  const te1 = clipTextNameMap(p.text[0]!.arch);
+  const te2 = openClipTextNameMap(p.text[1]!.arch);
+  if (naming === 'ldm') {
+    writeSafetensors(path, [
+      ...tensors(unet, 'ldm', 'model.diffusion_model.', seed),
+      ...tensors(vae, 'ldm', 'first_stage_model.', seed),
+      ...tensors(te1, 'diffusers', 'conditioner.embedders.0.transformer.', seed),
+      ...tensors(te2, 'ldm', 'conditioner.embedders.1.model.', seed),
+    ]);
+    return path;
+  }
+  writeSafetensors(join(path, 'unet', 'diffusion_pytorch_model.safetensors'), tensors(unet, 'diffusers', '', seed));
+  writeSafetensors(join(path, 'vae', 'diffusion_pytorch_model.safetensors'), tensors(vae, 'diffusers', '', seed));
+  writeSafetensors(join(path, 'text_encoder', 'model.safetensors'), tensors(te1, 'diffusers', '', seed));
+  writeSafetensors(join(path, 'text_encoder_2', 'model.safetensors'), tensors(te2, 'diffusers', '', seed));
+  return path;
 }
 
 function maps(p: CheckpointPipeline) {

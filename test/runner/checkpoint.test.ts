@@ -17,8 +17,11 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import * as ort from 'onnxruntime-node';
 import { a1111Hashes } from '../../src/checkpoint/hash.ts';
+import { readSafetensorsHeader } from '../../src/checkpoint/safetensors.ts';
 import { writeSafetensors } from '../../src/checkpoint/write.ts';
+import { createSession } from '../../src/ort/session.ts';
 import { checkpointBackend, type LoraSpec } from '../../src/runner/backends/checkpoint.ts';
 import { backendFor } from '../../src/runner/backends/index.ts';
 import { parseParameters } from '../../src/runner/parameters.ts';
@@ -26,9 +29,17 @@ import { generateBatch, TextEncoderCache } from '../../src/runner/pipeline.ts';
 import { readPngText } from '../../src/runner/png.ts';
 import { runProduction } from '../../src/runner/production.ts';
 import { expandImages, recipeFrom } from '../../src/runner/recipe.ts';
+import { shippedClipTokenizer } from '../../src/runner/tokenizer.ts';
 import { fluxTensors } from '../checkpoint/_flux.ts';
 import { cli } from '../cli/helpers.ts';
-import { tinyPipeline, writeTinyDiffusers, writeTinyLora, writeTinySingleFile } from './_checkpoint.ts';
+import {
+  tinyPipeline,
+  tinyPipelineXL,
+  writeTinyDiffusers,
+  writeTinyLora,
+  writeTinySingleFile,
+  writeTinyXL,
+} from './_checkpoint.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'genready-ckpt-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -203,3 +214,74 @@ describe('run on a checkpoint', () => {
     assert.ok(statSync(join(bad, 'cut.safetensors')).size > 0);
   });
 });
+
+describe('run on an SDXL checkpoint', () => {
+  const xlFile = writeTinyXL(join(dir, 'tiny-xl.safetensors'), 'ldm');
+  const xlFolder = writeTinyXL(join(dir, 'tiny-xl-diffusers'), 'diffusers');
+
+  async function xlImage(source: string) {
+    let out = '';
+    const model = await checkpointBackend({
+      pipeline: tinyPipelineXL(),
+      cacheRoot: cache,
+      onReady: (r) => {
+        out = r.dir;
+      },
+    }).load(source, { providers: ['cpu'], threads: 1 });
+    try {
+      const [spec] = expandImages(recipe(source));
+      const [g] = await generateBatch(model, [spec!], new TextEncoderCache(model));
+      return { rgb: Buffer.from(g!.rgb), dir: out };
+    } finally {
+      await model.close();
+    }
+  }
+
+  it('makes the same image from OpenCLIP’s fused names (single file) and transformers’ (diffusers folder)', async () => {
+    const a = await xlImage(xlFile);
+    const b = await xlImage(xlFolder);
+    assert.ok(a.rgb.some((v) => v !== a.rgb[0]));
+    assert.deepEqual(a.rgb, b.rgb);
+
+    // The second encoder pads with id 0, the first with the end token (their tokenizers' pad tokens).
+    const tok = (sub: string) =>
+      JSON.parse(readFileSync(join(a.dir, sub, 'special_tokens_map.json'), 'utf8')).pad_token;
+    assert.deepEqual([tok('tokenizer'), tok('tokenizer_2')], ['<|endoftext|>', '!']);
+
+    // hidden_states.N is the N-th layer's output before the final LayerNorm: normalising the last
+    // one with the encoder's own final LayerNorm gives last_hidden_state.
+    const te = await createSession(join(a.dir, 'text_encoder_2', 'model.onnx'), { providers: ['cpu'], threads: 1 });
+    try {
+      const ids = shippedClipTokenizer('zero').encode('a photo of a cat').ids;
+      const out = await te.run({ input_ids: new ort.Tensor('int32', Int32Array.from(ids), [1, 77]) });
+      const last = out['hidden_states.3']!.data as Float32Array;
+      const want = out.last_hidden_state!.data as Float32Array;
+      assert.ok(out['hidden_states.2'], 'the penultimate layer is an output');
+      const w = 32;
+      const ln = readLayerNorm(xlFolder);
+      for (let t = 0; t < 77; t += 19) {
+        const row = last.subarray(t * w, (t + 1) * w);
+        const mean = row.reduce((s, v) => s + v, 0) / w;
+        const varc = row.reduce((s, v) => s + (v - mean) ** 2, 0) / w;
+        for (let c = 0; c < w; c++) {
+          const y = ((row[c]! - mean) / Math.sqrt(varc + 1e-5)) * ln.weight[c]! + ln.bias[c]!;
+          assert.ok(Math.abs(y - want[t * w + c]!) < 1e-4, `token ${t} channel ${c}: ${y} vs ${want[t * w + c]}`);
+        }
+      }
+    } finally {
+      await te.release();
+    }
+  });
+});
+
+/** The second encoder's final LayerNorm as the diffusers folder holds it. */
+function readLayerNorm(folder: string): { weight: Float32Array; bias: Float32Array } {
+  const h = readSafetensorsHeader(join(folder, 'text_encoder_2', 'model.safetensors'));
+  const bytes = readFileSync(h.file);
+  const get = (name: string) => {
+    const t = h.tensors.find((x) => x.name === name)!;
+    const start = 8 + h.headerBytes + t.begin;
+    return new Float32Array(bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + start + t.end - t.begin));
+  };
+  return { weight: get('text_model.final_layer_norm.weight'), bias: get('text_model.final_layer_norm.bias') };
+}
