@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Component } from '../../catalog/models.types.ts';
 import { CheckpointError } from '../../checkpoint/errors.ts';
 import { type Inspection, inspectCheckpoint } from '../../checkpoint/inspect.ts';
@@ -218,6 +218,8 @@ async function writePart(
   const g = buildGraph(arch, dtype);
   extend?.(g);
   const bound = new Map(weights.map((w) => [w.name, { dims: w.dims, data: w.data }]));
+  // The external-data file (weights over 2 GiB) is written before the model, into this folder.
+  mkdirSync(dirname(path), { recursive: true });
   writeBuiltGraph(g, path, { bound });
 }
 
@@ -385,7 +387,9 @@ export async function loadCheckpoint(source: string, opts: LoadOptions, o: Check
       });
       {
         const { weights } = partWeights(sources.vae, p.vae);
-        await writePart(p.vae, join(out, 'vae_decoder', 'model.onnx'), weights, dtype);
+        // Always float32: SD VAEs overflow float16 at their last up-blocks (diffusers upcasts them:
+        // SDXL's vae/config.json force_upcast), and the decoder runs once per image.
+        await writePart(p.vae, join(out, 'vae_decoder', 'model.onnx'), weights, 'float32');
       }
       writeFileAtomic(
         join(out, 'unet', 'config.json'),
