@@ -77,7 +77,7 @@ export interface ModelRef {
 }
 
 /** The recipe's LoRAs as the records show them (kohya's addnet hash, first 12 digits, as A1111's "Lora hashes"). */
-export function loraRecords(loras: Recipe['loras']): LoraRecord[] {
+export function loraRecords(loras: Recipe['loras'] = []): LoraRecord[] {
   return loras.map((l) => {
     const h = fileHashes(l.file);
     return { name: l.name, weight: l.weight, hash: (h.addnetHash ?? h.sha256).slice(0, 12) };
@@ -124,7 +124,7 @@ export async function runProduction(recipe: Recipe, opts: RunOptions = {}): Prom
   const backend =
     opts.backend ??
     backendFor(recipe.modelDir, {
-      loras: recipe.loras,
+      ...(recipe.loras ? { loras: recipe.loras } : {}),
       ...(recipe.tokenizer !== undefined ? { tokenizer: recipe.tokenizer } : {}),
     });
   const store = opts.store ?? new FsRunStore(recipe.outputDir);

@@ -160,7 +160,7 @@ export interface Recipe extends Conditions {
   source: string;
   modelDir: string;
   /** LoRAs (absolute files; name: the file's name without extension, as A1111 shows it). */
-  loras: { file: string; weight: number; name: string }[];
+  loras?: { file: string; weight: number; name: string }[];
   /** Tokenizer folder (absolute) when the recipe names one. */
   tokenizer?: string;
   outputDir: string;
@@ -411,7 +411,7 @@ export function recipeFingerprint(r: Recipe): string {
     width: r.width,
     height: r.height,
     // Only when used, so that the runs of recipes without them keep their fingerprint.
-    ...(r.loras.length ? { loras: r.loras.map((l) => [l.name, l.weight]) } : {}),
+    ...(r.loras?.length ? { loras: r.loras.map((l) => [l.name, l.weight]) } : {}),
   };
   return createHash('sha256').update(JSON.stringify(pixels)).digest('hex').slice(0, 16);
 }

@@ -23,13 +23,14 @@ import { readSafetensorsHeader } from '../../src/checkpoint/safetensors.ts';
 import { writeSafetensors } from '../../src/checkpoint/write.ts';
 import { createSession } from '../../src/ort/session.ts';
 import { checkpointBackend, type LoraSpec } from '../../src/runner/backends/checkpoint.ts';
-import { backendFor } from '../../src/runner/backends/index.ts';
+import { BACKENDS, backendFor } from '../../src/runner/backends/index.ts';
 import { parseParameters } from '../../src/runner/parameters.ts';
 import { generateBatch, TextEncoderCache } from '../../src/runner/pipeline.ts';
 import { readPngText } from '../../src/runner/png.ts';
 import { runProduction } from '../../src/runner/production.ts';
-import { expandImages, recipeFrom } from '../../src/runner/recipe.ts';
+import { expandImages, recipeFingerprint, recipeFrom } from '../../src/runner/recipe.ts';
 import { shippedClipTokenizer } from '../../src/runner/tokenizer.ts';
+import { verifyImage } from '../../src/runner/verify.ts';
 import { fluxTensors } from '../checkpoint/_flux.ts';
 import { cli } from '../cli/helpers.ts';
 import {
@@ -285,3 +286,69 @@ function readLayerNorm(folder: string): { weight: Float32Array; bias: Float32Arr
   };
   return { weight: get('text_model.final_layer_norm.weight'), bias: get('text_model.final_layer_norm.bias') };
 }
+
+describe('recipes with loras', () => {
+  const base = {
+    model: 'tiny-model.safetensors',
+    prompt: 'x',
+    seeds: [1],
+    steps: 1,
+    guidance: 1,
+    sampler: 'euler',
+    size: '32x32',
+  };
+  const at = join(dir, 'recipe.json');
+
+  it('resolve files against the recipe, default weight 1, named as A1111 names them', () => {
+    const r = recipeFrom({ ...base, loras: [{ file: 'detail.safetensors' }] }, at);
+    assert.deepEqual(r.loras, [{ file: lora, weight: 1, name: 'detail' }]);
+  });
+
+  it('are part of the fingerprint (a run resumed with another LoRA weight is refused), and absent ones change nothing', () => {
+    const plain = recipeFingerprint(recipeFrom(base, at));
+    const a = recipeFingerprint(recipeFrom({ ...base, loras: [{ file: 'detail.safetensors', weight: 0.5 }] }, at));
+    const b = recipeFingerprint(recipeFrom({ ...base, loras: [{ file: 'detail.safetensors', weight: 0.6 }] }, at));
+    assert.equal(recipeFingerprint(recipeFrom({ ...base, loras: [] }, at)), plain);
+    assert.notEqual(a, plain);
+    assert.notEqual(a, b);
+  });
+
+  it('name a missing file, and are refused for an ONNX export folder', async () => {
+    assert.throws(
+      () => recipeFrom({ ...base, loras: [{ file: 'nope.safetensors', weight: 1 }] }, at),
+      /loras: .*nope\.safetensors does not exist/,
+    );
+    const onnx = join(dir, 'onnx-export');
+    await assert.rejects(
+      backendFor(onnx, { loras: [{ file: lora, weight: 1, name: 'detail' }] }).load(onnx, { providers: ['cpu'] }),
+      /loras and tokenizer apply to a \.safetensors checkpoint or a diffusers folder/,
+    );
+  });
+});
+
+describe('a checkpoint run end to end (the backend table’s row, as run and verify take it)', () => {
+  it('runs with a LoRA from the recipe alone, and verify makes the image again byte for byte', async () => {
+    const pipeline = tinyPipeline();
+    BACKENDS.unshift({
+      accepts: (s) => s === single,
+      backend: checkpointBackend({ pipeline, cacheRoot: cache }),
+      withExtras: (x) => checkpointBackend({ ...x, pipeline, cacheRoot: cache }),
+    });
+    try {
+      const r = recipe('tiny-model.safetensors', {
+        loras: [{ file: 'detail.safetensors', weight: 0.8 }],
+        output: 'out-e2e',
+      });
+      const s = await runProduction(r, { threads: 1 });
+      assert.equal(s.made, 1);
+      const png = join(r.outputDir, readdirSync(r.outputDir).find((f) => f.endsWith('.png'))!);
+      const run = JSON.parse(readFileSync(join(r.outputDir, 'run.json'), 'utf8'));
+      assert.equal(run.model.hash, a1111Hashes(single).modelHash);
+      const v = await verifyImage(png);
+      assert.equal(v.match, true, v.message);
+      assert.equal(v.bytesEqual, true);
+    } finally {
+      BACKENDS.shift();
+    }
+  });
+});
