@@ -15,7 +15,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { a1111Hashes } from '../../src/checkpoint/hash.ts';
@@ -24,12 +24,14 @@ import { writeSafetensors } from '../../src/checkpoint/write.ts';
 import { createSession } from '../../src/ort/session.ts';
 import { checkpointBackend, type LoraSpec } from '../../src/runner/backends/checkpoint.ts';
 import { BACKENDS, backendFor } from '../../src/runner/backends/index.ts';
+import { cachedEntry, ensureEntry } from '../../src/runner/checkpoint-cache.ts';
+import { tinyTokenizer } from '../../src/runner/example.ts';
 import { parseParameters } from '../../src/runner/parameters.ts';
 import { generateBatch, TextEncoderCache } from '../../src/runner/pipeline.ts';
 import { readPngText } from '../../src/runner/png.ts';
 import { runProduction } from '../../src/runner/production.ts';
 import { expandImages, recipeFingerprint, recipeFrom } from '../../src/runner/recipe.ts';
-import { shippedClipTokenizer } from '../../src/runner/tokenizer.ts';
+import { shippedClipTokenizer, writeClipTokenizer } from '../../src/runner/tokenizer.ts';
 import { verifyImage } from '../../src/runner/verify.ts';
 import { fluxTensors } from '../checkpoint/_flux.ts';
 import { cli } from '../cli/helpers.ts';
@@ -105,17 +107,26 @@ describe('run on a checkpoint', () => {
     assert.equal(a.name, 'tiny-model');
   });
 
-  it('converts once: a second load starts from the cache', async () => {
+  it('converts once: a second load starts from the cache; a damaged entry is rebuilt', async () => {
+    const warm = await image(single);
     const first = await image(single);
-    assert.equal(first.built, false, 'built by the previous test, reused now');
-    const entries = readdirSync(cache).filter((e) => !e.startsWith('.') && e !== 'hashes.json');
-    assert.equal(entries.length, 2, 'one entry per source (single file, folder)');
-    // A damaged entry is rebuilt, not trusted.
-    const unet = join(cache, entries[0]!, 'unet', 'model.onnx');
+    assert.equal(first.built, false);
+    assert.deepEqual(first.rgb, warm.rgb);
+    const manifest = (e: string) => {
+      try {
+        return JSON.parse(readFileSync(join(cache, e, 'manifest.json'), 'utf8'));
+      } catch {
+        return null;
+      }
+    };
+    const entry = readdirSync(cache).find(
+      (e) => manifest(e)?.source.checkpoint === single && manifest(e).source.loras.length === 0,
+    )!;
+    const unet = join(cache, entry, 'unet', 'model.onnx');
     writeFileSync(unet, readFileSync(unet).subarray(0, 100));
-    const again = [await image(single), await image(folder)];
-    assert.equal(again.filter((r) => r.built).length, 1);
-    assert.deepEqual(again[0]!.rgb, first.rgb);
+    const again = await image(single);
+    assert.equal(again.built, true);
+    assert.deepEqual(again.rgb, first.rgb);
   });
 
   it('a LoRA changes the image, weight 0 does not, and each is its own cache entry', async () => {
@@ -350,5 +361,49 @@ describe('a checkpoint run end to end (the backend table’s row, as run and ver
     } finally {
       BACKENDS.shift();
     }
+  });
+});
+
+describe('the checkpoint cache', () => {
+  it('a conversion that fails midway leaves no entry, and a killed one’s temporary folder is cleared by the next', async () => {
+    const root = join(dir, 'cache-unit');
+    await assert.rejects(
+      ensureEntry(root, 'k1', {}, async (out) => {
+        mkdirSync(join(out, 'unet'), { recursive: true });
+        writeFileSync(join(out, 'unet', 'model.onnx'), 'half');
+        throw new Error('killed');
+      }),
+      /killed/,
+    );
+    assert.deepEqual(readdirSync(root), []);
+    // A process killed while building leaves its temporary folder; no entry is trusted from it.
+    mkdirSync(join(root, '.k1.99999.tmp', 'unet'), { recursive: true });
+    assert.equal(cachedEntry(root, 'k1'), null);
+    const made = await ensureEntry(root, 'k1', {}, async (out) => {
+      mkdirSync(out, { recursive: true });
+      writeFileSync(join(out, 'a.txt'), 'whole');
+    });
+    assert.equal(made.built, true);
+    assert.deepEqual(readdirSync(root), ['k1']);
+    const again = await ensureEntry(root, 'k1', {}, () => Promise.reject(new Error('must not build')));
+    assert.equal(again.built, false);
+  });
+});
+
+describe('tokenizers', () => {
+  it('a diffusers folder’s own tokenizer is used: CLIP’s written out gives the same image, another vocabulary another', async () => {
+    const plain = await image(single);
+    const same = writeTinyDiffusers(join(dir, 'tiny-diffusers-tok'));
+    writeClipTokenizer(join(same, 'tokenizer'), 'end', (p, text) => {
+      mkdirSync(dirname(p), { recursive: true });
+      writeFileSync(p, text);
+    });
+    assert.deepEqual((await image(same)).rgb, plain.rgb);
+    const other = writeTinyDiffusers(join(dir, 'tiny-diffusers-tok2'));
+    const { vocab, merges } = tinyTokenizer();
+    mkdirSync(join(other, 'tokenizer'));
+    writeFileSync(join(other, 'tokenizer', 'vocab.json'), JSON.stringify(vocab));
+    writeFileSync(join(other, 'tokenizer', 'merges.txt'), `#version: 0.2\n${merges.join('\n')}\n`);
+    assert.notDeepEqual((await image(other)).rgb, plain.rgb);
   });
 });
