@@ -19,6 +19,8 @@ import { a1111Hashes, type FileHashes } from '../checkpoint/hash.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { defaultCacheDir } from '../probe/system.ts';
 import type { Platform } from '../probe/types.ts';
+import { modelFiles } from './model-folder.ts';
+import type { ModelIdentity } from './ports.ts';
 
 /** Bump when the conversion or the graph builder's output changes for the same checkpoint: old entries stop matching. */
 export const CHECKPOINT_BUILD_VERSION = 1;
@@ -133,4 +135,21 @@ export function fileHashes(path: string, root: string = checkpointCacheRoot()): 
     // A memo that cannot be written costs a re-hash next time, nothing else.
   }
   return hashes;
+}
+
+/**
+ * A folder's identity as `hashModelFolder` computes it (sha256 of "path sha256" lines, first 10
+ * digits), each file's hash remembered like a single file's, so a later run re-reads nothing.
+ */
+export function folderHashes(dir: string, root: string = checkpointCacheRoot()): ModelIdentity {
+  const files = modelFiles(dir).map((rel) => {
+    const path = join(dir, rel);
+    const h = fileHashes(path, root);
+    return { path: rel, bytes: h.bytes, sha256: h.sha256, mtimeMs: statSync(path).mtimeMs };
+  });
+  const hash = createHash('sha256')
+    .update(files.map((f) => `${f.path} ${f.sha256}\n`).join(''))
+    .digest('hex')
+    .slice(0, 10);
+  return { hash, files };
 }

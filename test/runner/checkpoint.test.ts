@@ -26,6 +26,7 @@ import { checkpointBackend, type LoraSpec } from '../../src/runner/backends/chec
 import { BACKENDS, backendFor } from '../../src/runner/backends/index.ts';
 import { cachedEntry, ensureEntry } from '../../src/runner/checkpoint-cache.ts';
 import { tinyTokenizer } from '../../src/runner/example.ts';
+import { hashModelFolder } from '../../src/runner/model-folder.ts';
 import { parseParameters } from '../../src/runner/parameters.ts';
 import { generateBatch, TextEncoderCache } from '../../src/runner/pipeline.ts';
 import { readPngText } from '../../src/runner/png.ts';
@@ -105,6 +106,9 @@ describe('run on a checkpoint', () => {
     // The single file's identity is A1111's Model hash: sha256 of the file, first 10 digits.
     assert.equal(a.hash, a1111Hashes(single).sha256.slice(0, 10));
     assert.equal(a.name, 'tiny-model');
+    // A folder's: the sha256 over its files' hashes, as for an ONNX export folder.
+    assert.equal(b.hash, (await hashModelFolder(folder)).hash);
+    assert.equal(b.name, 'tiny-diffusers');
   });
 
   it('converts once: a second load starts from the cache; a damaged entry is rebuilt', async () => {

@@ -22,10 +22,10 @@ import type { SafetensorsHeader } from '../../checkpoint/types.ts';
 import { buildGraph, type GraphArch, writeBuiltGraph } from '../../graph/index.ts';
 import { writeFileAtomic } from '../../io/atomic.ts';
 import { defaultThreads } from '../../ort/session.ts';
-import { cacheKeyOf, checkpointCacheRoot, ensureEntry, fileHashes } from '../checkpoint-cache.ts';
+import { cacheKeyOf, checkpointCacheRoot, ensureEntry, fileHashes, folderHashes } from '../checkpoint-cache.ts';
 import { type CheckpointPipeline, checkpointPipelines, SUPPORTED_FAMILIES } from '../checkpoint-pipelines.ts';
 import { RunnerError } from '../errors.ts';
-import { hashModelFolder, openModelFolder } from '../model-folder.ts';
+import { openModelFolder } from '../model-folder.ts';
 import type { Backend, LoadOptions, ModelFileHash, ModelIdentity } from '../ports.ts';
 import { hasTokenizerFiles, writeClipTokenizer } from '../tokenizer.ts';
 import { OrtModel } from './ort.ts';
@@ -295,7 +295,7 @@ export async function loadCheckpoint(source: string, opts: LoadOptions, o: Check
 
   // Content identity: A1111's hash of a single file; every file of a folder.
   let identity: ModelIdentity;
-  if (isFolder) identity = await hashModelFolder(source);
+  if (isFolder) identity = folderHashes(source, root);
   else {
     const h = fileHashes(source, root);
     const st = statSync(source);
