@@ -67,6 +67,19 @@ export async function writeOnnxModelFiles(
   return writeGraph(g, path, opts, opts.externalThresholdBytes);
 }
 
+/**
+ * Write a graph the caller built with `buildGraph` and extended (the runner adds per-layer outputs
+ * to a text encoder, as transformers' export names them `hidden_states.N`).
+ */
+export function writeBuiltGraph(
+  g: Graph,
+  path: string,
+  source: WeightSource,
+  externalThresholdBytes?: number,
+): WriteResult {
+  return writeGraph(g, path, source, externalThresholdBytes);
+}
+
 /** Writes an ONNX model for the architecture at `path`; weights go to `path + '.data'` (external data) when over 2 GiB. Dynamic batch/height/width axes. */
 export async function writeOnnxModel(
   arch: GraphArch,
@@ -77,4 +90,4 @@ export async function writeOnnxModel(
   return { parameters: r.parameters };
 }
 
-export type { DType, WeightSource } from './_onnx.ts';
+export type { DType, Graph, WeightSource, WriteResult } from './_onnx.ts';

@@ -34,7 +34,14 @@ export interface ManifestEntry extends ImageSpec {
   bytes: number;
   /** Set on a regenerated image: the index of the rejected image it replaces. */
   redoOf?: number;
-  model: { dir: string; name: string; hash: string; files: Record<string, string> };
+  /** `loras`: those merged into the checkpoint at load (name, weight, addnet hash), as the PNG parameters show them. */
+  model: {
+    dir: string;
+    name: string;
+    hash: string;
+    files: Record<string, string>;
+    loras?: { name: string; weight: number; hash: string }[];
+  };
   runtime: { engine: string; version: string; providers: string[]; threads: number; node: string };
   device: { cpu: string; cores: number; arch: string; platform: string };
   batch: number;

@@ -23,6 +23,15 @@ export interface ParametersInfo {
   modelHash: string;
   modelName: string;
   version: string;
+  /** LoRAs merged into the model: A1111 shows each as `<lora:name:weight>` in the prompt and its hash in "Lora hashes". */
+  loras?: readonly LoraRecord[];
+}
+
+/** A LoRA as the records show it: A1111's name (file name without extension), strength, and the first 12 digits of kohya's addnet hash. */
+export interface LoraRecord {
+  name: string;
+  weight: number;
+  hash: string;
 }
 
 // A value that starts with a quote is quoted too, or the reader would take it for a quoted one.
@@ -37,11 +46,16 @@ export function formatParameters(p: ParametersInfo): string {
     ['Size', `${p.width}x${p.height}`],
     ['Model hash', p.modelHash],
     ['Model', p.modelName],
+    ...(p.loras?.length
+      ? [['Lora hashes', p.loras.map((l) => `${l.name}: ${l.hash}`).join(', ')] as [string, string]]
+      : []),
     // A1111 names the noise source when it is the CPU generator; ours always is (src/runner/noise.ts).
     ['RNG', 'CPU'],
     ['Version', p.version],
   ];
-  const lines = [p.prompt];
+  // A1111 keeps the prompt as written, LoRA tags included (they select the LoRAs, not tokens).
+  const tags = (p.loras ?? []).map((l) => `<lora:${l.name}:${l.weight}>`);
+  const lines = [[p.prompt, ...tags].filter((s) => s !== '').join(' ')];
   if (p.negativePrompt !== '') lines.push(`Negative prompt: ${p.negativePrompt}`);
   lines.push(pairs.map(([k, v]) => `${k}: ${quote(String(v))}`).join(', '));
   return lines.join('\n');

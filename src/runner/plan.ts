@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { cpuDevice } from '../catalog/cpu.ts';
 import { listModels } from '../catalog/models.ts';
 import type { ModelEntry } from '../catalog/models.types.ts';
+import { inspectCheckpoint } from '../checkpoint/inspect.ts';
 import { bestThroughput } from '../planner/throughput.ts';
 import { RunnerError } from './errors.ts';
 
@@ -29,6 +30,16 @@ export interface ExecutionPlan {
 
 /** The catalog model whose UNet has this folder's structure, if any. */
 export function matchCatalogModel(modelDir: string): ModelEntry | null {
+  // A single-file checkpoint names its family through its tensors (header only).
+  if (/\.safetensors$/i.test(modelDir)) {
+    try {
+      const id = inspectCheckpoint(modelDir).model;
+      return listModels().find((m) => m.id === id) ?? null;
+    } catch {
+      // A file that cannot be inspected is refused by the backend, naming the problem.
+      return null;
+    }
+  }
   const p = join(modelDir, 'unet', 'config.json');
   if (!existsSync(p)) return null;
   let cfg: Record<string, unknown>;

@@ -10,9 +10,10 @@
  */
 import { cpus, totalmem } from 'node:os';
 import { backendFor } from './backends/index.ts';
+import { fileHashes } from './checkpoint-cache.ts';
 import { RunnerError } from './errors.ts';
 import { MANIFEST, type ManifestEntry } from './manifest.ts';
-import { formatParameters } from './parameters.ts';
+import { formatParameters, type LoraRecord } from './parameters.ts';
 import { checkMemory, checkSize, generateBatch, TextEncoderCache } from './pipeline.ts';
 import { type ExecutionPlan, planExecution } from './plan.ts';
 import { encodePng } from './png.ts';
@@ -65,7 +66,22 @@ export interface RunSummary {
 export interface ImageRecord {
   v: 1;
   spec: ImageSpec & { redoOf?: number };
-  model: { name: string; hash: string };
+  model: ModelRef;
+}
+
+/** The model as an image's records name it: display name, content hash, and the LoRAs merged into it. */
+export interface ModelRef {
+  name: string;
+  hash: string;
+  loras?: LoraRecord[];
+}
+
+/** The recipe's LoRAs as the records show them (kohya's addnet hash, first 12 digits, as A1111's "Lora hashes"). */
+export function loraRecords(loras: Recipe['loras'] = []): LoraRecord[] {
+  return loras.map((l) => {
+    const h = fileHashes(l.file);
+    return { name: l.name, weight: l.weight, hash: (h.addnetHash ?? h.sha256).slice(0, 12) };
+  });
 }
 
 export function deviceInfo(): ManifestEntry['device'] {
@@ -74,13 +90,20 @@ export function deviceInfo(): ManifestEntry['device'] {
 }
 
 /** PNG bytes for a generated image: pixels + "parameters" (A1111) + "genready" (JSON ImageRecord). */
-export function pngFor(
-  spec: ImageSpec & { redoOf?: number },
-  rgb: Uint8Array,
-  model: { name: string; hash: string },
-): Buffer {
-  const parameters = formatParameters({ ...spec, modelHash: model.hash, modelName: model.name, version: VERSION });
-  const record: ImageRecord = { v: 1, spec, model: { name: model.name, hash: model.hash } };
+export function pngFor(spec: ImageSpec & { redoOf?: number }, rgb: Uint8Array, model: ModelRef): Buffer {
+  const loras = model.loras?.length ? model.loras : undefined;
+  const parameters = formatParameters({
+    ...spec,
+    modelHash: model.hash,
+    modelName: model.name,
+    version: VERSION,
+    ...(loras ? { loras } : {}),
+  });
+  const record: ImageRecord = {
+    v: 1,
+    spec,
+    model: { name: model.name, hash: model.hash, ...(loras ? { loras } : {}) },
+  };
   return encodePng(rgb, spec.width, spec.height, { parameters, genready: JSON.stringify(record) });
 }
 
@@ -98,7 +121,12 @@ export async function runProduction(recipe: Recipe, opts: RunOptions = {}): Prom
     ...(opts.batch !== undefined ? { batchOverride: opts.batch } : {}),
     ...(opts.provider ? { provider: opts.provider } : {}),
   });
-  const backend = opts.backend ?? backendFor(recipe.modelDir);
+  const backend =
+    opts.backend ??
+    backendFor(recipe.modelDir, {
+      ...(recipe.loras ? { loras: recipe.loras } : {}),
+      ...(recipe.tokenizer !== undefined ? { tokenizer: recipe.tokenizer } : {}),
+    });
   const store = opts.store ?? new FsRunStore(recipe.outputDir);
 
   // Everything that can be wrong with the model is found before the run is touched.
@@ -176,7 +204,8 @@ async function runOpen(
   now: () => Date,
 ): Promise<RunSummary> {
   const ref = await checkRun(recipe, model, session, now);
-  const modelRef = { dir: ref.dir, name: ref.name, hash: ref.hash };
+  const loras = loraRecords(recipe.loras);
+  const modelRef = { dir: ref.dir, name: ref.name, hash: ref.hash, ...(loras.length ? { loras } : {}) };
 
   let todo: WorkItem[];
   let total: number;

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { basename, dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { withFileErrors } from './_files.ts';
@@ -54,8 +54,20 @@ const dim = (name: string) =>
 
 export const recipeSchema = z
   .strictObject({
-    /** Model folder (ONNX export layout), relative to the recipe file. */
+    /** Model: a .safetensors checkpoint, a diffusers folder or an ONNX export folder, relative to the recipe file. */
     model: z.string().min(1, 'name the model folder'),
+    /** kohya LoRAs merged into the checkpoint's weights at load: files relative to the recipe, each with its strength. */
+    loras: z
+      .array(
+        z.strictObject({
+          file: z.string().min(1, 'name the LoRA file'),
+          weight: z.number().min(-10, 'a LoRA weight must be ≥ -10').max(10, 'a LoRA weight must be ≤ 10').default(1),
+        }),
+      )
+      .max(32, 'at most 32 LoRAs')
+      .optional(),
+    /** A tokenizer folder (vocab.json + merges.txt) replacing the model's own or CLIP's shipped one. */
+    tokenizer: z.string().min(1).optional(),
     prompt: z.string().optional(),
     prompts: z.array(z.string()).min(1, 'give at least one prompt').optional(),
     /** A text file, one prompt per line (blank lines and lines starting with # skipped), relative to the recipe. */
@@ -147,6 +159,10 @@ export interface Recipe extends Conditions {
   /** Absolute path of the recipe file (or of the folder paths are relative to). */
   source: string;
   modelDir: string;
+  /** LoRAs (absolute files; name: the file's name without extension, as A1111 shows it). */
+  loras?: { file: string; weight: number; name: string }[];
+  /** Tokenizer folder (absolute) when the recipe names one. */
+  tokenizer?: string;
   outputDir: string;
   prompts: string[];
   negativePrompt: string;
@@ -264,9 +280,16 @@ export function recipeFrom(data: unknown, source: string, baseDir = dirname(sour
         `${source}: output: "${p.output.slice(0, 200)}" is outside the recipe's folder; a recipe writes only below its own folder (give --output DIR to choose another place)`,
       );
   }
+  const loras = (p.loras ?? []).map((l) => {
+    const file = resolve(baseDir, l.file);
+    if (!existsSync(file)) throw new RunnerError('bad-recipe', `${source}: loras: ${file} does not exist`);
+    return { file, weight: l.weight, name: basename(file).replace(/\.safetensors$/i, '') };
+  });
   return {
     source,
     modelDir: resolve(baseDir, p.model),
+    loras,
+    ...(p.tokenizer !== undefined ? { tokenizer: resolve(baseDir, p.tokenizer) } : {}),
     outputDir,
     prompts,
     negativePrompt: p.negativePrompt,
@@ -387,6 +410,8 @@ export function recipeFingerprint(r: Recipe): string {
     sampler: r.sampler,
     width: r.width,
     height: r.height,
+    // Only when used, so that the runs of recipes without them keep their fingerprint.
+    ...(r.loras?.length ? { loras: r.loras.map((l) => [l.name, l.weight]) } : {}),
   };
   return createHash('sha256').update(JSON.stringify(pixels)).digest('hex').slice(0, 16);
 }

@@ -1,12 +1,16 @@
 /**
  * CLIP tokenizer: byte-level BPE read from the model folder's own files (vocab.json + merges.txt,
- * or tokenizer.json), as Hugging Face's CLIPTokenizerFast tokenizes: NFC, whitespace collapsed,
+ * or tokenizer.json) or, for a model that carries none (a single-file checkpoint), from CLIP's own
+ * merges shipped in data/clip/ (see its README: source, commit, licence), as Hugging Face's
+ * CLIPTokenizerFast tokenizes: NFC, whitespace collapsed,
  * lower case; CLIP's word regex; bytes mapped to printable characters (GPT-2's table); BPE with
  * "</w>" marking the end of each word; <|startoftext|> … <|endoftext|>, truncated and padded to
  * the encoder's length. Unknown pieces become the unknown token, as there.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { RunnerError } from './errors.ts';
 
 export interface Encoded {
@@ -30,6 +34,13 @@ function byteEncoder(): string[] {
   return out;
 }
 const BYTES = byteEncoder();
+
+/** CLIP's byte tokens in its vocabulary's order: the printable bytes first, then the rest (bytes_to_unicode's order). */
+function byteOrder(): string[] {
+  const printable = (b: number) => (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+  const bytes = [...Array(256).keys()];
+  return [...bytes.filter(printable), ...bytes.filter((b) => !printable(b))].map((b) => BYTES[b]!);
+}
 
 const WORD = /<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+/giu;
 
@@ -76,6 +87,59 @@ function specialTokens(dir: string): SpecialTokens {
     if (typeof j.model_max_length === 'number' && j.model_max_length < 1e6) s.maxLength = j.model_max_length;
   }
   return s;
+}
+
+/** CLIP's BPE merges as shipped with the package (openai/CLIP clip/bpe_simple_vocab_16e6.txt.gz). */
+export const CLIP_BPE_PATH = fileURLToPath(new URL('../../data/clip/bpe_simple_vocab_16e6.txt.gz', import.meta.url));
+
+/** CLIP's vocabulary size: 256 bytes, the same with `</w>`, 48 894 merges, two special tokens. */
+export const CLIP_VOCAB_SIZE = 49408;
+
+let shipped: { vocab: Map<string, number>; merges: string[] } | null = null;
+
+/**
+ * CLIP's vocabulary built as CLIP builds it from its merges file (clip/simple_tokenizer.py): the 256
+ * byte tokens, the same with `</w>`, the first 49152 − 256 − 2 merges joined, then
+ * `<|startoftext|>` and `<|endoftext|>`: 49 408 entries, ids in that order.
+ */
+export function clipVocabulary(path = CLIP_BPE_PATH): { vocab: Map<string, number>; merges: string[] } {
+  if (path === CLIP_BPE_PATH && shipped) return shipped;
+  let text: string;
+  try {
+    text = gunzipSync(readFileSync(path)).toString('utf8');
+  } catch (err) {
+    throw new RunnerError('bad-tokenizer', `CLIP's merges ${path} cannot be read: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  // Line 0 is a version header; CLIP uses lines 1 … 48 894.
+  const merges = text.split('\n').slice(1, CLIP_VOCAB_SIZE - 256 * 2 - 2 + 1);
+  if (merges.length !== CLIP_VOCAB_SIZE - 514 || merges.some((m) => m.split(' ').length !== 2))
+    throw new RunnerError('bad-tokenizer', `CLIP's merges ${path} are not CLIP's (${merges.length} merges)`);
+  const tokens = byteOrder();
+  tokens.push(...tokens.map((t) => `${t}</w>`));
+  for (const m of merges) tokens.push(m.replace(' ', ''));
+  tokens.push('<|startoftext|>', '<|endoftext|>');
+  const vocab = new Map(tokens.map((t, i) => [t, i]));
+  const out = { vocab, merges };
+  if (path === CLIP_BPE_PATH) shipped = out;
+  return out;
+}
+
+const ranksOf = (merges: readonly string[]) => {
+  const ranks = new Map<string, number>();
+  merges.forEach((m, i) => {
+    if (!ranks.has(m)) ranks.set(m, i);
+  });
+  return ranks;
+};
+
+/** Whether a folder holds a tokenizer's own vocabulary (vocab.json + merges.txt, or tokenizer.json). */
+export function hasTokenizerFiles(dir: string): boolean {
+  return (
+    (existsSync(join(dir, 'vocab.json')) && existsSync(join(dir, 'merges.txt'))) ||
+    existsSync(join(dir, 'tokenizer.json'))
+  );
 }
 
 /** Vocabulary and merge ranks from vocab.json + merges.txt, or from a tokenizer.json. */
@@ -161,9 +225,51 @@ function pieces(word: string): string[] {
   return out;
 }
 
+/**
+ * How a pipeline's encoder pads: CLIP ViT-L's tokenizer with the end token, OpenCLIP's (SD 2.x, and
+ * SDXL's second encoder: their tokenizer's pad_token is "!") with id 0.
+ */
+export type ClipPad = 'end' | 'zero';
+
+/** CLIP's tokenizer from the shipped merges (a model without a vocabulary of its own), 77 tokens. */
+export function shippedClipTokenizer(pad: ClipPad = 'end'): ClipTokenizer {
+  const { vocab, merges } = clipVocabulary();
+  const special: SpecialTokens = {
+    bos: '<|startoftext|>',
+    eos: '<|endoftext|>',
+    unk: '<|endoftext|>',
+    pad: pad === 'end' ? '<|endoftext|>' : '!',
+    maxLength: 77,
+  };
+  return makeTokenizer(special, vocab, ranksOf(merges));
+}
+
+/** The tokenizer of a folder: vocab.json + merges.txt (or tokenizer.json), with its special tokens. */
 export function loadClipTokenizer(dir: string): ClipTokenizer {
-  const special = specialTokens(dir);
   const { vocab, ranks } = loadBpe(dir);
+  return makeTokenizer(specialTokens(dir), vocab, ranks);
+}
+
+/**
+ * Write CLIP's shipped vocabulary as a tokenizer folder (vocab.json, merges.txt and the special
+ * tokens, in transformers' file formats), for a model folder built from a single-file checkpoint.
+ */
+export function writeClipTokenizer(dir: string, pad: ClipPad, write: (path: string, text: string) => void): void {
+  const { vocab, merges } = clipVocabulary();
+  const json = (v: unknown) => `${JSON.stringify(v)}\n`;
+  write(join(dir, 'vocab.json'), json(Object.fromEntries(vocab)));
+  write(join(dir, 'merges.txt'), `#version: 0.2\n${merges.join('\n')}\n`);
+  const special = {
+    bos_token: '<|startoftext|>',
+    eos_token: '<|endoftext|>',
+    unk_token: '<|endoftext|>',
+    pad_token: pad === 'end' ? '<|endoftext|>' : '!',
+  };
+  write(join(dir, 'special_tokens_map.json'), json(special));
+  write(join(dir, 'tokenizer_config.json'), json({ ...special, model_max_length: 77 }));
+}
+
+function makeTokenizer(special: SpecialTokens, vocab: Map<string, number>, ranks: Map<string, number>): ClipTokenizer {
   const idOf = (tok: string, role: string): number => {
     const id = vocab.get(tok);
     if (id === undefined)

@@ -18,7 +18,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { totalmem } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { withFileErrors } from './_files.ts';
 import { backendFor } from './backends/index.ts';
@@ -202,7 +202,19 @@ export async function verifyImage(
   // The run folder's file hashes spare re-hashing gigabytes when nothing changed.
   const cache = run && run.model.dir === modelDir ? run.model.files : [];
   const providers = !opts.provider || opts.provider === 'cpu' ? ['cpu'] : [opts.provider, 'cpu'];
-  const model = await backendFor(modelDir).load(modelDir, { providers });
+  // LoRAs: the record names them (name, weight); the run folder's file list has where they are.
+  const loras = (record.model.loras ?? []).map((l) => {
+    const f = run?.model.files.find(
+      (x) => isAbsolute(x.path) && basename(x.path).replace(/\.safetensors$/i, '') === l.name,
+    );
+    if (!f)
+      throw new RunnerError(
+        'no-model',
+        `${imagePath}: made with the LoRA ${l.name}, which its run folder's ${RUN_FILE} does not locate`,
+      );
+    return { file: f.path, weight: l.weight, name: l.name };
+  });
+  const model = await backendFor(modelDir, { loras }).load(modelDir, { providers });
   try {
     const hash = (await model.identify(cache)).hash;
     const base = {

@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { tinyTokenizer } from '../../src/runner/example.ts';
-import { loadClipTokenizer } from '../../src/runner/tokenizer.ts';
+import {
+  clipVocabulary,
+  loadClipTokenizer,
+  shippedClipTokenizer,
+  writeClipTokenizer,
+} from '../../src/runner/tokenizer.ts';
 
 function folder(vocab: Record<string, number>, merges: string[], extra: Record<string, unknown> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'genready-tok-'));
@@ -148,5 +153,55 @@ describe('CLIP tokenizer', () => {
     assert.ok(r.truncated > 100_000, 'the cut is counted');
     // Ordinary words are untouched by the long-word split.
     assert.deepEqual(t.encode('a photo of a cat').ids, loadClipTokenizer(dir).encode('a photo of a cat').ids);
+  });
+});
+
+describe('CLIP’s shipped vocabulary (data/clip, for single-file checkpoints)', () => {
+  // Published ids of openai/clip-vit-base-patch32's tokenizer (CLIP's BPE, the same vocabulary):
+  // elixir-nx/bumblebee test/bumblebee/text/clip_tokenizer_test.exs ("encoding model input").
+  const PUBLISHED: [string, number[]][] = [
+    ['a photo of a cat', [49406, 320, 1125, 539, 320, 2368, 49407]],
+    ['a photo of a dog', [49406, 320, 1125, 539, 320, 1929, 49407]],
+  ];
+
+  it('holds 49 408 entries in CLIP’s order: bytes, bytes with </w>, merges, then the two special tokens', () => {
+    const { vocab, merges } = clipVocabulary();
+    assert.equal(merges.length, 48894);
+    assert.equal(vocab.size, 49408);
+    assert.equal(vocab.get('!'), 0);
+    assert.equal(vocab.get('!</w>'), 256);
+    assert.equal(vocab.get(merges[0]!.replace(' ', '')), 512);
+    assert.deepEqual([vocab.get('<|startoftext|>'), vocab.get('<|endoftext|>')], [49406, 49407]);
+  });
+
+  for (const [text, ids] of PUBLISHED)
+    it(`tokenizes "${text}" to the published ids, padded with the end token`, () => {
+      const t = shippedClipTokenizer();
+      const out = t.encode(text).ids;
+      assert.equal(out.length, 77);
+      assert.deepEqual(out.slice(0, ids.length), ids);
+      assert.ok(out.slice(ids.length).every((id) => id === 49407));
+    });
+
+  it('pads with id 0 ("!") for OpenCLIP encoders (SD 2.x, SDXL’s second)', () => {
+    const out = shippedClipTokenizer('zero').encode('a photo of a cat').ids;
+    assert.deepEqual(out.slice(0, 8), [49406, 320, 1125, 539, 320, 2368, 49407, 0]);
+    assert.ok(out.slice(7).every((id) => id === 0));
+  });
+
+  it('tokenizes identically from vocab.json + merges.txt written from it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'genready-tok-'));
+    writeClipTokenizer(dir, 'zero', (p, text) => writeFileSync(p, text));
+    const fromFiles = loadClipTokenizer(dir);
+    const shipped = shippedClipTokenizer('zero');
+    for (const text of [
+      'a photo of a cat',
+      'Hello, world! 42 don’t stop',
+      'an astronaut riding a horse on mars, highly detailed, 8k, octane render',
+      'café naïve 你好世界 😀',
+      '',
+    ])
+      assert.deepEqual(fromFiles.encode(text), shipped.encode(text), text);
+    assert.equal(fromFiles.vocabSize, shipped.vocabSize);
   });
 });
