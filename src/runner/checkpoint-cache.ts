@@ -23,7 +23,8 @@ import { modelFiles } from './model-folder.ts';
 import type { ModelIdentity } from './ports.ts';
 
 /** Bump when the conversion or the graph builder's output changes for the same checkpoint: old entries stop matching. */
-export const CHECKPOINT_BUILD_VERSION = 1;
+// 2: OpenCLIP text encoders (SD 2.x, SDXL's second) with exact gelu instead of quick_gelu.
+export const CHECKPOINT_BUILD_VERSION = 2;
 
 const MANIFEST = 'manifest.json';
 
