@@ -16,10 +16,10 @@ import { ortVersion } from '../ort/session.ts';
 import { hashModelFolder } from '../runner/model-folder.ts';
 import { planExecution } from '../runner/plan.ts';
 import { deviceInfo } from '../runner/production.ts';
+import { FsRunStore } from '../runner/stores/fs.ts';
 import { InferenceChild } from './_infer.ts';
 import { checkRedis, queueConnection } from './connect.ts';
 import { QueueError } from './errors.ts';
-import { SharedFolder } from './shared-folder.ts';
 import {
   BACKEND_CLASSES,
   type BackendClass,
@@ -154,9 +154,10 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       void handle.stop(refused.message);
       throw new DelayedError();
     }
-    const store = new SharedFolder(j.outputDir);
-    const done = store.recorded();
-    const todo = j.specs.filter((s) => !done.has(s.index) || store.record(s.index) === null);
+    // The run folder through the runner's store, lock-free: the coordinator holds the run's lock.
+    const store = new FsRunStore(j.outputDir).openShared();
+    const done = await store.listRecords({ only: j.specs.map((s) => s.index) });
+    const todo = j.specs.filter((s) => !done.has(s.index));
     const result: ChunkResult = { made: 0, same: 0, skipped: j.specs.length - todo.length, conflicts: [] };
     if (todo.length === 0) {
       emit({ event: 'chunk', job: jobId, made: 0, same: 0, skipped: result.skipped, conflicts: 0 });
@@ -190,9 +191,9 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
         emit({ event: 'image', job: jobId, index: img.index, outcome: 'failed' });
         continue;
       }
-      const put = store.putImage(spec.file, img.png);
+      const put = await store.putImage(spec.file, img.png);
       if (put.kind === 'conflict') {
-        store.reportConflict({
+        await store.reportConflict({
           index: spec.index,
           file: spec.file,
           stored: put.stored,
@@ -216,7 +217,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
           createdAt: new Date().toISOString(),
           worker,
         };
-        store.putRecord(entry);
+        await store.putRecord(entry);
         if (put.kind === 'written') result.made++;
         else result.same++;
         images++;
