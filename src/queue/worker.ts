@@ -13,6 +13,7 @@ import { basename, join } from 'node:path';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ortVersion } from '../ort/session.ts';
+import type { ProbeResult } from '../probe/types.ts';
 import { hashModelFolder } from '../runner/model-folder.ts';
 import { planExecution } from '../runner/plan.ts';
 import { deviceInfo } from '../runner/production.ts';
@@ -20,6 +21,7 @@ import { FsRunStore } from '../runner/stores/fs.ts';
 import { InferenceChild } from './_infer.ts';
 import { checkRedis, queueConnection } from './connect.ts';
 import { QueueError } from './errors.ts';
+import { workerMachine } from './machine.ts';
 import {
   BACKEND_CLASSES,
   type BackendClass,
@@ -32,6 +34,7 @@ import {
   type QueueName,
   queueNameFor,
   WORKER_ACTIVE_MS,
+  type WorkerRef,
   type WorkerStatus,
 } from './types.ts';
 import type { QueueAddress } from './url.ts';
@@ -50,10 +53,12 @@ export interface WorkerOptions {
   /** After stop (SIGTERM), how long a running chunk may take before it is abandoned. */
   stopDeadlineMs?: number;
   onEvent?: (e: WorkerEvent) => void;
+  /** How the worker probes its machine (default: src/probe's probeMachine; tests pass a fake). */
+  probe?: () => Promise<ProbeResult>;
 }
 
 export type WorkerEvent =
-  | { event: 'ready'; id: string; queues: QueueName[] }
+  | { event: 'ready'; id: string; queues: QueueName[]; device: string; note: string; tier: number }
   | { event: 'start'; job: string; attempt: number }
   | { event: 'image'; job: string; index: number; outcome: 'written' | 'same' | 'conflict' | 'failed' }
   | { event: 'chunk'; job: string; made: number; same: number; skipped: number; conflicts: number }
@@ -101,6 +106,8 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   const queues: QueueName[] = [queueNameFor(backend, false), queueNameFor(backend, true)];
   const infer = new InferenceChild();
   const device = deviceInfo();
+  const probe = opts.probe ?? (() => import('../probe/probe.ts').then((p) => p.probeMachine()));
+  const machine = workerMachine(await probe(), provider);
   const startedAt = new Date();
   let images = 0;
   let current: string | null = null;
@@ -172,6 +179,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       steps: first.steps,
       guidance: first.guidance,
       provider,
+      device: machine.device,
     });
     const reply = await infer.run({
       modelDir: model.dir,
@@ -183,7 +191,15 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     });
     if (!reply.ok) throw new Error(reply.error);
     const failures: string[] = [];
-    const worker = { id, host: hostname(), pid: process.pid, provider };
+    const worker: WorkerRef = {
+      id,
+      host: hostname(),
+      pid: process.pid,
+      provider,
+      gpu: machine.gpu,
+      plannedFor: machine.device.name,
+      batchReason: plan.reason,
+    };
     for (const img of reply.images) {
       const spec = todo.find((s) => s.index === img.index)!;
       if (!img.ok) {
@@ -295,6 +311,10 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       provider,
       queues,
       device,
+      gpu: machine.gpu,
+      plannedFor: machine.device.name,
+      plannedNote: machine.note,
+      tier: machine.tier,
       onnxruntime: ortVersion(),
       startedAt: startedAt.toISOString(),
       lastBeat: new Date(now).toISOString(),
@@ -325,7 +345,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   };
   const timer = setInterval(beat, HEARTBEAT_MS);
   await beat();
-  emit({ event: 'ready', id, queues });
+  emit({ event: 'ready', id, queues, device: machine.device.name, note: machine.note, tier: machine.tier.level });
 
   let stopping: Promise<void> | null = null;
   const stop = (reason = 'stopped', lost = false): Promise<void> => {

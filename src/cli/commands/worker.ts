@@ -19,7 +19,7 @@ const workerArgs = {
 function line(e: WorkerEvent): string {
   switch (e.event) {
     case 'ready':
-      return `worker ${e.id} ready on ${e.queues.join(', ')}`;
+      return `worker ${e.id} ready on ${e.queues.join(', ')}; plans for ${e.note} (tier ${e.tier})`;
     case 'start':
       return `chunk ${e.job} (attempt ${e.attempt})`;
     case 'image':
