@@ -253,14 +253,28 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     return result;
   }
 
+  /** Settles when BullMQ has reported the running chunk's end to Redis (its completed/failed event). */
+  let reported: Promise<void> = Promise.resolve();
+  let markReported = () => {};
+  let stopRequested = false;
+
   const processor = (job: Job<ChunkJob, ChunkResult>, token?: string) => {
     const run = busy.then(async () => {
+      if (stopRequested) {
+        // Fetched while stopping: hand it back untouched (no attempt used) for another worker.
+        await job.moveToDelayed(Date.now(), token);
+        throw new DelayedError();
+      }
       current = job.id ?? null;
+      reported = new Promise<void>((res) => {
+        markReported = res;
+      });
       try {
         return await processChunk(job, token);
       } catch (err) {
         if (!(err instanceof DelayedError))
           emit({ event: 'chunk-failed', job: job.id ?? '?', error: (err as Error).message });
+        else markReported();
         throw err;
       } finally {
         current = null;
@@ -285,7 +299,11 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
         drainDelay: 1,
       }),
   );
-  for (const w of workers) w.on('error', () => {});
+  for (const w of workers) {
+    w.on('error', () => {});
+    w.on('completed', () => markReported());
+    w.on('failed', () => markReported());
+  }
 
   // Heartbeat: also the watch on Redis (a worker that cannot reach it for the deadline gives up).
   const hb = connect();
@@ -347,10 +365,21 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   await beat();
   emit({ event: 'ready', id, queues, device: machine.device.name, note: machine.note, tier: machine.tier.level });
 
+  /**
+   * Stop without leaving anything running, so the process ends by itself: no new chunk is taken, the
+   * running one may finish within the deadline (its images are stored even while Redis is down),
+   * then every BullMQ worker is closed by force (a chunk still running is abandoned: its lock lapses
+   * and another worker redoes it, skipping stored images), every connection dropped and the
+   * inference child killed. Force, because BullMQ's unforced close waits on Redis forever and keeps
+   * its lock-renewal timers alive meanwhile.
+   */
   let stopping: Promise<void> | null = null;
   const stop = (reason = 'stopped', lost = false): Promise<void> => {
     stopping ??= (async () => {
+      stopRequested = true;
       clearInterval(timer);
+      // Stop fetching now (and BullMQ's stalled-job checker, whose timer would keep the process alive).
+      for (const w of workers) void w.pause(true).catch(() => {});
       // With Redis gone nothing can be handed back: abandon quickly (stored images stay stored).
       // The heartbeat may not have noticed yet: ask once.
       if (!down)
@@ -360,17 +389,18 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
         ));
       const deadline =
         down || lost ? Math.min(3000, opts.stopDeadlineMs ?? 3000) : (opts.stopDeadlineMs ?? DEFAULT_STOP_DEADLINE_MS);
-      let clean = true;
-      try {
-        await withTimeout(Promise.all(workers.map((w) => w.close())), deadline);
-      } catch {
-        clean = false;
-        await Promise.all(workers.map((w) => withTimeout(w.close(true), 1000).catch(() => {})));
-      }
-      // BullMQ's own blocking connections keep retrying (and the process alive) unless dropped.
+      const clean = await withTimeout(
+        busy.then(() => reported),
+        deadline,
+      ).then(
+        () => true,
+        () => false,
+      );
+      await Promise.all(workers.map((w) => withTimeout(w.close(true), 1000).catch(() => {})));
+      // BullMQ's own blocking connections keep retrying unless dropped.
       await Promise.all(workers.map((w) => withTimeout(w.disconnect(), 1000).catch(() => {})));
       infer.close();
-      if (!lost)
+      if (!lost && !down)
         await withTimeout(
           hb.zrem(KEYS.workers, id).then(() => hb.del(KEYS.worker(id))),
           1000,
