@@ -74,10 +74,15 @@ describe('genready queue / worker / run --queue', () => {
       const ready = w.events.find((x) => x.event === 'ready')!;
       assert.match(String(ready.note), /the CPU/, 'the worker says what it plans for');
       assert.equal((await c.zscore(KEYS.workers, 'w-term')) !== null, true);
+      const listed = cli(['queue', 'workers', '--queue', redis.url], { COLUMNS: '200' });
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.match(listed.stdout, /^worker\s+GPU\s+planned for\s+tier\s+provider/m);
+      assert.match(listed.stdout, /^w-term\s+none\s+\S.*\s1\s+cpu\s/m);
+      assert.ok(!listed.stdout.includes('sekret-pw'));
       const t0 = Date.now();
       w.kill('SIGTERM');
       const ex = await w.exited;
-      assert.equal(ex.code, 0, w.stderr);
+      assert.equal(ex.code, 0, `w-term: signal ${ex.signal}; ${w.stderr}`);
       assert.ok(ex.at - t0 < 10_000, `took ${ex.at - t0} ms`);
       assert.equal(await c.zscore(KEYS.workers, 'w-term'), null, 'the worker removed itself');
       assert.deepEqual(w.events.at(-1)?.event, 'stop');
@@ -93,7 +98,7 @@ describe('genready queue / worker / run --queue', () => {
       const t0 = Date.now();
       w.kill('SIGTERM');
       const ex = await w.exited;
-      assert.equal(ex.code, 0, w.stderr);
+      assert.equal(ex.code, 0, `w-gone: signal ${ex.signal}; ${w.stderr}`);
       assert.ok(ex.at - t0 < 10_000, `took ${ex.at - t0} ms with Redis down`);
     } finally {
       w.kill('SIGKILL');
