@@ -5,11 +5,14 @@
  * 5 %), and Redis memory per 10,000 images queued and per 10,000 finished. Starts its own
  * redis-server. Every queued run's bytes are compared with the local run's.
  *
- * Redis memory per 10,000 finished images: `INFO memory` used_memory read right before a queued run
- * (workers connected and warm) and right after it finished (the same connections), the difference
- * divided by the images made and scaled to 10,000. Finished chunks are removed from Redis
- * (removeOnComplete), so what stays is the run's status line and BullMQ's event stream, which BullMQ
- * caps (10,000 events by default): the linear scale is an upper bound for long runs.
+ * Redis memory per 10,000 finished images: `INFO memory` used_memory read right before each queued
+ * run (workers connected and warm) and right after it finished (the same connections), the
+ * difference divided by the images made and scaled to 10,000; the median of the three runs is
+ * printed (used_memory also counts client buffers, so one run can be off by tens of KiB). Beside
+ * it, the same difference of the queue's own keys (MEMORY USAGE of every genready:* key), which
+ * has no such noise. Finished chunks are removed from Redis (removeOnComplete), so what stays is
+ * the run's status line and BullMQ's event stream, which BullMQ caps (10,000 events by default):
+ * the linear scale is an upper bound for long runs.
  *
  *   npx tsx bench/scaleout.ts [IMAGES]      # 24 images by default; ≈ 2 minutes on 2 cores
  *
@@ -64,6 +67,10 @@ async function usedMemory(): Promise<number> {
   c.disconnect();
   return Number(info.used_memory);
 }
+const perTenThousand: number[] = [];
+const keysPerTenThousand: number[] = [];
+const mib = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 try {
   const rows: string[] = [];
   for (const n of [1, 2, 3]) {
@@ -80,6 +87,7 @@ try {
     });
     const r = mk(`./queued-${n}`);
     const memBefore = await usedMemory();
+    const keysBefore = await keysBytes();
     const s = await runCoordinator(r, { address, chunk: 4, tickMs: 100, requeueMs: 5000 });
     const memAfter = await usedMemory();
     const held = await keysBytes();
@@ -106,9 +114,8 @@ try {
         `time outside generation per image: local ${localOut.toFixed(0)} ms, queued ${queuedOut.toFixed(0)} ms: the queue adds ${(queuedOut - localOut).toFixed(0)} ms per image (${(((queuedOut - localOut) / ((local.seconds / local.made) * 1000)) * 100).toFixed(1)} % of a local image)`,
       );
     }
-    console.log(
-      `Redis used_memory before/after the ${n}-worker run: ${memBefore} → ${memAfter} bytes = ${((((memAfter - memBefore) / s.made) * 10_000) / 2 ** 20).toFixed(2)} MiB per 10,000 finished images (${s.made} made, scaled)`,
-    );
+    perTenThousand.push(((memAfter - memBefore) / s.made) * 10_000);
+    keysPerTenThousand.push(((held - keysBefore) / s.made) * 10_000);
     rows.push(
       `${n} worker(s): ${s.made} images in ${s.seconds.toFixed(1)} s = ${Math.round(perHour)} images/hour (${(perHour / localPerHour).toFixed(2)}× local); ` +
         `${n === 1 ? `overhead ${overheadMs.toFixed(0)} ms/image = ${((overheadMs / ((local.seconds / local.made) * 1000)) * 100).toFixed(1)} % of a local image; ` : ''}` +
@@ -116,6 +123,9 @@ try {
     );
     console.log(rows.at(-1));
   }
+  console.log(
+    `Redis memory per 10,000 finished images: used_memory ${mib(median(perTenThousand))} (median; runs ${perTenThousand.map(mib).join(', ')}); the queue's keys ${mib(median(keysPerTenThousand))} (runs ${keysPerTenThousand.map(mib).join(', ')}); measured over runs of ${images} images, scaled linearly`,
+  );
   // Queued: a 10,000-image recipe offered with no worker running (the peak a run puts in Redis).
   const big = mk('./big', { seeds: '1-5000' });
   const before = await keysBytes();
