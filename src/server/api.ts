@@ -121,8 +121,8 @@ export function apiRoutes(deps: ServerDeps): Hono {
   // The queue panel (`genready serve --queue URL`): read-only, no URL or password in any answer.
   api.get('/queue', async (c) => {
     query(c, []);
-    if (!deps.queue)
-      throw new HttpError(404, 'no-queue', 'this server watches no queue (start it with genready serve --queue URL)');
+    // No queue watched: nothing to show (204, not an error: the dashboard asks on every load).
+    if (!deps.queue) return c.body(null, 204);
     try {
       return c.json(await deps.queue());
     } catch (err) {

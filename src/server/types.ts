@@ -31,7 +31,7 @@ export interface ServerDeps {
   plan?(req: PlanRequest): Promise<unknown>;
   /** `genready gpus --json`; absent: the route answers 501. */
   gpus?(req: GpusRequest): unknown;
-  /** The queue panel (`genready queue status` + `workers`, read-only); absent: GET /api/queue answers 404. */
+  /** The queue panel (`genready queue status` + `workers`, read-only); absent: GET /api/queue answers 204 (no content). */
   queue?(): Promise<QueuePanel>;
   /** Usable bytes of a discrete desktop GPU with this many GB (for the "common sizes" lines). */
   usableForSize(memoryGiB: number): { bytes: number; reason: string };

@@ -73,5 +73,6 @@ export const api = {
   gpus: (f: Flags) => call<GpusJson>('/api/gpus', f),
   plan: (f: Flags) => call<PlanJson>('/api/plan', f),
   validate: () => call<ValidationReport>('/api/validate'),
-  queue: () => call<QueueJson>('/api/queue'),
+  /** null: the server watches no queue (204). */
+  queue: () => call<QueueJson | null>('/api/queue'),
 };

@@ -460,15 +460,16 @@ async function boot() {
   await refresh();
 }
 
-/** The queue panel, shown only when the server watches a queue (GET /api/queue is 404 otherwise). */
+/** The queue panel, shown only when the server watches a queue (GET /api/queue is 204 otherwise). */
 const QUEUE_POLL_MS = 5000;
 async function watchQueue() {
   const panel = $('panel-queue');
   try {
-    renderQueue($('queue-text'), await api.queue());
+    const q = await api.queue();
+    if (!q) return;
+    renderQueue($('queue-text'), q);
     panel.hidden = false;
   } catch (err) {
-    if (err instanceof ApiError && err.status === 404) return;
     panel.hidden = false;
     panelMessage('queue-text', `The queue could not be read: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -121,8 +121,11 @@ describe('queue panel in chromium', { skip: missing }, () => {
 
   test('a server without --queue keeps the panel hidden', async () => {
     const page = await browser.newPage();
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
     await page.goto(`http://127.0.0.1:${without.port}/`);
     await page.waitForFunction(() => document.body.dataset.state === 'ready', undefined, { timeout: 30_000 });
     assert.equal(await page.locator('#panel-queue').isHidden(), true);
+    assert.deepEqual(consoleErrors, [], 'asking for the queue is not an error');
   });
 });
