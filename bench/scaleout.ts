@@ -5,6 +5,15 @@
  * 5 %), and Redis memory per 10,000 images queued and per 10,000 finished. Starts its own
  * redis-server. Every queued run's bytes are compared with the local run's.
  *
+ * Redis memory per 10,000 finished images: `INFO memory` used_memory read right before each queued
+ * run (workers connected and warm) and right after it finished (the same connections), the
+ * difference divided by the images made and scaled to 10,000; the median of the three runs is
+ * printed (used_memory also counts client buffers, so one run can be off by tens of KiB). Beside
+ * it, the same difference of the queue's own keys (MEMORY USAGE of every genready:* key), which
+ * has no such noise. Finished chunks are removed from Redis (removeOnComplete), so what stays is
+ * the run's status line and BullMQ's event stream, which BullMQ caps (10,000 events by default):
+ * the linear scale is an upper bound for long runs.
+ *
  *   npx tsx bench/scaleout.ts [IMAGES]      # 24 images by default; ≈ 2 minutes on 2 cores
  *
  * On a machine with fewer cores than workers, more workers share the same cores: the figure to
@@ -15,6 +24,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { parseInfo } from '../src/queue/connect.ts';
 import { runCoordinator } from '../src/queue/coordinator.ts';
 import { parseQueueUrl } from '../src/queue/url.ts';
 import { runProduction } from '../src/runner/production.ts';
@@ -50,6 +60,17 @@ async function keysBytes(): Promise<number> {
   c.disconnect();
   return total;
 }
+/** Redis's own count of the bytes it holds (INFO memory: used_memory). */
+async function usedMemory(): Promise<number> {
+  const c = new Redis(redis.url);
+  const info = parseInfo(String(await c.info('memory')));
+  c.disconnect();
+  return Number(info.used_memory);
+}
+const perTenThousand: number[] = [];
+const keysPerTenThousand: number[] = [];
+const mib = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 try {
   const rows: string[] = [];
   for (const n of [1, 2, 3]) {
@@ -65,7 +86,10 @@ try {
       requeueMs: 5000,
     });
     const r = mk(`./queued-${n}`);
+    const memBefore = await usedMemory();
+    const keysBefore = await keysBytes();
     const s = await runCoordinator(r, { address, chunk: 4, tickMs: 100, requeueMs: 5000 });
+    const memAfter = await usedMemory();
     const held = await keysBytes();
     for (const p of procs) p.kill('SIGTERM');
     await Promise.all(procs.map((p) => p.exited));
@@ -83,10 +107,15 @@ try {
         .reduce((a, l) => a + (JSON.parse(l) as { seconds: number }).seconds, 0);
       return ((wall - gen) / s.made) * 1000;
     };
-    if (n === 1)
+    if (n === 1) {
+      const localOut = outside(local.outputDir, local.seconds);
+      const queuedOut = outside(r.outputDir, s.seconds);
       console.log(
-        `time outside generation per image: local ${outside(local.outputDir, local.seconds).toFixed(0)} ms, queued ${outside(r.outputDir, s.seconds).toFixed(0)} ms`,
+        `time outside generation per image: local ${localOut.toFixed(0)} ms, queued ${queuedOut.toFixed(0)} ms: the queue adds ${(queuedOut - localOut).toFixed(0)} ms per image (${(((queuedOut - localOut) / ((local.seconds / local.made) * 1000)) * 100).toFixed(1)} % of a local image)`,
       );
+    }
+    perTenThousand.push(((memAfter - memBefore) / s.made) * 10_000);
+    keysPerTenThousand.push(((held - keysBefore) / s.made) * 10_000);
     rows.push(
       `${n} worker(s): ${s.made} images in ${s.seconds.toFixed(1)} s = ${Math.round(perHour)} images/hour (${(perHour / localPerHour).toFixed(2)}× local); ` +
         `${n === 1 ? `overhead ${overheadMs.toFixed(0)} ms/image = ${((overheadMs / ((local.seconds / local.made) * 1000)) * 100).toFixed(1)} % of a local image; ` : ''}` +
@@ -94,6 +123,9 @@ try {
     );
     console.log(rows.at(-1));
   }
+  console.log(
+    `Redis memory per 10,000 finished images: used_memory ${mib(median(perTenThousand))} (median; runs ${perTenThousand.map(mib).join(', ')}); the queue's keys ${mib(median(keysPerTenThousand))} (runs ${keysPerTenThousand.map(mib).join(', ')}); measured over runs of ${images} images, scaled linearly`,
+  );
   // Queued: a 10,000-image recipe offered with no worker running (the peak a run puts in Redis).
   const big = mk('./big', { seeds: '1-5000' });
   const before = await keysBytes();

@@ -19,6 +19,6 @@ export { establish, establishmentJson } from './planner/ladder.ts';
 export { hypotheticalMachine, type Machine, machineFromProbe } from './planner/machine.ts';
 export { fakeProbe } from './probe/fake.ts';
 export { probeMachine } from './probe/probe.ts';
-export type { Backend, LoadedModel, RunSession, RunStore } from './runner/ports.ts';
+export type { Backend, LoadedModel, PutImageOutcome, RunSession, RunStore, SharedRun } from './runner/ports.ts';
 export { type RunOptions, type RunSummary, runProduction } from './runner/production.ts';
 export { loadRecipe, type Recipe } from './runner/recipe.ts';

@@ -9,18 +9,15 @@
  * Ctrl-C (the abort signal) stops it cleanly; running it again resumes; the workers go on meanwhile.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { Queue } from 'bullmq';
-import { writeFileAtomic } from '../io/atomic.ts';
 import { RunnerError } from '../runner/errors.ts';
-import { ManifestWriter, readManifest } from '../runner/manifest.ts';
 import { hashModelFolder, readLayout } from '../runner/model-folder.ts';
-import { RUN_FILE, type RunFile, VERSION } from '../runner/production.ts';
+import type { ConflictReport, RunInfo } from '../runner/ports.ts';
+import { VERSION } from '../runner/production.ts';
 import { expandImages, type Recipe, recipeFingerprint } from '../runner/recipe.ts';
-import { acquireRunLock } from '../runner/stores/_lock.ts';
+import { FsRunStore } from '../runner/stores/fs.ts';
 import { checkRedis, queueConnection } from './connect.ts';
-import { type ConflictReport, SharedFolder } from './shared-folder.ts';
 import {
   type ChunkJob,
   KEYS,
@@ -140,9 +137,12 @@ export async function runCoordinator(recipe: Recipe, opts: CoordinatorOptions): 
   // The model folder must be whole before anything is queued (workers would all fail on it).
   readLayout(recipe.modelDir);
   await checkRedis(opts.address);
-  mkdirSync(dir, { recursive: true });
-  // The runner's own lock (same file, same rules): a local run and a coordinator exclude each other.
-  const lock = await acquireRunLock(dir);
+  // The run folder through the runner's store: its lock (same file, same rules: a local run and a
+  // coordinator exclude each other), run.json and the manifest; the workers' images and records
+  // through the same store's lock-free side.
+  const runStore = new FsRunStore(dir);
+  const session = await runStore.open();
+  const store = runStore.openShared();
   // BullMQ does not close a connection it was given: both are disconnected below.
   const queueRedis = queueConnection(opts.address);
   const queue = new Queue<ChunkJob>(queueName, { connection: queueRedis, prefix: PREFIX });
@@ -150,15 +150,7 @@ export async function runCoordinator(recipe: Recipe, opts: CoordinatorOptions): 
   const redis = queueConnection(opts.address);
   try {
     const fingerprint = recipeFingerprint(recipe);
-    const runPath = join(dir, RUN_FILE);
-    let previous: RunFile | null = null;
-    if (existsSync(runPath)) {
-      try {
-        previous = JSON.parse(readFileSync(runPath, 'utf8')) as RunFile;
-      } catch {
-        throw new RunnerError('bad-run', `${runPath} is damaged; move the folder aside or delete ${RUN_FILE}`);
-      }
-    }
+    const previous = await session.readRun();
     if (previous && previous.fingerprint !== fingerprint)
       throw new RunnerError(
         'recipe-changed',
@@ -172,25 +164,19 @@ export async function runCoordinator(recipe: Recipe, opts: CoordinatorOptions): 
       );
     const model = { dir: recipe.modelDir, name: basename(recipe.modelDir), hash: hashed.hash };
     if (!previous || JSON.stringify(previous.model.files) !== JSON.stringify(hashed.files)) {
-      const run: RunFile = {
+      const run: RunInfo = {
         v: 1,
         fingerprint,
         recipe: recipe.source,
         model: { ...model, files: hashed.files },
         createdAt: previous?.createdAt ?? new Date().toISOString(),
       };
-      writeFileAtomic(runPath, `${JSON.stringify(run, null, 2)}\n`);
+      await session.writeRun(run);
     }
     const runId = runIdOf(fingerprint, hashed.hash, dir);
 
-    // What the manifest already holds with its PNG in place.
-    const inManifest = new Set<number>();
-    for (const [i, e] of readManifest(dir)) {
-      const p = join(dir, e.file);
-      if (existsSync(p) && statSync(p).size === e.bytes) inManifest.add(i);
-    }
-    const store = new SharedFolder(dir);
-    const writer = new ManifestWriter(dir);
+    // What the manifest already holds with its PNG in place (size: this is polled, not verified).
+    const inManifest = new Set((await session.done('size')).keys());
     const chunks: ChunkJob[] = [];
     for (let i = 0; i < images.length; i += chunkSize) {
       const specs = images.slice(i, i + chunkSize);
@@ -225,12 +211,10 @@ export async function runCoordinator(recipe: Recipe, opts: CoordinatorOptions): 
     });
 
     /** Records workers stored → manifest lines (store only: goes on while Redis is down). */
-    const fold = () => {
-      for (const i of store.recorded()) {
-        if (inManifest.has(i) || i >= images.length) continue;
-        const rec = store.record(i);
-        if (!rec) continue;
-        writer.append(rec);
+    const fold = async () => {
+      for (const [i, rec] of await store.listRecords({ except: inManifest })) {
+        if (i >= images.length) continue;
+        if (!(await session.adopt(rec))) continue;
         inManifest.add(i);
         made++;
       }
@@ -310,7 +294,7 @@ export async function runCoordinator(recipe: Recipe, opts: CoordinatorOptions): 
     let first = true;
     try {
       for (;;) {
-        fold();
+        await fold();
         if (!redisStep) {
           const step = withTimeout(redisTick(first), REDIS_STEP_MS).catch(() => {
             redisUp = false;
@@ -322,7 +306,7 @@ export async function runCoordinator(recipe: Recipe, opts: CoordinatorOptions): 
           if (first) await redisStep;
           first = false;
         }
-        fold();
+        await fold();
         const finishedIdx = inManifest.size + failed.filter((f) => !inManifest.has(f.index)).length;
         const perHour = rate();
         opts.events?.onProgress?.({
@@ -342,7 +326,7 @@ export async function runCoordinator(recipe: Recipe, opts: CoordinatorOptions): 
         await sleep(tickMs, opts.signal);
       }
     } finally {
-      writer.close();
+      await session.close();
     }
     const finished = !stopped;
     await withTimeout(redis.hset(KEYS.runs, runId, JSON.stringify(status(finished))), REDIS_STEP_MS).catch(() => {});
@@ -355,14 +339,14 @@ export async function runCoordinator(recipe: Recipe, opts: CoordinatorOptions): 
       done: inManifest.size,
       made,
       failed: failed.filter((f) => !inManifest.has(f.index)).sort((a, b) => a.index - b.index),
-      conflicts: store.listConflicts(),
+      conflicts: await store.listConflicts(),
       offered,
       seconds,
       imagesPerHour: made > 0 && seconds > 0 ? (made / seconds) * 3600 : 0,
       stopped,
     };
   } finally {
-    lock.release();
+    await session.close();
     await withTimeout(queue.close(), 2000).catch(() => queue.disconnect());
     queueRedis.disconnect();
     redis.disconnect();

@@ -66,6 +66,11 @@ export interface WorkerRef {
   host: string;
   pid: number;
   provider: string;
+  /** The probed GPU's name (null: none found). */
+  gpu: string | null;
+  /** The catalog device `batch: "auto"` was planned for, and where the image's batch came from. */
+  plannedFor: string;
+  batchReason: string;
 }
 
 /** The manifest line of a queued image: the runner's entry plus the worker that made it. */
@@ -93,6 +98,12 @@ export interface WorkerStatus {
   provider: string;
   queues: QueueName[];
   device: ManifestEntry['device'];
+  /** The probed GPU's name (null: none found). */
+  gpu: string | null;
+  /** The catalog device this worker plans for, how it was chosen, and the tier it reaches. */
+  plannedFor: string;
+  plannedNote: string;
+  tier: { level: number; name: string };
   onnxruntime: string;
   startedAt: string;
   lastBeat: string;

@@ -13,13 +13,15 @@ import { basename, join } from 'node:path';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ortVersion } from '../ort/session.ts';
+import type { ProbeResult } from '../probe/types.ts';
 import { hashModelFolder } from '../runner/model-folder.ts';
 import { planExecution } from '../runner/plan.ts';
 import { deviceInfo } from '../runner/production.ts';
+import { FsRunStore } from '../runner/stores/fs.ts';
 import { InferenceChild } from './_infer.ts';
 import { checkRedis, queueConnection } from './connect.ts';
 import { QueueError } from './errors.ts';
-import { SharedFolder } from './shared-folder.ts';
+import { workerMachine } from './machine.ts';
 import {
   BACKEND_CLASSES,
   type BackendClass,
@@ -32,6 +34,7 @@ import {
   type QueueName,
   queueNameFor,
   WORKER_ACTIVE_MS,
+  type WorkerRef,
   type WorkerStatus,
 } from './types.ts';
 import type { QueueAddress } from './url.ts';
@@ -50,10 +53,12 @@ export interface WorkerOptions {
   /** After stop (SIGTERM), how long a running chunk may take before it is abandoned. */
   stopDeadlineMs?: number;
   onEvent?: (e: WorkerEvent) => void;
+  /** How the worker probes its machine (default: src/probe's probeMachine; tests pass a fake). */
+  probe?: () => Promise<ProbeResult>;
 }
 
 export type WorkerEvent =
-  | { event: 'ready'; id: string; queues: QueueName[] }
+  | { event: 'ready'; id: string; queues: QueueName[]; device: string; note: string; tier: number }
   | { event: 'start'; job: string; attempt: number }
   | { event: 'image'; job: string; index: number; outcome: 'written' | 'same' | 'conflict' | 'failed' }
   | { event: 'chunk'; job: string; made: number; same: number; skipped: number; conflicts: number }
@@ -101,6 +106,8 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   const queues: QueueName[] = [queueNameFor(backend, false), queueNameFor(backend, true)];
   const infer = new InferenceChild();
   const device = deviceInfo();
+  const probe = opts.probe ?? (() => import('../probe/probe.ts').then((p) => p.probeMachine()));
+  const machine = workerMachine(await probe(), provider);
   const startedAt = new Date();
   let images = 0;
   let current: string | null = null;
@@ -154,9 +161,10 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       void handle.stop(refused.message);
       throw new DelayedError();
     }
-    const store = new SharedFolder(j.outputDir);
-    const done = store.recorded();
-    const todo = j.specs.filter((s) => !done.has(s.index) || store.record(s.index) === null);
+    // The run folder through the runner's store, lock-free: the coordinator holds the run's lock.
+    const store = new FsRunStore(j.outputDir).openShared();
+    const done = await store.listRecords({ only: j.specs.map((s) => s.index) });
+    const todo = j.specs.filter((s) => !done.has(s.index));
     const result: ChunkResult = { made: 0, same: 0, skipped: j.specs.length - todo.length, conflicts: [] };
     if (todo.length === 0) {
       emit({ event: 'chunk', job: jobId, made: 0, same: 0, skipped: result.skipped, conflicts: 0 });
@@ -171,6 +179,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       steps: first.steps,
       guidance: first.guidance,
       provider,
+      device: machine.device,
     });
     const reply = await infer.run({
       modelDir: model.dir,
@@ -182,7 +191,15 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     });
     if (!reply.ok) throw new Error(reply.error);
     const failures: string[] = [];
-    const worker = { id, host: hostname(), pid: process.pid, provider };
+    const worker: WorkerRef = {
+      id,
+      host: hostname(),
+      pid: process.pid,
+      provider,
+      gpu: machine.gpu,
+      plannedFor: machine.device.name,
+      batchReason: plan.reason,
+    };
     for (const img of reply.images) {
       const spec = todo.find((s) => s.index === img.index)!;
       if (!img.ok) {
@@ -190,9 +207,9 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
         emit({ event: 'image', job: jobId, index: img.index, outcome: 'failed' });
         continue;
       }
-      const put = store.putImage(spec.file, img.png);
+      const put = await store.putImage(spec.file, img.png);
       if (put.kind === 'conflict') {
-        store.reportConflict({
+        await store.reportConflict({
           index: spec.index,
           file: spec.file,
           stored: put.stored,
@@ -216,7 +233,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
           createdAt: new Date().toISOString(),
           worker,
         };
-        store.putRecord(entry);
+        await store.putRecord(entry);
         if (put.kind === 'written') result.made++;
         else result.same++;
         images++;
@@ -236,14 +253,28 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     return result;
   }
 
+  /** Settles when BullMQ has reported the running chunk's end to Redis (its completed/failed event). */
+  let reported: Promise<void> = Promise.resolve();
+  let markReported = () => {};
+  let stopRequested = false;
+
   const processor = (job: Job<ChunkJob, ChunkResult>, token?: string) => {
     const run = busy.then(async () => {
+      if (stopRequested) {
+        // Fetched while stopping: hand it back untouched (no attempt used) for another worker.
+        await job.moveToDelayed(Date.now(), token);
+        throw new DelayedError();
+      }
       current = job.id ?? null;
+      reported = new Promise<void>((res) => {
+        markReported = res;
+      });
       try {
         return await processChunk(job, token);
       } catch (err) {
         if (!(err instanceof DelayedError))
           emit({ event: 'chunk-failed', job: job.id ?? '?', error: (err as Error).message });
+        else markReported();
         throw err;
       } finally {
         current = null;
@@ -268,7 +299,11 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
         drainDelay: 1,
       }),
   );
-  for (const w of workers) w.on('error', () => {});
+  for (const w of workers) {
+    w.on('error', () => {});
+    w.on('completed', () => markReported());
+    w.on('failed', () => markReported());
+  }
 
   // Heartbeat: also the watch on Redis (a worker that cannot reach it for the deadline gives up).
   const hb = connect();
@@ -294,6 +329,10 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       provider,
       queues,
       device,
+      gpu: machine.gpu,
+      plannedFor: machine.device.name,
+      plannedNote: machine.note,
+      tier: machine.tier,
       onnxruntime: ortVersion(),
       startedAt: startedAt.toISOString(),
       lastBeat: new Date(now).toISOString(),
@@ -324,12 +363,23 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   };
   const timer = setInterval(beat, HEARTBEAT_MS);
   await beat();
-  emit({ event: 'ready', id, queues });
+  emit({ event: 'ready', id, queues, device: machine.device.name, note: machine.note, tier: machine.tier.level });
 
+  /**
+   * Stop without leaving anything running, so the process ends by itself: no new chunk is taken, the
+   * running one may finish within the deadline (its images are stored even while Redis is down),
+   * then every BullMQ worker is closed by force (a chunk still running is abandoned: its lock lapses
+   * and another worker redoes it, skipping stored images), every connection dropped and the
+   * inference child killed. Force, because BullMQ's unforced close waits on Redis forever and keeps
+   * its lock-renewal timers alive meanwhile.
+   */
   let stopping: Promise<void> | null = null;
   const stop = (reason = 'stopped', lost = false): Promise<void> => {
     stopping ??= (async () => {
+      stopRequested = true;
       clearInterval(timer);
+      // Stop fetching now (and BullMQ's stalled-job checker, whose timer would keep the process alive).
+      for (const w of workers) void w.pause(true).catch(() => {});
       // With Redis gone nothing can be handed back: abandon quickly (stored images stay stored).
       // The heartbeat may not have noticed yet: ask once.
       if (!down)
@@ -339,17 +389,18 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
         ));
       const deadline =
         down || lost ? Math.min(3000, opts.stopDeadlineMs ?? 3000) : (opts.stopDeadlineMs ?? DEFAULT_STOP_DEADLINE_MS);
-      let clean = true;
-      try {
-        await withTimeout(Promise.all(workers.map((w) => w.close())), deadline);
-      } catch {
-        clean = false;
-        await Promise.all(workers.map((w) => withTimeout(w.close(true), 1000).catch(() => {})));
-      }
-      // BullMQ's own blocking connections keep retrying (and the process alive) unless dropped.
+      const clean = await withTimeout(
+        busy.then(() => reported),
+        deadline,
+      ).then(
+        () => true,
+        () => false,
+      );
+      await Promise.all(workers.map((w) => withTimeout(w.close(true), 1000).catch(() => {})));
+      // BullMQ's own blocking connections keep retrying unless dropped.
       await Promise.all(workers.map((w) => withTimeout(w.disconnect(), 1000).catch(() => {})));
       infer.close();
-      if (!lost)
+      if (!lost && !down)
         await withTimeout(
           hb.zrem(KEYS.workers, id).then(() => hb.del(KEYS.worker(id))),
           1000,

@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { cpuDevice } from '../catalog/cpu.ts';
+import type { Device } from '../catalog/devices.types.ts';
 import { listModels } from '../catalog/models.ts';
 import type { ModelEntry } from '../catalog/models.types.ts';
 import { inspectCheckpoint } from '../checkpoint/inspect.ts';
@@ -85,6 +86,11 @@ export function planExecution(input: {
   guidance: number;
   batchOverride?: number;
   provider?: string;
+  /**
+   * The device "auto" plans for: a queue worker's probed GPU (src/queue/machine.ts). Default: this
+   * CPU for the cpu provider; another provider without a device gets batch 1.
+   */
+  device?: Device;
 }): ExecutionPlan {
   const provider = input.provider ?? 'cpu';
   if (!(PROVIDERS as readonly string[]).includes(provider))
@@ -114,14 +120,14 @@ export function planExecution(input: {
       reason: 'batch 1: "auto" needs a model the catalog knows (unet/config.json matched no catalog UNet)',
       catalogModel: null,
     };
-  if (provider !== 'cpu')
+  if (provider !== 'cpu' && !input.device)
     return {
       providers,
       batch: 1,
       reason: `batch 1: "auto" plans for the CPU provider only (no device model for ${provider} here)`,
       catalogModel: name,
     };
-  const device = thisCpu();
+  const device = input.device ?? thisCpu();
   const t = bestThroughput(device, {
     model: catalog,
     width: input.width,

@@ -21,6 +21,10 @@
  *   first lives; a writer that died (kill -9, OOM) never blocks the next one.
  * - Crash safety: killed at any moment, the store holds only whole images and whole records, and a
  *   new session makes exactly what is missing, byte-identical to an uninterrupted run.
+ * - Many makers, one recorder (stores that offer `openShared`, which the queue needs): any number of
+ *   processes on any number of machines store images and their records without the run's lock;
+ *   `putImage` never replaces bytes (same bytes: 'same'; other bytes: 'conflict', the first stay),
+ *   one record per index is kept (the first), and the lock holder folds them into its manifest.
  */
 import type { ManifestEntry } from './manifest.ts';
 import type { ImageSpec } from './recipe.ts';
@@ -180,7 +184,7 @@ export interface RunSession {
    * The records whose image is in place with exactly the recorded bytes (sha256 checked, not only
    * the size): the images that need no work.
    */
-  done(): Promise<Map<number, ManifestEntry>>;
+  done(check?: DoneCheck): Promise<Map<number, ManifestEntry>>;
   /**
    * Take up to `max` items of `candidates` (in order) to make now; an empty answer means nothing is
    * left for this worker. A local store hands them out in order; a shared store (a queue) hands out
@@ -195,10 +199,74 @@ export interface RunSession {
    * duplicated (the same bytes made again keep the first record). Returns the entry as recorded.
    */
   commit(item: WorkItem, png: Uint8Array, entry: Omit<ManifestEntry, 'sha256' | 'bytes'>): Promise<ManifestEntry>;
+  /**
+   * Record an image that is already in place, stored by a shared maker (`SharedRun.putImage`): the
+   * store checks that its bytes are there with the recorded size and writes the record with
+   * `commit`'s rule (one record per index: an existing record of the index is replaced, an
+   * identical one kept). Returns the entry as recorded, or null when the image is not in place.
+   * Optional: only stores with `openShared` need it.
+   */
+  adopt?(entry: ManifestEntry): Promise<ManifestEntry | null>;
   /** The review marks (for --redo-rejected). */
   readReview(): Promise<ReviewFile>;
   /** Release the lock / claims. Idempotent; also called after a failure. */
   close(): Promise<void>;
+}
+
+/**
+ * How `done` checks an image: 'sha256' (default) reads every byte; 'size' only compares the size,
+ * for a recorder that polls a large run often (a torn image cannot have the recorded size: images
+ * are stored whole or not at all; a bit flipped in place is found by `genready verify`).
+ */
+export type DoneCheck = 'sha256' | 'size';
+
+/** What `SharedRun.putImage` did. `sha256` is the offered bytes' hash; `stored` the kept bytes' on a conflict. */
+export type PutImageOutcome =
+  | { kind: 'written'; sha256: string }
+  | { kind: 'same'; sha256: string }
+  | { kind: 'conflict'; sha256: string; stored: string };
+
+/** A maker offered bytes different from an image already stored for the same index (kept, never replaced). */
+export interface ConflictReport {
+  index: number;
+  file: string;
+  /** sha256 of the bytes kept. */
+  stored: string;
+  /** sha256 of the bytes refused. */
+  offered: string;
+  /** Who offered them (a queue worker's id). */
+  worker: string;
+  at: string;
+}
+
+/**
+ * A run as its many makers see it: no lock is taken, every call is safe from any number of
+ * processes and machines at once, and nothing already stored is ever replaced. The holder of the
+ * run's session (`open`) reads the records and folds them into the manifest with `adopt`.
+ */
+export interface SharedRun {
+  /** Human-readable location, for messages. */
+  readonly location: string;
+  /**
+   * Store an image's bytes under `file` unless an image is there already. Atomic (never a partial
+   * file under the name; two makers at once: exactly one 'written'), and never over other bytes.
+   */
+  putImage(file: string, png: Uint8Array): Promise<PutImageOutcome>;
+  /**
+   * Store an image's record, after its bytes (`putImage`). The first record of an index is kept:
+   * returns false when one was there already. The entry may carry more fields (the queue adds the
+   * worker); they are kept.
+   */
+  putRecord(entry: ManifestEntry): Promise<boolean>;
+  /**
+   * The records whose image is in place with the recorded size, by index. `only`: just these
+   * indices (a worker's chunk); `except`: all but these (a recorder's already folded ones), so
+   * polling a large run stays cheap.
+   */
+  listRecords(which?: { only?: readonly number[]; except?: ReadonlySet<number> }): Promise<Map<number, ManifestEntry>>;
+  /** Keep a conflict on file for the recorder to report (one per index and maker). */
+  reportConflict(report: ConflictReport): Promise<void>;
+  listConflicts(): Promise<ConflictReport[]>;
 }
 
 /**
@@ -212,4 +280,9 @@ export interface RunStore {
   /** Human-readable location (the run folder, a queue name) for messages. */
   readonly location: string;
   open(): Promise<RunSession>;
+  /**
+   * Optional capability: the run for many makers at once, without the lock (see `SharedRun`). A
+   * store that several machines can reach offers it; the queue requires it.
+   */
+  openShared?(): SharedRun;
 }

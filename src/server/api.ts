@@ -63,6 +63,7 @@ export const API_ROUTES = [
   'GET /api/constants',
   'POST /api/plan',
   'POST /api/gpus',
+  'GET /api/queue',
 ] as const;
 
 export function apiRoutes(deps: ServerDeps): Hono {
@@ -115,6 +116,21 @@ export function apiRoutes(deps: ServerDeps): Hono {
         `unknown device id "${id.slice(0, 60)}"; GET /api/devices lists them, GET /api/devices?match=NAME resolves a name`,
       );
     return c.json(d);
+  });
+
+  // The queue panel (`genready serve --queue URL`): read-only, no URL or password in any answer.
+  api.get('/queue', async (c) => {
+    query(c, []);
+    // No queue watched: nothing to show (204, not an error: the dashboard asks on every load).
+    if (!deps.queue) return c.body(null, 204);
+    try {
+      return c.json(await deps.queue());
+    } catch (err) {
+      // Redis down is the queue's state, not the request's fault; the message names the URL without its password.
+      if ((err as { code?: string }).code === 'redis-unreachable')
+        throw new HttpError(503, 'redis-unreachable', (err as Error).message);
+      throw err;
+    }
   });
 
   api.post('/estimate', async (c) => c.json(await deps.estimate(parseEstimate(await jsonBody(c)))));

@@ -10,6 +10,7 @@ import type { EstimateRequest } from '../answers/estimate.ts';
 import type { GpusRequest } from '../answers/gpus.ts';
 import type { PlanRequest } from '../answers/plan.ts';
 import type { SweepRequest } from '../answers/sweep.ts';
+import type { QueuePanel } from '../queue/admin.ts';
 
 export interface ServerDeps {
   /** `genready models --json`. */
@@ -30,6 +31,8 @@ export interface ServerDeps {
   plan?(req: PlanRequest): Promise<unknown>;
   /** `genready gpus --json`; absent: the route answers 501. */
   gpus?(req: GpusRequest): unknown;
+  /** The queue panel (`genready queue status` + `workers`, read-only); absent: GET /api/queue answers 204 (no content). */
+  queue?(): Promise<QueuePanel>;
   /** Usable bytes of a discrete desktop GPU with this many GB (for the "common sizes" lines). */
   usableForSize(memoryGiB: number): { bytes: number; reason: string };
 }

@@ -10,6 +10,7 @@ import type { PlanAnswer } from '../answers/plan.ts';
 import type { SweepJson } from '../answers/sweep.ts';
 import type { ValidateAnswer } from '../answers/validate.ts';
 import type { Device, DeviceMatch } from '../catalog/devices.types.ts';
+import type { QueuePanel } from '../queue/admin.ts';
 
 export type { Device, SweepJson };
 export type CheckJson = CheckAnswer;
@@ -17,6 +18,7 @@ export type EstimateJson = EstimateOnDevice;
 export type GpusJson = GpusAnswer;
 export type PlanJson = PlanAnswer;
 export type ValidationReport = ValidateAnswer;
+export type QueueJson = QueuePanel;
 
 export interface ModelJson {
   id: string;
@@ -71,4 +73,6 @@ export const api = {
   gpus: (f: Flags) => call<GpusJson>('/api/gpus', f),
   plan: (f: Flags) => call<PlanJson>('/api/plan', f),
   validate: () => call<ValidationReport>('/api/validate'),
+  /** null: the server watches no queue (204). */
+  queue: () => call<QueueJson | null>('/api/queue'),
 };

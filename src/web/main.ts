@@ -19,6 +19,7 @@ import { clearAnswer, renderAnswer } from './panels/answer.ts';
 import { renderCost } from './panels/cost.ts';
 import { renderDevices } from './panels/devices.ts';
 import { renderMemory } from './panels/memory.ts';
+import { renderQueue } from './panels/queue.ts';
 import { renderResolution } from './panels/resolution.ts';
 import { renderTier } from './panels/tier.ts';
 import { renderValidation } from './panels/validation.ts';
@@ -453,9 +454,27 @@ async function boot() {
     validation = v;
     renderValidation(v, state.model, $<HTMLInputElement>('validation-only-model').checked);
   });
+  void watchQueue();
   toForm();
   bind();
   await refresh();
+}
+
+/** The queue panel, shown only when the server watches a queue (GET /api/queue is 204 otherwise). */
+const QUEUE_POLL_MS = 5000;
+async function watchQueue() {
+  const panel = $('panel-queue');
+  try {
+    const q = await api.queue();
+    if (!q) return;
+    renderQueue($('queue-text'), q);
+    panel.hidden = false;
+  } catch (err) {
+    panel.hidden = false;
+    panelMessage('queue-text', `The queue could not be read: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  panel.dataset.polls = String(Number(panel.dataset.polls ?? '0') + 1);
+  setTimeout(() => void watchQueue(), QUEUE_POLL_MS);
 }
 
 boot().catch((err: unknown) => {

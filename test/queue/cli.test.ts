@@ -1,7 +1,10 @@
 /** The queue commands as a person runs them: one-line errors, no password in any output, JSON status. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { KEYS } from '../../src/queue/types.ts';
 import { cli } from '../cli/helpers.ts';
+import { worker } from './_cluster.ts';
 import { freePort, startRedis, type TestRedis } from './_redis.ts';
 
 describe('genready queue / worker / run --queue', () => {
@@ -60,6 +63,46 @@ describe('genready queue / worker / run --queue', () => {
       assert.match(r.stderr, re);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
       assert.ok(!/x-pw|wrong-pw|sekret-pw/.test(r.stderr));
+    }
+  });
+
+  it('a worker ends by itself on SIGTERM (exit 0, nothing left running) and leaves the worker list; with Redis gone too', async () => {
+    const c = new Redis(redis.url);
+    try {
+      const w = worker(redis.url, 'w-term');
+      await w.until((e) => e.some((x) => x.event === 'ready'), 60_000, 'ready');
+      const ready = w.events.find((x) => x.event === 'ready')!;
+      assert.match(String(ready.note), /the CPU/, 'the worker says what it plans for');
+      assert.equal((await c.zscore(KEYS.workers, 'w-term')) !== null, true);
+      const listed = cli(['queue', 'workers', '--queue', redis.url], { COLUMNS: '200' });
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.match(listed.stdout, /^worker\s+GPU\s+planned for\s+tier\s+provider/m);
+      assert.match(listed.stdout, /^w-term\s+none\s+\S.*\s1\s+cpu\s/m);
+      assert.ok(!listed.stdout.includes('sekret-pw'));
+      const t0 = Date.now();
+      w.kill('SIGTERM');
+      const ex = await w.exited;
+      assert.equal(ex.code, 0, `w-term: signal ${ex.signal}; ${w.stderr}`);
+      assert.ok(ex.at - t0 < 10_000, `took ${ex.at - t0} ms`);
+      assert.equal(await c.zscore(KEYS.workers, 'w-term'), null, 'the worker removed itself');
+      assert.deepEqual(w.events.at(-1)?.event, 'stop');
+    } finally {
+      c.disconnect();
+    }
+    // Redis killed under a ready worker: SIGTERM still ends it within seconds, by itself.
+    const gone = await startRedis();
+    const w = worker(gone.url, 'w-gone');
+    try {
+      await w.until((e) => e.some((x) => x.event === 'ready'), 60_000, 'ready');
+      await gone.kill();
+      const t0 = Date.now();
+      w.kill('SIGTERM');
+      const ex = await w.exited;
+      assert.equal(ex.code, 0, `w-gone: signal ${ex.signal}; ${w.stderr}`);
+      assert.ok(ex.at - t0 < 10_000, `took ${ex.at - t0} ms with Redis down`);
+    } finally {
+      w.kill('SIGKILL');
+      await gone.stop();
     }
   });
 });

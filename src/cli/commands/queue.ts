@@ -5,13 +5,13 @@
 import { relative } from 'node:path';
 import { defineCommand } from 'citty';
 import { SingleBar } from 'cli-progress';
-import Table from 'cli-table3';
 import { queueGc, queueRetry, queueStatus, queueWorkers } from '../../queue/admin.ts';
 import { type CoordinatorProgress, runCoordinator } from '../../queue/coordinator.ts';
 import { QueueError } from '../../queue/errors.ts';
 import { resolveQueueUrl } from '../../queue/url.ts';
 import type { Recipe } from '../../runner/recipe.ts';
 import { num, rejectUnknownFlags } from '../_args.ts';
+import { table } from '../format.ts';
 import type { Output } from '../output.ts';
 
 const queueArgs = {
@@ -41,15 +41,21 @@ export const queueCommand = defineCommand({
     if (action === 'status') {
       const s = await queueStatus(address);
       if (args.json) return out.json(s);
-      const t = new Table({
-        head: ['run', 'queue', 'done', 'failed', 'chunks waiting/active/failed', 'images/hour', 'state'],
-      });
+      const t = table([
+        'run',
+        'queue',
+        { head: 'done', align: 'right' },
+        { head: 'failed', align: 'right' },
+        { head: 'chunks waiting/active/failed', align: 'right' },
+        { head: 'images/hour', align: 'right' },
+        { head: 'state', secondary: 'stack' },
+      ]);
       for (const r of s.runs)
         t.push([
           r.runId,
           r.queue,
           `${r.done}/${r.total}`,
-          r.failed,
+          String(r.failed),
           `${r.chunks.waiting + r.chunks.delayed}/${r.chunks.active}/${r.chunks.failed}`,
           r.imagesPerHour.toLocaleString('en-US'),
           r.finished ? 'finished' : `updated ${r.updatedAt}`,
@@ -63,18 +69,30 @@ export const queueCommand = defineCommand({
       const ws = await queueWorkers(address);
       if (args.json) return out.json(ws);
       if (!ws.length) return out.text('no workers');
-      const t = new Table({
-        head: ['worker', 'device', 'provider', 'onnxruntime', 'images', 'images/hour', 'job', 'last heartbeat'],
-      });
+      const t = table([
+        'worker',
+        'GPU',
+        'planned for',
+        'tier',
+        'provider',
+        { head: 'images', align: 'right' },
+        { head: 'images/hour', align: 'right' },
+        { head: 'job', secondary: 'stack' },
+        { head: 'onnxruntime', secondary: 'drop' },
+        { head: 'last heartbeat', secondary: 'stack' },
+      ]);
       for (const w of ws)
         t.push([
           `${w.id}${w.active ? '' : ' (silent)'}`,
-          `${w.device.cpu} (${w.device.cores} cores)`,
+          w.gpu ?? 'none',
+          // Workers of earlier versions did not probe their machine.
+          w.plannedFor ?? `${w.device.cpu} (${w.device.cores} cores)`,
+          w.tier ? String(w.tier.level) : '?',
           w.provider,
-          w.onnxruntime,
-          w.images,
+          String(w.images),
           w.imagesPerHour.toLocaleString('en-US'),
           w.job ?? '-',
+          w.onnxruntime,
           w.lastBeat,
         ]);
       return out.text(t.toString());

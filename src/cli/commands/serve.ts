@@ -22,6 +22,10 @@ const args = {
     type: 'string',
     description: 'run folder(s) of `genready run` to review in the gallery at /review (comma-separated)',
   },
+  queue: {
+    type: 'string',
+    description: 'show the queue of `genready run --queue` (Redis URL, or GENREADY_QUEUE_URL) in a read-only panel',
+  },
 } as const;
 
 export const serveCommand = defineCommand({
@@ -70,8 +74,13 @@ export const serveCommand = defineCommand({
     for (const d of runs)
       if (!existsSync(d) || !statSync(d).isDirectory())
         throw new GenreadyError('no-run', `--run: ${d} is not a folder`);
+    // Checked once now (reachable, noeviction), so a wrong URL is one line at start, not a broken panel.
+    const queue =
+      a.queue === undefined ? null : await import('../../queue/url.ts').then((m) => m.resolveQueueUrl(a.queue));
+    const panel = queue ? await import('../../queue/admin.ts').then((m) => m.queuePanel) : null;
+    if (queue && panel) await panel(queue);
     const app = createApp({
-      deps: productionDeps(),
+      deps: { ...productionDeps(), ...(queue && panel ? { queue: () => panel(queue) } : {}) },
       webRoot,
       ...(loopback ? { allowedHostnames: loopbackHostnames(host) } : {}),
       ...(runs.length ? { extraRoutes: reviewRoutes({ runs }) } : {}),
@@ -84,6 +93,7 @@ export const serveCommand = defineCommand({
       out.text(
         `review gallery: ${color.cyan(`${server.url.replace(/\/$/, '')}/review`)}  ${color.dim('(j/k move, y keep, n reject)')}`,
       );
+    if (queue) out.text(`queue panel: ${queue.redacted}  ${color.dim('(read-only; JSON at /api/queue)')}`);
     if (a.open && webRoot) openBrowser(server.url);
     // Run until interrupted, then close so the exit code is 0.
     await new Promise<void>((done) => {

@@ -19,7 +19,7 @@ const workerArgs = {
 function line(e: WorkerEvent): string {
   switch (e.event) {
     case 'ready':
-      return `worker ${e.id} ready on ${e.queues.join(', ')}`;
+      return `worker ${e.id} ready on ${e.queues.join(', ')}; plans for ${e.note} (tier ${e.tier})`;
     case 'start':
       return `chunk ${e.job} (attempt ${e.attempt})`;
     case 'image':
@@ -64,15 +64,16 @@ export const workerCommand = defineCommand({
       ...(deadline !== undefined ? { redisDeadlineMs: deadline * 1000 } : {}),
       onEvent: print,
     });
-    const onSignal = (sig: string) => void handle.stop(sig);
-    process.once('SIGTERM', () => onSignal('SIGTERM'));
-    process.once('SIGINT', () => onSignal('SIGINT'));
+    // The worker closes everything it opened, so the process ends by itself once `done` settles.
+    const onTerm = () => void handle.stop('SIGTERM');
+    const onInt = () => void handle.stop('SIGINT');
+    process.once('SIGTERM', onTerm);
+    process.once('SIGINT', onInt);
     try {
       await handle.done;
     } finally {
-      // With Redis unreachable, BullMQ's internal connections keep reconnect timers alive after
-      // close/disconnect. An unref'd timer does not hold the process, but ends it if they do.
-      setTimeout(() => process.exit(), 2000).unref();
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
     }
   },
 });
