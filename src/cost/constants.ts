@@ -20,7 +20,7 @@ export interface Efficiency {
 }
 
 export interface Runtime {
-  id: 'pytorch' | 'compiled';
+  id: 'pytorch' | 'compiled' | 'onnxruntime';
   label: string;
   /** Multiplies the kernel efficiencies. */
   efficiencyScale: number;
@@ -271,6 +271,14 @@ export const RUNTIMES: Record<Runtime['id'], Runtime> = {
     efficiencyScale: 1,
     launchScale: 1,
     reason: 'the default: what the validation rows measured',
+  },
+  onnxruntime: {
+    id: 'onnxruntime',
+    label: 'onnxruntime (genready run and bench)',
+    efficiencyScale: 1,
+    launchScale: 1,
+    reason:
+      "genready's own runner. On a CPU it is what the CPU constants were measured with (bench/cpu-sd15.ts runs onnxruntime), so the default scale; on GPUs not yet measured, taken as PyTorch eager's",
   },
   compiled: {
     id: 'compiled',
