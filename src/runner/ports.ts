@@ -139,6 +139,8 @@ export interface LoadOptions {
   providers: readonly string[];
   /** Intra-op threads; must not change the pixels. */
   threads?: number;
+  /** A line for the person waiting, when loading takes long (a checkpoint converted once into the cache). */
+  onNote?(line: string): void;
 }
 
 /** A way to run models. Each implementation is one file naming itself. */

@@ -28,6 +28,8 @@ export { RUN_FILE };
 export type RunFile = RunInfo;
 
 export interface RunEvents {
+  /** A line while the model loads (a checkpoint's one-time conversion). */
+  onNote?(line: string): void;
   onPlan?(p: { total: number; done: number; todo: number; plan: ExecutionPlan; model: string }): void;
   onStep?(step: number, steps: number): void;
   onImage?(e: ManifestEntry, progress: { done: number; total: number }): void;
@@ -133,6 +135,7 @@ export async function runProduction(recipe: Recipe, opts: RunOptions = {}): Prom
   const model = await backend.load(recipe.modelDir, {
     providers: plan.providers,
     ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+    ...(opts.events?.onNote ? { onNote: (line: string) => opts.events?.onNote?.(line) } : {}),
   });
   try {
     checkSize(model.geometry, recipe.width, recipe.height);

@@ -69,6 +69,7 @@ const recipe = (model: string, extra: Record<string, unknown> = {}) =>
 
 async function image(source: string, loras: LoraSpec[] = []) {
   let built: boolean | null = null;
+  const notes: string[] = [];
   const backend = checkpointBackend({
     pipeline: tinyPipeline(),
     cacheRoot: cache,
@@ -77,11 +78,11 @@ async function image(source: string, loras: LoraSpec[] = []) {
       built = r.built;
     },
   });
-  const model = await backend.load(source, { providers: ['cpu'], threads: 1 });
+  const model = await backend.load(source, { providers: ['cpu'], threads: 1, onNote: (l) => notes.push(l) });
   try {
     const [spec] = expandImages(recipe(source));
     const [g] = await generateBatch(model, [spec!], new TextEncoderCache(model));
-    return { rgb: Buffer.from(g!.rgb), built, hash: (await model.identify()).hash, name: model.name };
+    return { rgb: Buffer.from(g!.rgb), built, notes, hash: (await model.identify()).hash, name: model.name };
   } finally {
     await model.close();
   }
@@ -115,6 +116,7 @@ describe('run on a checkpoint', () => {
     const warm = await image(single);
     const first = await image(single);
     assert.equal(first.built, false);
+    assert.deepEqual(first.notes, [], 'nothing to say when the cache has it');
     assert.deepEqual(first.rgb, warm.rgb);
     const manifest = (e: string) => {
       try {
@@ -130,6 +132,12 @@ describe('run on a checkpoint', () => {
     writeFileSync(unet, readFileSync(unet).subarray(0, 100));
     const again = await image(single);
     assert.equal(again.built, true);
+    // The person waiting is told what takes the time, once, and where the result goes.
+    assert.equal(again.notes.length, 1);
+    assert.match(
+      again.notes[0]!,
+      /^converting tiny-model\.safetensors to float32 ONNX graphs, once \(later runs start from the cache: /,
+    );
     assert.deepEqual(again.rgb, first.rgb);
   });
 

@@ -59,6 +59,9 @@ function progress(quiet: boolean): RunEvents & { stop(): void } {
     return { perHour: Math.round(perHour).toLocaleString('en-US'), left: clock(left) };
   };
   return {
+    onNote(line) {
+      process.stderr.write(`genready run: ${line}\n`);
+    },
     onPlan(p) {
       total = p.total;
       doneAtStart = p.done;

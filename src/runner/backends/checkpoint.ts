@@ -353,6 +353,9 @@ export async function loadCheckpoint(source: string, opts: LoadOptions, o: Check
     key,
     { checkpoint: source, hash: identity.hash, loras: loras.map((l) => `${l.name}:${l.weight}`), dtype },
     async (out) => {
+      opts.onNote?.(
+        `converting ${basename(source)}${loras.length ? ` with ${loras.length} LoRA${loras.length > 1 ? 's' : ''}` : ''} to ${dtype} ONNX graphs, once (later runs start from the cache: ${root})`,
+      );
       const merged = loras.map(() => 0);
       const addMerged = (n: number[]) => {
         for (const [i, k] of n.entries()) merged[i]! += k;
