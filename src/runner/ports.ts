@@ -1,12 +1,13 @@
 /**
  * The production runner's two ports. The loop (production.ts, pipeline.ts) talks only to these:
  *
- *   Backend  — turns text and latents into predictions and pixels (onnxruntime today: backends/ort.ts;
- *              a deterministic fake for tests: backends/fake.ts; a checkpoint (.safetensors) loader
- *              later). It owns everything about the model's files, formats and runtime.
- *   RunStore — where a run's images and records live and who may write them (a folder today:
- *              stores/fs.ts; a BullMQ/Redis queue across machines later). It owns locking, atomic
- *              writes, the manifest and the run's identity file.
+ *   Backend  — turns text and latents into predictions and pixels (onnxruntime on an export folder:
+ *              backends/ort.ts; a .safetensors checkpoint or diffusers folder, converted once into
+ *              the cache: backends/checkpoint.ts; a deterministic fake for tests: backends/fake.ts).
+ *              It owns everything about the model's files, formats and runtime.
+ *   RunStore — where a run's images and records live and who may write them (a folder: stores/fs.ts,
+ *              which the queue's workers on other machines also write through `openShared`). It owns
+ *              locking, atomic writes, the manifest and the run's identity file.
  *
  * What stays in the loop, and so is the same for every backend and store: the sampler maths, the
  * seeded noise (an image's pixels depend only on its spec and the model), classifier-free guidance,
