@@ -19,7 +19,7 @@ import {
   type Strategy,
   worseGrade,
 } from './memory.ts';
-import { estimateTime, type TimeEstimate } from './time.ts';
+import { estimateTime, type ForwardTime, forwardTimes, type TimeEstimate, timeFromForwards } from './time.ts';
 import { type UsableMemory, usableDeviceMemory } from './usable.ts';
 import type { Workload } from './workload.ts';
 
@@ -94,10 +94,16 @@ export function breakdownOf(w: Workload): ComponentBreakdown[] {
 }
 
 /**
- * Memo of predicted times per (breakdown, compute device, strategy, runtime) with the shipped
- * constants: a ladder over the catalog evaluates each of them for many rungs and batches.
+ * Memo of predicted times with the shipped constants, per breakdown (one per distinct workload, see
+ * `breakdownOf`) and compute device: the forwards of its components per runtime, which every
+ * strategy shares, and the time per strategy and runtime. A ladder over the catalog evaluates each
+ * of them for many rungs and batches.
  */
-let times = new WeakMap<readonly ComponentBreakdown[], WeakMap<Device, Map<string, TimeEstimate>>>();
+interface DeviceTimes {
+  forwards: Map<Runtime['id'], ForwardTime[]>;
+  times: Map<string, TimeEstimate>;
+}
+let times = new WeakMap<readonly ComponentBreakdown[], WeakMap<Device, DeviceTimes>>();
 
 /** Forget the memoised breakdowns and times (benchmarks measure a grid from a fresh memo). */
 export function clearEstimateMemo(): void {
@@ -116,11 +122,15 @@ function timeOf(
   if (K) return estimateTime(w, parts, d, strategy, runtime, K);
   let byDevice = times.get(parts);
   if (!byDevice) times.set(parts, (byDevice = new WeakMap()));
-  let byKey = byDevice.get(d);
-  if (!byKey) byDevice.set(d, (byKey = new Map()));
+  let memo = byDevice.get(d);
+  if (!memo) byDevice.set(d, (memo = { forwards: new Map(), times: new Map() }));
   const key = `${strategy}|${runtime}`;
-  let t = byKey.get(key);
-  if (!t) byKey.set(key, (t = estimateTime(w, parts, d, strategy, runtime)));
+  let t = memo.times.get(key);
+  if (!t) {
+    let forwards = memo.forwards.get(runtime);
+    if (!forwards) memo.forwards.set(runtime, (forwards = forwardTimes(w, parts, d, runtime)));
+    memo.times.set(key, (t = timeFromForwards(w, parts, forwards, d, strategy)));
+  }
   return t;
 }
 

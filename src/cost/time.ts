@@ -8,7 +8,7 @@ import type { ComponentBreakdown } from './breakdown.ts';
 import { MODEL_CONSTANTS, type ModelConstants, ROCM_TUNED_SINCE, RUNTIMES, type Runtime } from './constants.ts';
 import type { Strategy } from './memory.ts';
 import { computeBytes, computeType, PRECISIONS, QUANT_PATHS, type QuantPath, quantPath } from './precision.ts';
-import { bandwidth, eightBitPeak, hostLink, peakRate } from './rates.ts';
+import { bandwidth, eightBitPeak, hostLink, type Peak, peakRate } from './rates.ts';
 import type { Op, Phase } from './types.ts';
 import type { Workload } from './workload.ts';
 
@@ -32,20 +32,14 @@ export interface TimeEstimate {
   bound: 'compute' | 'bandwidth' | 'launch' | 'transfer';
 }
 
-interface OpCost {
-  seconds: number;
-  compute: number;
-  memory: number;
-  launch: number;
-  /** Of `seconds`: the quantization library's kernels around the matmul (dequantize, scale, activation quantize). */
-  quant: number;
-}
-
 const CAST_PATH = QUANT_PATHS.cast.fp8!;
 
-/** The quantization path of an op: only matmul/conv weights are stored quantized. */
-function opQuantPath(op: Op, c: ComponentBreakdown, w: Workload, d: Device): QuantPath | null {
-  if ((op.kind !== 'linear' && op.kind !== 'conv') || op.params === 0 || d.backend === 'cpu') return null;
+/**
+ * The quantization path of a component's matmul/conv weights on a device (only those are stored
+ * quantized; a CPU runs them in fp32).
+ */
+function componentQuantPath(c: ComponentBreakdown, w: Workload, d: Device): QuantPath | null {
+  if (d.backend === 'cpu') return null;
   const path = quantPath(c.precision, c.role === 'denoiser' ? w.quantBackend : null);
   // fp8 matmuls need fp8 tensor cores; without them the libraries upcast the weights instead.
   if (path?.gemm === 'fp8' && !eightBitPeak(d, 'fp8')) return CAST_PATH;
@@ -59,9 +53,11 @@ function opQuantPath(op: Op, c: ComponentBreakdown, w: Workload, d: Device): Qua
  * CLIP context fills 77/128 of a key block; SD 1.5's 40-wide heads run as 64; PixArt's 72 as 96.
  */
 export function flashTileUse(a: { queries: number; keys: number; headDim: number }): number {
-  const use = (n: number, block: number) => n / (Math.ceil(n / block) * block);
-  return use(a.queries, 128) * use(a.keys, 128) * use(a.headDim, 32);
+  return blockUse(a.queries, 128) * blockUse(a.keys, 128) * blockUse(a.headDim, 32);
 }
+
+/** Share of whole blocks of `block` that `n` fills. */
+const blockUse = (n: number, block: number) => n / (Math.ceil(n / block) * block);
 
 /** A CPU's matmul efficiency from its widest vector unit (the probe's SIMD flags, in `computeId`). */
 export function cpuEfficiency(d: Device, K: ModelConstants): number {
@@ -80,12 +76,46 @@ export function stackFactor(w: Workload, d: Device, K: ModelConstants): number {
   return 1;
 }
 
-/** The device a strategy computes on: the CPU strategy runs on the host's CPU device. */
-function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runtime, K: ModelConstants): OpCost {
+/**
+ * Everything an op's cost needs that is the same for every op of a component on a device: worked
+ * out once per component and device, since a ladder over the catalog costs every op of every
+ * component on every device (the time model's hot path).
+ */
+interface OpContext {
+  w: Workload;
+  K: ModelConstants;
+  /** Samples in one forward. */
+  B: number;
+  actBytes: number;
+  /** Backend × software stack × runtime × sustained clock. */
+  scale: number;
+  /** Matmul-like ops in the compute type. */
+  peak: Peak;
+  /** The quantized matmul/conv path (null: unquantized, or on a CPU) and its 8-bit peak where it has one. */
+  path: QuantPath | null;
+  quantPeak: Peak | null;
+  /** Bytes per weight a quantized matmul reads: the 16-bit copy, or the stored weight. */
+  quantWeightBytes: number;
+  /** Stored bytes per weight of the component's format, and the weight bytes per parameter as stored. */
+  stored: number;
+  perParam: number;
+  /** The efficiency of every matmul-like op on a CPU (its vector unit); null on a GPU. */
+  cpuEfficiency: number | null;
+  isCpu: boolean;
+  /** GroupNorm's statistics pass is costed on CUDA and ROCm. */
+  groupNormStats: boolean;
+  /** Bytes/s of activation traffic, and elements/s (for GroupNorm's statistics). */
+  rate: number;
+  rowRate: number;
+  launch: number;
+  flash: boolean;
+}
+
+function opContext(c: ComponentBreakdown, w: Workload, d: Device, rt: Runtime, K: ModelConstants): OpContext {
   const p = c.precision;
-  const ct = d.backend === 'cpu' ? 'fp32' : computeType(p, w.model.defaults.precision);
-  const actBytes = d.backend === 'cpu' ? 4 : computeBytes(p);
-  const B = c.forwardBatch;
+  const isCpu = d.backend === 'cpu';
+  const ct = isCpu ? 'fp32' : computeType(p, w.model.defaults.precision);
+  const actBytes = isCpu ? 4 : computeBytes(p);
   const eff = K.efficiency;
   const clock =
     d.segment === 'datacenter'
@@ -94,100 +124,155 @@ function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runti
         ? K.sustainedClock.laptop
         : K.sustainedClock.desktop;
   const scale =
-    K.backendScale[d.backend] *
-    stackFactor(w, d, K) *
-    rt.efficiencyScale *
-    (d.backend === 'cpu' || d.backend === 'metal' ? 1 : clock);
-  const flops = 2 * op.macs * (op.ioElems > 0 ? B : 1);
-  const path = opQuantPath(op, c, w, d);
-  let compute = 0;
-  if (op.kind === 'linear' || op.kind === 'conv' || op.kind === 'attention') {
-    const low = path?.gemm === 'int8' || path?.gemm === 'fp8' ? eightBitPeak(d, path.gemm) : null;
-    const peak = low ?? peakRate(d, ct);
-    // Vector ALUs run GEMMs, convolutions and attention alike near their (much lower) peak; the
-    // tensor-core share depends on the kind of op.
-    let e =
-      d.backend === 'cpu'
-        ? cpuEfficiency(d, K)
-        : peak.units === 'vector'
+    K.backendScale[d.backend] * stackFactor(w, d, K) * rt.efficiencyScale * (isCpu || d.backend === 'metal' ? 1 : clock);
+  const path = componentQuantPath(c, w, d);
+  const stored = PRECISIONS[p].bytesPerParam;
+  const rate = bandwidth(d) * (isCpu ? K.cpu.bandwidth : eff.bandwidth) * Math.min(1, scale);
+  const server = d.segment === 'datacenter' ? K.serverLaunchFactor : 1;
+  return {
+    w,
+    K,
+    B: c.forwardBatch,
+    actBytes,
+    scale,
+    peak: peakRate(d, ct),
+    path,
+    quantPeak: path?.gemm === 'int8' || path?.gemm === 'fp8' ? eightBitPeak(d, path.gemm) : null,
+    quantWeightBytes: path?.gemm === 'dequantized' ? 2 : stored,
+    stored,
+    perParam: c.weightBytes / Math.max(1, c.parameters + c.buffers),
+    cpuEfficiency: isCpu ? cpuEfficiency(d, K) : null,
+    isCpu,
+    groupNormStats: d.backend === 'cuda' || d.backend === 'rocm',
+    rate,
+    rowRate: rate / actBytes,
+    launch: isCpu ? 0 : K.launchSeconds * rt.launchScale * server,
+    flash: w.attention === 'flash',
+  };
+}
+
+/** Seconds of one bound of a denoiser step: what `bound` is decided from. */
+export interface BoundShare {
+  compute: number;
+  bandwidth: number;
+  launch: number;
+}
+
+/** One forward of one component (the whole forward batch) on a device, and the time per bound. */
+export interface ForwardTime {
+  seconds: number;
+  share: BoundShare;
+}
+
+/**
+ * One forward of a component: per op a roofline, max(compute, memory, launch), plus the
+ * quantization library's kernels around the matmul (dequantize, scale, activation quantize); each
+ * op's time counted toward the bound that set it. Written as one loop without allocation: it runs
+ * for every op of every component on every device a ladder asks about.
+ */
+function componentSeconds(c: ComponentBreakdown, x: OpContext): ForwardTime {
+  const { B, K, scale, actBytes, rate, launch } = x;
+  const eff = K.efficiency;
+  let total = 0;
+  let shareCompute = 0;
+  let shareBandwidth = 0;
+  let shareLaunch = 0;
+  for (const { op, count } of c.opGroups) {
+    const flops = 2 * op.macs * (op.ioElems > 0 ? B : 1);
+    // Only matmul/conv weights are stored quantized.
+    const path = (op.kind === 'linear' || op.kind === 'conv') && op.params !== 0 ? x.path : null;
+    let compute = 0;
+    if (op.kind === 'linear' || op.kind === 'conv' || op.kind === 'attention') {
+      const peak = (path ? x.quantPeak : null) ?? x.peak;
+      // Vector ALUs run GEMMs, convolutions and attention alike near their (much lower) peak; the
+      // tensor-core share depends on the kind of op.
+      let e =
+        x.cpuEfficiency ??
+        (peak.units === 'vector'
           ? eff.vector
           : op.kind === 'linear'
             ? eff.linear
             : op.kind === 'conv'
               ? eff.conv
-              : eff.attention;
-    if (path?.gemm === 'int4') e *= K.int4GemmEfficiency;
-    if (op.attention && peak.units === 'matrix' && w.attention === 'flash') e *= flashTileUse(op.attention);
-    compute = flops / (peak.flops * e * scale);
-  }
-  const perParam = c.weightBytes / Math.max(1, c.parameters + c.buffers);
-  const stored = PRECISIONS[p].bytesPerParam;
-  // The matmul reads the weight as stored, or the 16-bit copy the library dequantized it to.
-  const weightRead = path ? op.params * (path.gemm === 'dequantized' ? 2 : stored) : op.params * perParam;
-  let bytes = weightRead + op.ioElems * B * actBytes;
-  if (op.attention && w.attention !== 'flash') {
-    // Materialised scores: written, read by softmax, written again, read by the AV product.
-    const a = op.attention;
-    bytes += 4 * B * a.heads * a.queries * a.keys * actBytes;
-  }
-  const rate = bandwidth(d) * (d.backend === 'cpu' ? K.cpu.bandwidth : eff.bandwidth) * Math.min(1, scale);
-  let memory = bytes / rate;
-  if (op.groups && (d.backend === 'cuda' || d.backend === 'rocm')) {
-    // GroupNorm reads its input once more for the statistics, on one thread block per sample × group.
-    const statsElems = (op.ioElems / 2) * B;
-    memory += statsElems / Math.min(rate / actBytes, B * op.groups * K.groupNormRowElementsPerSecond);
-  }
-  const server = d.segment === 'datacenter' ? K.serverLaunchFactor : 1;
-  const launch = d.backend === 'cpu' ? 0 : K.launchSeconds * rt.launchScale * server;
-  let quant = 0;
-  if (path) {
-    for (const k of path.kernels) {
-      const kb = op.params * (k.weightBytes + (k.stored ? stored : 0)) + (k.activationBytes ?? 0) * op.ioElems * B;
-      quant += Math.max(kb / rate, launch);
+              : eff.attention);
+      if (path?.gemm === 'int4') e *= K.int4GemmEfficiency;
+      if (op.attention && peak.units === 'matrix' && x.flash) e *= flashTileUse(op.attention);
+      compute = flops / (peak.flops * e * scale);
     }
-    // After a read-back the GPU waits for the host to launch each following kernel.
-    if (path.hostSync) quant += launch * (path.kernels.length + 1);
-  }
-  return { seconds: Math.max(compute, memory, launch) + quant, compute, memory, launch, quant };
-}
-
-function componentSeconds(c: ComponentBreakdown, w: Workload, d: Device, rt: Runtime, K: ModelConstants) {
-  let total = 0;
-  const share = { compute: 0, bandwidth: 0, launch: 0 };
-  for (const { op, count } of c.opGroups) {
-    const k = opCost(op, c, w, d, rt, K);
-    const s = k.seconds * count;
-    const base = (k.seconds - k.quant) * count;
-    total += s;
+    // The matmul reads the weight as stored, or the 16-bit copy the library dequantized it to.
+    const weightRead = path ? op.params * x.quantWeightBytes : op.params * x.perParam;
+    let bytes = weightRead + op.ioElems * B * actBytes;
+    if (op.attention && !x.flash) {
+      // Materialised scores: written, read by softmax, written again, read by the AV product.
+      const a = op.attention;
+      bytes += 4 * B * a.heads * a.queries * a.keys * actBytes;
+    }
+    let memory = bytes / rate;
+    if (op.groups && x.groupNormStats) {
+      // GroupNorm reads its input once more for the statistics, on one thread block per sample × group.
+      const statsElems = (op.ioElems / 2) * B;
+      memory += statsElems / Math.min(x.rowRate, B * op.groups * K.groupNormRowElementsPerSecond);
+    }
+    let quant = 0;
+    if (path) {
+      for (const k of path.kernels) {
+        const kb = op.params * (k.weightBytes + (k.stored ? x.stored : 0)) + (k.activationBytes ?? 0) * op.ioElems * B;
+        quant += Math.max(kb / rate, launch);
+      }
+      // After a read-back the GPU waits for the host to launch each following kernel.
+      if (path.hostSync) quant += launch * (path.kernels.length + 1);
+    }
+    const seconds = Math.max(compute, memory, launch) + quant;
+    const base = (seconds - quant) * count;
+    total += seconds * count;
     // Dequantization streams weights: it counts as bandwidth-bound time.
-    share.bandwidth += k.quant * count;
-    if (k.seconds - k.quant === k.compute) share.compute += base;
-    else if (k.seconds - k.quant === k.memory) share.bandwidth += base;
-    else share.launch += base;
+    shareBandwidth += quant * count;
+    if (seconds - quant === compute) shareCompute += base;
+    else if (seconds - quant === memory) shareBandwidth += base;
+    else shareLaunch += base;
   }
-  return { perForward: total, share };
+  return { seconds: total, share: { compute: shareCompute, bandwidth: shareBandwidth, launch: shareLaunch } };
 }
 
-export function estimateTime(
+/**
+ * One forward of each component (in `parts` order) on the compute device: the part of the time
+ * model that no strategy changes, so an estimate works it out once for all its strategies.
+ */
+export function forwardTimes(
   w: Workload,
   parts: readonly ComponentBreakdown[],
   d: Device,
-  strategy: Strategy,
   runtimeId: Runtime['id'] = 'pytorch',
   K: ModelConstants = MODEL_CONSTANTS,
-): TimeEstimate {
+): ForwardTime[] {
   const rt = RUNTIMES[runtimeId];
+  return parts.map((c) => componentSeconds(c, opContext(c, w, d, rt, K)));
+}
+
+const PHASES: readonly Phase[] = ['text-encoding', 'denoising', 'vae-decode'];
+
+/** The time of a strategy from the forwards of `parts` (`forwardTimes`): steps, transfers, overheads. */
+export function timeFromForwards(
+  w: Workload,
+  parts: readonly ComponentBreakdown[],
+  forwards: readonly ForwardTime[],
+  d: Device,
+  strategy: Strategy,
+  K: ModelConstants = MODEL_CONSTANTS,
+): TimeEstimate {
   const link = hostLink(d);
   const linkRate = link === null ? null : link * K.hostLinkEfficiency;
   const phases: PhaseTime[] = [];
   let stepSeconds = 0;
   let stepTransfer = 0;
-  let stepShare = { compute: 0, bandwidth: 0, launch: 0 };
-  for (const phase of ['text-encoding', 'denoising', 'vae-decode'] as Phase[]) {
+  const stepShare = { compute: 0, bandwidth: 0, launch: 0 };
+  for (const phase of PHASES) {
     let seconds = 0;
     let transfer = 0;
-    for (const c of parts.filter((x) => x.phase === phase)) {
-      const { perForward, share } = componentSeconds(c, w, d, rt, K);
+    for (let i = 0; i < parts.length; i++) {
+      const c = parts[i]!;
+      if (c.phase !== phase) continue;
+      const { seconds: perForward, share } = forwards[i]!;
       seconds += perForward * c.forwardsPerCall;
       if (linkRate !== null) {
         // Model offload moves each component in once per call and back out when the next one is
@@ -198,11 +283,9 @@ export function estimateTime(
       }
       if (phase === 'denoising') {
         stepSeconds += perForward;
-        stepShare = {
-          compute: stepShare.compute + share.compute,
-          bandwidth: stepShare.bandwidth + share.bandwidth,
-          launch: stepShare.launch + share.launch,
-        };
+        stepShare.compute += share.compute;
+        stepShare.bandwidth += share.bandwidth;
+        stepShare.launch += share.launch;
         if (strategy === 'sequential-offload' && linkRate !== null) stepTransfer += c.weightBytes / linkRate;
       }
     }
@@ -228,4 +311,16 @@ export function estimateTime(
     imagesPerHour: 3600 / secondsPerImage,
     bound,
   };
+}
+
+
+export function estimateTime(
+  w: Workload,
+  parts: readonly ComponentBreakdown[],
+  d: Device,
+  strategy: Strategy,
+  runtimeId: Runtime['id'] = 'pytorch',
+  K: ModelConstants = MODEL_CONSTANTS,
+): TimeEstimate {
+  return timeFromForwards(w, parts, forwardTimes(w, parts, d, runtimeId, K), d, strategy, K);
 }
