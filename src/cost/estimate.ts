@@ -19,7 +19,7 @@ import {
   type Strategy,
   worseGrade,
 } from './memory.ts';
-import { estimateTime, type ForwardTime, forwardTimes, type TimeEstimate, timeFromForwards } from './time.ts';
+import { estimateTime, type Forwards, forwardTimes, type TimeEstimate, timeFromForwards } from './time.ts';
 import { type UsableMemory, usableDeviceMemory } from './usable.ts';
 import type { Workload } from './workload.ts';
 
@@ -94,21 +94,18 @@ export function breakdownOf(w: Workload): ComponentBreakdown[] {
 }
 
 /**
- * Memo of predicted times with the shipped constants, per breakdown (one per distinct workload, see
- * `breakdownOf`) and compute device: the forwards of its components per runtime, which every
- * strategy shares, and the time per strategy and runtime. A ladder over the catalog evaluates each
- * of them for many rungs and batches.
+ * Memo of the forwards of a breakdown's components (one breakdown per distinct workload, see
+ * `breakdownOf`) on a compute device under a runtime, with the shipped constants: the expensive part
+ * of the time model, shared by every strategy; the ladder asks for it for many rungs and batches.
+ * Kept lean (the time per strategy is cheap to assemble from it) since a grid over the catalog keeps
+ * one per workload and device. Devices are held strongly only while their breakdown is memoised.
  */
-interface DeviceTimes {
-  forwards: Map<Runtime['id'], ForwardTime[]>;
-  times: Map<string, TimeEstimate>;
-}
-let times = new WeakMap<readonly ComponentBreakdown[], WeakMap<Device, DeviceTimes>>();
+let forwardMemo = new WeakMap<readonly ComponentBreakdown[], Map<Device, Partial<Record<Runtime['id'], Forwards>>>>();
 
 /** Forget the memoised breakdowns and times (benchmarks measure a grid from a fresh memo). */
 export function clearEstimateMemo(): void {
   breakdowns = new WeakMap();
-  times = new WeakMap();
+  forwardMemo = new WeakMap();
 }
 
 function timeOf(
@@ -120,18 +117,16 @@ function timeOf(
   K: ModelConstants | undefined,
 ): TimeEstimate {
   if (K) return estimateTime(w, parts, d, strategy, runtime, K);
-  let byDevice = times.get(parts);
-  if (!byDevice) times.set(parts, (byDevice = new WeakMap()));
-  let memo = byDevice.get(d);
-  if (!memo) byDevice.set(d, (memo = { forwards: new Map(), times: new Map() }));
-  const key = `${strategy}|${runtime}`;
-  let t = memo.times.get(key);
-  if (!t) {
-    let forwards = memo.forwards.get(runtime);
-    if (!forwards) memo.forwards.set(runtime, (forwards = forwardTimes(w, parts, d, runtime)));
-    memo.times.set(key, (t = timeFromForwards(w, parts, forwards, d, strategy)));
+  let byDevice = forwardMemo.get(parts);
+  if (!byDevice) forwardMemo.set(parts, (byDevice = new Map()));
+  let byRuntime = byDevice.get(d);
+  if (!byRuntime) {
+    // Bounded: devices made per request (a probed CPU, `--vram 24`) must not accumulate.
+    if (byDevice.size > 1024) byDevice.clear();
+    byDevice.set(d, (byRuntime = {}));
   }
-  return t;
+  const forwards = (byRuntime[runtime] ??= forwardTimes(w, parts, d, runtime));
+  return timeFromForwards(w, parts, forwards, d, strategy);
 }
 
 interface Fit {

@@ -168,8 +168,14 @@ export function estimateMemory(
   const profile = memoryProfile(parts, w.attention);
   const total = profile.totalWeightBytes;
   const onDevice = strategy !== 'cpu';
-  // Per phase: its memory, and what the caching allocator reserves and the device shows in it.
-  const perPhase = profile.phases.map((p) => {
+  // Per phase: its memory, and what the caching allocator reserves and the device shows in it. The
+  // reservation peaks in the phase whose activations make the allocator grow most, which need not
+  // be the phase with the largest allocated peak (a batch's VAE decode vs FLUX's denoiser).
+  const phases: PhaseMemory[] = [];
+  let peakAllocatedBytes = -Infinity;
+  let peakReservedBytes = onDevice ? -Infinity : 0;
+  let peakDeviceBytes = onDevice ? -Infinity : 0;
+  for (const p of profile.phases) {
     const weights =
       strategy === 'gpu'
         ? total
@@ -179,25 +185,21 @@ export function estimateMemory(
             ? p.twoLayersBytes
             : 0;
     const activationOnDevice = onDevice ? p.activationBytes : 0;
-    const memory: PhaseMemory = {
+    const allocatedBytes = weights + activationOnDevice;
+    phases.push({
       phase: p.phase,
       weightBytes: weights,
       activationBytes: activationOnDevice,
-      allocatedBytes: weights + activationOnDevice,
+      allocatedBytes,
       components: [...p.components],
-    };
-    return {
-      memory,
-      device: deviceFigures(memory.allocatedBytes, onDevice ? p.growthBytes : 0, K, capacityBytes),
-    };
-  });
-  const phases = perPhase.map((p) => p.memory);
-  const peakAllocatedBytes = Math.max(...phases.map((p) => p.allocatedBytes));
-  // The reservation peaks in the phase whose activations make the allocator grow most, which need
-  // not be the phase with the largest allocated peak (a batch's VAE decode vs FLUX's denoiser).
-  const reserved = perPhase.map((p) => p.device);
-  const peakReservedBytes = onDevice ? Math.max(...reserved.map((r) => r.reservedBytes)) : 0;
-  const peakDeviceBytes = onDevice ? Math.max(...reserved.map((r) => r.deviceBytes)) : 0;
+    });
+    peakAllocatedBytes = Math.max(peakAllocatedBytes, allocatedBytes);
+    if (onDevice) {
+      const device = deviceFigures(allocatedBytes, p.growthBytes, K, capacityBytes);
+      peakReservedBytes = Math.max(peakReservedBytes, device.reservedBytes);
+      peakDeviceBytes = Math.max(peakDeviceBytes, device.deviceBytes);
+    }
+  }
   const peakRequiredBytes = onDevice ? peakAllocatedBytes + K.reservedFixedBytes + K.contextBytes : 0;
   // Host: weights pass through RAM when loading (the largest component at a time when all stay on the
   // device); offload keeps every weight on the host; CPU execution also holds the activations there.

@@ -9,7 +9,7 @@ import { MODEL_CONSTANTS, type ModelConstants, ROCM_TUNED_SINCE, RUNTIMES, type 
 import type { Strategy } from './memory.ts';
 import { computeBytes, computeType, PRECISIONS, QUANT_PATHS, type QuantPath, quantPath } from './precision.ts';
 import { bandwidth, eightBitPeak, hostLink, type Peak, peakRate } from './rates.ts';
-import type { Op, Phase } from './types.ts';
+import type { Phase } from './types.ts';
 import type { Workload } from './workload.ts';
 
 export interface PhaseTime {
@@ -89,19 +89,16 @@ interface OpContext {
   actBytes: number;
   /** Backend × software stack × runtime × sustained clock. */
   scale: number;
-  /** Matmul-like ops in the compute type. */
-  peak: Peak;
-  /** The quantized matmul/conv path (null: unquantized, or on a CPU) and its 8-bit peak where it has one. */
+  /** The quantized matmul/conv path (null: unquantized, or on a CPU). */
   path: QuantPath | null;
-  quantPeak: Peak | null;
+  /** Matmul-like ops in the compute type, and quantized matmul/conv ops (on their 8-bit peak where they have one). */
+  plain: MatmulRates;
+  quantized: MatmulRates;
   /** Bytes per weight a quantized matmul reads: the 16-bit copy, or the stored weight. */
   quantWeightBytes: number;
   /** Stored bytes per weight of the component's format, and the weight bytes per parameter as stored. */
   stored: number;
   perParam: number;
-  /** The efficiency of every matmul-like op on a CPU (its vector unit); null on a GPU. */
-  cpuEfficiency: number | null;
-  isCpu: boolean;
   /** GroupNorm's statistics pass is costed on CUDA and ROCm. */
   groupNormStats: boolean;
   /** Bytes/s of activation traffic, and elements/s (for GroupNorm's statistics). */
@@ -124,25 +121,29 @@ function opContext(c: ComponentBreakdown, w: Workload, d: Device, rt: Runtime, K
         ? K.sustainedClock.laptop
         : K.sustainedClock.desktop;
   const scale =
-    K.backendScale[d.backend] * stackFactor(w, d, K) * rt.efficiencyScale * (isCpu || d.backend === 'metal' ? 1 : clock);
+    K.backendScale[d.backend] *
+    stackFactor(w, d, K) *
+    rt.efficiencyScale *
+    (isCpu || d.backend === 'metal' ? 1 : clock);
   const path = componentQuantPath(c, w, d);
   const stored = PRECISIONS[p].bytesPerParam;
   const rate = bandwidth(d) * (isCpu ? K.cpu.bandwidth : eff.bandwidth) * Math.min(1, scale);
   const server = d.segment === 'datacenter' ? K.serverLaunchFactor : 1;
+  const peak = peakRate(d, ct);
+  const quantPeak = path?.gemm === 'int8' || path?.gemm === 'fp8' ? eightBitPeak(d, path.gemm) : null;
+  const cpu = isCpu ? cpuEfficiency(d, K) : null;
   return {
     w,
     K,
     B: c.forwardBatch,
     actBytes,
     scale,
-    peak: peakRate(d, ct),
     path,
-    quantPeak: path?.gemm === 'int8' || path?.gemm === 'fp8' ? eightBitPeak(d, path.gemm) : null,
+    plain: matmulRates(peak, cpu, false, K),
+    quantized: matmulRates(path ? (quantPeak ?? peak) : peak, cpu, path?.gemm === 'int4', K),
     quantWeightBytes: path?.gemm === 'dequantized' ? 2 : stored,
     stored,
     perParam: c.weightBytes / Math.max(1, c.parameters + c.buffers),
-    cpuEfficiency: isCpu ? cpuEfficiency(d, K) : null,
-    isCpu,
     groupNormStats: d.backend === 'cuda' || d.backend === 'rocm',
     rate,
     rowRate: rate / actBytes,
@@ -151,87 +152,184 @@ function opContext(c: ComponentBreakdown, w: Workload, d: Device, rt: Runtime, K
   };
 }
 
-/** Seconds of one bound of a denoiser step: what `bound` is decided from. */
-export interface BoundShare {
-  compute: number;
-  bandwidth: number;
-  launch: number;
+/**
+ * One forward of each component of a breakdown (the whole forward batch) on a device, and how much
+ * of it each bound set (what a denoiser step's `bound` is decided from): per component, in `parts`
+ * order, FORWARD_FIELDS numbers at FORWARD_SECONDS, FORWARD_COMPUTE, FORWARD_BANDWIDTH and
+ * FORWARD_LAUNCH. Flat numbers rather than objects because a grid over the catalog keeps one per
+ * workload and device.
+ */
+export type Forwards = readonly number[];
+const FORWARD_SECONDS = 0;
+const FORWARD_COMPUTE = 1;
+const FORWARD_BANDWIDTH = 2;
+const FORWARD_LAUNCH = 3;
+const FORWARD_FIELDS = 4;
+
+/** Kinds of op by how their compute is costed: not at all, or as a matmul-like op on the tensor path. */
+const OTHER = 0;
+const LINEAR = 1;
+const CONV = 2;
+const ATTENTION = 3;
+
+/**
+ * A component's op groups as flat arrays of the terms of their cost that no device changes: built
+ * once per component (its ops and forward batch are fixed), then read by `componentSeconds` for
+ * every device, strategy and rung without touching the op objects (whose optional fields give them
+ * many shapes).
+ */
+interface OpTable {
+  count: Float64Array;
+  kind: Uint8Array;
+  /** Matmul/conv ops with weights: the only ones stored quantized. */
+  quantizable: Uint8Array;
+  /** FLOPs of one forward at the forward batch. */
+  flops: Float64Array;
+  params: Float64Array;
+  /** Activation elements read + written for one sample, and for the forward batch. */
+  ioElems: Float64Array;
+  ioBatchElems: Float64Array;
+  /** Attention ops: their FlashAttention tile use, and their materialised scores (elements × 4 passes). */
+  attention: Uint8Array;
+  tileUse: Float64Array;
+  scoreElems: Float64Array;
+  /** GroupNorm: elements its statistics pass reads, and the forward batch × groups (0 for other ops). */
+  statsElems: Float64Array;
+  groupRows: Float64Array;
 }
 
-/** One forward of one component (the whole forward batch) on a device, and the time per bound. */
-export interface ForwardTime {
-  seconds: number;
-  share: BoundShare;
+const opTables = new WeakMap<ComponentBreakdown, OpTable>();
+
+function opTable(c: ComponentBreakdown): OpTable {
+  let t = opTables.get(c);
+  if (t) return t;
+  const n = c.opGroups.length;
+  const B = c.forwardBatch;
+  const f = () => new Float64Array(n);
+  t = {
+    count: f(),
+    kind: new Uint8Array(n),
+    quantizable: new Uint8Array(n),
+    flops: f(),
+    params: f(),
+    ioElems: f(),
+    ioBatchElems: f(),
+    attention: new Uint8Array(n),
+    tileUse: f(),
+    scoreElems: f(),
+    statsElems: f(),
+    groupRows: f(),
+  };
+  c.opGroups.forEach(({ op, count }, i) => {
+    t!.count[i] = count;
+    t!.kind[i] =
+      op.kind === 'linear' ? LINEAR : op.kind === 'conv' ? CONV : op.kind === 'attention' ? ATTENTION : OTHER;
+    t!.quantizable[i] = (op.kind === 'linear' || op.kind === 'conv') && op.params !== 0 ? 1 : 0;
+    t!.flops[i] = 2 * op.macs * (op.ioElems > 0 ? B : 1);
+    t!.params[i] = op.params;
+    t!.ioElems[i] = op.ioElems;
+    t!.ioBatchElems[i] = op.ioElems * B;
+    const a = op.attention;
+    if (a) {
+      t!.attention[i] = 1;
+      t!.tileUse[i] = flashTileUse(a);
+      // Written, read by softmax, written again, read by the AV product.
+      t!.scoreElems[i] = 4 * B * a.heads * a.queries * a.keys;
+    }
+    if (op.groups) {
+      t!.statsElems[i] = (op.ioElems / 2) * B;
+      t!.groupRows[i] = B * op.groups;
+    }
+  });
+  opTables.set(c, t);
+  return t;
 }
 
 /**
  * One forward of a component: per op a roofline, max(compute, memory, launch), plus the
  * quantization library's kernels around the matmul (dequantize, scale, activation quantize); each
- * op's time counted toward the bound that set it. Written as one loop without allocation: it runs
- * for every op of every component on every device a ladder asks about.
+ * op's time counted toward the bound that set it. One loop over flat arrays without allocation: it
+ * runs for every op of every component on every device a ladder asks about.
  */
-function componentSeconds(c: ComponentBreakdown, x: OpContext): ForwardTime {
-  const { B, K, scale, actBytes, rate, launch } = x;
-  const eff = K.efficiency;
+/** Writes one component's forward into `out` at `at` (see `Forwards`). */
+function componentSeconds(c: ComponentBreakdown, x: OpContext, out: number[], at: number): void {
+  const { B, K, scale, actBytes, rate, launch, path: quantPath, flash, rowRate } = x;
+  const t = opTable(c);
+  const { count, kind, quantizable, flops, params, ioElems, ioBatchElems, attention, tileUse, scoreElems } = t;
+  const { statsElems, groupRows } = t;
+  const { plain, quantized } = x;
+  const { groupNormStats } = x;
+  const groupNormRate = K.groupNormRowElementsPerSecond;
+  const weightBytesPlain = x.perParam;
+  const weightBytesQuant = x.quantWeightBytes;
+  const kernels = quantPath?.kernels ?? [];
+  const hostSyncLaunches = quantPath?.hostSync ? launch * (kernels.length + 1) : 0;
   let total = 0;
   let shareCompute = 0;
   let shareBandwidth = 0;
   let shareLaunch = 0;
-  for (const { op, count } of c.opGroups) {
-    const flops = 2 * op.macs * (op.ioElems > 0 ? B : 1);
-    // Only matmul/conv weights are stored quantized.
-    const path = (op.kind === 'linear' || op.kind === 'conv') && op.params !== 0 ? x.path : null;
+  for (let i = 0; i < count.length; i++) {
+    const k = kind[i]!;
+    const p = params[i]!;
+    const quant = quantPath !== null && quantizable[i] === 1;
     let compute = 0;
-    if (op.kind === 'linear' || op.kind === 'conv' || op.kind === 'attention') {
-      const peak = (path ? x.quantPeak : null) ?? x.peak;
-      // Vector ALUs run GEMMs, convolutions and attention alike near their (much lower) peak; the
-      // tensor-core share depends on the kind of op.
-      let e =
-        x.cpuEfficiency ??
-        (peak.units === 'vector'
-          ? eff.vector
-          : op.kind === 'linear'
-            ? eff.linear
-            : op.kind === 'conv'
-              ? eff.conv
-              : eff.attention);
-      if (path?.gemm === 'int4') e *= K.int4GemmEfficiency;
-      if (op.attention && peak.units === 'matrix' && x.flash) e *= flashTileUse(op.attention);
-      compute = flops / (peak.flops * e * scale);
+    if (k !== OTHER) {
+      const r = quant ? quantized : plain;
+      let e = r.efficiency[k]!;
+      if (attention[i] && r.matrix && flash) e *= tileUse[i]!;
+      compute = flops[i]! / (r.flops * e * scale);
     }
     // The matmul reads the weight as stored, or the 16-bit copy the library dequantized it to.
-    const weightRead = path ? op.params * x.quantWeightBytes : op.params * x.perParam;
-    let bytes = weightRead + op.ioElems * B * actBytes;
-    if (op.attention && !x.flash) {
-      // Materialised scores: written, read by softmax, written again, read by the AV product.
-      const a = op.attention;
-      bytes += 4 * B * a.heads * a.queries * a.keys * actBytes;
-    }
+    const weightRead = quant ? p * weightBytesQuant : p * weightBytesPlain;
+    let bytes = weightRead + ioBatchElems[i]! * actBytes;
+    // Materialised attention scores.
+    if (attention[i] && !flash) bytes += scoreElems[i]! * actBytes;
     let memory = bytes / rate;
-    if (op.groups && x.groupNormStats) {
-      // GroupNorm reads its input once more for the statistics, on one thread block per sample × group.
-      const statsElems = (op.ioElems / 2) * B;
-      memory += statsElems / Math.min(x.rowRate, B * op.groups * K.groupNormRowElementsPerSecond);
-    }
-    let quant = 0;
-    if (path) {
-      for (const k of path.kernels) {
-        const kb = op.params * (k.weightBytes + (k.stored ? x.stored : 0)) + (k.activationBytes ?? 0) * op.ioElems * B;
-        quant += Math.max(kb / rate, launch);
+    // GroupNorm reads its input once more for the statistics, on one thread block per sample × group.
+    if (groupRows[i] && groupNormStats) memory += statsElems[i]! / Math.min(rowRate, groupRows[i]! * groupNormRate);
+    let quantSeconds = 0;
+    if (quant) {
+      for (const q of kernels) {
+        const kb = p * (q.weightBytes + (q.stored ? x.stored : 0)) + (q.activationBytes ?? 0) * ioElems[i]! * B;
+        quantSeconds += Math.max(kb / rate, launch);
       }
       // After a read-back the GPU waits for the host to launch each following kernel.
-      if (path.hostSync) quant += launch * (path.kernels.length + 1);
+      quantSeconds += hostSyncLaunches;
     }
-    const seconds = Math.max(compute, memory, launch) + quant;
-    const base = (seconds - quant) * count;
-    total += seconds * count;
+    const n = count[i]!;
+    const seconds = Math.max(compute, memory, launch) + quantSeconds;
+    const base = (seconds - quantSeconds) * n;
+    total += seconds * n;
     // Dequantization streams weights: it counts as bandwidth-bound time.
-    shareBandwidth += quant * count;
-    if (seconds - quant === compute) shareCompute += base;
-    else if (seconds - quant === memory) shareBandwidth += base;
+    shareBandwidth += quantSeconds * n;
+    if (seconds - quantSeconds === compute) shareCompute += base;
+    else if (seconds - quantSeconds === memory) shareBandwidth += base;
     else shareLaunch += base;
   }
-  return { seconds: total, share: { compute: shareCompute, bandwidth: shareBandwidth, launch: shareLaunch } };
+  out[at + FORWARD_SECONDS] = total;
+  out[at + FORWARD_COMPUTE] = shareCompute;
+  out[at + FORWARD_BANDWIDTH] = shareBandwidth;
+  out[at + FORWARD_LAUNCH] = shareLaunch;
+}
+
+/**
+ * The peak a matmul-like op runs at and its efficiency per kind of op (indexed by LINEAR, CONV,
+ * ATTENTION): vector ALUs run GEMMs, convolutions and attention alike near their (much lower) peak;
+ * the tensor-core share depends on the kind of op; a CPU's on its vector unit (`cpu`).
+ */
+interface MatmulRates {
+  flops: number;
+  matrix: boolean;
+  efficiency: readonly number[];
+}
+
+function matmulRates(peak: Peak, cpu: number | null, int4: boolean, K: ModelConstants): MatmulRates {
+  const eff = K.efficiency;
+  const efficiency = [0, eff.linear, eff.conv, eff.attention].map((kindEfficiency) => {
+    const e = cpu ?? (peak.units === 'vector' ? eff.vector : kindEfficiency);
+    return int4 ? e * K.int4GemmEfficiency : e;
+  });
+  return { flops: peak.flops, matrix: peak.units === 'matrix', efficiency };
 }
 
 /**
@@ -244,9 +342,14 @@ export function forwardTimes(
   d: Device,
   runtimeId: Runtime['id'] = 'pytorch',
   K: ModelConstants = MODEL_CONSTANTS,
-): ForwardTime[] {
+): Forwards {
   const rt = RUNTIMES[runtimeId];
-  return parts.map((c) => componentSeconds(c, opContext(c, w, d, rt, K)));
+  const out: number[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const c = parts[i]!;
+    componentSeconds(c, opContext(c, w, d, rt, K), out, i * FORWARD_FIELDS);
+  }
+  return out;
 }
 
 const PHASES: readonly Phase[] = ['text-encoding', 'denoising', 'vae-decode'];
@@ -255,7 +358,7 @@ const PHASES: readonly Phase[] = ['text-encoding', 'denoising', 'vae-decode'];
 export function timeFromForwards(
   w: Workload,
   parts: readonly ComponentBreakdown[],
-  forwards: readonly ForwardTime[],
+  forwards: Forwards,
   d: Device,
   strategy: Strategy,
   K: ModelConstants = MODEL_CONSTANTS,
@@ -272,7 +375,8 @@ export function timeFromForwards(
     for (let i = 0; i < parts.length; i++) {
       const c = parts[i]!;
       if (c.phase !== phase) continue;
-      const { seconds: perForward, share } = forwards[i]!;
+      const at = i * FORWARD_FIELDS;
+      const perForward = forwards[at + FORWARD_SECONDS]!;
       seconds += perForward * c.forwardsPerCall;
       if (linkRate !== null) {
         // Model offload moves each component in once per call and back out when the next one is
@@ -283,9 +387,9 @@ export function timeFromForwards(
       }
       if (phase === 'denoising') {
         stepSeconds += perForward;
-        stepShare.compute += share.compute;
-        stepShare.bandwidth += share.bandwidth;
-        stepShare.launch += share.launch;
+        stepShare.compute += forwards[at + FORWARD_COMPUTE]!;
+        stepShare.bandwidth += forwards[at + FORWARD_BANDWIDTH]!;
+        stepShare.launch += forwards[at + FORWARD_LAUNCH]!;
         if (strategy === 'sequential-offload' && linkRate !== null) stepTransfer += c.weightBytes / linkRate;
       }
     }
@@ -312,7 +416,6 @@ export function timeFromForwards(
     bound,
   };
 }
-
 
 export function estimateTime(
   w: Workload,
