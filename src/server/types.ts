@@ -9,6 +9,7 @@ import type { DevicesAnswer, DevicesRequest } from '../answers/devices.ts';
 import type { EstimateRequest } from '../answers/estimate.ts';
 import type { GpusRequest } from '../answers/gpus.ts';
 import type { PlanRequest } from '../answers/plan.ts';
+import type { RunPlanRequest } from '../answers/run-plan.ts';
 import type { SweepRequest } from '../answers/sweep.ts';
 
 export interface ServerDeps {
@@ -30,6 +31,8 @@ export interface ServerDeps {
   plan?(req: PlanRequest): Promise<unknown>;
   /** `genready gpus --json`; absent: the route answers 501. */
   gpus?(req: GpusRequest): unknown;
+  /** `genready run RECIPE --plan --json`: what a run of a recipe on this machine would do; absent: 501. */
+  runPlan?(req: RunPlanRequest): unknown;
   /** Usable bytes of a discrete desktop GPU with this many GB (for the "common sizes" lines). */
   usableForSize(memoryGiB: number): { bytes: number; reason: string };
 }
