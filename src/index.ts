@@ -13,6 +13,7 @@ export type { ModelEntry } from './catalog/models.types.ts';
 export { CheckpointError } from './checkpoint/errors.ts';
 export { type Inspection, inspectCheckpoint } from './checkpoint/inspect.ts';
 export { type Estimate, type EstimateOptions, estimate } from './cost/estimate.ts';
+export type { FirstImage } from './cost/first-image.ts';
 export { makeWorkload, type Workload, type WorkloadInput } from './cost/workload.ts';
 export { establish, establishmentJson } from './planner/ladder.ts';
 export { hypotheticalMachine, type Machine, machineFromProbe } from './planner/machine.ts';

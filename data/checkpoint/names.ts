@@ -233,3 +233,162 @@ export const FLUX_FINAL: readonly FluxRow[] = [
   ['final_layer.adaLN_modulation', 'norm_out.linear', 'final_layer.adaLN_modulation.1', 'linear', true, true],
   ['final_layer.linear', 'proj_out', 'final_layer.linear', 'linear', true, false],
 ];
+
+/**
+ * A DiT row: [graph part, diffusers part, original part, kind, bias, rows of a fused original
+ * tensor as [part, of parts] or null, halves swapped in the original]. Used by SD3's MMDiT and PixArt.
+ */
+export type DitRow = readonly [
+  graph: string,
+  diffusers: string,
+  original: string,
+  kind: TensorKind,
+  bias: boolean,
+  fused: readonly [part: number, of: number] | null,
+  swapInOriginal: boolean,
+];
+
+/**
+ * SD3 / SD3.5 MMDiT: graph (src/graph/mmdit.ts) ↔ diffusers SD3Transformer2DModel ↔ Stability AI's
+ * single files (github Stability-AI/sd3-ref mmdit.py, under model.diffusion_model.), as diffusers'
+ * scripts/convert_sd3_to_diffusers.py and single_file_utils.convert_sd3_transformer_checkpoint_to_diffusers
+ * convert them: q, k and v fused in one qkv per stream (row thirds), qk RMS norms `ln_q`/`ln_k`, and
+ * the two-way adaLN of the last context block and of the final layer in (shift, scale) order where
+ * diffusers and the graph hold (scale, shift) (their swap_scale_shift).
+ */
+export const MMDIT_TOP: readonly DitRow[] = [
+  ['pos_embed.proj', 'pos_embed.proj', 'x_embedder.proj', 'conv', true, null, false],
+  [
+    'time_text_embed.timestep_embedder.linear_1',
+    'time_text_embed.timestep_embedder.linear_1',
+    't_embedder.mlp.0',
+    'linear',
+    true,
+    null,
+    false,
+  ],
+  [
+    'time_text_embed.timestep_embedder.linear_2',
+    'time_text_embed.timestep_embedder.linear_2',
+    't_embedder.mlp.2',
+    'linear',
+    true,
+    null,
+    false,
+  ],
+  [
+    'time_text_embed.text_embedder.linear_1',
+    'time_text_embed.text_embedder.linear_1',
+    'y_embedder.mlp.0',
+    'linear',
+    true,
+    null,
+    false,
+  ],
+  [
+    'time_text_embed.text_embedder.linear_2',
+    'time_text_embed.text_embedder.linear_2',
+    'y_embedder.mlp.2',
+    'linear',
+    true,
+    null,
+    false,
+  ],
+  ['context_embedder', 'context_embedder', 'context_embedder', 'linear', true, null, false],
+];
+/** Per joint block (graph `block{i}`, diffusers `transformer_blocks.{i}`, SAI `joint_blocks.{i}`), in the graph's order. */
+export const MMDIT_BLOCK = {
+  norm1: ['norm1.linear', 'norm1.linear', 'x_block.adaLN_modulation.1', 'linear', true, null, false],
+  norm1Context: [
+    'norm1_context.linear',
+    'norm1_context.linear',
+    'context_block.adaLN_modulation.1',
+    'linear',
+    true,
+    null,
+    false,
+  ],
+  toQ: ['attn.to_q', 'attn.to_q', 'x_block.attn.qkv', 'linear', true, [0, 3], false],
+  normQ: ['attn.norm_q', 'attn.norm_q', 'x_block.attn.ln_q', 'vector', false, null, false],
+  addQ: ['attn.add_q_proj', 'attn.add_q_proj', 'context_block.attn.qkv', 'linear', true, [0, 3], false],
+  normAddedQ: ['attn.norm_added_q', 'attn.norm_added_q', 'context_block.attn.ln_q', 'vector', false, null, false],
+  toK: ['attn.to_k', 'attn.to_k', 'x_block.attn.qkv', 'linear', true, [1, 3], false],
+  normK: ['attn.norm_k', 'attn.norm_k', 'x_block.attn.ln_k', 'vector', false, null, false],
+  addK: ['attn.add_k_proj', 'attn.add_k_proj', 'context_block.attn.qkv', 'linear', true, [1, 3], false],
+  normAddedK: ['attn.norm_added_k', 'attn.norm_added_k', 'context_block.attn.ln_k', 'vector', false, null, false],
+  toV: ['attn.to_v', 'attn.to_v', 'x_block.attn.qkv', 'linear', true, [2, 3], false],
+  addV: ['attn.add_v_proj', 'attn.add_v_proj', 'context_block.attn.qkv', 'linear', true, [2, 3], false],
+  toOut: ['attn.to_out', 'attn.to_out.0', 'x_block.attn.proj', 'linear', true, null, false],
+  toAddOut: ['attn.to_add_out', 'attn.to_add_out', 'context_block.attn.proj', 'linear', true, null, false],
+  /** MMDiT-X's image-only attention (SD3.5 Medium); the graph scopes it `attn2` (`attn2.self` without qk-norm). */
+  attn2: [
+    ['to_q', 'attn2.to_q', 'x_block.attn2.qkv', 'linear', true, [0, 3], false],
+    ['norm_q', 'attn2.norm_q', 'x_block.attn2.ln_q', 'vector', false, null, false],
+    ['to_k', 'attn2.to_k', 'x_block.attn2.qkv', 'linear', true, [1, 3], false],
+    ['norm_k', 'attn2.norm_k', 'x_block.attn2.ln_k', 'vector', false, null, false],
+    ['to_v', 'attn2.to_v', 'x_block.attn2.qkv', 'linear', true, [2, 3], false],
+    ['to_out', 'attn2.to_out.0', 'x_block.attn2.proj', 'linear', true, null, false],
+  ],
+  ffUp: ['ff.up', 'ff.net.0.proj', 'x_block.mlp.fc1', 'linear', true, null, false],
+  ffDown: ['ff.down', 'ff.net.2', 'x_block.mlp.fc2', 'linear', true, null, false],
+  ffContextUp: ['ff_context.up', 'ff_context.net.0.proj', 'context_block.mlp.fc1', 'linear', true, null, false],
+  ffContextDown: ['ff_context.down', 'ff_context.net.2', 'context_block.mlp.fc2', 'linear', true, null, false],
+} as const satisfies Record<string, DitRow | readonly DitRow[]>;
+export const MMDIT_FINAL: readonly DitRow[] = [
+  ['norm_out.linear', 'norm_out.linear', 'final_layer.adaLN_modulation.1', 'linear', true, null, true],
+  ['proj_out', 'proj_out', 'final_layer.linear', 'linear', true, null, false],
+];
+/** Stored position tables: in the files, not graph weights (the graph computes its table for the actual size). */
+export const MMDIT_BUFFERS = { diffusers: 'pos_embed.pos_embed', ldm: 'pos_embed' } as const;
+
+/**
+ * PixArt-α/Σ DiT: graph (src/graph/cross-dit.ts) ↔ diffusers PixArtTransformer2DModel ↔ the original
+ * checkpoints (github PixArt-alpha/PixArt-sigma diffusion/model/nets/PixArt.py), as diffusers'
+ * scripts/convert_pixart_sigma_to_diffusers.py converts them: self-attention q/k/v fused in `attn.qkv`
+ * (row thirds), cross-attention k/v fused in `cross_attn.kv_linear` (row halves).
+ */
+export const PIXART_TOP: readonly DitRow[] = [
+  ['pos_embed.proj', 'pos_embed.proj', 'x_embedder.proj', 'conv', true, null, false],
+  [
+    'adaln_single.emb.linear_1',
+    'adaln_single.emb.timestep_embedder.linear_1',
+    't_embedder.mlp.0',
+    'linear',
+    true,
+    null,
+    false,
+  ],
+  [
+    'adaln_single.emb.linear_2',
+    'adaln_single.emb.timestep_embedder.linear_2',
+    't_embedder.mlp.2',
+    'linear',
+    true,
+    null,
+    false,
+  ],
+  ['adaln_single.linear', 'adaln_single.linear', 't_block.1', 'linear', true, null, false],
+  ['caption_projection.linear_1', 'caption_projection.linear_1', 'y_embedder.y_proj.fc1', 'linear', true, null, false],
+  ['caption_projection.linear_2', 'caption_projection.linear_2', 'y_embedder.y_proj.fc2', 'linear', true, null, false],
+];
+/** Per block (graph `block{i}`, diffusers `transformer_blocks.{i}`, original `blocks.{i}`). */
+export const PIXART_BLOCK: readonly DitRow[] = [
+  ['attn1.to_q', 'attn1.to_q', 'attn.qkv', 'linear', true, [0, 3], false],
+  ['attn1.to_k', 'attn1.to_k', 'attn.qkv', 'linear', true, [1, 3], false],
+  ['attn1.to_v', 'attn1.to_v', 'attn.qkv', 'linear', true, [2, 3], false],
+  ['attn1.to_out', 'attn1.to_out.0', 'attn.proj', 'linear', true, null, false],
+  ['attn2.to_q', 'attn2.to_q', 'cross_attn.q_linear', 'linear', true, null, false],
+  ['attn2.to_k', 'attn2.to_k', 'cross_attn.kv_linear', 'linear', true, [0, 2], false],
+  ['attn2.to_v', 'attn2.to_v', 'cross_attn.kv_linear', 'linear', true, [1, 2], false],
+  ['attn2.to_out', 'attn2.to_out.0', 'cross_attn.proj', 'linear', true, null, false],
+  ['ff.up', 'ff.net.0.proj', 'mlp.fc1', 'linear', true, null, false],
+  ['ff.down', 'ff.net.2', 'mlp.fc2', 'linear', true, null, false],
+];
+/** The learned modulation tables: [6, d] per block, [2, d] at the end; the same layout everywhere. */
+export const PIXART_TABLES = {
+  block: ['scale_shift_table', 'scale_shift_table', 'scale_shift_table'],
+  final: ['scale_shift_table', 'scale_shift_table', 'final_layer.scale_shift_table'],
+} as const;
+export const PIXART_FINAL: DitRow = ['proj_out', 'proj_out', 'final_layer.linear', 'linear', true, null, false];
+/** In the original files, not graph weights: the position table and the learned null caption (y_embedding). */
+export const PIXART_BUFFERS = { ldm: ['pos_embed', 'y_embedder.y_embedding'] } as const;

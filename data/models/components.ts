@@ -9,7 +9,18 @@ const OPENCLIP_CONFIGS = 'github mlfoundations/open_clip src/open_clip/model_con
 export const clipL: Component<ClipTextArch> = {
   role: 'text-encoder',
   name: 'CLIP ViT-L/14 text',
-  arch: { kind: 'clip-text', vocab: 49408, maxTokens: 77, width: 768, layers: 12, heads: 12, ffn: 3072, projection: 0 },
+  arch: {
+    kind: 'clip-text',
+    vocab: 49408,
+    maxTokens: 77,
+    width: 768,
+    layers: 12,
+    heads: 12,
+    ffn: 3072,
+    projection: 0,
+    // openai/clip-vit-large-patch14 config.json: "hidden_act": "quick_gelu".
+    activation: 'quick_gelu',
+  },
   published: {
     parameters: 123_060_480,
     source: `${OPENCLIP_CONFIGS}ViT-L-14.json; 123M text encoder (CompVis/stable-diffusion README)`,
@@ -37,6 +48,8 @@ export const openClipH: Component<ClipTextArch> = {
     heads: 16,
     ffn: 4096,
     projection: 0,
+    // OpenCLIP configs without "quick_gelu": nn.GELU; stabilityai/stable-diffusion-2-1 text_encoder/config.json "hidden_act": "gelu".
+    activation: 'gelu',
   },
   published: {
     parameters: 340_387_840,
@@ -56,6 +69,8 @@ export const openClipBigG: Component<ClipTextArch> = {
     heads: 20,
     ffn: 5120,
     projection: 1280,
+    // stabilityai/stable-diffusion-xl-base-1.0 text_encoder_2/config.json: "hidden_act": "gelu".
+    activation: 'gelu',
   },
   published: {
     parameters: 694_659_840,

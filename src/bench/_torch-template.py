@@ -1,23 +1,37 @@
 #!/usr/bin/env python3
-"""genready bench for PyTorch: the catalog's denoisers (UNet, SD3 MMDiT, FLUX, PixArt DiT) and VAE
-decoders, built from the same architecture descriptions as genready's cost model and ONNX graphs,
-with random weights (nothing to download).
+"""genready bench for PyTorch: the catalog's denoisers (UNet, SD3 MMDiT, FLUX, PixArt DiT), VAE
+decoders and CLIP text encoders, built from the same architecture descriptions as genready's cost
+model and ONNX graphs, with random weights (nothing to download).
 
 Measures seconds per denoising step and per VAE decode, and peak allocated/reserved memory, on a
 CUDA, ROCm or Apple MPS device, and prints JSON on stdout for `genready bench --import FILE`.
 
     python3 genready_bench.py > results.json   # progress goes to stderr
     genready bench --import results.json
+    python3 genready_bench.py --device cpu     # fp32, plain attention; timings only (no GPU to calibrate)
 
-Needs only torch (>= 2.0, for scaled_dot_product_attention). Written by genready __GENREADY_VERSION__.
+Check mode (a script written with components to check): loads a .safetensors checkpoint itself,
+binds its tensors to the modules through the name maps genready's ONNX graphs bind them with, runs
+the UNet, the VAE decoder and the CLIP text encoder on the inputs of a .safetensors file and writes
+their outputs to another, on the CPU in fp32:
+
+    python3 genready_bench.py --check model.safetensors --inputs in.safetensors --out out.safetensors
+
+Needs only torch: >= 2.0 for the GPU path (scaled_dot_product_attention, meta-device construction);
+1.13 and later run the CPU path and the check mode in fp32 with plain softmax(QK^T/sqrt(d))V
+attention. Written by genready __GENREADY_VERSION__.
 """
+import argparse
 import contextlib
 import datetime
 import gc
 import json
 import math
+import mmap
+import os
 import platform
 import statistics
+import struct
 import sys
 import time
 
@@ -27,6 +41,8 @@ import torch.nn.functional as F
 
 CASES = json.loads(r"""__CASES__""")
 PIPELINES = json.loads(r"""__PIPELINES__""")
+# Components for the check mode: [{role, arch, entries: [[graph name, checkpoint name, kind, rows, swap halves]]}].
+CHECK = json.loads(r"""__CHECK__""")
 WARMUP = __WARMUP__
 ITERATIONS = __ITERATIONS__
 SEED = __SEED__
@@ -52,14 +68,26 @@ class RMSNorm(nn.Module):
 
 # The attention of the case being measured: "sdpa" (torch picks a fused kernel), "math" (SDPA's
 # reference kernel) or "naive" (scores and softmax materialised in the input dtype, as diffusers'
-# classic attention processor and code from before PyTorch 2.0 do).
+# classic attention processor and code from before PyTorch 2.0 do). Torch before 2.0 has no SDPA:
+# every mode runs the naive one there.
 ATTENTION = {"mode": "sdpa"}
+HAS_SDPA = hasattr(F, "scaled_dot_product_attention")
 
 
-def attend(q, k, v):
-    if ATTENTION["mode"] != "naive":
-        return F.scaled_dot_product_attention(q, k, v)
+def torch_major():
+    try:
+        return int(str(torch.__version__).split(".")[0])
+    except ValueError:
+        return 0
+
+
+def attend(q, k, v, mask=None):
+    """softmax(QK^T / sqrt(d) + mask) V over [B, H, N, d]; `mask` is added to the scores ([N, M])."""
+    if ATTENTION["mode"] != "naive" and HAS_SDPA:
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
     scores = torch.matmul(q, k.transpose(-1, -2)).mul_(q.shape[-1] ** -0.5)
+    if mask is not None:
+        scores = scores + mask
     probs = scores.softmax(dim=-1)
     del scores
     return torch.matmul(probs, v)
@@ -91,13 +119,13 @@ class Attention(nn.Module):
         self.norm_q = RMSNorm(dim // heads) if qk_norm else None
         self.norm_k = RMSNorm(dim // heads) if qk_norm else None
 
-    def forward(self, x, ctx=None):
+    def forward(self, x, ctx=None, mask=None):
         ctx = x if ctx is None else ctx
         h = self.heads
         q = split_heads(self.to_q(x), h, self.norm_q)
         k = split_heads(self.to_k(ctx), h, self.norm_k)
         v = split_heads(self.to_v(ctx), h)
-        return self.to_out(merge_heads(attend(q, k, v)))
+        return self.to_out(merge_heads(attend(q, k, v, mask)))
 
 
 class Resnet(nn.Module):
@@ -118,6 +146,32 @@ class Resnet(nn.Module):
         return (x if self.conv_shortcut is None else self.conv_shortcut(x)) + h
 
 
+def scope(parent, name):
+    """An empty module registered under `name`: parameter names then follow the ONNX graph's scopes
+    (`down1.attn0.block0.attn2.to_k.weight`), which is how the check mode binds a checkpoint."""
+    m = nn.Module()
+    parent.add_module(name, m)
+    return m
+
+
+def child(parent, name, module):
+    parent.add_module(name, module)
+    return module
+
+
+class FeedForward(nn.Module):
+    """GEGLU: one projection to value and gate halves, GELU on the gate, projection back."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.proj = nn.Linear(c, 8 * c)
+        self.out = nn.Linear(4 * c, c)
+
+    def forward(self, x):
+        value, gate = self.proj(x).chunk(2, dim=-1)
+        return self.out(value * F.gelu(gate))
+
+
 class BasicTransformerBlock(nn.Module):
     def __init__(self, c, heads, ctx_dim):
         super().__init__()
@@ -126,14 +180,12 @@ class BasicTransformerBlock(nn.Module):
         self.norm2 = nn.LayerNorm(c)
         self.attn2 = Attention(c, heads, ctx_dim)
         self.norm3 = nn.LayerNorm(c)
-        self.ff_proj = nn.Linear(c, 8 * c)  # GEGLU: value and gate halves
-        self.ff_out = nn.Linear(4 * c, c)
+        self.ff = FeedForward(c)
 
     def forward(self, x, ctx):
         x = x + self.attn1(self.norm1(x))
         x = x + self.attn2(self.norm2(x), ctx)
-        value, gate = self.ff_proj(self.norm3(x)).chunk(2, dim=-1)
-        return x + self.ff_out(value * F.gelu(gate))
+        return x + self.ff(self.norm3(x))
 
 
 class Transformer2D(nn.Module):
@@ -141,7 +193,7 @@ class Transformer2D(nn.Module):
         super().__init__()
         self.norm = nn.GroupNorm(groups, c, eps=1e-6)
         self.proj_in = nn.Linear(c, c)
-        self.blocks = nn.ModuleList([BasicTransformerBlock(c, heads, ctx_dim) for _ in range(depth)])
+        self.blocks = [child(self, f"block{d}", BasicTransformerBlock(c, heads, ctx_dim)) for d in range(depth)]
         self.proj_out = nn.Linear(c, c)
 
     def forward(self, x, ctx):
@@ -168,8 +220,19 @@ def sinusoid(t, dim):
     return torch.cat([arg.cos(), arg.sin()], dim=-1)
 
 
+class TimeEmbedding(nn.Module):
+    def __init__(self, i, o):
+        super().__init__()
+        self.linear_1 = nn.Linear(i, o)
+        self.linear_2 = nn.Linear(o, o)
+
+    def forward(self, x):
+        return self.linear_2(F.silu(self.linear_1(x)))
+
+
 class UNet(nn.Module):
-    """diffusers UNet2DConditionModel layout: conv_in, down blocks, mid, up blocks with skips, norm, conv_out."""
+    """diffusers UNet2DConditionModel layout: conv_in, down blocks, mid, up blocks with skips, norm,
+    conv_out; modules named as the ONNX graph's scopes (down{level}.res{j}, mid.attn, up{i}.upsample)."""
 
     def __init__(self, a):
         super().__init__()
@@ -177,88 +240,95 @@ class UNet(nn.Module):
         T = 4 * c0
         g = a["normGroups"]
         self.c0 = c0
-        self.time_1 = nn.Linear(c0, T)
-        self.time_2 = nn.Linear(T, T)
+        self.time_embedding = TimeEmbedding(c0, T)
         self.n_ids = 0
         if a["additionEmbedInput"] is not None:
             self.n_ids = (a["additionEmbedInput"] - POOLED_TEXT_DIM) // ADDITION_TIME_EMBED_DIM
-            self.add_1 = nn.Linear(a["additionEmbedInput"], T)
-            self.add_2 = nn.Linear(T, T)
+            self.add_embedding = TimeEmbedding(a["additionEmbedInput"], T)
         self.conv_in = nn.Conv2d(a["inChannels"], c0, 3, padding=1)
         ctx_dim = a["crossAttentionDim"]
-        self.down = nn.ModuleList()
-        self.down_kinds = []
+        # The forward pass as a list of steps: (kind, module); "skip" keeps the output, "cat" joins one.
+        self.down_steps = []
         ch = c0
         skip_ch = [c0]
         levels = len(a["blockOut"])
         for i, out in enumerate(a["blockOut"]):
-            for _ in range(a["layersPerBlock"]):
-                self.down.append(Resnet(ch, out, g, 1e-5, T))
-                self.down_kinds.append("res")
+            lvl = scope(self, f"down{i}")
+            for j in range(a["layersPerBlock"]):
+                self.down_steps.append(("res", child(lvl, f"res{j}", Resnet(ch, out, g, 1e-5, T))))
                 ch = out
                 if a["crossAttention"][i]:
-                    self.down.append(Transformer2D(ch, a["transformerDepth"][i], a["heads"][i], g, ctx_dim))
-                    self.down_kinds.append("attn")
-                self.down_kinds.append("skip")
+                    xf = Transformer2D(ch, a["transformerDepth"][i], a["heads"][i], g, ctx_dim)
+                    self.down_steps.append(("attn", child(lvl, f"attn{j}", xf)))
+                self.down_steps.append(("skip", None))
                 skip_ch.append(ch)
             if i < levels - 1:
-                self.down.append(nn.Conv2d(ch, ch, 3, stride=2, padding=1))
-                self.down_kinds.append("conv")
-                self.down_kinds.append("skip")
+                self.down_steps.append(("conv", child(lvl, "downsample", nn.Conv2d(ch, ch, 3, stride=2, padding=1))))
+                self.down_steps.append(("skip", None))
                 skip_ch.append(ch)
-        self.mid_res0 = Resnet(ch, ch, g, 1e-5, T)
-        self.mid_attn = Transformer2D(ch, a["midTransformerDepth"], a["heads"][-1], g, ctx_dim) if a["midAttention"] else None
-        self.mid_res1 = Resnet(ch, ch, g, 1e-5, T)
-        self.up = nn.ModuleList()
-        self.up_kinds = []
+        mid = scope(self, "mid")
+        self.mid_steps = [("res", child(mid, "res0", Resnet(ch, ch, g, 1e-5, T)))]
+        if a["midAttention"]:
+            self.mid_steps.append(("attn", child(mid, "attn", Transformer2D(ch, a["midTransformerDepth"], a["heads"][-1], g, ctx_dim))))
+        self.mid_steps.append(("res", child(mid, "res1", Resnet(ch, ch, g, 1e-5, T))))
+        self.up_steps = []
         for i in range(levels):
-            lvl = levels - 1 - i
-            out = a["blockOut"][lvl]
-            for _ in range(a["layersPerBlock"] + 1):
+            lvl_i = levels - 1 - i
+            out = a["blockOut"][lvl_i]
+            lvl = scope(self, f"up{i}")
+            for j in range(a["layersPerBlock"] + 1):
                 s = skip_ch.pop()
-                self.up_kinds.append("cat")
-                self.up.append(Resnet(ch + s, out, g, 1e-5, T))
-                self.up_kinds.append("res")
+                self.up_steps.append(("cat", None))
+                self.up_steps.append(("res", child(lvl, f"res{j}", Resnet(ch + s, out, g, 1e-5, T))))
                 ch = out
-                if a["crossAttention"][lvl]:
-                    self.up.append(Transformer2D(ch, a["transformerDepth"][lvl], a["heads"][lvl], g, ctx_dim))
-                    self.up_kinds.append("attn")
+                if a["crossAttention"][lvl_i]:
+                    xf = Transformer2D(ch, a["transformerDepth"][lvl_i], a["heads"][lvl_i], g, ctx_dim)
+                    self.up_steps.append(("attn", child(lvl, f"attn{j}", xf)))
             if i < levels - 1:
-                self.up.append(Upsample(ch))
-                self.up_kinds.append("conv")
+                self.up_steps.append(("conv", child(lvl, "upsample", Upsample(ch))))
         self.norm_out = nn.GroupNorm(g, ch, eps=1e-5)
         self.conv_out = nn.Conv2d(ch, a["outChannels"], 3, padding=1)
 
-    def _run(self, modules, kinds, h, temb, ctx, skips):
-        it = iter(modules)
-        for kind in kinds:
+    @staticmethod
+    def _run(steps, h, temb, ctx, skips):
+        for kind, m in steps:
             if kind == "skip":
                 skips.append(h)
             elif kind == "cat":
                 h = torch.cat([h, skips.pop()], dim=1)
             elif kind == "res":
-                h = next(it)(h, temb)
+                h = m(h, temb)
             elif kind == "attn":
-                h = next(it)(h, ctx)
+                h = m(h, ctx)
             else:
-                h = next(it)(h)
+                h = m(h)
         return h
 
     def forward(self, sample, timestep, ctx, text_embeds=None, time_ids=None):
-        emb = self.time_2(F.silu(self.time_1(sinusoid(timestep, self.c0).to(sample.dtype))))
+        emb = self.time_embedding(sinusoid(timestep, self.c0).to(sample.dtype))
         if self.n_ids:
             ids = sinusoid(time_ids.reshape(-1), ADDITION_TIME_EMBED_DIM).to(sample.dtype).reshape(sample.shape[0], -1)
-            emb = emb + self.add_2(F.silu(self.add_1(torch.cat([text_embeds, ids], dim=-1))))
+            emb = emb + self.add_embedding(torch.cat([text_embeds, ids], dim=-1))
         temb = F.silu(emb)
         h = self.conv_in(sample)
         skips = [h]
-        h = self._run(self.down, self.down_kinds, h, temb, ctx, skips)
-        h = self.mid_res0(h, temb)
-        if self.mid_attn is not None:
-            h = self.mid_attn(h, ctx)
-        h = self.mid_res1(h, temb)
-        h = self._run(self.up, self.up_kinds, h, temb, ctx, skips)
+        h = self._run(self.down_steps, h, temb, ctx, skips)
+        h = self._run(self.mid_steps, h, temb, ctx, skips)
+        h = self._run(self.up_steps, h, temb, ctx, skips)
         return self.conv_out(F.silu(self.norm_out(h)))
+
+
+class VaeAttention(Attention):
+    """The decoder's single-head mid attention over the pixels, with its GroupNorm (graph `mid.attn`)."""
+
+    def __init__(self, c, groups):
+        super().__init__(c, 1, qkv_bias=True)
+        self.norm = nn.GroupNorm(groups, c, eps=1e-6)
+
+    def forward(self, x):
+        b, c, hh, ww = x.shape
+        t = self.norm(x).reshape(b, c, hh * ww).transpose(1, 2)
+        return x + super().forward(t).transpose(1, 2).reshape(b, c, hh, ww)
 
 
 class VaeDecoder(nn.Module):
@@ -272,32 +342,89 @@ class VaeDecoder(nn.Module):
         ch = rev[0]
         self.post_quant_conv = nn.Conv2d(L, L, 1) if a["quantConv"] else None
         self.conv_in = nn.Conv2d(L, ch, 3, padding=1)
-        self.mid_res0 = Resnet(ch, ch, g, 1e-6, 0)
-        self.mid_norm = nn.GroupNorm(g, ch, eps=1e-6) if a["midAttention"] else None
-        self.mid_attn = Attention(ch, 1, qkv_bias=True) if a["midAttention"] else None
-        self.mid_res1 = Resnet(ch, ch, g, 1e-6, 0)
-        self.up = nn.ModuleList()
+        mid = scope(self, "mid")
+        self.steps = [child(mid, "res0", Resnet(ch, ch, g, 1e-6, 0))]
+        if a["midAttention"]:
+            self.steps.append(child(mid, "attn", VaeAttention(ch, g)))
+        self.steps.append(child(mid, "res1", Resnet(ch, ch, g, 1e-6, 0)))
         for i, out in enumerate(rev):
-            for _ in range(a["layersPerBlock"] + 1):
-                self.up.append(Resnet(ch, out, g, 1e-6, 0))
+            lvl = scope(self, f"up{i}")
+            for j in range(a["layersPerBlock"] + 1):
+                self.steps.append(child(lvl, f"res{j}", Resnet(ch, out, g, 1e-6, 0)))
                 ch = out
             if i < len(rev) - 1:
-                self.up.append(Upsample(ch))
+                self.steps.append(child(lvl, "upsample", Upsample(ch)))
         self.norm_out = nn.GroupNorm(g, ch, eps=1e-6)
         self.conv_out = nn.Conv2d(ch, a["imageChannels"], 3, padding=1)
 
     def forward(self, z):
         if self.post_quant_conv is not None:
             z = self.post_quant_conv(z)
-        h = self.mid_res0(self.conv_in(z))
-        if self.mid_attn is not None:
-            b, c, hh, ww = h.shape
-            t = self.mid_norm(h).reshape(b, c, hh * ww).transpose(1, 2)
-            h = h + self.mid_attn(t).transpose(1, 2).reshape(b, c, hh, ww)
-        h = self.mid_res1(h)
-        for m in self.up:
+        h = self.conv_in(z)
+        for m in self.steps:
             h = m(h)
         return self.conv_out(F.silu(self.norm_out(h)))
+
+
+def gelu_tanh(x):
+    """GELU with the tanh approximation: the DiT families' feed-forwards (diffusers' gelu-approximate)."""
+    return F.gelu(x, approximate="tanh")
+
+
+def quick_gelu(x):
+    return x * torch.sigmoid(1.702 * x)
+
+
+class ClipLayer(nn.Module):
+    def __init__(self, d, heads, ffn, act):
+        super().__init__()
+        self.layer_norm1 = nn.LayerNorm(d)
+        self.self_attn = Attention(d, heads, qkv_bias=True)
+        self.layer_norm2 = nn.LayerNorm(d)
+        self.mlp = TwoLayerFc(d, ffn, act)
+
+    def forward(self, x, mask):
+        x = x + self.self_attn(self.layer_norm1(x), mask=mask)
+        return x + self.mlp(self.layer_norm2(x))
+
+
+class TwoLayerFc(nn.Module):
+    def __init__(self, d, ffn, act):
+        super().__init__()
+        self.fc1 = nn.Linear(d, ffn)
+        self.fc2 = nn.Linear(ffn, d)
+        self.act = act
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))
+
+
+class ClipText(nn.Module):
+    """transformers CLIPTextModel(WithProjection): token + position embeddings, pre-LN layers with
+    causal self-attention and a quick_gelu (OpenAI CLIP) or exact gelu (OpenCLIP) MLP, final norm;
+    pooled = the state at the highest token id (EOS), projected when the architecture has one."""
+
+    def __init__(self, a):
+        super().__init__()
+        d = a["width"]
+        act = F.gelu if a.get("activation", "quick_gelu") == "gelu" else quick_gelu
+        emb = scope(self, "embeddings")
+        emb.token_embedding = nn.Embedding(a["vocab"], d)
+        emb.position_embedding = nn.Embedding(a["maxTokens"], d)
+        self.layers = [child(self, f"layer{i}", ClipLayer(d, a["heads"], a["ffn"], act)) for i in range(a["layers"])]
+        self.final_layer_norm = nn.LayerNorm(d)
+        self.text_projection = nn.Linear(d, a["projection"], bias=False) if a["projection"] else None
+
+    def forward(self, ids):
+        ids = ids.long()
+        n = ids.shape[1]
+        h = self.embeddings.token_embedding(ids) + self.embeddings.position_embedding.weight[:n][None]
+        mask = torch.full((n, n), float("-inf"), dtype=h.dtype, device=h.device).triu(1)
+        for layer in self.layers:
+            h = layer(h, mask)
+        last = self.final_layer_norm(h)
+        pooled = last[torch.arange(last.shape[0], device=last.device), ids.argmax(dim=-1)]
+        return last, (self.text_projection(pooled) if self.text_projection is not None else pooled)
 
 
 # --- Transformer denoisers: the same layer layout as genready's ONNX graphs (src/graph/). ---
@@ -318,16 +445,23 @@ def mod_chunks(linear, act, k):
 
 
 class TwoLayer(nn.Module):
-    """linear → activation → linear: timestep / text embedders (SiLU) and feed-forwards (GELU)."""
+    """linear → activation → linear: timestep / text embedders (SiLU) and feed-forwards (GELU); the two
+    linears named as the ONNX graph names them (`linear_1`/`linear_2`, `up`/`down`, ...)."""
 
-    def __init__(self, i, hidden, o, act):
+    def __init__(self, i, hidden, o, act, names=("fc1", "fc2")):
         super().__init__()
-        self.fc1 = nn.Linear(i, hidden)
-        self.fc2 = nn.Linear(hidden, o)
+        self.names = names
+        self.add_module(names[0], nn.Linear(i, hidden))
+        self.add_module(names[1], nn.Linear(hidden, o))
         self.act = act
 
     def forward(self, x):
-        return self.fc2(self.act(self.fc1(x)))
+        return getattr(self, self.names[1])(self.act(getattr(self, self.names[0])(x)))
+
+
+def linear_in(parent, name, i, o):
+    """A linear layer under a scope of its own (`norm1.linear`, the graph's adaLN projections)."""
+    scope(parent, name).linear = nn.Linear(i, o)
 
 
 def pos_table(h, w, d, device):
@@ -369,13 +503,14 @@ class JointAttention(nn.Module):
         self.heads = heads
         self.to_q, self.to_k, self.to_v = nn.Linear(d, d), nn.Linear(d, d), nn.Linear(d, d)
         self.add_q_proj, self.add_k_proj, self.add_v_proj = nn.Linear(d, d), nn.Linear(d, d), nn.Linear(d, d)
-        self.norms = nn.ModuleList([RMSNorm(d // heads) for _ in range(4)]) if qk_norm else None
+        names = ("norm_q", "norm_k", "norm_added_q", "norm_added_k")
+        self.norms = [child(self, n, RMSNorm(d // heads)) for n in names] if qk_norm else [None] * 4
         self.to_out = nn.Linear(d, d)
         self.to_add_out = nn.Linear(d, d) if text_out else None
 
     def forward(self, img, txt):
         h = self.heads
-        nq, nk, naq, nak = list(self.norms) if self.norms is not None else [None] * 4
+        nq, nk, naq, nak = self.norms
         q = torch.cat([split_heads(self.to_q(img), h, nq), split_heads(self.add_q_proj(txt), h, naq)], dim=2)
         k = torch.cat([split_heads(self.to_k(img), h, nk), split_heads(self.add_k_proj(txt), h, nak)], dim=2)
         v = torch.cat([split_heads(self.to_v(img), h), split_heads(self.add_v_proj(txt), h)], dim=2)
@@ -390,26 +525,32 @@ class MMDiTBlock(nn.Module):
     def __init__(self, d, heads, mlp, qk_norm, last, dual):
         super().__init__()
         self.last, self.dual = last, dual
-        self.norm1 = nn.Linear(d, (9 if dual else 6) * d)
-        self.norm1_context = nn.Linear(d, (2 if last else 6) * d)
+        linear_in(self, "norm1", d, (9 if dual else 6) * d)
+        linear_in(self, "norm1_context", d, (2 if last else 6) * d)
         self.attn = JointAttention(d, heads, qk_norm, not last)
-        self.attn2 = Attention(d, heads, qkv_bias=True, qk_norm=qk_norm) if dual else None
-        self.ff = TwoLayer(d, mlp, d, F.gelu)
-        self.ff_context = None if last else TwoLayer(d, mlp, d, F.gelu)
+        # The image-only attention (held in a list: registered once, under the graph's name): the graph
+        # builds it with its qk-norm inline (`attn2.to_q`), or else with the shared helper (`attn2.self.to_q`).
+        self.extra_attention = []
+        if dual and qk_norm:
+            self.extra_attention.append(child(self, "attn2", Attention(d, heads, qkv_bias=True, qk_norm=True)))
+        elif dual:
+            self.extra_attention.append(child(scope(self, "attn2"), "self", Attention(d, heads, qkv_bias=True)))
+        self.ff = TwoLayer(d, mlp, d, gelu_tanh, ("up", "down"))
+        self.ff_context = None if last else TwoLayer(d, mlp, d, gelu_tanh, ("up", "down"))
 
     def forward(self, img, txt, act):
-        m = mod_chunks(self.norm1, act, 9 if self.dual else 6)
+        m = mod_chunks(self.norm1.linear, act, 9 if self.dual else 6)
         normed = plain_norm(img)
         if self.last:
-            scale, shift = mod_chunks(self.norm1_context, act, 2)  # AdaLayerNormContinuous: scale first
+            scale, shift = mod_chunks(self.norm1_context.linear, act, 2)  # AdaLayerNormContinuous: scale first
             txt_in = modulate(plain_norm(txt), shift, scale)
         else:
-            c = mod_chunks(self.norm1_context, act, 6)
+            c = mod_chunks(self.norm1_context.linear, act, 6)
             txt_in = modulate(plain_norm(txt), c[0], c[1])
         a_img, a_txt = self.attn(modulate(normed, m[0], m[1]), txt_in)
         y = img + m[2] * a_img
         if self.dual:
-            y = y + m[8] * self.attn2(modulate(normed, m[6], m[7]))
+            y = y + m[8] * self.extra_attention[0](modulate(normed, m[6], m[7]))
         img = y + m[5] * self.ff(modulate(plain_norm(y), m[3], m[4]))
         if not self.last:
             t1 = txt + c[2] * a_txt
@@ -426,21 +567,24 @@ class MMDiT(nn.Module):
         d = a["heads"] * a["headDim"]
         self.p, self.out = a["patchSize"], a["outChannels"]
         self.pos_embed = PatchEmbed(a["inChannels"], d, self.p)
-        self.time_embed = TwoLayer(256, d, d, F.silu)
-        self.text_embed = TwoLayer(a["pooledProjectionDim"], d, d, F.silu)
+        embed = scope(self, "time_text_embed")
+        embed.timestep_embedder = TwoLayer(256, d, d, F.silu, ("linear_1", "linear_2"))
+        embed.text_embedder = TwoLayer(a["pooledProjectionDim"], d, d, F.silu, ("linear_1", "linear_2"))
         self.context_embedder = nn.Linear(a["jointAttentionDim"], d)
         n = a["depth"]
-        self.blocks = nn.ModuleList([MMDiTBlock(d, a["heads"], a["mlpRatio"] * d, a["qkNorm"], i == n - 1, i < a["dualAttentionLayers"]) for i in range(n)])
-        self.norm_out = nn.Linear(d, 2 * d)
+        self.blocks = [child(self, f"block{i}", MMDiTBlock(d, a["heads"], a["mlpRatio"] * d, a["qkNorm"], i == n - 1, i < a["dualAttentionLayers"]))
+                       for i in range(n)]
+        linear_in(self, "norm_out", d, 2 * d)
         self.proj_out = nn.Linear(d, self.p * self.p * self.out)
 
     def forward(self, x, ctx, pooled, timestep):
         img, hw = self.pos_embed(x)
-        act = F.silu(self.time_embed(sinusoid(timestep, 256).to(x.dtype)) + self.text_embed(pooled))
+        embed = self.time_text_embed
+        act = F.silu(embed.timestep_embedder(sinusoid(timestep, 256).to(x.dtype)) + embed.text_embedder(pooled))
         txt = self.context_embedder(ctx)
         for blk in self.blocks:
             img, txt = blk(img, txt, act)
-        scale, shift = mod_chunks(self.norm_out, act, 2)
+        scale, shift = mod_chunks(self.norm_out.linear, act, 2)
         return unpatchify(self.proj_out(modulate(plain_norm(img), shift, scale)), hw, self.p, self.out)
 
 
@@ -479,7 +623,7 @@ class FluxDoubleBlock(nn.Module):
         self.img_norms = nn.ModuleList([RMSNorm(d // heads), RMSNorm(d // heads)])
         self.txt_norms = nn.ModuleList([RMSNorm(d // heads), RMSNorm(d // heads)])
         self.img_proj, self.txt_proj = nn.Linear(d, d), nn.Linear(d, d)
-        self.img_mlp, self.txt_mlp = TwoLayer(d, mlp, d, F.gelu), TwoLayer(d, mlp, d, F.gelu)
+        self.img_mlp, self.txt_mlp = TwoLayer(d, mlp, d, gelu_tanh), TwoLayer(d, mlp, d, gelu_tanh)
 
     def _qkv(self, x, m, qkv, norms):
         q, k, v = qkv(modulate(plain_norm(x), m[0], m[1])).chunk(3, dim=-1)
@@ -520,7 +664,7 @@ class FluxSingleBlock(nn.Module):
         q = apply_rope(split_heads(q, self.heads, nq), cos, sin)
         k = apply_rope(split_heads(k, self.heads, nk), cos, sin)
         o = merge_heads(attend(q, k, split_heads(v, self.heads)))
-        return x + gate * self.linear2(torch.cat([o, F.gelu(m)], dim=-1))
+        return x + gate * self.linear2(torch.cat([o, gelu_tanh(m)], dim=-1))
 
 
 class Flux(nn.Module):
@@ -566,7 +710,7 @@ class CrossDiTBlock(nn.Module):
         self.scale_shift_table = nn.Parameter(torch.randn(6, d) / d ** 0.5)
         self.attn1 = Attention(d, heads, qkv_bias=True)
         self.attn2 = Attention(d, heads, d, qkv_bias=True)
-        self.ff = TwoLayer(d, mlp, d, F.gelu)
+        self.ff = TwoLayer(d, mlp, d, gelu_tanh, ("up", "down"))
 
     def reset_parameters(self):
         nn.init.normal_(self.scale_shift_table, std=self.scale_shift_table.shape[-1] ** -0.5)
@@ -587,10 +731,11 @@ class CrossDiT(nn.Module):
         d = a["heads"] * a["headDim"]
         self.d, self.p, self.out, self.tdim = d, a["patchSize"], a["outChannels"], a["timeEmbedDim"]
         self.pos_embed = PatchEmbed(a["inChannels"], d, self.p)
-        self.t_embed = TwoLayer(self.tdim, d, d, F.silu)
-        self.t_mod = nn.Linear(d, 6 * d)
-        self.caption_projection = TwoLayer(a["captionChannels"], d, d, F.gelu)
-        self.blocks = nn.ModuleList([CrossDiTBlock(d, a["heads"], a["mlpRatio"] * d) for _ in range(a["depth"])])
+        adaln = scope(self, "adaln_single")
+        adaln.emb = TwoLayer(self.tdim, d, d, F.silu, ("linear_1", "linear_2"))
+        adaln.linear = nn.Linear(d, 6 * d)
+        self.caption_projection = TwoLayer(a["captionChannels"], d, d, gelu_tanh, ("linear_1", "linear_2"))
+        self.blocks = [child(self, f"block{i}", CrossDiTBlock(d, a["heads"], a["mlpRatio"] * d)) for i in range(a["depth"])]
         self.scale_shift_table = nn.Parameter(torch.randn(2, d) / d ** 0.5)
         self.proj_out = nn.Linear(d, self.p * self.p * self.out)
 
@@ -599,8 +744,8 @@ class CrossDiT(nn.Module):
 
     def forward(self, x, timestep, ctx):
         h, hw = self.pos_embed(x)
-        emb = self.t_embed(sinusoid(timestep, self.tdim).to(x.dtype))
-        t6 = self.t_mod(F.silu(emb)).view(-1, 6, self.d)
+        emb = self.adaln_single.emb(sinusoid(timestep, self.tdim).to(x.dtype))
+        t6 = self.adaln_single.linear(F.silu(emb)).view(-1, 6, self.d)
         c = self.caption_projection(ctx)
         for blk in self.blocks:
             h = blk(h, t6, c)
@@ -615,9 +760,16 @@ def build_model(case):
     return (DENOISERS[case["arch"]["kind"]] if case["phase"] == "denoising" else VaeDecoder)(case["arch"])
 
 
+def on_gpu(backend):
+    return backend in ("cuda", "rocm")
+
+
 def build_on(case, device, dtype):
-    """Build on the meta device (no memory), allocate on the GPU in the measuring dtype, initialise
-    there: FLUX in fp32 would need 48 GB on the host (or the GPU) before any cast."""
+    """On a GPU with torch >= 2: build on the meta device (no memory), allocate on the GPU in the
+    measuring dtype, initialise there (FLUX in fp32 would need 48 GB on the host before any cast).
+    Elsewhere (the CPU, torch 1.x, which has no meta-device context): build in place and cast."""
+    if device.type == "cpu" or torch_major() < 2:
+        return build_model(case).to(device=device, dtype=dtype)
     with torch.device("meta"):  # a context manager since torch 2.0
         model = build_model(case)
     model = model.to(dtype=dtype).to_empty(device=device)
@@ -629,27 +781,48 @@ def build_on(case, device, dtype):
     return model
 
 
-def pick_device():
+def pick_device(want="auto"):
+    if want == "cpu":
+        return torch.device("cpu"), "cpu", platform.processor() or platform.machine()
     if torch.cuda.is_available():
         backend = "rocm" if getattr(torch.version, "hip", None) else "cuda"
         return torch.device("cuda"), backend, torch.cuda.get_device_name(0)
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         return torch.device("mps"), "mps", "Apple " + platform.processor() + " GPU (MPS)"
-    sys.exit("genready bench: no CUDA, ROCm or MPS device visible to torch")
+    sys.exit("genready bench: no CUDA, ROCm or MPS device visible to torch (--device cpu measures the CPU in fp32)")
 
 
 def sync(backend):
     if backend == "mps":
         torch.mps.synchronize()
-    else:
+    elif on_gpu(backend):
         torch.cuda.synchronize()
 
 
+def peak_rss():
+    """The process's peak resident memory in bytes (Linux reports KiB, macOS bytes); 0 where unknown."""
+    try:
+        import resource
+    except ImportError:
+        return 0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak if sys.platform == "darwin" else peak * 1024)
+
+
 def memory(backend):
-    """(allocated, reserved) now; CUDA/ROCm report the peaks since the last reset."""
+    """(allocated, reserved) now; CUDA/ROCm report the peaks since the last reset, the CPU the process's peak RSS."""
     if backend == "mps":
         return torch.mps.current_allocated_memory(), torch.mps.driver_allocated_memory()
+    if backend == "cpu":
+        rss = peak_rss()
+        return rss, rss
     return torch.cuda.max_memory_allocated(), torch.cuda.max_memory_reserved()
+
+
+def reset_peaks(backend):
+    if on_gpu(backend):
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
 
 
 def inputs(case, device, dtype):
@@ -691,8 +864,9 @@ DTYPES = {"fp16": torch.float16, "fp32": torch.float32}
 
 def attention_kernel(mode):
     """'math' forces SDPA's reference kernel, which materialises the attention scores (what code
-    without fused attention does); 'sdpa' leaves torch free to pick flash or memory-efficient kernels."""
-    if mode != "math":
+    without fused attention does); 'sdpa' leaves torch free to pick flash or memory-efficient kernels.
+    Without SDPA (torch < 2.0) every mode is the plain one."""
+    if mode != "math" or not HAS_SDPA:
         return contextlib.nullcontext()
     try:
         from torch.nn.attention import SDPBackend, sdpa_kernel  # torch >= 2.3
@@ -701,32 +875,39 @@ def attention_kernel(mode):
         return torch.backends.cuda.sdp_kernel(enable_flash=False, enable_math=True, enable_mem_efficient=False)
 
 
-def allocated_now(backend):
-    return torch.mps.current_allocated_memory() if backend == "mps" else torch.cuda.memory_allocated()
+def allocated_now(backend, model=None):
+    if backend == "mps":
+        return torch.mps.current_allocated_memory()
+    if backend == "cpu":
+        return sum(p.numel() * p.element_size() for p in model.parameters()) if model is not None else 0
+    return torch.cuda.memory_allocated()
 
 
 def device_used(backend):
-    """What the whole device holds now (the runtime context included), as nvidia-smi would show; None on MPS."""
-    if backend == "mps":
+    """What the whole device holds now (the runtime context included), as nvidia-smi would show; None on MPS and the CPU."""
+    if not on_gpu(backend):
         return None
     free, total = torch.cuda.mem_get_info()
     return int(total - free)
 
 
 def measure(case, device, backend):
-    """One case: build, check the parameter count, warm up, time ITERATIONS forwards, read the memory peaks."""
+    """One case: build, check the parameter count, warm up, time ITERATIONS forwards, read the memory peaks.
+    The CPU runs fp32 (half-precision convolutions are missing from CPU builds of torch 1.x)."""
     precision, attention = case.get("precision", "fp16"), case.get("attention", "sdpa")
+    if backend == "cpu":
+        precision = "fp32"
+    if not HAS_SDPA:
+        attention = "naive"
     dtype = DTYPES[precision]
     ATTENTION["mode"] = attention
     model = build_on(case, device, dtype).eval()
     params = sum(p.numel() for p in model.parameters())
     if params != case["parameters"]:
         sys.exit(f"genready bench: built {params} parameters for {case['model']} {case['phase']}, genready expects {case['parameters']}")
-    weights = allocated_now(backend)
+    weights = allocated_now(backend, model)
     x = inputs(case, device, dtype)
-    if backend != "mps":
-        torch.cuda.empty_cache()
-        torch.cuda.reset_peak_memory_stats()
+    reset_peaks(backend)
     samples, warm = [], []
     peak_alloc, peak_res = 0, 0
     with torch.inference_mode(), attention_kernel(attention):
@@ -779,8 +960,7 @@ def measure_pipeline(p, device, backend):
             sys.exit(f"genready bench: the {c['phase']} model of {p['model']} does not have the parameters genready expects")
     weights = allocated_now(backend)
     run_pipeline(p, models, device, backend)
-    torch.cuda.empty_cache()
-    torch.cuda.reset_peak_memory_stats()
+    reset_peaks(backend)
     t0 = time.perf_counter()
     denoising, decode = run_pipeline(p, models, device, backend)
     seconds = time.perf_counter() - t0
@@ -797,14 +977,156 @@ def measure_pipeline(p, device, backend):
     }
 
 
+# --- Check mode: a checkpoint's own tensors through the same name maps as genready's ONNX graphs. ---
+
+# safetensors dtype names → torch dtypes the check mode reads (converted to fp32).
+def safetensors_dtypes():
+    return {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "F64": torch.float64,
+            "I64": torch.int64, "I32": torch.int32}
+
+
+def read_safetensors(path):
+    """A .safetensors file as {name: tensor}: 8-byte little-endian header length, the JSON header,
+    then each tensor's bytes at its data_offsets after the header (torch.frombuffer on a copy of them)."""
+    with open(path, "rb") as f:
+        # Mapped, not read: only the tensors copied out of it are held (a 2 GB checkpoint is not read twice).
+        data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if os.fstat(f.fileno()).st_size else b""
+    if len(data) < 8:
+        sys.exit(f"genready check: {path}: not a safetensors file (shorter than its 8-byte header length)")
+    (n,) = struct.unpack("<Q", bytes(data[:8]))
+    if 8 + n > len(data):
+        sys.exit(f"genready check: {path}: header length {n} runs past the end of the file")
+    try:
+        header = json.loads(bytes(data[8:8 + n]).decode("utf-8"))
+    except ValueError:
+        sys.exit(f"genready check: {path}: the header is not JSON")
+    kinds = safetensors_dtypes()
+    base = 8 + n
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        if info["dtype"] not in kinds:
+            sys.exit(f"genready check: {path}: tensor {name!r} has dtype {info['dtype']}, the check reads {', '.join(kinds)}")
+        begin, end = info["data_offsets"]
+        dtype = kinds[info["dtype"]]
+        count = 1
+        for d in info["shape"]:
+            count *= d
+        if base + end > len(data) or end - begin != count * torch.tensor([], dtype=dtype).element_size():
+            sys.exit(f"genready check: {path}: tensor {name!r}: its byte range does not hold {info['shape']} of {info['dtype']}")
+        # A fresh buffer per tensor: aligned for its dtype, and writable as torch.frombuffer wants.
+        t = torch.frombuffer(bytearray(data[base + begin:base + end]), dtype=dtype) if count else torch.empty(0, dtype=dtype)
+        out[name] = t.reshape(info["shape"])
+    if isinstance(data, mmap.mmap):
+        data.close()
+    return out
+
+
+def write_safetensors(path, tensors):
+    """{name: float32 tensor} as a .safetensors file (header padded to 8 bytes with spaces)."""
+    header, blobs, off = {}, [], 0
+    for name, t in tensors.items():
+        b = t.detach().to(torch.float32).contiguous().numpy().tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [off, off + len(b)]}
+        blobs.append(b)
+        off += len(b)
+    text = json.dumps(header)
+    text += " " * ((8 - len(text.encode("utf-8")) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text.encode("utf-8"))))
+        f.write(text.encode("utf-8"))
+        for b in blobs:
+            f.write(b)
+
+
+def to_module_layout(kind, t, shape):
+    """A checkpoint tensor (PyTorch layout) as the module's parameter: 1×1 convs standing for linear
+    layers squeezed, OpenCLIP's [in, out] text projection transposed; everything else as stored."""
+    if kind == "in-out":
+        t = t.t()
+    if kind == "conv1x1-linear":
+        t = t.reshape(t.shape[0], t.shape[1])
+    return t.reshape(shape) if kind == "groupnorm" else t
+
+
+def bind(model, entries, tensors, path):
+    """Copy the checkpoint's tensors into the module by graph name; every parameter must be bound."""
+    params = dict(model.named_parameters())
+    seen = set()
+    with torch.no_grad():
+        for graph, name, kind, rows, swap in entries:
+            if graph not in params:
+                sys.exit(f"genready check: the module has no parameter {graph} (the name map binds {name} to it)")
+            if name not in tensors:
+                sys.exit(f"genready check: {path}: tensor {name!r} is missing (the architecture has it as {graph})")
+            t = tensors[name].to(torch.float32)
+            if rows is not None:
+                t = t[rows[0]:rows[1]]
+            if swap:
+                half = t.shape[0] // 2
+                t = torch.cat([t[half:], t[:half]], dim=0)
+            p = params[graph]
+            t = to_module_layout(kind, t, p.shape)
+            if tuple(t.shape) != tuple(p.shape):
+                sys.exit(f"genready check: {path}: {name!r} is {list(t.shape)} for {graph}, the module's parameter is {list(p.shape)}")
+            p.copy_(t)
+            seen.add(graph)
+    unbound = [n for n in params if n not in seen]
+    if unbound:
+        sys.exit(f"genready check: {len(unbound)} parameters have no checkpoint tensor, e.g. {unbound[0]}")
+
+
+CHECK_MODELS = {"denoiser": lambda a: DENOISERS[a["kind"]](a), "vae": VaeDecoder, "text-encoder": ClipText}
+
+
+def check(path, inputs_path, out_path):
+    """Each component of CHECK built in fp32 on the CPU, bound to the checkpoint, run on its inputs
+    (`<key>.<input>` tensors of the inputs file, in the ONNX graph's input order) into `<key>.<output>`."""
+    torch.set_grad_enabled(False)
+    ATTENTION["mode"] = "naive"
+    tensors = read_safetensors(path)
+    given = read_safetensors(inputs_path)
+    outputs = {}
+    for comp in CHECK:
+        model = CHECK_MODELS[comp["role"]](comp["arch"]).to(torch.float32).eval()
+        bind(model, comp["entries"], tensors, path)
+        key = comp["key"]
+        args = []
+        for name in comp["inputs"]:
+            if f"{key}.{name}" not in given:
+                sys.exit(f"genready check: {inputs_path}: no tensor {key}.{name}")
+            t = given[f"{key}.{name}"]
+            args.append(t if name == "input_ids" else t.to(torch.float32))
+        result = model(*args)
+        result = result if isinstance(result, tuple) else (result,)
+        for name, value in zip(comp["outputs"], result):
+            outputs[f"{key}.{name}"] = value
+        print(f"  {key}: {comp['role']} {comp['arch']['kind']}, {sum(p.numel() for p in model.parameters())} parameters bound", file=sys.stderr)
+    write_safetensors(out_path, outputs)
+
+
 def main():
-    device, backend, name = pick_device()
+    parser = argparse.ArgumentParser(description="genready bench for PyTorch (see the docstring)")
+    parser.add_argument("--device", choices=["auto", "cpu"], default="auto", help="cpu: measure the CPU in fp32")
+    parser.add_argument("--check", metavar="CHECKPOINT", help="run the check mode on this .safetensors file")
+    parser.add_argument("--inputs", metavar="FILE", help="check mode: the inputs (.safetensors)")
+    parser.add_argument("--out", metavar="FILE", help="check mode: where the outputs go (.safetensors)")
+    args = parser.parse_args()
+    if args.check:
+        if not CHECK:
+            sys.exit("genready check: this script was written without components to check")
+        if not args.inputs or not args.out:
+            sys.exit("genready check: --check needs --inputs FILE and --out FILE")
+        check(args.check, args.inputs, args.out)
+        return
+    device, backend, name = pick_device(args.device)
     torch.manual_seed(SEED)
     results, failed = [], []
     for n, case in enumerate(CASES):
         print(f"[{n + 1}/{len(CASES)}] {case['model']} {case['phase']} {case['width']}x{case['height']} batch {case['forwardBatch']} "
               f"{case.get('precision', 'fp16')} {case.get('attention', 'sdpa')}", file=sys.stderr)
-        if backend != "mps":
+        if on_gpu(backend):
             torch.cuda.empty_cache()
         try:
             results.append(measure(case, device, backend))
@@ -814,7 +1136,7 @@ def main():
             failed.append({**{key: case[key] for key in ("model", "phase", "width", "height", "batch")}, "error": reason[:300]})
         gc.collect()
     pipelines = []
-    for n, p in enumerate(PIPELINES if backend != "mps" else []):  # per-phase peaks need CUDA's peak counters
+    for n, p in enumerate(PIPELINES if on_gpu(backend) else []):  # per-phase peaks need CUDA's peak counters
         print(f"[pipeline {n + 1}/{len(PIPELINES)}] {p['model']} {p['width']}x{p['height']} batch {p['batch']}, {p['steps']} steps, "
               f"VAE {p['vae']['precision']}, {p['attention']}", file=sys.stderr)
         torch.cuda.empty_cache()
@@ -833,7 +1155,7 @@ def main():
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(), "genready": "__GENREADY_VERSION__",
             # fp32 work runs as TF32 where these allow it (torch's defaults: convolutions yes, matmuls no).
             **({"tf32": {"matmul": torch.backends.cuda.matmul.allow_tf32, "cudnn": torch.backends.cudnn.allow_tf32},
-                "totalBytes": int(torch.cuda.mem_get_info()[1])} if backend != "mps" else {}),
+                "totalBytes": int(torch.cuda.mem_get_info()[1])} if on_gpu(backend) else {}),
         },
         "results": results,
         "pipelines": pipelines,

@@ -323,7 +323,7 @@ function probeModel(root: string): string {
   const x = g.input('x', 'float32', [1]);
   g.op('Identity', [x], {}, 'y');
   g.output('y', 'float32', [1]);
-  writeGraph(g, path, 0);
+  writeGraph(g, path, { seed: 0 });
   return path;
 }
 

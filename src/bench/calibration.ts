@@ -131,10 +131,12 @@ export function measurementFrom(r: BenchResult, env: Environment, strategy: 'cpu
 
 /**
  * The cost model's seconds for one measured case on `device`: per sampler step (all denoiser passes
- * of the batch) or per VAE decode of the batch. fp32 on the CPU, the measured precision elsewhere.
+ * of the batch), per VAE decode of the batch, or per text encoding of its prompts. fp32 on the CPU,
+ * the measured precision elsewhere. On the CPU the measured graphs are onnxruntime's, which
+ * materialise the attention scores (MatMul → Softmax → MatMul): predicted with that kernel.
  */
 export function predictSeconds(
-  m: Pick<Measurement, 'model' | 'phase' | 'width' | 'height' | 'batch' | 'precision' | 'strategy'>,
+  m: Pick<Measurement, 'model' | 'width' | 'height' | 'batch' | 'precision' | 'strategy'> & { phase: Phase },
   device: Device,
 ): number {
   const w = makeWorkload({
@@ -144,10 +146,11 @@ export function predictSeconds(
     batch: m.batch,
     precision: m.precision,
     componentPrecision: { vae: m.precision, 'text-encoder': m.precision },
+    ...(m.strategy === 'cpu' ? { attention: 'naive' } : {}),
   });
   const e = estimate(w, device, { strategy: m.strategy, host: device });
   const t = e.chosen.time;
-  return m.phase === 'denoising' ? t.secondsPerStep : t.phases.find((p) => p.phase === 'vae-decode')!.seconds;
+  return m.phase === 'denoising' ? t.secondsPerStep : t.phases.find((p) => p.phase === m.phase)!.seconds;
 }
 
 /**

@@ -1,14 +1,23 @@
 /**
  * The PyTorch emitter: a self-contained script (plain torch, scaled-dot-product attention, random
  * weights) that builds the same denoisers and VAE decoders as the ONNX graph builder, from the same
- * architecture descriptions, and measures them on a CUDA, ROCm or MPS GPU. Each case carries the
- * parameter count genready expects; the script refuses to measure a model that does not match it.
+ * architecture descriptions, and measures them on a CUDA, ROCm or MPS GPU (or the CPU in fp32, on
+ * torch 1.13 too). Each case carries the parameter count genready expects; the script refuses to
+ * measure a model that does not match it.
+ *
+ * Its check mode is the independent cross-check of the checkpoint loader: the script reads a
+ * .safetensors file itself and binds its tensors to modules named as the graph's weights, through
+ * the name maps (src/checkpoint/names.ts) embedded as JSON, so that PyTorch and the ONNX graphs run
+ * the same tensors; comparing their outputs tests the graphs, the name maps and the layouts at once.
  */
 import { readFileSync } from 'node:fs';
+import type { TensorKind } from '../../data/checkpoint/names.ts';
+import type { AutoencoderArch, ClipTextArch, CrossDiTArch, MMDiTArch, UNetArch } from '../catalog/models.types.ts';
+import type { NameEntry, Naming } from '../checkpoint/names.ts';
 import { breakdown, contextTokens } from '../cost/breakdown.ts';
 import { makeWorkload } from '../cost/workload.ts';
 import { vaeScale } from '../graph/autoencoder.ts';
-import { buildGraph } from '../graph/index.ts';
+import { buildGraph, type GraphArch } from '../graph/index.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { type BenchCase, DEFAULT_SEED, forwardBatch, GENREADY_VERSION, ITERATIONS, planBench } from './bench.ts';
 import { BenchError } from './errors.ts';
@@ -169,9 +178,67 @@ export function torchPipelinesFor(specs: readonly TorchPipelineSpec[]): TorchPip
   });
 }
 
+/** One component the check mode binds and runs: IO named as the ONNX graph's. */
+export interface TorchCheckComponent {
+  /** Prefix of its tensors in the inputs and outputs files (`unet.sample`, `text.last_hidden_state`). */
+  key: string;
+  role: 'denoiser' | 'vae' | 'text-encoder';
+  arch: UNetArch | MMDiTArch | CrossDiTArch | AutoencoderArch | ClipTextArch;
+  inputs: string[];
+  outputs: string[];
+  /** [graph weight name, checkpoint tensor name, layout kind, rows of a fused tensor, halves swapped]. */
+  entries: [string, string, TensorKind, [number, number] | null, boolean][];
+}
+
+const CHECK_ROLES: Record<TorchCheckComponent['arch']['kind'], TorchCheckComponent['role']> = {
+  unet: 'denoiser',
+  mmdit: 'denoiser',
+  'cross-dit': 'denoiser',
+  'autoencoder-kl': 'vae',
+  'clip-text': 'text-encoder',
+};
+
+/**
+ * A component for the check mode from a name map in one naming, the checkpoint's names under
+ * `prefix` (`model.diffusion_model.`, `first_stage_model.`, `cond_stage_model.transformer.`).
+ */
+export function torchCheckComponent(
+  key: string,
+  arch: GraphArch,
+  map: readonly NameEntry[],
+  naming: Naming,
+  prefix = '',
+): TorchCheckComponent {
+  if (arch.kind === 'flux')
+    throw new BenchError(
+      'unsupported-model',
+      'the PyTorch check mode runs UNets, SD3 MMDiTs, PixArt DiTs, VAE decoders and CLIP text encoders, not flux models',
+    );
+  const g = buildGraph(arch, 'float32');
+  return {
+    key,
+    role: CHECK_ROLES[arch.kind],
+    arch,
+    inputs: g.inputs.map((i) => i.name),
+    outputs: g.outputs.map((o) => o.name),
+    entries: map.map((e) => {
+      const own = e[naming];
+      if (own === null)
+        throw new BenchError('unsupported-model', `${naming} names split ${e.graph}; the check mode cannot bind it`);
+      return [e.graph, prefix + own, e.kind[naming], e.rows?.[naming] ?? null, e.swapHalves?.[naming] ?? false];
+    }),
+  };
+}
+
 export function renderTorchScript(
   cases: readonly TorchCase[],
-  opts: { warmup?: number; iterations?: number; seed?: number; pipelines?: readonly TorchPipelineCase[] } = {},
+  opts: {
+    warmup?: number;
+    iterations?: number;
+    seed?: number;
+    pipelines?: readonly TorchPipelineCase[];
+    check?: readonly TorchCheckComponent[];
+  } = {},
 ): string {
   const { warmup = ITERATIONS.full.warmup + 2, iterations = 10 } = opts;
   if (!Number.isInteger(warmup) || warmup < 0)
@@ -181,13 +248,14 @@ export function renderTorchScript(
   const fill: Record<string, string> = {
     __CASES__: JSON.stringify(cases, null, 1),
     __PIPELINES__: JSON.stringify(opts.pipelines ?? [], null, 1),
+    __CHECK__: JSON.stringify(opts.check ?? []),
     __WARMUP__: String(warmup),
     __ITERATIONS__: String(iterations),
     __SEED__: String(opts.seed ?? DEFAULT_SEED),
     __GENREADY_VERSION__: GENREADY_VERSION,
   };
   return readFileSync(TEMPLATE, 'utf8').replace(
-    /__(CASES|PIPELINES|WARMUP|ITERATIONS|SEED|GENREADY_VERSION)__/g,
+    /__(CASES|PIPELINES|CHECK|WARMUP|ITERATIONS|SEED|GENREADY_VERSION)__/g,
     (k) => fill[k]!,
   );
 }

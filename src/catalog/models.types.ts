@@ -114,6 +114,11 @@ export interface ClipTextArch {
   ffn: number;
   /** Projection width (CLIPTextModelWithProjection); 0 if none. */
   projection: number;
+  /**
+   * The MLP's activation (transformers' `hidden_act`): OpenAI's CLIP ViT-L uses `quick_gelu`
+   * (x·σ(1.702x)), OpenCLIP's ViT-H and ViT-bigG exact (erf) `gelu`. Absent: quick_gelu.
+   */
+  activation?: 'quick_gelu' | 'gelu';
 }
 
 /** T5 v1.1 encoder stack (gated-GELU FFN, RMSNorm, relative position buckets). */

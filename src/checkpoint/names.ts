@@ -8,6 +8,7 @@ import {
   CLIP_LAYER,
   CLIP_PROJECTION,
   CLIP_TOP,
+  type DitRow,
   FLUX_DOUBLE,
   FLUX_EMBEDDERS,
   FLUX_FINAL,
@@ -15,9 +16,16 @@ import {
   FLUX_INPUTS,
   FLUX_SINGLE,
   type FluxRow,
+  MMDIT_BLOCK,
+  MMDIT_FINAL,
+  MMDIT_TOP,
   OPENCLIP_LAYER,
   OPENCLIP_TOP,
   type PartRow,
+  PIXART_BLOCK,
+  PIXART_FINAL,
+  PIXART_TABLES,
+  PIXART_TOP,
   type TensorKind,
   TRANSFORMER_BLOCK,
   TRANSFORMER_OUTER,
@@ -30,7 +38,14 @@ import {
   VAE_RESNET,
   VAE_RESNET_SHORTCUT,
 } from '../../data/checkpoint/names.ts';
-import type { AutoencoderArch, ClipTextArch, FluxArch, UNetArch } from '../catalog/models.types.ts';
+import type {
+  AutoencoderArch,
+  ClipTextArch,
+  CrossDiTArch,
+  FluxArch,
+  MMDiTArch,
+  UNetArch,
+} from '../catalog/models.types.ts';
 
 export type Naming = 'diffusers' | 'ldm';
 
@@ -438,5 +453,146 @@ export function fluxNameMap(a: FluxArch): NameEntry[] {
     }
   emit(FLUX_FINAL[0]!, top, d, 2 * d);
   emit(FLUX_FINAL[1]!, top, d, packed);
+  return out;
+}
+
+/**
+ * Emits a DiT row's weight (and bias) under three scopes. `i`, `o`: a linear layer's in and out
+ * widths (a conv: `o` out channels, `i` in channels, `k` its kernel); a vector row has `o` elements.
+ * A fused original tensor holds `of` such parts stacked on its first axis; this entry reads part `part`.
+ */
+function ditEmit(
+  out: NameEntry[],
+  row: DitRow,
+  scope: { graph: string; diffusers: string; ldm: string },
+  dims: { i?: number; o: number; k?: number; table?: boolean },
+): void {
+  const [g, dif, orig, kind, bias, fused, swap] = row;
+  const at = (s: string, p: string) => (s ? `${s}.${p}` : p);
+  const wShape =
+    kind === 'conv'
+      ? [dims.o, dims.i!, dims.k!, dims.k!]
+      : kind === 'linear'
+        ? [dims.i!, dims.o]
+        : dims.table
+          ? [dims.i!, dims.o]
+          : [dims.o];
+  const leaves: ['weight' | 'bias' | '', number[], TensorKind][] = dims.table
+    ? [['', wShape, 'embedding']]
+    : [['weight', wShape, kind], ...(bias ? ([['bias', [dims.o], 'vector']] as ['bias', number[], TensorKind][]) : [])];
+  for (const [leaf, gShape, k] of leaves) {
+    const name = (s: string, p: string) => (leaf ? `${at(s, p)}.${leaf}` : at(s, p));
+    const torch = torchShape(k, gShape);
+    const part = torch[0]!;
+    out.push({
+      graph: name(scope.graph, g),
+      graphShape: gShape,
+      diffusers: name(scope.diffusers, dif),
+      ldm: name(scope.ldm, orig),
+      kind: { diffusers: k, ldm: k },
+      shape: { diffusers: torch, ldm: fused ? [fused[1] * part, ...torch.slice(1)] : torch },
+      ...(fused ? { rows: { ldm: [fused[0] * part, (fused[0] + 1) * part] as [number, number] } } : {}),
+      ...(swap ? { swapHalves: { ldm: true } } : {}),
+    });
+  }
+}
+
+/**
+ * SD3 / SD3.5's MMDiT: graph names (src/graph/mmdit.ts), diffusers' SD3Transformer2DModel names, and
+ * Stability AI's single-file names in the `ldm` column (fused per-stream qkv read as row thirds; the
+ * last context block's and the final layer's (shift, scale) halves swapped). The stored position
+ * table (MMDIT_BUFFERS) is in the files but is no graph weight.
+ */
+export function mmditNameMap(a: MMDiTArch): NameEntry[] {
+  const d = a.heads * a.headDim;
+  const hd = a.headDim;
+  const hidden = a.mlpRatio * d;
+  const p = a.patchSize;
+  const out: NameEntry[] = [];
+  const top = { graph: '', diffusers: '', ldm: '' };
+  const [posEmbed, t1, t2, y1, y2, ctx] = MMDIT_TOP as [DitRow, DitRow, DitRow, DitRow, DitRow, DitRow];
+  ditEmit(out, posEmbed, top, { o: d, i: a.inChannels, k: p });
+  ditEmit(out, t1, top, { i: 256, o: d });
+  ditEmit(out, t2, top, { i: d, o: d });
+  ditEmit(out, y1, top, { i: a.pooledProjectionDim, o: d });
+  ditEmit(out, y2, top, { i: d, o: d });
+  ditEmit(out, ctx, top, { i: a.jointAttentionDim, o: d });
+  const B = MMDIT_BLOCK;
+  for (let i = 0; i < a.depth; i++) {
+    const last = i === a.depth - 1;
+    const dual = i < a.dualAttentionLayers;
+    const s = { graph: `block${i}`, diffusers: `transformer_blocks.${i}`, ldm: `joint_blocks.${i}` };
+    const lin = (row: DitRow, o = d, inW = d) => ditEmit(out, row, s, { i: inW, o });
+    const norm = (row: DitRow) => {
+      if (a.qkNorm) ditEmit(out, row, s, { o: hd });
+    };
+    lin(B.norm1, (dual ? 9 : 6) * d);
+    // The last context block only supplies keys and values: a two-way adaLN, (shift, scale) in SAI's files.
+    const nc = B.norm1Context;
+    lin(last ? [nc[0], nc[1], nc[2], nc[3], nc[4], nc[5], true] : nc, (last ? 2 : 6) * d);
+    lin(B.toQ);
+    norm(B.normQ);
+    lin(B.addQ);
+    norm(B.normAddedQ);
+    lin(B.toK);
+    norm(B.normK);
+    lin(B.addK);
+    norm(B.normAddedK);
+    lin(B.toV);
+    lin(B.addV);
+    lin(B.toOut);
+    if (!last) lin(B.toAddOut);
+    if (dual)
+      for (const r of B.attn2) {
+        if (r[3] === 'vector' && !a.qkNorm) continue;
+        // Without qk-norm the graph builds this attention with the shared helper, scoped `attn2.self`.
+        const g = a.qkNorm ? `attn2.${r[0]}` : `attn2.self.${r[0]}`;
+        const row: DitRow = [g, r[1], r[2], r[3], r[4], r[5], r[6]];
+        if (r[3] === 'vector') ditEmit(out, row, s, { o: hd });
+        else lin(row);
+      }
+    lin(B.ffUp, hidden);
+    lin(B.ffDown, d, hidden);
+    if (!last) {
+      lin(B.ffContextUp, hidden);
+      lin(B.ffContextDown, d, hidden);
+    }
+  }
+  ditEmit(out, MMDIT_FINAL[0]!, top, { i: d, o: 2 * d });
+  ditEmit(out, MMDIT_FINAL[1]!, top, { i: d, o: p * p * a.outChannels });
+  return out;
+}
+
+/**
+ * PixArt's DiT (cross-dit): graph names (src/graph/cross-dit.ts), diffusers' PixArtTransformer2DModel
+ * names, and the original checkpoints' names in the `ldm` column (fused self-attention qkv and
+ * cross-attention kv read as row parts). The original files' position table and null caption
+ * (PIXART_BUFFERS) are no graph weights.
+ */
+export function crossDitNameMap(a: CrossDiTArch): NameEntry[] {
+  const d = a.heads * a.headDim;
+  const hidden = a.mlpRatio * d;
+  const p = a.patchSize;
+  const out: NameEntry[] = [];
+  const top = { graph: '', diffusers: '', ldm: '' };
+  const [posEmbed, t1, t2, tBlock, c1, c2] = PIXART_TOP as [DitRow, DitRow, DitRow, DitRow, DitRow, DitRow];
+  ditEmit(out, posEmbed, top, { o: d, i: a.inChannels, k: p });
+  ditEmit(out, t1, top, { i: a.timeEmbedDim, o: d });
+  ditEmit(out, t2, top, { i: d, o: d });
+  ditEmit(out, tBlock, top, { i: d, o: 6 * d });
+  ditEmit(out, c1, top, { i: a.captionChannels, o: d });
+  ditEmit(out, c2, top, { i: d, o: d });
+  const table = (names: readonly [string, string, string]) =>
+    [names[0], names[1], names[2], 'embedding', false, null, false] as DitRow;
+  for (let i = 0; i < a.depth; i++) {
+    const s = { graph: `block${i}`, diffusers: `transformer_blocks.${i}`, ldm: `blocks.${i}` };
+    ditEmit(out, table(PIXART_TABLES.block), s, { i: 6, o: d, table: true });
+    for (const row of PIXART_BLOCK) {
+      const [inW, o] = row[0] === 'ff.up' ? [d, hidden] : row[0] === 'ff.down' ? [hidden, d] : [d, d];
+      ditEmit(out, row, s, { i: inW, o });
+    }
+  }
+  ditEmit(out, table(PIXART_TABLES.final), top, { i: 2, o: d, table: true });
+  ditEmit(out, PIXART_FINAL, top, { i: d, o: p * p * a.outChannels });
   return out;
 }

@@ -46,6 +46,21 @@ export interface ModelConstants {
   int4GemmEfficiency: number;
   stack: StackFactors;
   cpu: CpuEfficiency;
+  firstImage: FirstImageConstants;
+}
+
+/** What happens before the first image (src/cost/first-image.ts): load, conversion, warm-up. */
+export interface FirstImageConstants {
+  /** Disk read rate for weights not in the page cache (B/s). */
+  diskBytesPerSecond: number;
+  /** onnxruntime CPU session creation: repacked GEMM/conv weight bytes per second (MLAS prepacking). */
+  cpuSessionBytesPerSecond: number;
+  /** onnxruntime CPU session creation: seconds per op of the graph (parsing, optimisation passes, kernels). */
+  cpuSessionSecondsPerOp: number;
+  /** First run on the CPU: activation bytes the arena faults in per second. */
+  cpuFirstTouchBytesPerSecond: number;
+  /** First call on a GPU in a new process: lazy kernel loading, cuBLAS/cuDNN handles, algorithm choice. */
+  gpuWarmupSeconds: number;
 }
 
 /**
@@ -57,7 +72,10 @@ export interface CpuEfficiency {
   avx512: number;
   avx2: number;
   neon: number;
+  /** Share of DRAM bandwidth all cores together reach on streaming ops. */
   bandwidth: number;
+  /** Bytes one core streams through elementwise, norm and softmax kernels per FLOP of its vector peak. */
+  streamBytesPerFlop: number;
 }
 
 /** Software-stack factors, applied only where the workload names the version (`software`). */
@@ -159,19 +177,54 @@ export const MODEL_CONSTANTS: ModelConstants = {
    */
   stack: { rocmUntuned: 0.192, mpsBeforeTorch2: 0.69 },
   /**
-   * measured (`npx tsx bench/cpu-sd15.ts`, SD 1.5 UNet step with CFG and VAE decode on random-weight
-   * graphs, onnxruntime 1.30 CPU fp32, all cores, wall time). avx512: 2-core Xeon with AVX-512
-   * (2026-11-26; 1.53 s / 7.6 s per step at 256² / 512², decodes 2.4 s / 11.2 s), the share that put
-   * those four phases at predicted/measured 0.86–1.22. avx2: 2-vCPU AMD EPYC (Zen 3, AVX2), from
-   * `genready bench --quick` there predicting 0.74× (step) and 0.85× (decode) of the measured wall
-   * time at the former share 0.592: 0.592 × their geometric mean 0.79 = 0.47, which puts both at
-   * 0.93 and 1.07. On that machine one thread (`--cpu-time`, 2026-12-03) takes 5.53 CPU-s per step
-   * and 8.41 per decode, only 1.28× the two-thread wall time: its two vCPUs share one physical core
-   * (SMT), so per vCPU it reaches less of the nominal AVX2 peak the probe's core count implies.
-   * neon: assumed equal to avx2 (no Arm measurement). bandwidth: the streaming share the Xeon runs
-   * were consistent with.
+   * measured (`npx tsx bench/cpu-sd15.ts --cpu-time`: SD 1.5 text encoder, UNet step with CFG and
+   * VAE decode on random-weight graphs, onnxruntime 1.30 CPU fp32; one intra-op thread timed in
+   * process CPU seconds, so other load on a shared machine does not count). The peak they divide is
+   * cores × vector lanes × 2 (FMA) × 2 pipes × clock (src/catalog/cpu.ts); a 1-second AVX2 FMA loop
+   * ran at 94.6 GFLOP/s per core on the 2-vCPU AMD EPYC (Zen 3) these were set on (2026-12-03), two
+   * threads at once 91 each: two real cores near 2.95 GHz, so the probe's assumed 3 GHz holds.
+   * avx2: the share MLAS's GEMM and convolution kernels reach, from onnxruntime's profile of one
+   * thread there: convolutions 77–78 GFLOP/s (UNet and VAE), linear layers ~75, CLIP's 83; 0.8 of
+   * the 96 GFLOP/s peak. neon: assumed equal (no Arm measurement; same two-FMA-pipe structure).
+   * avx512: the 2-core Xeon with AVX-512 and AMX (2026-11-26, wall time on both cores: steps 1.53 s /
+   * 7.6 s at 256² / 512², decodes 2.4 s / 11.2 s) put at predicted/measured 0.91–1.06 by this model
+   * at 0.68: below AVX2's share because heavy 512-bit FMA code runs at a lower licence clock than the
+   * all-core clock the peak assumes, and two threads on a busy pair of cores lose some to waiting.
+   * bandwidth: share of DRAM bandwidth all cores reach on streaming ops, as the Xeon runs showed.
+   * streamBytesPerFlop: the elementwise, normalisation and softmax kernels are vectorised like the
+   * GEMMs but reach far less than DRAM speed on one core: the Zen 3 profile put them at ~4 GB/s
+   * per core of the model's bytes (UNet 1.2 GB in 0.29 s, VAE 2.4 GB in 0.61 s, softmax over
+   * materialised scores alike), 0.042 bytes per FLOP of the core's vector peak; a core with wider
+   * vectors streams proportionally more, until all cores together meet the DRAM share.
    */
-  cpu: { avx512: 0.592, avx2: 0.47, neon: 0.47, bandwidth: 0.72 },
+  cpu: { avx512: 0.68, avx2: 0.8, neon: 0.8, bandwidth: 0.72, streamBytesPerFlop: 0.042 },
+  /**
+   * Before the first image (src/cost/first-image.ts). diskBytesPerSecond assumed: an NVMe SSD read
+   * through the page cache, 1.5 GB/s; with the host-link copy below it reproduces the one published
+   * cold load we found, safetensors' default path loading Qwen3-30B-A3B (61 GB bf16) onto one H200
+   * in 57.4 s, 1.1 GB/s (vLLM docs, "Loading Model Weights with InstantTensor", benchmark table):
+   * 40.7 s read + 11.3 s copy = 52 s. cpuSessionSecondsPerOp and cpuSessionBytesPerSecond measured
+   * here (onnxruntime 1.30, one Zen 3 core, files in the page cache, CPU seconds): session creation
+   * costs per op of the graph (parsing, optimisation passes, kernel creation) and per byte of fp32
+   * GEMM/convolution weights it repacks for MLAS. The example model's graphs (`genready run
+   * --example`, bench/first-image.ts: 1.5 M parameters) took 0.21–0.34 s for the tiny UNet's 221
+   * ops, 0.03–0.05 s for its VAE's 55: ~1 ms per op. bench/cpu-sd15.ts: the SD 1.5 UNet (536 ops,
+   * 3.44 GB) 10.9–12.3 s, CLIP (122 ops, 0.34 GB of linear weights; its token table is only mapped)
+   * 1.0–1.1 s, the VAE decoder (116 ops, 0.20 GB) 0.75–0.95 s: 0.33 GB/s after the per-op part. PyTorch maps safetensors without conversion instead (diffusers docs v0.13,
+   * "Load safetensors": SD 2.1 from_pretrained in 2.03 s on an EPYC 7742), which is why the GPU path
+   * has only the copy. cpuFirstTouchBytesPerSecond assumed: the first onnxruntime run faults in its
+   * arena's pages (4 KiB pages zeroed by the kernel, ≈ 2 GB/s on one core); bench/cpu-sd15.ts shows
+   * the first run against the steady one. gpuWarmupSeconds measured: the first forward in each of our
+   * PyTorch processes on the lent H100/H200 (data/eval/own-gpu) took 0.5–5.7 s more than the steady
+   * one, median 1.1 s (lazy CUDA module loading, cuBLAS/cuDNN handles, algorithm choice).
+   */
+  firstImage: {
+    diskBytesPerSecond: 1.5e9,
+    cpuSessionBytesPerSecond: 0.33e9,
+    cpuSessionSecondsPerOp: 1e-3,
+    cpuFirstTouchBytesPerSecond: 2e9,
+    gpuWarmupSeconds: 1.1,
+  },
 };
 
 export const RUNTIMES: Record<Runtime['id'], Runtime> = {
@@ -360,13 +413,14 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
     unit: 'of FMA peak',
     setBy: 'measured',
     reason:
-      'MLAS fp32 kernels on AVX-512 cores: bench/cpu-sd15.ts on a 2-core Xeon (UNet step and VAE decode at 256² and 512²)',
+      'MLAS fp32 kernels on AVX-512 cores: bench/cpu-sd15.ts on a 2-core Xeon (UNet step and VAE decode at 256² and 512²); below AVX2 for the lower AVX-512 licence clock',
   },
   {
     name: 'cpu.avx2',
     unit: 'of FMA peak',
     setBy: 'measured',
-    reason: 'MLAS fp32 kernels on AVX2 cores: bench/cpu-sd15.ts --cpu-time on a Zen 3 EPYC (one thread, CPU seconds)',
+    reason:
+      'MLAS fp32 GEMMs and convolutions on AVX2 cores: onnxruntime profile of one thread on a Zen 3 EPYC (bench/cpu-sd15.ts --cpu-time), 77–83 of 96 GFLOP/s',
   },
   {
     name: 'cpu.neon',
@@ -379,7 +433,48 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
     name: 'cpu.bandwidth',
     unit: 'of DRAM peak',
     setBy: 'measured',
-    reason: 'streaming ops (norms, activations) on CPUs: the share the Xeon bench runs were consistent with',
+    reason: 'streaming ops (norms, activations) with all cores: the share the Xeon bench runs were consistent with',
+  },
+  {
+    name: 'cpu.streamBytesPerFlop',
+    unit: 'B per peak FLOP',
+    setBy: 'measured',
+    reason:
+      'elementwise, norm and softmax kernels stream ~4 GB/s per Zen 3 core (onnxruntime profile, one thread): far below DRAM, scaling with the vector peak',
+  },
+  {
+    name: 'firstImage.diskBytesPerSecond',
+    unit: 'B/s',
+    setBy: 'assumed',
+    reason:
+      'NVMe SSD read through the page cache; with the host-link copy it gives 52 s for the 57.4 s safetensors cold load of 61 GB onto an H200 (vLLM InstantTensor table)',
+  },
+  {
+    name: 'firstImage.cpuSessionBytesPerSecond',
+    unit: 'B/s',
+    setBy: 'measured',
+    reason:
+      'onnxruntime CPU session creation repacks GEMM/conv weights for MLAS, one thread: SD 1.5 UNet 3.44 GB in 10.9–12.3 CPU-s on a Zen 3 core',
+  },
+  {
+    name: 'firstImage.cpuSessionSecondsPerOp',
+    unit: 's/op',
+    setBy: 'measured',
+    reason:
+      'onnxruntime CPU session creation per graph op (parsing, optimisation passes, kernels): the example model’s tiny UNet, 221 ops in 0.21–0.34 CPU-s',
+  },
+  {
+    name: 'firstImage.cpuFirstTouchBytesPerSecond',
+    unit: 'B/s',
+    setBy: 'assumed',
+    reason: 'the first onnxruntime run faults in its arena pages (kernel-zeroed 4 KiB pages, ≈ 2 GB/s on one core)',
+  },
+  {
+    name: 'firstImage.gpuWarmupSeconds',
+    unit: 's',
+    setBy: 'measured',
+    reason:
+      'first forward of a PyTorch process over the steady one on our H100/H200 runs (data/eval/own-gpu): 0.5–5.7 s, median 1.1 s',
   },
   {
     name: 'hostBaselineBytes',

@@ -10,6 +10,7 @@ import { WorkloadError } from '../catalog/errors.ts';
 import { breakdown, type ComponentBreakdown } from './breakdown.ts';
 import { appliesTo, type Basis, type Calibration, calibrateTime } from './calibration.ts';
 import type { ModelConstants, Runtime } from './constants.ts';
+import { type FirstImage, firstImageCost } from './first-image.ts';
 import {
   estimateMemory,
   type FitGrade,
@@ -53,6 +54,8 @@ export interface Estimate {
   alternatives: StrategyOutcome[];
   /** The calibration the chosen outcome was scaled by, if any. */
   calibration: Calibration | null;
+  /** Time to the first image of the chosen outcome (load, warm-up, first call), apart from its steady rate. */
+  firstImage: FirstImage;
 }
 
 export interface EstimateOptions {
@@ -156,6 +159,11 @@ function fitOf(
   return { memory, fits, fitGrade: grade };
 }
 
+/** The device a strategy computes on. Without a known host, the CPU strategy runs on a typical desktop CPU (8 cores, AVX2), said as assumed. */
+function computeDeviceOf(device: Device, strategy: Strategy, opts: EstimateOptions): Device {
+  return strategy === 'cpu' ? (opts.host ?? (device.backend === 'cpu' ? device : TYPICAL_HOST)) : device;
+}
+
 function timed(
   w: Workload,
   parts: ComponentBreakdown[],
@@ -163,8 +171,7 @@ function timed(
   strategy: Strategy,
   opts: EstimateOptions,
 ): { time: TimeEstimate; basis: Basis } {
-  // Without a known host, the CPU strategy runs on a typical desktop CPU (8 cores, AVX2), said as assumed.
-  const computeDevice = strategy === 'cpu' ? (opts.host ?? (device.backend === 'cpu' ? device : TYPICAL_HOST)) : device;
+  const computeDevice = computeDeviceOf(device, strategy, opts);
   const predicted = timeOf(w, parts, computeDevice, strategy, opts.runtime ?? 'pytorch', opts.constants);
   const calibrated = appliesTo(opts.calibration, computeDevice.id, w.model.id);
   const time = calibrated ? calibrateTime(predicted, opts.calibration!, w.batch) : predicted;
@@ -234,5 +241,13 @@ export function estimate(w: Workload, device: Device, opts: EstimateOptions = {}
     chosen: chosen!,
     alternatives,
     calibration,
+    firstImage: firstImageCost(
+      parts,
+      computeDeviceOf(device, chosen!.strategy, opts),
+      chosen!.strategy,
+      chosen!.time,
+      w.batch,
+      opts.constants,
+    ),
   };
 }

@@ -91,6 +91,8 @@ export function estimateJson(e: Estimate) {
       bound: t.bound,
       phases: t.phases,
     },
+    /** Time to the first image apart from the steady rate: disk read, load/conversion, warm-up, first call (src/cost/first-image.ts). */
+    firstImage: e.firstImage,
     /** `measured here`: times scaled by this machine's `genready bench` measurements (see `calibration`). */
     basis: chosen.basis,
     calibration: e.calibration && {

@@ -59,10 +59,32 @@ export function flashTileUse(a: { queries: number; keys: number; headDim: number
 /** Share of whole blocks of `block` that `n` fills. */
 const blockUse = (n: number, block: number) => n / (Math.ceil(n / block) * block);
 
-/** A CPU's matmul efficiency from its widest vector unit (the probe's SIMD flags, in `computeId`). */
-export function cpuEfficiency(d: Device, K: ModelConstants): number {
+/**
+ * A CPU's widest vector unit: the probe's SIMD flags (`computeId`, e.g. `avx512+avx2+amx`), or for
+ * the catalog's CPU rows the ISA their architecture names ("AVX-512 full 512-bit datapath"). Zen 4's
+ * AVX-512 runs on 256-bit datapaths: its peak is counted as AVX2's and it runs MLAS like AVX2.
+ */
+export function cpuIsa(d: Device): 'avx512' | 'avx2' | 'neon' {
   const isa = d.computeId.split('+');
-  return isa.includes('avx512') ? K.cpu.avx512 : isa.includes('neon') ? K.cpu.neon : K.cpu.avx2;
+  if (isa.includes('avx512')) return 'avx512';
+  if (isa.includes('neon') || d.architecture === 'arm64') return 'neon';
+  // The text leads with the widest unit ("AVX2/FMA3 (no AVX-512)" is an AVX2 part).
+  if (/^avx-?512/i.test(d.architecture) && !/256-bit/i.test(d.architecture)) return 'avx512';
+  return 'avx2';
+}
+
+/** A CPU's GEMM/convolution efficiency from its widest vector unit. */
+export function cpuEfficiency(d: Device, K: ModelConstants): number {
+  return K.cpu[cpuIsa(d)];
+}
+
+/**
+ * Bytes per second a CPU streams through onnxruntime's elementwise, normalisation and softmax
+ * kernels: they are vectorised like the GEMMs, so one core moves a fixed number of bytes per FLOP of
+ * its vector peak (K.cpu.streamBytesPerFlop), up to the share of DRAM bandwidth all cores reach.
+ */
+export function cpuStreamRate(d: Device, K: ModelConstants): number {
+  return Math.min(bandwidth(d) * K.cpu.bandwidth, d.fp32Tflops * 1e12 * K.cpu.streamBytesPerFlop);
 }
 
 /** Software-version factor where the workload names the version: old ROCm on a newer architecture, pre-2.0 MPS. */
@@ -101,6 +123,8 @@ interface OpContext {
   perParam: number;
   /** GroupNorm's statistics pass is costed on CUDA and ROCm. */
   groupNormStats: boolean;
+  /** Attention's GEMMs and score traffic add up instead of overlapping (a CPU). */
+  serialAttention: boolean;
   /** Bytes/s of activation traffic, and elements/s (for GroupNorm's statistics). */
   rate: number;
   rowRate: number;
@@ -127,7 +151,7 @@ function opContext(c: ComponentBreakdown, w: Workload, d: Device, rt: Runtime, K
     (isCpu || d.backend === 'metal' ? 1 : clock);
   const path = componentQuantPath(c, w, d);
   const stored = PRECISIONS[p].bytesPerParam;
-  const rate = bandwidth(d) * (isCpu ? K.cpu.bandwidth : eff.bandwidth) * Math.min(1, scale);
+  const rate = (isCpu ? cpuStreamRate(d, K) : bandwidth(d) * eff.bandwidth) * Math.min(1, scale);
   const server = d.segment === 'datacenter' ? K.serverLaunchFactor : 1;
   const peak = peakRate(d, ct);
   const quantPeak = path?.gemm === 'int8' || path?.gemm === 'fp8' ? eightBitPeak(d, path.gemm) : null;
@@ -145,6 +169,7 @@ function opContext(c: ComponentBreakdown, w: Workload, d: Device, rt: Runtime, K
     stored,
     perParam: c.weightBytes / Math.max(1, c.parameters + c.buffers),
     groupNormStats: d.backend === 'cuda' || d.backend === 'rocm',
+    serialAttention: isCpu,
     rate,
     rowRate: rate / actBytes,
     launch: isCpu ? 0 : K.launchSeconds * rt.launchScale * server,
@@ -180,6 +205,10 @@ const ATTENTION = 3;
  */
 interface OpTable {
   count: Float64Array;
+  /** Weights loaded but never run (a text-to-image VAE's encoder): no time. */
+  idle: Uint8Array;
+  /** Embedding lookups: they read only the rows they gather (their output), not the whole table. */
+  gathers: Uint8Array;
   kind: Uint8Array;
   /** Matmul/conv ops with weights: the only ones stored quantized. */
   quantizable: Uint8Array;
@@ -208,6 +237,8 @@ function opTable(c: ComponentBreakdown): OpTable {
   const f = () => new Float64Array(n);
   t = {
     count: f(),
+    idle: new Uint8Array(n),
+    gathers: new Uint8Array(n),
     kind: new Uint8Array(n),
     quantizable: new Uint8Array(n),
     flops: f(),
@@ -222,6 +253,8 @@ function opTable(c: ComponentBreakdown): OpTable {
   };
   c.opGroups.forEach(({ op, count }, i) => {
     t!.count[i] = count;
+    t!.idle[i] = op.macs === 0 && op.ioElems === 0 ? 1 : 0;
+    t!.gathers[i] = op.kind === 'embedding' ? 1 : 0;
     t!.kind[i] =
       op.kind === 'linear' ? LINEAR : op.kind === 'conv' ? CONV : op.kind === 'attention' ? ATTENTION : OTHER;
     t!.quantizable[i] = (op.kind === 'linear' || op.kind === 'conv') && op.params !== 0 ? 1 : 0;
@@ -256,9 +289,9 @@ function componentSeconds(c: ComponentBreakdown, x: OpContext, out: number[], at
   const { B, K, scale, actBytes, rate, launch, path: quantPath, flash, rowRate } = x;
   const t = opTable(c);
   const { count, kind, quantizable, flops, params, ioElems, ioBatchElems, attention, tileUse, scoreElems } = t;
-  const { statsElems, groupRows } = t;
+  const { statsElems, groupRows, idle, gathers } = t;
   const { plain, quantized } = x;
-  const { groupNormStats } = x;
+  const { groupNormStats, serialAttention } = x;
   const groupNormRate = K.groupNormRowElementsPerSecond;
   const weightBytesPlain = x.perParam;
   const weightBytesQuant = x.quantWeightBytes;
@@ -269,6 +302,7 @@ function componentSeconds(c: ComponentBreakdown, x: OpContext, out: number[], at
   let shareBandwidth = 0;
   let shareLaunch = 0;
   for (let i = 0; i < count.length; i++) {
+    if (idle[i]) continue;
     const k = kind[i]!;
     const p = params[i]!;
     const quant = quantPath !== null && quantizable[i] === 1;
@@ -280,7 +314,7 @@ function componentSeconds(c: ComponentBreakdown, x: OpContext, out: number[], at
       compute = flops[i]! / (r.flops * e * scale);
     }
     // The matmul reads the weight as stored, or the 16-bit copy the library dequantized it to.
-    const weightRead = quant ? p * weightBytesQuant : p * weightBytesPlain;
+    const weightRead = gathers[i] ? 0 : quant ? p * weightBytesQuant : p * weightBytesPlain;
     let bytes = weightRead + ioBatchElems[i]! * actBytes;
     // Materialised attention scores.
     if (attention[i] && !flash) bytes += scoreElems[i]! * actBytes;
@@ -297,13 +331,20 @@ function componentSeconds(c: ComponentBreakdown, x: OpContext, out: number[], at
       quantSeconds += hostSyncLaunches;
     }
     const n = count[i]!;
-    const seconds = Math.max(compute, memory, launch) + quantSeconds;
+    // On a CPU, attention runs as kernels one after another on the same cores (QKᵀ GEMM, softmax, AV
+    // GEMM): with a head dimension of 40–64 the GEMMs do ~2 × head-dim FLOPs per score they write or
+    // read, too few to hide that traffic, and the softmax pass is pure traffic. Measured on SD 1.5
+    // (onnxruntime profile, one thread): attention GEMMs + softmax took 0.58 s of a 5.5 s step at 256²
+    // (scores in cache) and ~13 of 29 s at 512² (1 GB score tensors), near GEMM time + score traffic.
+    const roof = serialAttention && attention[i] ? compute + memory : Math.max(compute, memory, launch);
+    const seconds = roof + quantSeconds;
     const base = (seconds - quantSeconds) * n;
     total += seconds * n;
     // Dequantization streams weights: it counts as bandwidth-bound time.
     shareBandwidth += quantSeconds * n;
-    if (seconds - quantSeconds === compute) shareCompute += base;
-    else if (seconds - quantSeconds === memory) shareBandwidth += base;
+    const top = Math.max(compute, memory, launch);
+    if (top === compute) shareCompute += base;
+    else if (top === memory) shareBandwidth += base;
     else shareLaunch += base;
   }
   out[at + FORWARD_SECONDS] = total;

@@ -76,6 +76,21 @@ export function gelu(g: Graph, x: string): string {
   return g.op('Mul', [g.op('Mul', [x, g.f([0.5], [])]), inner]);
 }
 
+/**
+ * GELU with the tanh approximation, 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))): what the DiT
+ * families' feed-forwards were trained with (diffusers' `gelu-approximate` in SD3's and PixArt's
+ * blocks and PixArt's caption projection, `GELU(approximate="tanh")` in FLUX), so real weights need
+ * it rather than the exact form. Written out: opset 17 has no `approximate` attribute.
+ */
+export function geluTanh(g: Graph, x: string): string {
+  const cube = g.op('Mul', [g.op('Mul', [x, x]), x]);
+  const arg = g.op('Mul', [
+    g.op('Add', [x, g.op('Mul', [cube, g.f([0.044715], [])])]),
+    g.f([Math.sqrt(2 / Math.PI)], []),
+  ]);
+  return g.op('Mul', [g.op('Mul', [x, g.f([0.5], [])]), g.op('Add', [g.op('Tanh', [arg]), g.f([1], [])])]);
+}
+
 /** CLIP's quick_gelu: x · σ(1.702 x). */
 export const quickGelu = (g: Graph, x: string) =>
   g.op('Mul', [x, g.op('Sigmoid', [g.op('Mul', [x, g.f([1.702], [])])])]);

@@ -14,6 +14,7 @@ import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'n
 import { basename, dirname, join } from 'node:path';
 import onnxp from 'onnx-proto';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { GraphError } from './errors.ts';
 
 const { onnx } = onnxp;
 
@@ -256,9 +257,31 @@ export function toHalf(src: Float32Array): Uint16Array {
   return out;
 }
 
-function weightBytes(w: WeightSpec, seed: number, dtype: DType): Uint8Array {
-  const v = weightValues(w, seed);
-  return dtype === 'float32' ? new Uint8Array(v.buffer) : new Uint8Array(toHalf(v).buffer);
+/**
+ * Where a graph's weight values come from: generated from a seed (benchmarks: nothing to download),
+ * or bound from a checkpoint (float32 values by graph weight name, e.g. from src/checkpoint). A bound
+ * graph takes every weight from the map; a missing or misshapen one is an error, never a random fill.
+ */
+export type WeightSource =
+  | { seed: number }
+  | { bound: ReadonlyMap<string, { dims: readonly number[]; data: Float32Array }> };
+
+function weightValuesFrom(w: WeightSpec, source: WeightSource): Float32Array {
+  if ('seed' in source) return weightValues(w, source.seed);
+  const t = source.bound.get(w.name);
+  if (!t) throw new GraphError('weight-missing', `no weights bound for ${w.name} [${w.dims.join(', ')}]`);
+  const n = w.dims.reduce((a, b) => a * b, 1);
+  if (t.data.length !== n || t.dims.join(',') !== w.dims.join(','))
+    throw new GraphError(
+      'weight-shape',
+      `${w.name}: the graph wants [${w.dims.join(', ')}], the bound weights are [${t.dims.join(', ')}]`,
+    );
+  return t.data;
+}
+
+function weightBytes(w: WeightSpec, source: WeightSource, dtype: DType): Uint8Array {
+  const v = weightValuesFrom(w, source);
+  return dtype === 'float32' ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : new Uint8Array(toHalf(v).buffer);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -285,7 +308,7 @@ export interface WriteResult {
 export function writeGraph(
   g: Graph,
   path: string,
-  seed: number,
+  source: WeightSource,
   externalThreshold = PROTOBUF_LIMIT_BYTES - 64 * 2 ** 20,
 ): WriteResult {
   const external = g.weightBytes > externalThreshold;
@@ -303,7 +326,7 @@ export function writeGraph(
       for (const w of g.weights) {
         const skip = (EXTERNAL_ALIGN - (offset % EXTERNAL_ALIGN)) % EXTERNAL_ALIGN;
         if (skip) offset += writeAll(fd, pad.subarray(0, skip), hash);
-        const bytes = weightBytes(w, seed, g.dtype);
+        const bytes = weightBytes(w, source, g.dtype);
         initializers.push(
           onnx.TensorProto.create({
             name: w.name,
@@ -331,7 +354,7 @@ export function writeGraph(
   } else {
     for (const w of g.weights)
       initializers.push(
-        onnx.TensorProto.create({ name: w.name, dims: w.dims, dataType, rawData: weightBytes(w, seed, g.dtype) }),
+        onnx.TensorProto.create({ name: w.name, dims: w.dims, dataType, rawData: weightBytes(w, source, g.dtype) }),
       );
   }
   const model = onnx.ModelProto.create({

@@ -1,12 +1,13 @@
 /**
  * The CLIP text transformer as an ONNX graph, from the `ClipTextArch` the analyzer walks
- * (walkClipText): token + position embeddings, pre-LN layers with causal self-attention and a
- * quick_gelu MLP, final LayerNorm. Pooled output = the hidden state at the highest token id (CLIP's
- * EOS), and with `projection > 0` the text projection (CLIPTextModelWithProjection → `text_embeds`).
+ * (walkClipText): token + position embeddings, pre-LN layers with causal self-attention and an
+ * MLP (quick_gelu for OpenAI's CLIP, exact gelu for OpenCLIP's ViT-H and bigG: `activation`),
+ * final LayerNorm. Pooled output = the hidden state at the highest token id (CLIP's EOS), and with
+ * `projection > 0` the text projection (CLIPTextModelWithProjection → `text_embeds`).
  * IO as transformers' ONNX export: `input_ids` int32 → `last_hidden_state`, `pooler_output` | `text_embeds`.
  */
 import type { ClipTextArch } from '../catalog/models.types.ts';
-import { attention, layerNorm, linear, quickGelu } from './_layers.ts';
+import { attention, gelu, layerNorm, linear, quickGelu } from './_layers.ts';
 import type { Graph } from './_onnx.ts';
 
 const EPS = 1e-5;
@@ -31,6 +32,7 @@ export function buildClipText(g: Graph, a: ClipTextArch): void {
   const mask = new Float32Array(L * L);
   for (let i = 0; i < L; i++) for (let j = i + 1; j < L; j++) mask[i * L + j] = MASKED[g.dtype];
   const causal = g.f(mask, [1, 1, L, L]);
+  const act = (a.activation ?? 'quick_gelu') === 'gelu' ? gelu : quickGelu;
   for (let i = 0; i < a.layers; i++) {
     h = g.in(`layer${i}`, () => {
       const y = g.op('Add', [
@@ -46,7 +48,7 @@ export function buildClipText(g: Graph, a: ClipTextArch): void {
       const mlp = linear(
         g,
         'mlp.fc2',
-        quickGelu(g, linear(g, 'mlp.fc1', layerNorm(g, 'layer_norm2', y, d, EPS), d, a.ffn)),
+        act(g, linear(g, 'mlp.fc1', layerNorm(g, 'layer_norm2', y, d, EPS), d, a.ffn)),
         a.ffn,
         d,
       );

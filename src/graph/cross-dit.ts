@@ -8,7 +8,7 @@
  */
 import type { CrossDiTArch } from '../catalog/models.types.ts';
 import { modulate, patchify, plainNorm, unpatchify } from './_dit.ts';
-import { attention, gelu, linear, silu, sinusoid } from './_layers.ts';
+import { attention, geluTanh, linear, silu, sinusoid } from './_layers.ts';
 import type { Graph } from './_onnx.ts';
 
 export function buildCrossDiT(g: Graph, a: CrossDiTArch): void {
@@ -34,7 +34,7 @@ export function buildCrossDiT(g: Graph, a: CrossDiTArch): void {
   );
   const t6 = g.op('Reshape', [linear(g, 'adaln_single.linear', silu(g, emb), d, 6 * d), g.i64([-1, 6, d])]);
   const ctx = g.in('caption_projection', () =>
-    linear(g, 'linear_2', gelu(g, linear(g, 'linear_1', captions, a.captionChannels, d)), d, d),
+    linear(g, 'linear_2', geluTanh(g, linear(g, 'linear_1', captions, a.captionChannels, d)), d, d),
   );
 
   for (let i = 0; i < a.depth; i++) {
@@ -61,7 +61,7 @@ export function buildCrossDiT(g: Graph, a: CrossDiTArch): void {
       const ff = linear(
         g,
         'ff.down',
-        gelu(g, linear(g, 'ff.up', modulate(g, plainNorm(g, y, d), shiftMlp!, scaleMlp!), d, hidden)),
+        geluTanh(g, linear(g, 'ff.up', modulate(g, plainNorm(g, y, d), shiftMlp!, scaleMlp!), d, hidden)),
         hidden,
         d,
       );

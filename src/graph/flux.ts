@@ -17,7 +17,7 @@
  */
 import type { FluxArch } from '../catalog/models.types.ts';
 import { chunks, dim, modulate, plainNorm, sdpa, toHeads } from './_dit.ts';
-import { gelu, linear, silu, sinusoid } from './_layers.ts';
+import { geluTanh, linear, silu, sinusoid } from './_layers.ts';
 import type { Graph } from './_onnx.ts';
 
 const ROPE_THETA = 10000;
@@ -103,7 +103,7 @@ function doubleBlock(g: Graph, img: string, txt: string, c: Ctx): { img: string;
   const stream = (x: string, a: string, m: string[], s: string) => {
     const y = g.op('Add', [x, g.op('Mul', [m[2]!, linear(g, `${s}_attn.proj`, a, d, d)])]);
     const ff = g.in(`${s}_mlp`, () =>
-      linear(g, '2', gelu(g, linear(g, '0', modulate(g, plainNorm(g, y, d), m[3]!, m[4]!), d, c.mlp)), c.mlp, d),
+      linear(g, '2', geluTanh(g, linear(g, '0', modulate(g, plainNorm(g, y, d), m[3]!, m[4]!), d, c.mlp)), c.mlp, d),
     );
     return g.op('Add', [y, g.op('Mul', [m[5]!, ff])]);
   };
@@ -126,7 +126,7 @@ function singleBlock(g: Graph, x: string, c: Ctx): string {
     toHeads(g, v, heads, hd, null),
     hd,
   );
-  const out = linear(g, 'linear2', g.op('Concat', [att, gelu(g, mlpIn)], { axis: -1 }), d + c.mlp, d);
+  const out = linear(g, 'linear2', g.op('Concat', [att, geluTanh(g, mlpIn)], { axis: -1 }), d + c.mlp, d);
   return g.op('Add', [x, g.op('Mul', [gate, out])]);
 }
 

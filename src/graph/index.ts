@@ -16,7 +16,7 @@ import type {
   MMDiTArch,
   UNetArch,
 } from '../catalog/models.types.ts';
-import { type DType, Graph, type WriteResult, writeGraph } from './_onnx.ts';
+import { type DType, Graph, type WeightSource, type WriteResult, writeGraph } from './_onnx.ts';
 import { buildVaeDecoder } from './autoencoder.ts';
 import { buildClipText } from './clip-text.ts';
 import { buildCrossDiT } from './cross-dit.ts';
@@ -26,10 +26,8 @@ import { buildUNet } from './unet.ts';
 
 export type GraphArch = UNetArch | AutoencoderArch | ClipTextArch | CrossDiTArch | MMDiTArch | FluxArch;
 
-export interface WriteOnnxOptions {
-  seed: number;
-  dtype: 'float32' | 'float16';
-}
+/** Random weights from `seed`, or `bound` ones (a checkpoint's, by graph weight name), written as `dtype`. */
+export type WriteOnnxOptions = WeightSource & { dtype: 'float32' | 'float16' };
 
 type Builders = { [K in GraphArch['kind']]: (g: Graph, a: Extract<GraphArch, { kind: K }>) => void };
 
@@ -66,7 +64,7 @@ export async function writeOnnxModelFiles(
   opts: WriteOnnxOptions & { externalThresholdBytes?: number },
 ): Promise<WriteResult> {
   const g = buildGraph(arch, opts.dtype);
-  return writeGraph(g, path, opts.seed, opts.externalThresholdBytes);
+  return writeGraph(g, path, opts, opts.externalThresholdBytes);
 }
 
 /** Writes an ONNX model for the architecture at `path`; weights go to `path + '.data'` (external data) when over 2 GiB. Dynamic batch/height/width axes. */
@@ -79,4 +77,4 @@ export async function writeOnnxModel(
   return { parameters: r.parameters };
 }
 
-export type { DType } from './_onnx.ts';
+export type { DType, WeightSource } from './_onnx.ts';

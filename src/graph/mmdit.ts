@@ -10,7 +10,7 @@
  */
 import type { MMDiTArch } from '../catalog/models.types.ts';
 import { chunks, modulate, patchify, plainNorm, sdpa, toHeads, unpatchify } from './_dit.ts';
-import { attention, gelu, linear, silu, sinusoid } from './_layers.ts';
+import { attention, geluTanh, linear, silu, sinusoid } from './_layers.ts';
 import type { Graph } from './_onnx.ts';
 
 /** Joint attention: both streams projected separately, attended together, split back. */
@@ -41,7 +41,7 @@ function jointAttention(
 }
 
 const feedForward = (g: Graph, name: string, x: string, d: number, hidden: number) =>
-  g.in(name, () => linear(g, 'down', gelu(g, linear(g, 'up', x, d, hidden)), hidden, d));
+  g.in(name, () => linear(g, 'down', geluTanh(g, linear(g, 'up', x, d, hidden)), hidden, d));
 
 export function buildMMDiT(g: Graph, a: MMDiTArch): void {
   const dt = g.dtype;

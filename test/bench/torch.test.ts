@@ -1,7 +1,9 @@
 /**
  * The PyTorch path: the emitted script is valid Python that carries the graph builder's cases, and
  * `--import` reads the JSON that script prints (a hand-written sample in its exact format, since no
- * GPU or torch is available here) into the calibration, rejecting anything malformed in one line.
+ * GPU is available here) into the calibration, rejecting anything malformed in one line. Full-size
+ * modules are counted with a stand-in torch (building FLUX in fp32 would take 48 GB); the script
+ * running on real torch (1.13, CPU) is test/bench/torch-crosscheck.test.ts.
  */
 
 import assert from 'node:assert/strict';
@@ -19,9 +21,12 @@ import {
   renderTorchScript,
   torchCases,
   torchCasesFor,
+  torchCheckComponent,
   torchPipelinesFor,
 } from '../../src/bench/torch.ts';
 import { resolveDevice } from '../../src/catalog/devices.ts';
+import type { AutoencoderArch, FluxArch } from '../../src/catalog/models.types.ts';
+import { fluxNameMap, vaeDecoderNameMap } from '../../src/checkpoint/names.ts';
 import { sumParams, walk } from '../../src/cost/analyze/index.ts';
 import { graphParameters } from '../../src/graph/index.ts';
 import { machineFromProbe } from '../../src/planner/machine.ts';
@@ -32,7 +37,7 @@ const FIXTURES = new URL('../fixtures/bench/', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'genready-torch-'));
 const machine = machineFromProbe(fakeProbe({ ramGiB: 32 }));
 
-/** Builds every case's modules with the stand-in torch (PyTorch is not installable here) and returns built vs expected parameters. */
+/** Builds every case's modules with the stand-in torch (no memory for full-size weights) and returns built vs expected parameters. */
 function countParams(script: string): { model: string; phase: string; built: number; expected: number }[] {
   const py = spawnSync('python3', [join(FIXTURES, 'count_params.py'), script], {
     encoding: 'utf8',
@@ -60,7 +65,7 @@ test('the emitted script compiles and embeds every case with the parameter count
 });
 
 test('the script builds PyTorch modules with exactly the parameters of the ONNX graphs, for every UNet-family model', () => {
-  // PyTorch is not installable here: a stand-in torch that only counts parameters builds the modules.
+  // A stand-in torch that only counts parameters builds the full-size modules.
   const path = join(dir, 'all.py');
   emitTorchScript(path, { models: ['sd15', 'sd21', 'sdxl', 'sdxl-refiner', 'sdxl-turbo'], sizes: [[512, 512]] });
   const rows = countParams(path);
@@ -250,5 +255,25 @@ test('--import keeps naive/math attention cases and pipelines out of the calibra
   assert.deepEqual(
     stored.map((m) => m.measuredSeconds),
     [0.04],
+  );
+});
+
+test('the check mode embeds the name map as [graph, checkpoint name, kind, rows, swap] and refuses kinds it cannot bind', () => {
+  const sd15 = catalog.find((m) => m.id === 'sd15')!;
+  const vae = sd15.vae.arch as AutoencoderArch;
+  const c = torchCheckComponent('vae', vae, vaeDecoderNameMap(vae), 'ldm', 'first_stage_model.');
+  assert.deepEqual([c.role, c.inputs, c.outputs], ['vae', ['latent_sample'], ['sample']]);
+  assert.deepEqual(
+    c.entries.find((e) => e[0] === 'mid.attn.to_q.weight'),
+    ['mid.attn.to_q.weight', 'first_stage_model.decoder.mid.attn_1.q.weight', 'conv1x1-linear', null, false],
+  );
+  const text = renderTorchScript([], { check: [c] });
+  const embedded = JSON.parse(/CHECK = json\.loads\(r"""([\s\S]*?)"""\)/.exec(text)![1]!) as (typeof c)[];
+  assert.equal(embedded[0]!.entries.length, c.entries.length);
+  const flux = catalog.find((m) => m.id === 'flux1-dev')!.denoiser.arch as FluxArch;
+  assert.throws(
+    () => torchCheckComponent('flux', flux, fluxNameMap(flux), 'ldm'),
+    (e: unknown) =>
+      e instanceof BenchError && /PixArt DiTs, VAE decoders and CLIP text encoders, not flux/.test(e.message),
   );
 });

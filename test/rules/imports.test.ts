@@ -47,7 +47,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   checkpoint: ['catalog', 'text', 'io'],
   graph: ['checkpoint', 'catalog', 'text', 'io'],
   ort: ['graph', 'probe', 'catalog', 'text', 'io'],
-  bench: ['ort', 'graph', 'planner', 'validate', 'cost', 'probe', 'catalog', 'text', 'io'],
+  bench: ['ort', 'graph', 'checkpoint', 'planner', 'validate', 'cost', 'probe', 'catalog', 'text', 'io'],
   runner: ['ort', 'graph', 'checkpoint', 'planner', 'cost', 'probe', 'catalog', 'text', 'io'],
   queue: ['runner', 'ort', 'graph', 'checkpoint', 'planner', 'cost', 'probe', 'catalog', 'text', 'io'],
   answers: LIBRARY,

@@ -1,5 +1,11 @@
 import { defineCommand } from 'citty';
-import { type EstimateAnswer, estimateAnswer, isOnDevice, parseEstimate } from '../../answers/estimate.ts';
+import {
+  type EstimateAnswer,
+  type EstimateOnDevice,
+  estimateAnswer,
+  isOnDevice,
+  parseEstimate,
+} from '../../answers/estimate.ts';
 import { productionLocal } from '../../answers/local.ts';
 import { RUNTIMES } from '../../cost/constants.ts';
 import { STRATEGIES } from '../../cost/memory.ts';
@@ -109,6 +115,7 @@ export function renderEstimate(a: EstimateAnswer): string[] {
       ? `${rate(j.time.stepsPerSecond)} steps/s (${seconds(j.time.secondsPerStep)} per step, ${j.time.bound}-bound) · ${seconds(j.time.secondsPerImage)} per image · ${rate(j.time.imagesPerHour)} images/hour`
       : color.dim('no speed: it does not run as asked (the ladder below says what does)'),
   );
+  if (j.fits) lines.push(firstImageLine(j.firstImage));
   if (j.calibration) {
     const f = Object.entries(j.calibration.factors)
       .map(([p, x]) => `${p} ×${x.toFixed(2)}`)
@@ -134,6 +141,15 @@ export function renderEstimate(a: EstimateAnswer): string[] {
     );
   lines.push(verdictLines(j.verdict, { title: 'Ladder' }).join('\n'));
   return lines;
+}
+
+/** The first image apart from the steady state: what a cold start costs before the first batch. */
+function firstImageLine(f: EstimateOnDevice['firstImage']): string {
+  return (
+    `first image ${seconds(f.firstImageSeconds)} from a cold start (read ${gb(f.weightBytes)} at ${gb(f.diskBytesPerSecond)}/s ${seconds(f.readSeconds)}, ` +
+    `load ${seconds(f.loadSeconds)}, warm-up ${seconds(f.warmupSeconds)}, first call ${seconds(f.firstCallSeconds)}); ` +
+    `${seconds(f.firstImageCachedSeconds)} with the weights in the page cache`
+  );
 }
 
 function renderBreakdown(parts: EstimateAnswer['components']): string {
