@@ -27,6 +27,15 @@ const CASES: Case[] = [
   { name: 'genready --help', args: [BIN, '--help'] },
   { name: 'estimate --json', args: [BIN, 'estimate', '--model', 'sdxl', '--json'], target: 0.45 },
   { name: 'check --json', args: [BIN, 'check', '--json'], target: 0.8 },
+  // Commands that read the device catalog (and, for plan, the cloud prices matched to it).
+  {
+    name: 'estimate --device --json',
+    args: [BIN, 'estimate', '--model', 'sdxl', '--device', 'RTX 4090', '--json'],
+  },
+  {
+    name: 'plan --json',
+    args: [BIN, 'plan', '--model', 'sdxl', '--images', '100', '--within', '8h', '--as', 'RTX 3060 12GB', '--json'],
+  },
   {
     name: 'estimate --json (tsx)',
     args: [BIN, 'estimate', '--model', 'sdxl', '--json'],
@@ -66,7 +75,7 @@ const base = Math.min(...samples.get('node -e 0')!.map((s) => s.wall));
 console.log(
   `node ${process.version}, ${availableParallelism()} CPUs, load ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}, ${ROUNDS} rounds`,
 );
-console.log('case                     wall min  wall median  cpu min  min − node  target');
+console.log('case                          wall min  wall median  cpu min  min − node  target');
 for (const c of CASES) {
   const s = samples.get(c.name)!;
   const wall = s.map((x) => x.wall);
@@ -74,7 +83,7 @@ for (const c of CASES) {
   const verdict =
     c.target === undefined ? '' : `${c.target} s: ${min <= c.target ? 'met' : `×${(min / c.target).toFixed(2)}`}`;
   console.log(
-    `${c.name.padEnd(24)} ${min.toFixed(3).padStart(8)}  ${median(wall).toFixed(3).padStart(11)}  ${Math.min(
+    `${c.name.padEnd(29)} ${min.toFixed(3).padStart(8)}  ${median(wall).toFixed(3).padStart(11)}  ${Math.min(
       ...s.map((x) => x.cpu),
     )
       .toFixed(2)

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { versionNumber } from '../cost/workload.ts';
+import { readSize } from '../text/size.ts';
 import { type MessagePart, ref, said, shown } from './errors.ts';
 
 /** What is wrong with one value; `parts` follow the field's name ("must be a number, got …"). */
@@ -127,14 +128,12 @@ export const choice =
     return hit;
   };
 
-/** "1024x768" (also "1024×768", "1024*768") → [1024, 768]: the one size parser. */
-const SIZE = /^\s*(\d+)\s*[x×*]\s*(\d+)\s*$/i;
-
+/** "1024x768" (also "1024×768", "1024*768") → [1024, 768], read by the one size reader (text/size.ts). */
 export function parseSize(v: unknown, maxSide: number): [number, number] {
   const s = nonEmpty(v);
-  const m = SIZE.exec(s);
-  if (!m) throw problem('bad-size', `must look like 1024x1024 (width x height), got ${shown(s)}`);
-  const [w, h] = [Number(m[1]), Number(m[2])];
+  const size = readSize(s);
+  if (!size) throw problem('bad-size', `must look like 1024x1024 (width x height), got ${shown(s)}`);
+  const [w, h] = size;
   if (w <= 0 || h <= 0) throw problem('bad-size', `must have both sides above 0, got ${shown(s)}`);
   if (w > maxSide || h > maxSide)
     throw problem('bad-size', `has a side above the supported maximum ${maxSide}, got ${shown(s)}`);
@@ -142,7 +141,7 @@ export function parseSize(v: unknown, maxSide: number): [number, number] {
 }
 
 /** True when a word is a size ("1024x1024"), for parsers of free text such as `gpus --for`. */
-export const isSize = (word: string) => SIZE.test(word);
+export const isSize = (word: string) => readSize(word) !== null;
 
 const DURATION_UNITS: Record<string, number> = {
   m: 1 / 60,

@@ -20,5 +20,12 @@ export { type GpusAnswer, type GpusRequest, gpusAnswer, parseGpus } from './gpus
 export { type Local, productionLocal } from './local.ts';
 export { type ModelsAnswer, modelsAnswer, parseModels } from './models.ts';
 export { type PlanAnswer, type PlanRequest, parsePlan, planAnswer } from './plan.ts';
+export {
+  type MachineLoad,
+  parseRunPlan,
+  type RunPlanAnswer,
+  type RunPlanRequest,
+  runPlanAnswer,
+} from './run-plan.ts';
 export { parseSweep, type SweepJson, type SweepRequest, sweepAnswer } from './sweep.ts';
 export { parseValidate, type ValidateAnswer, validateAnswer } from './validate.ts';

@@ -8,8 +8,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
+import { CATALOG_CACHE_DIR, cachedParse, sourceText } from './_parsed-cache.ts';
 import type { ReadTextFile } from './devices.ts';
-import { matchDevice } from './devices.ts';
+import { DEVICE_CATALOG_PATH, getDevice, matchDevice } from './devices.ts';
 import type { Device } from './devices.types.ts';
 import { CatalogError } from './errors.ts';
 
@@ -119,5 +120,40 @@ export function loadCloudCatalog(read: ReadTextFile = (p) => readFileSync(p, 'ut
 
 let cached: CloudCatalog | undefined;
 
-/** The shipped offers, parsed once per process. */
-export const cloudCatalog = (): CloudCatalog => (cached ??= loadCloudCatalog());
+/** A cached offer names its device by id (`_parsed-cache.ts`). */
+type StoredOffer = Omit<CloudOffer, 'device'> & { deviceId: string };
+
+/**
+ * The shipped offers, parsed once per process, and across processes from the JSON cache: keyed by
+ * both CSVs and the sources that parse and match them, since an offer's device comes from matching
+ * its label against the device catalog.
+ */
+export const cloudCatalog = (): CloudCatalog => {
+  if (cached) return cached;
+  const stored = cachedParse(
+    'cloud-prices',
+    [
+      () => readFileSync(CLOUD_PRICES_PATH, 'utf8'),
+      () => readFileSync(DEVICE_CATALOG_PATH, 'utf8'),
+      ...['./cloud.ts', './devices.ts', './_device-match.ts', './_device-names.ts', './_similar.ts'].map(
+        (f) => () => sourceText(new URL(f, import.meta.url).href),
+      ),
+    ],
+    () => {
+      const c = loadCloudCatalog();
+      return { offers: c.offers.map(({ device, ...o }) => ({ ...o, deviceId: device.id })), unmatched: c.unmatched };
+    },
+    CATALOG_CACHE_DIR,
+  );
+  const offers = stored.offers.map(({ provider, gpu, deviceId, ...rest }: StoredOffer) => ({
+    provider,
+    gpu,
+    device: getDevice(deviceId),
+    ...rest,
+  }));
+  // A device id the catalog no longer has cannot come from a cache keyed by the catalog; parse anyway if so.
+  cached = offers.every((o): o is CloudOffer => o.device !== undefined)
+    ? { offers, unmatched: stored.unmatched }
+    : loadCloudCatalog();
+  return cached;
+};

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { type CatalogEntry, matchPrepared, prepareEntries } from './_device-match.ts';
+import { CATALOG_CACHE_DIR, cachedParse, sourceText } from './_parsed-cache.ts';
 import type { Backend, Device, DeviceMatch, Segment, Vendor } from './devices.types.ts';
 import { CatalogError } from './errors.ts';
 
@@ -214,8 +215,15 @@ export function parseDeviceCsv(text: string, label = 'data/devices.csv'): Catalo
   return entries;
 }
 
-/** Build a catalog from a CSV file. Uncached: every call reads through `readFile`. */
-export function loadDeviceCatalog(options: { readFile?: ReadTextFile; path?: string } = {}): DeviceCatalog {
+/**
+ * Build a catalog from a CSV file. Every call reads through `readFile`; with `cacheDir` the parsed
+ * rows come from a JSON file there named by the CSV's bytes and this module's source
+ * (`_parsed-cache.ts`), which the module-level functions use so a command does not parse the CSV
+ * at every start.
+ */
+export function loadDeviceCatalog(
+  options: { readFile?: ReadTextFile; path?: string; cacheDir?: string | null } = {},
+): DeviceCatalog {
   const path = options.path ?? DEVICE_CATALOG_PATH;
   const read = options.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
   let text: string;
@@ -224,11 +232,17 @@ export function loadDeviceCatalog(options: { readFile?: ReadTextFile; path?: str
   } catch (cause) {
     throw new CatalogError('invalid-catalog', `device catalog not readable at ${path}`, { cause });
   }
-  const entries = parseDeviceCsv(text);
-  const prepared = prepareEntries(entries);
+  const entries = cachedParse(
+    'devices',
+    [() => text, () => sourceText(import.meta.url)],
+    () => parseDeviceCsv(text),
+    options.cacheDir ?? null,
+  ).map(frozenEntry);
   const devices = Object.freeze(entries.map((e) => e.device));
   const byId = new Map(devices.map((d) => [d.id, d]));
-  const match = (query: string) => matchPrepared(query, prepared);
+  // The name index is built on the first lookup by name: listing devices needs none.
+  let prepared: ReturnType<typeof prepareEntries> | undefined;
+  const match = (query: string) => matchPrepared(query, (prepared ??= prepareEntries(entries)));
   return {
     devices,
     get: (id) => byId.get(id),
@@ -242,8 +256,17 @@ export function loadDeviceCatalog(options: { readFile?: ReadTextFile; path?: str
   };
 }
 
+/** An entry as `toEntry` makes it (frozen device), also when it comes back from the JSON cache. */
+function frozenEntry(e: CatalogEntry): CatalogEntry {
+  if (Object.isFrozen(e.device)) return e;
+  const d = e.device;
+  Object.freeze(d.memoryOptionsGiB);
+  if (d.pcie) Object.freeze(d.pcie);
+  return { ...e, device: Object.freeze(d) };
+}
+
 let cached: DeviceCatalog | undefined;
-const catalog = (): DeviceCatalog => (cached ??= loadDeviceCatalog());
+const catalog = (): DeviceCatalog => (cached ??= loadDeviceCatalog({ cacheDir: CATALOG_CACHE_DIR }));
 
 /** Every catalog device, in file order. */
 export function listDevices(): Device[] {

@@ -20,7 +20,7 @@ import {
   type Strategy,
   worseGrade,
 } from './memory.ts';
-import { estimateTime, type TimeEstimate } from './time.ts';
+import { estimateTime, type Forwards, forwardTimes, type TimeEstimate, timeFromForwards } from './time.ts';
 import { type UsableMemory, usableDeviceMemory } from './usable.ts';
 import type { Workload } from './workload.ts';
 
@@ -97,15 +97,18 @@ export function breakdownOf(w: Workload): ComponentBreakdown[] {
 }
 
 /**
- * Memo of predicted times per (breakdown, compute device, strategy, runtime) with the shipped
- * constants: a ladder over the catalog evaluates each of them for many rungs and batches.
+ * Memo of the forwards of a breakdown's components (one breakdown per distinct workload, see
+ * `breakdownOf`) on a compute device under a runtime, with the shipped constants: the expensive part
+ * of the time model, shared by every strategy; the ladder asks for it for many rungs and batches.
+ * Kept lean (the time per strategy is cheap to assemble from it) since a grid over the catalog keeps
+ * one per workload and device. Devices are held strongly only while their breakdown is memoised.
  */
-let times = new WeakMap<readonly ComponentBreakdown[], WeakMap<Device, Map<string, TimeEstimate>>>();
+let forwardMemo = new WeakMap<readonly ComponentBreakdown[], Map<Device, Partial<Record<Runtime['id'], Forwards>>>>();
 
 /** Forget the memoised breakdowns and times (benchmarks measure a grid from a fresh memo). */
 export function clearEstimateMemo(): void {
   breakdowns = new WeakMap();
-  times = new WeakMap();
+  forwardMemo = new WeakMap();
 }
 
 function timeOf(
@@ -117,14 +120,16 @@ function timeOf(
   K: ModelConstants | undefined,
 ): TimeEstimate {
   if (K) return estimateTime(w, parts, d, strategy, runtime, K);
-  let byDevice = times.get(parts);
-  if (!byDevice) times.set(parts, (byDevice = new WeakMap()));
-  let byKey = byDevice.get(d);
-  if (!byKey) byDevice.set(d, (byKey = new Map()));
-  const key = `${strategy}|${runtime}`;
-  let t = byKey.get(key);
-  if (!t) byKey.set(key, (t = estimateTime(w, parts, d, strategy, runtime)));
-  return t;
+  let byDevice = forwardMemo.get(parts);
+  if (!byDevice) forwardMemo.set(parts, (byDevice = new Map()));
+  let byRuntime = byDevice.get(d);
+  if (!byRuntime) {
+    // Bounded: devices made per request (a probed CPU, `--vram 24`) must not accumulate.
+    if (byDevice.size > 1024) byDevice.clear();
+    byDevice.set(d, (byRuntime = {}));
+  }
+  const forwards = (byRuntime[runtime] ??= forwardTimes(w, parts, d, runtime));
+  return timeFromForwards(w, parts, forwards, d, strategy);
 }
 
 interface Fit {

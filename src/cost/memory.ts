@@ -70,7 +70,7 @@ export function worseGrade(a: FitGrade, b: FitGrade): FitGrade {
   return FIT_GRADES[Math.max(FIT_GRADES.indexOf(a), FIT_GRADES.indexOf(b))]!;
 }
 
-const PHASES: Phase[] = ['text-encoding', 'denoising', 'vae-decode'];
+const PHASES: readonly Phase[] = ['text-encoding', 'denoising', 'vae-decode'];
 
 const largestLayer = new WeakMap<ComponentBreakdown, number>();
 
@@ -91,7 +91,7 @@ function largestLayerBytes(c: ComponentBreakdown): number {
  * bytes), so the segments of earlier stages stay reserved beside the last one. Attention scores are
  * the same size in every layer and are reused, so only the activations without them count.
  */
-export function growthBytes(w: Workload, inPhase: readonly ComponentBreakdown[]): number {
+export function growthBytes(w: Pick<Workload, 'attention'>, inPhase: readonly ComponentBreakdown[]): number {
   return inPhase.reduce((m, c) => Math.max(m, Math.min(c.activationBytes[w.attention], c.activationBytes.flash)), 0);
 }
 
@@ -111,6 +111,53 @@ export function deviceFigures(
   return { reservedBytes, deviceBytes: reservedBytes + K.contextBytes };
 }
 
+/** What `estimateMemory` needs of one phase, the same for every strategy and device. */
+interface PhaseProfile {
+  phase: Phase;
+  components: string[];
+  /** Weights of the phase's components; the largest layer among them, twice (sequential offload). */
+  weightBytes: number;
+  twoLayersBytes: number;
+  activationBytes: number;
+  growthBytes: number;
+}
+
+interface MemoryProfile {
+  phases: PhaseProfile[];
+  totalWeightBytes: number;
+  largestComponentBytes: number;
+  /** Activations held in RAM when the CPU runs it (the largest component's). */
+  cpuActivationBytes: number;
+}
+
+/**
+ * The strategy- and device-independent sums of a breakdown under an attention kernel, once per
+ * breakdown: an estimate asks for the memory of every strategy on every device a ladder tries.
+ */
+const profiles = new WeakMap<readonly ComponentBreakdown[], Partial<Record<Workload['attention'], MemoryProfile>>>();
+
+function memoryProfile(parts: readonly ComponentBreakdown[], attention: Workload['attention']): MemoryProfile {
+  let byKernel = profiles.get(parts);
+  if (!byKernel) profiles.set(parts, (byKernel = {}));
+  return (byKernel[attention] ??= {
+    phases: PHASES.map((phase) => {
+      const inPhase = parts.filter((c) => c.phase === phase);
+      return {
+        phase,
+        components: inPhase.map((c) => c.name),
+        weightBytes: inPhase.reduce((s, c) => s + c.weightBytes, 0),
+        // two layers in flight: the one computing and the next being copied
+        twoLayersBytes: 2 * inPhase.reduce((m, c) => Math.max(m, largestLayerBytes(c)), 0),
+        activationBytes: inPhase.reduce((m, c) => Math.max(m, c.activationBytes[attention]), 0),
+        growthBytes: growthBytes({ attention }, inPhase),
+      };
+    }),
+    totalWeightBytes: parts.reduce((s, c) => s + c.weightBytes, 0),
+    largestComponentBytes: parts.reduce((m, c) => Math.max(m, c.weightBytes), 0),
+    cpuActivationBytes: Math.max(...parts.map((c) => c.activationBytes[attention])),
+  });
+}
+
 export function estimateMemory(
   w: Workload,
   parts: readonly ComponentBreakdown[],
@@ -118,48 +165,47 @@ export function estimateMemory(
   K: ModelConstants = MODEL_CONSTANTS,
   capacityBytes = Infinity,
 ): MemoryEstimate {
-  const total = parts.reduce((s, c) => s + c.weightBytes, 0);
+  const profile = memoryProfile(parts, w.attention);
+  const total = profile.totalWeightBytes;
   const onDevice = strategy !== 'cpu';
-  // Per phase: its memory, and what the caching allocator reserves and the device shows in it.
-  const perPhase = PHASES.map((phase) => {
-    const inPhase = parts.filter((c) => c.phase === phase);
-    const activation = inPhase.reduce((m, c) => Math.max(m, c.activationBytes[w.attention]), 0);
-    const phaseWeights = inPhase.reduce((s, c) => s + c.weightBytes, 0);
+  // Per phase: its memory, and what the caching allocator reserves and the device shows in it. The
+  // reservation peaks in the phase whose activations make the allocator grow most, which need not
+  // be the phase with the largest allocated peak (a batch's VAE decode vs FLUX's denoiser).
+  const phases: PhaseMemory[] = [];
+  let peakAllocatedBytes = -Infinity;
+  let peakReservedBytes = onDevice ? -Infinity : 0;
+  let peakDeviceBytes = onDevice ? -Infinity : 0;
+  for (const p of profile.phases) {
     const weights =
       strategy === 'gpu'
         ? total
         : strategy === 'model-offload'
-          ? phaseWeights
+          ? p.weightBytes
           : strategy === 'sequential-offload'
-            ? // two layers in flight: the one computing and the next being copied
-              2 * inPhase.reduce((m, c) => Math.max(m, largestLayerBytes(c)), 0)
+            ? p.twoLayersBytes
             : 0;
-    const activationOnDevice = onDevice ? activation : 0;
-    const memory: PhaseMemory = {
-      phase,
+    const activationOnDevice = onDevice ? p.activationBytes : 0;
+    const allocatedBytes = weights + activationOnDevice;
+    phases.push({
+      phase: p.phase,
       weightBytes: weights,
       activationBytes: activationOnDevice,
-      allocatedBytes: weights + activationOnDevice,
-      components: inPhase.map((c) => c.name),
-    };
-    return {
-      memory,
-      device: deviceFigures(memory.allocatedBytes, onDevice ? growthBytes(w, inPhase) : 0, K, capacityBytes),
-    };
-  });
-  const phases = perPhase.map((p) => p.memory);
-  const peakAllocatedBytes = Math.max(...phases.map((p) => p.allocatedBytes));
-  // The reservation peaks in the phase whose activations make the allocator grow most, which need
-  // not be the phase with the largest allocated peak (a batch's VAE decode vs FLUX's denoiser).
-  const reserved = perPhase.map((p) => p.device);
-  const peakReservedBytes = onDevice ? Math.max(...reserved.map((r) => r.reservedBytes)) : 0;
-  const peakDeviceBytes = onDevice ? Math.max(...reserved.map((r) => r.deviceBytes)) : 0;
+      allocatedBytes,
+      components: [...p.components],
+    });
+    peakAllocatedBytes = Math.max(peakAllocatedBytes, allocatedBytes);
+    if (onDevice) {
+      const device = deviceFigures(allocatedBytes, p.growthBytes, K, capacityBytes);
+      peakReservedBytes = Math.max(peakReservedBytes, device.reservedBytes);
+      peakDeviceBytes = Math.max(peakDeviceBytes, device.deviceBytes);
+    }
+  }
   const peakRequiredBytes = onDevice ? peakAllocatedBytes + K.reservedFixedBytes + K.contextBytes : 0;
   // Host: weights pass through RAM when loading (the largest component at a time when all stay on the
   // device); offload keeps every weight on the host; CPU execution also holds the activations there.
-  const largest = parts.reduce((m, c) => Math.max(m, c.weightBytes), 0);
-  const cpuActivations = strategy === 'cpu' ? Math.max(...parts.map((c) => c.activationBytes[w.attention])) : 0;
-  const peakHostBytes = K.hostBaselineBytes + (strategy === 'gpu' ? largest : total) + cpuActivations;
+  const cpuActivations = strategy === 'cpu' ? profile.cpuActivationBytes : 0;
+  const peakHostBytes =
+    K.hostBaselineBytes + (strategy === 'gpu' ? profile.largestComponentBytes : total) + cpuActivations;
   return {
     strategy,
     phases,

@@ -23,8 +23,8 @@ import {
   type QuantPath,
   quantPath,
 } from './precision.ts';
-import { bandwidth, eightBitPeak, hostLink, peakRate } from './rates.ts';
-import type { Op, Phase } from './types.ts';
+import { bandwidth, eightBitPeak, hostLink, type Peak, peakRate } from './rates.ts';
+import type { Phase } from './types.ts';
 import type { Workload } from './workload.ts';
 
 export interface PhaseTime {
@@ -47,20 +47,14 @@ export interface TimeEstimate {
   bound: 'compute' | 'bandwidth' | 'launch' | 'transfer';
 }
 
-interface OpCost {
-  seconds: number;
-  compute: number;
-  memory: number;
-  launch: number;
-  /** Of `seconds`: the quantization library's kernels around the matmul (dequantize, scale, activation quantize). */
-  quant: number;
-}
-
 const CAST_PATH = QUANT_PATHS.cast.fp8!;
 
-/** The quantization path of an op: only matmul/conv weights are stored quantized. */
-function opQuantPath(op: Op, c: ComponentBreakdown, w: Workload, d: Device): QuantPath | null {
-  if ((op.kind !== 'linear' && op.kind !== 'conv') || op.params === 0 || d.backend === 'cpu') return null;
+/**
+ * The quantization path of a component's matmul/conv weights on a device (only those are stored
+ * quantized; a CPU runs them in fp32).
+ */
+function componentQuantPath(c: ComponentBreakdown, w: Workload, d: Device): QuantPath | null {
+  if (d.backend === 'cpu') return null;
   const path = quantPath(c.precision, c.role === 'denoiser' ? w.quantBackend : null);
   // fp8 matmuls need fp8 tensor cores; without them the libraries upcast the weights instead.
   if (path?.gemm === 'fp8' && !eightBitPeak(d, 'fp8')) return CAST_PATH;
@@ -74,9 +68,11 @@ function opQuantPath(op: Op, c: ComponentBreakdown, w: Workload, d: Device): Qua
  * CLIP context fills 77/128 of a key block; SD 1.5's 40-wide heads run as 64; PixArt's 72 as 96.
  */
 export function flashTileUse(a: { queries: number; keys: number; headDim: number }): number {
-  const use = (n: number, block: number) => n / (Math.ceil(n / block) * block);
-  return use(a.queries, 128) * use(a.keys, 128) * use(a.headDim, 32);
+  return blockUse(a.queries, 128) * blockUse(a.keys, 128) * blockUse(a.headDim, 32);
 }
+
+/** Share of whole blocks of `block` that `n` fills. */
+const blockUse = (n: number, block: number) => n / (Math.ceil(n / block) * block);
 
 /**
  * A CPU's widest vector unit: the probe's SIMD flags (`computeId`, e.g. `avx512+avx2+amx`), or for
@@ -130,107 +126,309 @@ export function matrixClock(d: Device, K: ModelConstants): number {
   return d.segment === 'consumer_laptop' ? K.sustainedClock.laptop : K.sustainedClock.desktop;
 }
 
-/** The device a strategy computes on: the CPU strategy runs on the host's CPU device. */
-function opCost(op: Op, c: ComponentBreakdown, w: Workload, d: Device, rt: Runtime, K: ModelConstants): OpCost {
-  // Weights loaded but never run (a text-to-image VAE's encoder) cost no time.
-  if (op.macs === 0 && op.ioElems === 0) return { seconds: 0, compute: 0, memory: 0, launch: 0, quant: 0 };
+/**
+ * Everything an op's cost needs that is the same for every op of a component on a device: worked
+ * out once per component and device, since a ladder over the catalog costs every op of every
+ * component on every device (the time model's hot path).
+ */
+interface OpContext {
+  w: Workload;
+  K: ModelConstants;
+  /** Samples in one forward. */
+  B: number;
+  actBytes: number;
+  /** Backend × software stack × runtime: scales compute and streaming alike (the power cap's clock is in the matmul rates). */
+  scale: number;
+  /** The quantized matmul/conv path (null: unquantized, or on a CPU). */
+  path: QuantPath | null;
+  /** Matmul-like ops in the compute type, and quantized matmul/conv ops (on their 8-bit peak where they have one). */
+  plain: MatmulRates;
+  quantized: MatmulRates;
+  /** Bytes per weight a quantized matmul reads: the 16-bit copy, or the stored weight. */
+  quantWeightBytes: number;
+  /** Stored bytes per weight of the component's format, and the weight bytes per parameter as stored. */
+  stored: number;
+  perParam: number;
+  /** GroupNorm's statistics pass is costed on CUDA and ROCm. */
+  groupNormStats: boolean;
+  /** Attention's GEMMs and score traffic add up instead of overlapping (a CPU). */
+  serialAttention: boolean;
+  /** Bytes/s of activation traffic, and elements/s (for GroupNorm's statistics). */
+  rate: number;
+  rowRate: number;
+  launch: number;
+  flash: boolean;
+}
+
+function opContext(c: ComponentBreakdown, w: Workload, d: Device, rt: Runtime, K: ModelConstants): OpContext {
   const p = c.precision;
-  const ct = d.backend === 'cpu' ? 'fp32' : computeType(p, w.model.defaults.precision);
-  const actBytes = d.backend === 'cpu' ? 4 : computeBytes(p);
-  const B = c.forwardBatch;
+  const isCpu = d.backend === 'cpu';
+  const ct = isCpu ? 'fp32' : computeType(p, w.model.defaults.precision);
+  const actBytes = isCpu ? 4 : computeBytes(p);
   const eff = K.efficiency;
-  // The software stack scales compute and streaming alike.
-  const software = K.backendScale[d.backend] * stackFactor(w, d, K) * rt.efficiencyScale;
-  const flops = 2 * op.macs * (op.ioElems > 0 ? B : 1);
-  const path = opQuantPath(op, c, w, d);
-  let compute = 0;
-  if (op.kind === 'linear' || op.kind === 'conv' || op.kind === 'attention') {
-    const low = path?.gemm === 'int8' || path?.gemm === 'fp8' ? eightBitPeak(d, path.gemm) : null;
-    const peak = low ?? peakRate(d, ct);
-    // Vector ALUs run GEMMs, convolutions and attention alike near their (much lower) peak; the
-    // tensor-core share depends on the kind of op.
-    let e =
-      d.backend === 'cpu'
-        ? cpuEfficiency(d, K)
-        : peak.units === 'vector'
-          ? eff.vector
-          : op.kind === 'linear'
-            ? eff.linear
-            : op.kind === 'conv'
-              ? eff.conv
-              : eff.attention;
-    if (path?.gemm === 'int4') e *= K.int4GemmEfficiency;
-    if (op.attention && peak.units === 'matrix' && w.attention === 'flash') e *= flashTileUse(op.attention);
-    const clock = peak.units === 'matrix' ? matrixClock(d, K) : 1;
-    compute = flops / (peak.flops * e * software * clock);
-  }
-  const perParam = c.weightBytes / Math.max(1, c.parameters + c.buffers);
+  const clock = matrixClock(d, K);
+  const scale = K.backendScale[d.backend] * stackFactor(w, d, K) * rt.efficiencyScale;
+  const path = componentQuantPath(c, w, d);
   const stored = PRECISIONS[p].bytesPerParam;
-  // The matmul reads the weight as stored, or the 16-bit copy the library dequantized it to.
-  // An embedding lookup reads only the rows it gathers (its output), not the whole table.
-  const weightRead =
-    op.kind === 'embedding' ? 0 : path ? op.params * (path.gemm === 'dequantized' ? 2 : stored) : op.params * perParam;
-  let bytes = weightRead + op.ioElems * B * actBytes;
-  if (op.attention && w.attention !== 'flash') {
-    // Materialised scores: written, read by softmax, written again, read by the AV product.
-    const a = op.attention;
-    bytes += 4 * B * a.heads * a.queries * a.keys * actBytes;
-  }
-  const rate = (d.backend === 'cpu' ? cpuStreamRate(d, K) : bandwidth(d) * eff.bandwidth) * Math.min(1, software);
-  let memory = bytes / rate;
-  if (op.groups && (d.backend === 'cuda' || d.backend === 'rocm')) {
-    // GroupNorm reads its input once more for the statistics, on one thread block per sample × group.
-    const statsElems = (op.ioElems / 2) * B;
-    memory += statsElems / Math.min(rate / actBytes, B * op.groups * K.groupNormRowElementsPerSecond);
-  }
+  const rate = (isCpu ? cpuStreamRate(d, K) : bandwidth(d) * eff.bandwidth) * Math.min(1, scale);
   const server = d.segment === 'datacenter' ? K.serverLaunchFactor : 1;
-  const launch = d.backend === 'cpu' ? 0 : K.launchSeconds * rt.launchScale * server;
-  const launches = launch * (op.launches ?? 1);
-  let quant = 0;
-  if (path) {
-    for (const k of path.kernels) {
-      const kb = op.params * (k.weightBytes + (k.stored ? stored : 0)) + (k.activationBytes ?? 0) * op.ioElems * B;
-      quant += Math.max(kb / rate, launch);
+  const peak = peakRate(d, ct);
+  const quantPeak = path?.gemm === 'int8' || path?.gemm === 'fp8' ? eightBitPeak(d, path.gemm) : null;
+  const cpu = isCpu ? cpuEfficiency(d, K) : null;
+  return {
+    w,
+    K,
+    B: c.forwardBatch,
+    actBytes,
+    scale,
+    path,
+    plain: matmulRates(peak, cpu, false, clock, K),
+    quantized: matmulRates(path ? (quantPeak ?? peak) : peak, cpu, path?.gemm === 'int4', clock, K),
+    quantWeightBytes: path?.gemm === 'dequantized' ? 2 : stored,
+    stored,
+    perParam: c.weightBytes / Math.max(1, c.parameters + c.buffers),
+    groupNormStats: d.backend === 'cuda' || d.backend === 'rocm',
+    serialAttention: isCpu,
+    rate,
+    rowRate: rate / actBytes,
+    launch: isCpu ? 0 : K.launchSeconds * rt.launchScale * server,
+    flash: w.attention === 'flash',
+  };
+}
+
+/**
+ * One forward of each component of a breakdown (the whole forward batch) on a device, and how much
+ * of it each bound set (what a denoiser step's `bound` is decided from): per component, in `parts`
+ * order, FORWARD_FIELDS numbers at FORWARD_SECONDS, FORWARD_COMPUTE, FORWARD_BANDWIDTH and
+ * FORWARD_LAUNCH. Flat numbers rather than objects because a grid over the catalog keeps one per
+ * workload and device.
+ */
+export type Forwards = readonly number[];
+const FORWARD_SECONDS = 0;
+const FORWARD_COMPUTE = 1;
+const FORWARD_BANDWIDTH = 2;
+const FORWARD_LAUNCH = 3;
+const FORWARD_FIELDS = 4;
+
+/** Kinds of op by how their compute is costed: not at all, or as a matmul-like op on the tensor path. */
+const OTHER = 0;
+const LINEAR = 1;
+const CONV = 2;
+const ATTENTION = 3;
+
+/**
+ * A component's op groups as flat arrays of the terms of their cost that no device changes: built
+ * once per component (its ops and forward batch are fixed), then read by `componentSeconds` for
+ * every device, strategy and rung without touching the op objects (whose optional fields give them
+ * many shapes).
+ */
+interface OpTable {
+  count: Float64Array;
+  /** Weights loaded but never run (a text-to-image VAE's encoder): no time. */
+  idle: Uint8Array;
+  /** Embedding lookups: they read only the rows they gather (their output), not the whole table. */
+  gathers: Uint8Array;
+  kind: Uint8Array;
+  /** Matmul/conv ops with weights: the only ones stored quantized. */
+  quantizable: Uint8Array;
+  /** FLOPs of one forward at the forward batch. */
+  flops: Float64Array;
+  params: Float64Array;
+  /** Activation elements read + written for one sample, and for the forward batch. */
+  ioElems: Float64Array;
+  ioBatchElems: Float64Array;
+  /** Kernel launches per op (a group of eager elementwise kernels counts each). */
+  launches: Float64Array;
+  /** Attention ops: their FlashAttention tile use, and their materialised scores (elements × 4 passes). */
+  attention: Uint8Array;
+  tileUse: Float64Array;
+  scoreElems: Float64Array;
+  /** GroupNorm: elements its statistics pass reads, and the forward batch × groups (0 for other ops). */
+  statsElems: Float64Array;
+  groupRows: Float64Array;
+}
+
+const opTables = new WeakMap<ComponentBreakdown, OpTable>();
+
+function opTable(c: ComponentBreakdown): OpTable {
+  let t = opTables.get(c);
+  if (t) return t;
+  const n = c.opGroups.length;
+  const B = c.forwardBatch;
+  const f = () => new Float64Array(n);
+  t = {
+    count: f(),
+    idle: new Uint8Array(n),
+    gathers: new Uint8Array(n),
+    kind: new Uint8Array(n),
+    quantizable: new Uint8Array(n),
+    flops: f(),
+    params: f(),
+    ioElems: f(),
+    ioBatchElems: f(),
+    launches: f(),
+    attention: new Uint8Array(n),
+    tileUse: f(),
+    scoreElems: f(),
+    statsElems: f(),
+    groupRows: f(),
+  };
+  c.opGroups.forEach(({ op, count }, i) => {
+    t!.count[i] = count;
+    t!.idle[i] = op.macs === 0 && op.ioElems === 0 ? 1 : 0;
+    t!.gathers[i] = op.kind === 'embedding' ? 1 : 0;
+    t!.kind[i] =
+      op.kind === 'linear' ? LINEAR : op.kind === 'conv' ? CONV : op.kind === 'attention' ? ATTENTION : OTHER;
+    t!.quantizable[i] = (op.kind === 'linear' || op.kind === 'conv') && op.params !== 0 ? 1 : 0;
+    t!.flops[i] = 2 * op.macs * (op.ioElems > 0 ? B : 1);
+    t!.params[i] = op.params;
+    t!.ioElems[i] = op.ioElems;
+    t!.ioBatchElems[i] = op.ioElems * B;
+    t!.launches[i] = op.launches ?? 1;
+    const a = op.attention;
+    if (a) {
+      t!.attention[i] = 1;
+      t!.tileUse[i] = flashTileUse(a);
+      // Written, read by softmax, written again, read by the AV product.
+      t!.scoreElems[i] = 4 * B * a.heads * a.queries * a.keys;
     }
-    // After a read-back the GPU waits for the host to launch each following kernel.
-    if (path.hostSync) quant += launch * (path.kernels.length + 1);
-  }
-  // On a CPU, attention runs as kernels one after another on the same cores (QKᵀ GEMM, softmax, AV
-  // GEMM): with a head dimension of 40–64 the GEMMs do ~2 × head-dim FLOPs per score they write or
-  // read, too few to hide that traffic, and the softmax pass is pure traffic. Measured on SD 1.5
-  // (onnxruntime profile, one thread): attention GEMMs + softmax took 0.58 s of a 5.5 s step at 256²
-  // (scores in cache) and ~13 of 29 s at 512² (1 GB score tensors), near GEMM time + score traffic.
-  const seconds = d.backend === 'cpu' && op.attention ? compute + memory : Math.max(compute, memory, launches);
-  return { seconds: seconds + quant, compute, memory, launch: launches, quant };
+    if (op.groups) {
+      t!.statsElems[i] = (op.ioElems / 2) * B;
+      t!.groupRows[i] = B * op.groups;
+    }
+  });
+  opTables.set(c, t);
+  return t;
 }
 
-function componentSeconds(c: ComponentBreakdown, w: Workload, d: Device, rt: Runtime, K: ModelConstants) {
+/**
+ * One forward of a component: per op a roofline, max(compute, memory, launch), plus the
+ * quantization library's kernels around the matmul (dequantize, scale, activation quantize); each
+ * op's time counted toward the bound that set it. One loop over flat arrays without allocation: it
+ * runs for every op of every component on every device a ladder asks about.
+ */
+/** Writes one component's forward into `out` at `at` (see `Forwards`). */
+function componentSeconds(c: ComponentBreakdown, x: OpContext, out: number[], at: number): void {
+  const { B, K, scale, actBytes, rate, launch, path: quantPath, flash, rowRate } = x;
+  const t = opTable(c);
+  const { count, kind, quantizable, flops, params, ioElems, ioBatchElems, attention, tileUse, scoreElems } = t;
+  const { statsElems, groupRows, idle, gathers, launches } = t;
+  const { plain, quantized } = x;
+  const { groupNormStats, serialAttention } = x;
+  const groupNormRate = K.groupNormRowElementsPerSecond;
+  const weightBytesPlain = x.perParam;
+  const weightBytesQuant = x.quantWeightBytes;
+  const kernels = quantPath?.kernels ?? [];
+  const hostSyncLaunches = quantPath?.hostSync ? launch * (kernels.length + 1) : 0;
   let total = 0;
-  const share = { compute: 0, bandwidth: 0, launch: 0 };
-  for (const { op, count } of c.opGroups) {
-    const k = opCost(op, c, w, d, rt, K);
-    const s = k.seconds * count;
-    const base = (k.seconds - k.quant) * count;
-    total += s;
+  let shareCompute = 0;
+  let shareBandwidth = 0;
+  let shareLaunch = 0;
+  for (let i = 0; i < count.length; i++) {
+    if (idle[i]) continue;
+    const k = kind[i]!;
+    const p = params[i]!;
+    const quant = quantPath !== null && quantizable[i] === 1;
+    let compute = 0;
+    if (k !== OTHER) {
+      const r = quant ? quantized : plain;
+      let e = r.efficiency[k]!;
+      if (attention[i] && r.matrix && flash) e *= tileUse[i]!;
+      compute = flops[i]! / (r.flops * e * scale);
+    }
+    // The matmul reads the weight as stored, or the 16-bit copy the library dequantized it to.
+    const weightRead = gathers[i] ? 0 : quant ? p * weightBytesQuant : p * weightBytesPlain;
+    let bytes = weightRead + ioBatchElems[i]! * actBytes;
+    // Materialised attention scores.
+    if (attention[i] && !flash) bytes += scoreElems[i]! * actBytes;
+    let memory = bytes / rate;
+    // GroupNorm reads its input once more for the statistics, on one thread block per sample × group.
+    if (groupRows[i] && groupNormStats) memory += statsElems[i]! / Math.min(rowRate, groupRows[i]! * groupNormRate);
+    let quantSeconds = 0;
+    if (quant) {
+      for (const q of kernels) {
+        const kb = p * (q.weightBytes + (q.stored ? x.stored : 0)) + (q.activationBytes ?? 0) * ioElems[i]! * B;
+        quantSeconds += Math.max(kb / rate, launch);
+      }
+      // After a read-back the GPU waits for the host to launch each following kernel.
+      quantSeconds += hostSyncLaunches;
+    }
+    const n = count[i]!;
+    // On a CPU, attention runs as kernels one after another on the same cores (QKᵀ GEMM, softmax, AV
+    // GEMM): with a head dimension of 40–64 the GEMMs do ~2 × head-dim FLOPs per score they write or
+    // read, too few to hide that traffic, and the softmax pass is pure traffic. Measured on SD 1.5
+    // (onnxruntime profile, one thread): attention GEMMs + softmax took 0.58 s of a 5.5 s step at 256²
+    // (scores in cache) and ~13 of 29 s at 512² (1 GB score tensors), near GEMM time + score traffic.
+    const launchTime = launch * launches[i]!;
+    const roof = serialAttention && attention[i] ? compute + memory : Math.max(compute, memory, launchTime);
+    const seconds = roof + quantSeconds;
+    const base = (seconds - quantSeconds) * n;
+    total += seconds * n;
     // Dequantization streams weights: it counts as bandwidth-bound time.
-    share.bandwidth += k.quant * count;
-    const top = Math.max(k.compute, k.memory, k.launch);
-    if (top === k.compute) share.compute += base;
-    else if (top === k.memory) share.bandwidth += base;
-    else share.launch += base;
+    shareBandwidth += quantSeconds * n;
+    const top = Math.max(compute, memory, launchTime);
+    if (top === compute) shareCompute += base;
+    else if (top === memory) shareBandwidth += base;
+    else shareLaunch += base;
   }
-  return { perForward: total, share };
+  out[at + FORWARD_SECONDS] = total;
+  out[at + FORWARD_COMPUTE] = shareCompute;
+  out[at + FORWARD_BANDWIDTH] = shareBandwidth;
+  out[at + FORWARD_LAUNCH] = shareLaunch;
 }
 
-export function estimateTime(
+/**
+ * The peak a matmul-like op runs at and its efficiency per kind of op (indexed by LINEAR, CONV,
+ * ATTENTION): vector ALUs run GEMMs, convolutions and attention alike near their (much lower) peak;
+ * the tensor-core share depends on the kind of op; a CPU's on its vector unit (`cpu`).
+ */
+interface MatmulRates {
+  flops: number;
+  matrix: boolean;
+  efficiency: readonly number[];
+}
+
+function matmulRates(peak: Peak, cpu: number | null, int4: boolean, clock: number, K: ModelConstants): MatmulRates {
+  const eff = K.efficiency;
+  const efficiency = [0, eff.linear, eff.conv, eff.attention].map((kindEfficiency) => {
+    const e = cpu ?? (peak.units === 'vector' ? eff.vector : kindEfficiency);
+    return int4 ? e * K.int4GemmEfficiency : e;
+  });
+  const matrix = peak.units === 'matrix';
+  return { flops: peak.flops * (matrix ? clock : 1), matrix, efficiency };
+}
+
+/**
+ * One forward of each component (in `parts` order) on the compute device: the part of the time
+ * model that no strategy changes, so an estimate works it out once for all its strategies.
+ */
+export function forwardTimes(
   w: Workload,
   parts: readonly ComponentBreakdown[],
   d: Device,
-  strategy: Strategy,
   runtimeId: Runtime['id'] = 'pytorch',
   K: ModelConstants = MODEL_CONSTANTS,
-): TimeEstimate {
+): Forwards {
   const rt = RUNTIMES[runtimeId];
+  const out: number[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const c = parts[i]!;
+    componentSeconds(c, opContext(c, w, d, rt, K), out, i * FORWARD_FIELDS);
+  }
+  return out;
+}
+
+const PHASES: readonly Phase[] = ['text-encoding', 'denoising', 'vae-decode'];
+
+/** The time of a strategy from the forwards of `parts` (`forwardTimes`): steps, transfers, overheads. */
+export function timeFromForwards(
+  w: Workload,
+  parts: readonly ComponentBreakdown[],
+  forwards: Forwards,
+  d: Device,
+  strategy: Strategy,
+  K: ModelConstants = MODEL_CONSTANTS,
+): TimeEstimate {
   const link = hostLink(d);
   // Offload copies pageable host memory: the driver stages it through a pinned buffer with a host
   // memcpy, which caps the rate whatever the PCIe generation.
@@ -238,12 +436,15 @@ export function estimateTime(
   const phases: PhaseTime[] = [];
   let stepSeconds = 0;
   let stepTransfer = 0;
-  let stepShare = { compute: 0, bandwidth: 0, launch: 0 };
-  for (const phase of ['text-encoding', 'denoising', 'vae-decode'] as Phase[]) {
+  const stepShare = { compute: 0, bandwidth: 0, launch: 0 };
+  for (const phase of PHASES) {
     let seconds = 0;
     let transfer = 0;
-    for (const c of parts.filter((x) => x.phase === phase)) {
-      const { perForward, share } = componentSeconds(c, w, d, rt, K);
+    for (let i = 0; i < parts.length; i++) {
+      const c = parts[i]!;
+      if (c.phase !== phase) continue;
+      const at = i * FORWARD_FIELDS;
+      const perForward = forwards[at + FORWARD_SECONDS]!;
       seconds += perForward * c.forwardsPerCall;
       if (linkRate !== null) {
         // Model offload moves each component in once per call and back out when the next one is
@@ -255,11 +456,9 @@ export function estimateTime(
       }
       if (phase === 'denoising') {
         stepSeconds += perForward;
-        stepShare = {
-          compute: stepShare.compute + share.compute,
-          bandwidth: stepShare.bandwidth + share.bandwidth,
-          launch: stepShare.launch + share.launch,
-        };
+        stepShare.compute += forwards[at + FORWARD_COMPUTE]!;
+        stepShare.bandwidth += forwards[at + FORWARD_BANDWIDTH]!;
+        stepShare.launch += forwards[at + FORWARD_LAUNCH]!;
         if (strategy === 'sequential-offload' && linkRate !== null)
           stepTransfer += c.weightBytes / (linkRate * (isQuantized(c.precision) ? K.quantizedMoveShare : 1));
       }
@@ -286,4 +485,15 @@ export function estimateTime(
     imagesPerHour: 3600 / secondsPerImage,
     bound,
   };
+}
+
+export function estimateTime(
+  w: Workload,
+  parts: readonly ComponentBreakdown[],
+  d: Device,
+  strategy: Strategy,
+  runtimeId: Runtime['id'] = 'pytorch',
+  K: ModelConstants = MODEL_CONSTANTS,
+): TimeEstimate {
+  return timeFromForwards(w, parts, forwardTimes(w, parts, d, runtimeId, K), d, strategy, K);
 }

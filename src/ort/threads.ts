@@ -39,6 +39,16 @@ export function threadPlan(load1: number, cores: number, asked?: number): Thread
   };
 }
 
+/**
+ * What a session is opened with under a plan: a thread count only where it differs from
+ * onnxruntime's own choice (asked for, or fewer on a busy machine; absent leaves one per core),
+ * and whether its pool may spin.
+ */
+export function sessionThreads(p: ThreadPlan, asked?: number): { threads?: number; spinning: boolean } {
+  const threads = asked ?? (p.spinning ? undefined : p.threads);
+  return { ...(threads !== undefined ? { threads } : {}), spinning: p.spinning };
+}
+
 /** The session options that carry a plan (onnxruntime-node passes `extra` as config entries). */
 export function sessionThreadOptions(p: Pick<ThreadPlan, 'threads' | 'spinning'>): {
   intraOpNumThreads: number;

@@ -307,9 +307,14 @@ async function loadSession(
   c: ComponentName | 'text_encoder_2',
   providers: string[],
   threads?: number,
+  spinning?: boolean,
 ): Promise<InferenceSession> {
   try {
-    return await createSession(join(dir, c, 'model.onnx'), { providers, ...(threads ? { threads } : {}) });
+    return await createSession(join(dir, c, 'model.onnx'), {
+      providers,
+      ...(threads ? { threads } : {}),
+      ...(spinning !== undefined ? { spinning } : {}),
+    });
   } catch (err) {
     const msg = (err as Error).message.split('\n')[0]!.slice(0, 300);
     throw new RunnerError(
@@ -362,18 +367,20 @@ export function readLayout(dir: string): Omit<
  * Check the folder and load its graphs; throws one clear RunnerError on the first problem.
  * `threads`: onnxruntime's intra-op threads (default: one per core). The pixels do not depend on it
  * on the CPU provider (test/runner/pipeline.test.ts compares 1 thread with the default; 1–8 agreed
- * on the tiny model at 64×64 when this was written).
+ * on the tiny model at 64×64 when this was written). `spinning`: whether its intra-op pool may
+ * spin-wait (src/ort/threads.ts; default: onnxruntime's, on).
  */
 export async function openModelFolder(
   dir: string,
   providers: string[] = ['cpu'],
   threads?: number,
+  spinning?: boolean,
 ): Promise<OpenModel> {
   const { tokenizer2, ...layout } = readLayout(dir);
   const sessions = {} as OpenModel['sessions'];
   try {
-    for (const c of COMPONENTS) sessions[c] = await loadSession(dir, c, providers, threads);
-    if (tokenizer2) sessions.text_encoder_2 = await loadSession(dir, 'text_encoder_2', providers, threads);
+    for (const c of COMPONENTS) sessions[c] = await loadSession(dir, c, providers, threads, spinning);
+    if (tokenizer2) sessions.text_encoder_2 = await loadSession(dir, 'text_encoder_2', providers, threads, spinning);
     const { timeIds, pooledWidth, ...shapes } = checkShapes(dir, sessions, layout.tokenizer, tokenizer2);
     const index = optionalJson(dir, 'model_index.json');
     return {

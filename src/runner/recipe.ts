@@ -11,6 +11,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { readSize } from '../text/size.ts';
 import { withFileErrors } from './_files.ts';
 import { RunnerError } from './errors.ts';
 import { SAMPLER_IDS, SAMPLERS, type SamplerId, samplerIdOf } from './schedulers/index.ts';
@@ -104,7 +105,7 @@ export const recipeSchema = z
     /** "512x512", instead of width and height. */
     size: z
       .string()
-      .regex(/^\s*\d+\s*[x×]\s*\d+\s*$/i, 'size looks like "512x512"')
+      .refine((s) => readSize(s) !== null, 'size looks like "512x512"')
       .optional(),
     /** Images per denoiser call: a number, or "auto" for the planner's choice. */
     batch: z
@@ -248,7 +249,7 @@ export function recipeFrom(data: unknown, source: string, baseDir = dirname(sour
   let width = p.width;
   let height = p.height;
   if (p.size !== undefined) {
-    [width, height] = p.size.split(/[x×]/i).map((s) => Number(s.trim())) as [number, number];
+    [width, height] = readSize(p.size)!;
     for (const [name, v] of [
       ['width', width],
       ['height', height],

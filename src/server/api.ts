@@ -11,6 +11,7 @@ import { parseEstimate } from '../answers/estimate.ts';
 import { parseGpus } from '../answers/gpus.ts';
 import { parseModels } from '../answers/models.ts';
 import { parsePlan } from '../answers/plan.ts';
+import { parseRunPlan } from '../answers/run-plan.ts';
 import { parseSweep } from '../answers/sweep.ts';
 import { parseValidate } from '../answers/validate.ts';
 import { jsonBody } from './_body.ts';
@@ -64,6 +65,7 @@ export const API_ROUTES = [
   'POST /api/plan',
   'POST /api/gpus',
   'GET /api/queue',
+  'POST /api/run-plan',
 ] as const;
 
 export function apiRoutes(deps: ServerDeps): Hono {
@@ -187,6 +189,13 @@ export function apiRoutes(deps: ServerDeps): Hono {
     if (!deps.gpus)
       throw new HttpError(501, 'not-available', 'the GPU ranking (genready gpus) is not available in this build');
     return c.json(deps.gpus(req));
+  });
+
+  api.post('/run-plan', async (c) => {
+    const req = parseRunPlan(await jsonBody(c));
+    if (!deps.runPlan)
+      throw new HttpError(501, 'not-available', 'the run plan (genready run --plan) is not available in this build');
+    return c.json(deps.runPlan(req));
   });
 
   return api;

@@ -10,6 +10,7 @@ import { gpusAnswer } from '../answers/gpus.ts';
 import { type Local, productionLocal } from '../answers/local.ts';
 import { modelsAnswer } from '../answers/models.ts';
 import { planAnswer } from '../answers/plan.ts';
+import { runPlanAnswer } from '../answers/run-plan.ts';
 import { sweepAnswer } from '../answers/sweep.ts';
 import { validateAnswer } from '../answers/validate.ts';
 import { listDevices } from '../catalog/devices.ts';
@@ -34,6 +35,7 @@ export function productionDeps(local: Local = productionLocal()): ServerDeps {
     constants: constantsAnswer,
     plan: (req) => planAnswer(req, local),
     gpus: gpusAnswer,
+    runPlan: (req) => runPlanAnswer(req),
     usableForSize: (memoryGiB) => {
       const u = usableDeviceMemory(desktopCard(memoryGiB));
       return { bytes: Math.round(u.bytes), reason: u.reason };

@@ -9,6 +9,7 @@ import type { DevicesAnswer, DevicesRequest } from '../answers/devices.ts';
 import type { EstimateRequest } from '../answers/estimate.ts';
 import type { GpusRequest } from '../answers/gpus.ts';
 import type { PlanRequest } from '../answers/plan.ts';
+import type { RunPlanRequest } from '../answers/run-plan.ts';
 import type { SweepRequest } from '../answers/sweep.ts';
 import type { QueuePanel } from '../queue/admin.ts';
 
@@ -33,6 +34,8 @@ export interface ServerDeps {
   gpus?(req: GpusRequest): unknown;
   /** The queue panel (`genready queue status` + `workers`, read-only); absent: GET /api/queue answers 204 (no content). */
   queue?(): Promise<QueuePanel>;
+  /** `genready run RECIPE --plan --json`: what a run of a recipe on this machine would do; absent: 501. */
+  runPlan?(req: RunPlanRequest): unknown;
   /** Usable bytes of a discrete desktop GPU with this many GB (for the "common sizes" lines). */
   usableForSize(memoryGiB: number): { bytes: number; reason: string };
 }

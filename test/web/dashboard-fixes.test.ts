@@ -3,7 +3,7 @@
  * unknown device said as unknown (link and typed), the resolution curve's allocator cache explained
  * and its usable line on the chart, a review gallery usable at 390 px, tables that scroll inside
  * their panel, WCAG AA contrast for the verdict and tier badges (computed from computed styles),
- * assumptions in words. Screenshots go to test-artifacts/dashboard-fixes/.
+ * assumptions in words, a headline graded as the CLI grades the same request. Screenshots go to test-artifacts/dashboard-fixes/.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -231,6 +231,49 @@ describe('dashboard fixes (issue 19 item 6) in chromium', { skip: missing }, () 
     // Every tier's colour, not only those this machine and these cards reach, with the badge's white text.
     for (const [tier, colour] of Object.entries(TIER_COLORS))
       assert.ok(contrast(hex(colour), [255, 255, 255]) >= 4.5, `tier ${tier} ${colour}`);
+  });
+
+  test('the headline shows the fit grade the CLI prints for the same request: amber for tight', async () => {
+    const { runCommand } = await import('citty');
+    const { estimateCommand } = await import('../../src/cli/commands/estimate.ts');
+    const { flagName } = await import('../../src/cli/_args.ts');
+    const cases = [
+      ['/?device=nvidia-geforce-rtx-3060-12gb&model=sdxl', 'tight', '#8f5e0f'],
+      ['/?device=nvidia-geforce-rtx-4090&model=sd15', 'comfortable', '#1d7a45'],
+      ['/?device=nvidia-geforce-gtx-1650&model=flux1-dev&strategy=gpu', 'does-not-fit', '#c4413b'],
+    ] as const;
+    for (const [path, grade, colour] of cases) {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1800 } });
+      page.setDefaultTimeout(15_000);
+      page.on('pageerror', (e) => assert.fail(`page error: ${e.message}`));
+      const bodies: string[] = [];
+      page.on('request', (r) => {
+        if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/estimate') bodies.push(r.postData() ?? '{}');
+      });
+      await page.goto(base + path.replace(/^\//, ''));
+      await page.waitForFunction(() => document.body.dataset.state === 'ready', undefined, { timeout: 30_000 });
+      // The request the headline answers, given to the CLI's `estimate --json` (in-process).
+      const fields = JSON.parse(bodies.at(-1) ?? '{}') as Record<string, string | number | boolean>;
+      const argv = Object.entries(fields).flatMap(([k, v]) =>
+        v === true ? [flagName(k)] : v === false ? [`--no-${flagName(k).slice(2)}`] : [flagName(k), String(v)],
+      );
+      let cli: { fitGrade?: string } = {};
+      await runCommand(estimateCommand as never, {
+        rawArgs: [...argv, '--json'],
+        data: { text: () => {}, json: (v: unknown) => (cli = v as typeof cli) },
+      });
+      assert.equal(cli.fitGrade, grade, `${path}: the CLI's grade`);
+      assert.equal(await page.locator('#answer-verdict').getAttribute('data-grade'), cli.fitGrade, path);
+      const v = await colours(page, '#answer-verdict');
+      assert.deepEqual(v.fg, hex(colour), path);
+      assert.ok(contrast(v.fg, v.bg) >= 4.5, `${grade}: ${contrast(v.fg, v.bg).toFixed(2)}:1`);
+      if (grade === 'tight') {
+        assert.match((await page.locator('#answer-verdict').textContent()) ?? '', /tight/);
+        assert.match((await page.locator('#answer-what').textContent()) ?? '', /needs [\d.]+ GB of [\d.]+ GB usable/);
+        await page.locator('#answer').screenshot({ path: `${SHOTS}/headline-tight.png` });
+      }
+      await page.close();
+    }
   });
 
   test('the cost panel’s assumptions are in words, not internal identifiers', async () => {

@@ -2,13 +2,14 @@ import { availableParallelism, loadavg } from 'node:os';
 import { relative } from 'node:path';
 import { defineCommand } from 'citty';
 import { SingleBar } from 'cli-progress';
+import { parseRunPlan, runPlanAnswer } from '../../answers/run-plan.ts';
 import { missingProviderMessage } from '../../ort/gpu-runtimes.ts';
 import { threadPlan } from '../../ort/threads.ts';
 import { RunnerError } from '../../runner/errors.ts';
 import { writeExample } from '../../runner/example.ts';
 import { type RunEvents, type RunSummary, runProduction } from '../../runner/production.ts';
 import { loadRecipe } from '../../runner/recipe.ts';
-import { num, rejectUnknownFlags } from '../_args.ts';
+import { cliAnswer, num, rejectUnknownFlags, requestOf } from '../_args.ts';
 import type { Output } from '../output.ts';
 
 const runArgs = {
@@ -23,6 +24,10 @@ const runArgs = {
     description: "output folder (default: the recipe's output, which must stay inside the recipe's folder)",
   },
   json: { type: 'boolean', description: 'print the summary as JSON' },
+  plan: {
+    type: 'boolean',
+    description: 'show what the run would do (images left, batch, provider, threads) and stop; writes nothing',
+  },
   queue: {
     type: 'string',
     description: 'coordinate workers through Redis: redis://[:password@]host:port (docs/scale-out.md)',
@@ -118,6 +123,8 @@ export const runRecipeCommand = defineCommand({
     }
     if (typeof args.recipe !== 'string' || args.recipe === '')
       throw new RunnerError('no-recipe', 'give a recipe file: genready run RECIPE.json (or --example DIR to make one)');
+    if (args.plan)
+      return printRunPlan(args.recipe, requestOf(args, runArgs, ['json', 'plan']), args.json === true, out);
     const batch = num('batch', args.batch);
     if (batch !== undefined && (!Number.isInteger(batch) || batch < 1 || batch > 64))
       throw new RunnerError('bad-flag', `--batch must be a whole number from 1 to 64, got ${args.batch}`);
@@ -157,3 +164,23 @@ export const runRecipeCommand = defineCommand({
     out.text(`${what}${rate} → ${where}/ (manifest.jsonl)`);
   },
 });
+
+/** `run RECIPE --plan`: the answer of src/answers/run-plan.ts (also `POST /api/run-plan`), as text or JSON. */
+async function printRunPlan(recipe: string, fields: Record<string, unknown>, json: boolean, out: Output) {
+  const p = await cliAnswer(() => runPlanAnswer(parseRunPlan({ ...fields, recipe })));
+  if (json) return out.json(p);
+  const here = (path: string) => {
+    const r = relative(process.cwd(), path);
+    return r.startsWith('..') ? path : r || '.';
+  };
+  const e = p.execution;
+  out.text(
+    [
+      `${here(p.recipe)}: ${p.images.total} image(s) of ${p.size.width}×${p.size.height}, ${p.steps} steps ${p.sampler}, guidance ${p.guidance}`,
+      `  model ${here(p.modelDir)}${e.catalogModel ? ` (the catalog's ${e.catalogModel})` : ''} → ${here(p.outputDir)}/`,
+      p.conflict ? `  run would refuse: ${p.conflict}` : `  ${p.images.done} already made, ${p.images.todo} to make`,
+      `  ${e.reason}; provider ${e.providers.join(', then ')}`,
+      `  onnxruntime: ${p.threads.reason}`,
+    ].join('\n'),
+  );
+}

@@ -5,9 +5,11 @@
  * side by side, the pooled projection and the micro-conditioning time ids.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { defaultThreads, type InferenceSession, ortVersion } from '../../ort/session.ts';
 import { asFloat32, floatTensor, inputType, numberTensor, type Tensor } from '../../ort/tensor.ts';
+import { sessionThreads, type ThreadPlan, threadPlan } from '../../ort/threads.ts';
 import { RunnerError } from '../errors.ts';
 import { hashModelFolder, type OpenModel, openModelFolder } from '../model-folder.ts';
 import type {
@@ -64,6 +66,7 @@ export function concat(parts: readonly Float32Array[]): Float32Array {
 /** A loaded ONNX model folder. `open` is the checked folder with its sessions (tests adjust its static shapes). */
 export class OrtModel implements LoadedModel {
   readonly runtime: RuntimeRecord;
+
   /** The conditioning feeds of the last denoise call: a batch feeds the same text every step. */
   private feeds: {
     text: readonly TextEmbedding[];
@@ -75,6 +78,8 @@ export class OrtModel implements LoadedModel {
   constructor(
     readonly open: OpenModel,
     threads: number,
+    /** The intra-op pool its sessions were opened with, and why (`loadOrtModel`). */
+    readonly threading: ThreadPlan | null = null,
   ) {
     this.runtime = {
       engine: 'onnxruntime-node',
@@ -288,11 +293,30 @@ export class OrtModel implements LoadedModel {
   }
 }
 
-/** Load a model folder on onnxruntime (every file checked, every graph loaded, before any image). */
-export async function loadOrtModel(dir: string, opts: Partial<LoadOptions> = {}): Promise<OrtModel> {
+/** How busy this machine is when a model loads: the 1-minute load average and the cores. */
+export interface MachineLoad {
+  load1: number;
+  cores: number;
+}
+
+const machineLoad = (): MachineLoad => ({ load1: loadavg()[0]!, cores: availableParallelism() });
+
+/**
+ * Load a model folder on onnxruntime (every file checked, every graph loaded, before any image).
+ * Its sessions' intra-op pool follows the machine's load as `bench`'s does (src/ort/threads.ts):
+ * on a busy machine fewer threads and no spinning, which otherwise burns the other processes' time
+ * slices; `opts.threads` is kept as given. `machine` is a seam for tests (default: this machine now).
+ */
+export async function loadOrtModel(
+  dir: string,
+  opts: Partial<LoadOptions> = {},
+  machine: MachineLoad = machineLoad(),
+): Promise<OrtModel> {
   const providers = [...(opts.providers ?? ['cpu'])];
-  const open = await openModelFolder(dir, providers, opts.threads);
-  return new OrtModel(open, opts.threads ?? defaultThreads());
+  const plan = threadPlan(machine.load1, machine.cores, opts.threads);
+  const { threads, spinning } = sessionThreads(plan, opts.threads);
+  const open = await openModelFolder(dir, providers, threads, spinning);
+  return new OrtModel(open, threads ?? defaultThreads(), { ...plan, threads: threads ?? defaultThreads() });
 }
 
 export const ortBackend: Backend = {
