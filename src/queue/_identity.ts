@@ -6,17 +6,19 @@
  */
 import { basename } from 'node:path';
 import { checkpointIdentity, checkpointName, isCheckpointSource } from '../runner/backends/checkpoint.ts';
+import type { ModelExtras } from '../runner/backends/index.ts';
 import { RunnerError } from '../runner/errors.ts';
 import { hashModelFolder, readLayout } from '../runner/model-folder.ts';
 import type { ModelFileHash, ModelIdentity } from '../runner/ports.ts';
 
 export async function sourceIdentity(
   source: string,
-  loras: readonly { file: string }[] = [],
+  extras: ModelExtras = {},
   cache: readonly ModelFileHash[] = [],
 ): Promise<ModelIdentity & { name: string }> {
-  if (isCheckpointSource(source)) return { ...checkpointIdentity(source, loras), name: checkpointName(source) };
-  if (loras.length)
+  if (isCheckpointSource(source))
+    return { ...checkpointIdentity(source, extras.loras ?? []), name: checkpointName(source) };
+  if (extras.loras?.length || extras.tokenizer !== undefined)
     throw new RunnerError(
       'bad-recipe',
       `${source}: loras and tokenizer apply to a .safetensors checkpoint or a diffusers folder, not to an ONNX export folder`,

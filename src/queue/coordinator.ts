@@ -137,6 +137,7 @@ export async function runCoordinator(recipe: Recipe, opts: CoordinatorOptions): 
   const dir = recipe.outputDir;
   // The model must be whole before anything is queued (workers would all fail on it).
   const loras = recipe.loras ?? [];
+  const extras = { loras, ...(recipe.tokenizer !== undefined ? { tokenizer: recipe.tokenizer } : {}) };
   if (!isCheckpointSource(recipe.modelDir)) readLayout(recipe.modelDir);
   await checkRedis(opts.address);
   // The run folder through the runner's store: its lock (same file, same rules: a local run and a
@@ -158,7 +159,7 @@ export async function runCoordinator(recipe: Recipe, opts: CoordinatorOptions): 
         'recipe-changed',
         `${dir} holds a run of a different recipe (started from ${previous.recipe}); use a new output folder`,
       );
-    const hashed = await sourceIdentity(recipe.modelDir, loras, previous?.model.files ?? []).catch((err: unknown) => {
+    const hashed = await sourceIdentity(recipe.modelDir, extras, previous?.model.files ?? []).catch((err: unknown) => {
       if (err instanceof RunnerError) throw err;
       throw new RunnerError('bad-model', `${recipe.modelDir}: ${(err as Error).message.split('\n')[0]}`);
     });
@@ -198,9 +199,7 @@ export async function runCoordinator(recipe: Recipe, opts: CoordinatorOptions): 
         specs,
         outputDir: dir,
         model,
-        ...(loras.length || recipe.tokenizer !== undefined
-          ? { extras: { loras, ...(recipe.tokenizer !== undefined ? { tokenizer: recipe.tokenizer } : {}) } }
-          : {}),
+        ...(loras.length || recipe.tokenizer !== undefined ? { extras } : {}),
         recipeBatch: recipe.batch,
         backend,
         mixed: opts.mixed === true,

@@ -148,7 +148,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       let h: Awaited<ReturnType<typeof sourceIdentity>>;
       let found: string;
       try {
-        h = await sourceIdentity(dir, loras, hashes.get(dir)?.files ?? []);
+        h = await sourceIdentity(dir, extras, hashes.get(dir)?.files ?? []);
         found = JSON.stringify(loraRecords(loras).map((l) => l.hash));
       } catch {
         continue;
