@@ -4,12 +4,23 @@
  * handed to another worker while still running. Here it blocks only this process; the worker's
  * event loop stays free. Models stay open between chunks (one at a time).
  */
+
+import { pathToFileURL } from 'node:url';
 import { backendFor } from '../runner/backends/index.ts';
 import { generateBatch, TextEncoderCache } from '../runner/pipeline.ts';
 import type { LoadedModel } from '../runner/ports.ts';
 import { pngFor } from '../runner/production.ts';
 import type { ImageSpec } from '../runner/recipe.ts';
-import { FAIL_INDEX_ENV, type InferImage, type InferReply, type InferRequest } from './_infer-protocol.ts';
+import {
+  CHILD_IMPORT_ENV,
+  FAIL_INDEX_ENV,
+  type InferImage,
+  type InferReply,
+  type InferRequest,
+} from './_infer-protocol.ts';
+
+const seam = process.env[CHILD_IMPORT_ENV];
+if (seam) await import(pathToFileURL(seam).href);
 
 let open: { key: string; model: LoadedModel; text: TextEncoderCache } | null = null;
 const failing = new Set(
@@ -20,12 +31,12 @@ const failing = new Set(
 );
 
 async function modelFor(req: InferRequest) {
-  const key = JSON.stringify([req.modelDir, req.model.hash, req.providers, req.threads]);
+  const key = JSON.stringify([req.modelDir, req.model.hash, req.extras, req.providers, req.threads]);
   if (open?.key === key) return open;
   await open?.model.close();
   open = null;
   // The runner's Backend port: the same backend `genready run` picks for this model source.
-  const model = await backendFor(req.modelDir).load(req.modelDir, {
+  const model = await backendFor(req.modelDir, req.extras).load(req.modelDir, {
     providers: req.providers,
     ...(req.threads !== undefined ? { threads: req.threads } : {}),
   });

@@ -9,14 +9,15 @@
  * Ctrl-C (the abort signal) stops it cleanly; running it again resumes; the workers go on meanwhile.
  */
 import { createHash } from 'node:crypto';
-import { basename } from 'node:path';
 import { Queue } from 'bullmq';
+import { isCheckpointSource } from '../runner/backends/checkpoint.ts';
 import { RunnerError } from '../runner/errors.ts';
-import { hashModelFolder, readLayout } from '../runner/model-folder.ts';
+import { readLayout } from '../runner/model-folder.ts';
 import type { ConflictReport, RunInfo } from '../runner/ports.ts';
-import { VERSION } from '../runner/production.ts';
+import { loraRecords, VERSION } from '../runner/production.ts';
 import { expandImages, type Recipe, recipeFingerprint } from '../runner/recipe.ts';
 import { FsRunStore } from '../runner/stores/fs.ts';
+import { sourceIdentity } from './_identity.ts';
 import { checkRedis, queueConnection } from './connect.ts';
 import {
   type ChunkJob,
@@ -134,8 +135,10 @@ export async function runCoordinator(recipe: Recipe, opts: CoordinatorOptions): 
   const requeueMs = opts.requeueMs ?? 10_000;
   const images = expandImages(recipe);
   const dir = recipe.outputDir;
-  // The model folder must be whole before anything is queued (workers would all fail on it).
-  readLayout(recipe.modelDir);
+  // The model must be whole before anything is queued (workers would all fail on it).
+  const loras = recipe.loras ?? [];
+  const extras = { loras, ...(recipe.tokenizer !== undefined ? { tokenizer: recipe.tokenizer } : {}) };
+  if (!isCheckpointSource(recipe.modelDir)) readLayout(recipe.modelDir);
   await checkRedis(opts.address);
   // The run folder through the runner's store: its lock (same file, same rules: a local run and a
   // coordinator exclude each other), run.json and the manifest; the workers' images and records
@@ -156,13 +159,22 @@ export async function runCoordinator(recipe: Recipe, opts: CoordinatorOptions): 
         'recipe-changed',
         `${dir} holds a run of a different recipe (started from ${previous.recipe}); use a new output folder`,
       );
-    const hashed = await hashModelFolder(recipe.modelDir, previous?.model.files ?? []);
+    const hashed = await sourceIdentity(recipe.modelDir, extras, previous?.model.files ?? []).catch((err: unknown) => {
+      if (err instanceof RunnerError) throw err;
+      throw new RunnerError('bad-model', `${recipe.modelDir}: ${(err as Error).message.split('\n')[0]}`);
+    });
     if (previous && previous.model.hash !== hashed.hash)
       throw new RunnerError(
         'model-changed',
         `the model files changed since this run started (hash ${previous.model.hash} → ${hashed.hash}); use a new output folder`,
       );
-    const model = { dir: recipe.modelDir, name: basename(recipe.modelDir), hash: hashed.hash };
+    const records = loraRecords(loras);
+    const model = {
+      dir: recipe.modelDir,
+      name: hashed.name,
+      hash: hashed.hash,
+      ...(records.length ? { loras: records } : {}),
+    };
     if (!previous || JSON.stringify(previous.model.files) !== JSON.stringify(hashed.files)) {
       const run: RunInfo = {
         v: 1,
@@ -187,6 +199,7 @@ export async function runCoordinator(recipe: Recipe, opts: CoordinatorOptions): 
         specs,
         outputDir: dir,
         model,
+        ...(loras.length || recipe.tokenizer !== undefined ? { extras } : {}),
         recipeBatch: recipe.batch,
         backend,
         mixed: opts.mixed === true,

@@ -4,7 +4,9 @@
  * submitting the same run again adds nothing. Jobs carry everything a worker needs (specs, model
  * identity, output folder), so a worker never reads the recipe file.
  */
+import type { ModelExtras } from '../runner/backends/index.ts';
 import type { ManifestEntry } from '../runner/manifest.ts';
+import type { LoraRecord } from '../runner/parameters.ts';
 import type { ImageSpec } from '../runner/recipe.ts';
 
 /** BullMQ key prefix: every key the queue owns starts with it. */
@@ -38,6 +40,8 @@ export interface ModelRef {
   dir: string;
   name: string;
   hash: string;
+  /** The LoRAs merged into it, as the records name them (a worker's files must have these hashes). */
+  loras?: LoraRecord[];
 }
 
 export interface ChunkJob {
@@ -47,6 +51,8 @@ export interface ChunkJob {
   specs: ImageSpec[];
   outputDir: string;
   model: ModelRef;
+  /** What the recipe adds to a checkpoint (LoRA files as the coordinator sees them, a tokenizer folder). */
+  extras?: ModelExtras;
   recipeBatch: number | 'auto';
   backend: BackendClass;
   mixed: boolean;

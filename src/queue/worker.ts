@@ -8,16 +8,18 @@
  * on waking, its late images are byte-identical repeats), Redis gone (stops after a deadline
  * instead of hanging), SIGTERM (finishes or abandons the chunk within a deadline).
  */
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ortVersion } from '../ort/session.ts';
 import type { ProbeResult } from '../probe/types.ts';
-import { hashModelFolder } from '../runner/model-folder.ts';
+import type { ModelExtras } from '../runner/backends/index.ts';
 import { planExecution } from '../runner/plan.ts';
-import { deviceInfo } from '../runner/production.ts';
+import { deviceInfo, loraRecords } from '../runner/production.ts';
 import { FsRunStore } from '../runner/stores/fs.ts';
+import { sourceIdentity } from './_identity.ts';
 import { InferenceChild } from './_infer.ts';
 import { checkRedis, queueConnection } from './connect.ts';
 import { QueueError } from './errors.ts';
@@ -113,7 +115,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   let current: string | null = null;
   // One chunk at a time across both queues: one machine, one device.
   let busy: Promise<unknown> = Promise.resolve();
-  const hashes = new Map<string, Awaited<ReturnType<typeof hashModelFolder>>>();
+  const hashes = new Map<string, Awaited<ReturnType<typeof sourceIdentity>>>();
   let refused: QueueError | null = null;
 
   const connections: Redis[] = [];
@@ -123,26 +125,47 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     return c;
   };
 
-  /** The model folder for a job: by its hash, under --models (by name) or at the coordinator's path. */
-  async function modelDirFor(j: ChunkJob): Promise<{ dir: string; files: Record<string, string> }> {
+  /** A file of the run under --models (by name) when there, else at the coordinator's path. */
+  const local = (path: string) => {
+    const there = opts.modelsDir ? join(opts.modelsDir, basename(path)) : null;
+    return there && existsSync(there) ? there : path;
+  };
+
+  /**
+   * The model for a job: by its hash (the backend's identity: a folder's files, a checkpoint's A1111
+   * hash) and its LoRAs' hashes, under --models (by name) or at the coordinator's path.
+   */
+  async function modelDirFor(
+    j: ChunkJob,
+  ): Promise<{ dir: string; files: Record<string, string>; extras?: ModelExtras }> {
     const candidates = [...(opts.modelsDir ? [join(opts.modelsDir, basename(j.model.dir))] : []), j.model.dir];
+    const loras = (j.extras?.loras ?? []).map((l) => ({ ...l, file: local(l.file) }));
+    const extras: ModelExtras | undefined = j.extras ? { ...j.extras, loras } : undefined;
+    const wanted = JSON.stringify((j.model.loras ?? []).map((l) => l.hash));
     const seen: string[] = [];
     for (const dir of candidates) {
       // Re-checked for every chunk (a changed file is noticed); unchanged files keep their hash by size and time.
-      let h: Awaited<ReturnType<typeof hashModelFolder>>;
+      let h: Awaited<ReturnType<typeof sourceIdentity>>;
+      let found: string;
       try {
-        h = await hashModelFolder(dir, hashes.get(dir)?.files ?? []);
+        h = await sourceIdentity(dir, extras, hashes.get(dir)?.files ?? []);
+        found = JSON.stringify(loraRecords(loras).map((l) => l.hash));
       } catch {
         continue;
       }
       hashes.set(dir, h);
-      if (h.hash === j.model.hash) return { dir, files: Object.fromEntries(h.files.map((f) => [f.path, f.sha256])) };
-      seen.push(`${dir} (hash ${h.hash})`);
+      if (h.hash === j.model.hash && found === wanted)
+        return {
+          dir,
+          files: Object.fromEntries(h.files.map((f) => [f.path, f.sha256])),
+          ...(extras ? { extras } : {}),
+        };
+      seen.push(`${dir} (hash ${h.hash}${found === wanted ? '' : `, LoRA hashes ${found}`})`);
     }
     throw new QueueError(
       seen.length ? 'model-mismatch' : 'model-missing',
       seen.length
-        ? `run ${j.runId} needs model ${j.model.name} with hash ${j.model.hash}; found ${seen.join(', ')}: refusing to make images that would not match`
+        ? `run ${j.runId} needs model ${j.model.name} with hash ${j.model.hash}${j.model.loras?.length ? ` and LoRA hashes ${wanted}` : ''}; found ${seen.join(', ')}: refusing to make images that would not match`
         : `run ${j.runId} needs model ${j.model.name} (hash ${j.model.hash}); not found at ${candidates.join(' or ')} (give --models DIR)`,
     );
   }
@@ -183,7 +206,8 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     });
     const reply = await infer.run({
       modelDir: model.dir,
-      model: { name: j.model.name, hash: j.model.hash },
+      model: { name: j.model.name, hash: j.model.hash, ...(j.model.loras ? { loras: j.model.loras } : {}) },
+      ...(model.extras ? { extras: model.extras } : {}),
       providers: plan.providers,
       ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
       batch: plan.batch,
@@ -224,7 +248,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
           ...spec,
           sha256: put.sha256,
           bytes: img.png.length,
-          model: { dir: j.model.dir, name: j.model.name, hash: j.model.hash, files: model.files },
+          model: { ...j.model, files: model.files },
           runtime: reply.runtime,
           device,
           batch: plan.batch,

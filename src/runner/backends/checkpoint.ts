@@ -259,6 +259,37 @@ class CheckpointModel extends OrtModel {
   }
 }
 
+/**
+ * A checkpoint's identity by content, without building anything (what its loaded model's identify()
+ * returns): A1111's hash of a single file, or every file of a diffusers folder; the LoRAs' files
+ * follow (they do not change the hash, the records name them with their own hashes).
+ */
+export function checkpointIdentity(
+  source: string,
+  loras: readonly { file: string }[] = [],
+  root: string = checkpointCacheRoot(),
+): ModelIdentity {
+  let identity: ModelIdentity;
+  if (statSync(source).isDirectory()) identity = folderHashes(source, root);
+  else {
+    const h = fileHashes(source, root);
+    const st = statSync(source);
+    identity = {
+      hash: h.modelHash,
+      files: [{ path: basename(source), bytes: h.bytes, sha256: h.sha256, mtimeMs: st.mtimeMs }],
+    };
+  }
+  for (const l of loras) {
+    const st = statSync(l.file);
+    const sha256 = fileHashes(l.file, root).sha256;
+    identity.files.push({ path: l.file, bytes: st.size, sha256, mtimeMs: st.mtimeMs } as ModelFileHash);
+  }
+  return identity;
+}
+
+/** A1111's "Model:": a folder's name, a file's without its extension. */
+export const checkpointName = (source: string) => basename(source).replace(/\.safetensors$/i, '');
+
 /** Float32 on the CPU provider; float16 when the first provider is a GPU one. */
 const dtypeFor = (providers: readonly string[]) => ((providers[0] ?? 'cpu') === 'cpu' ? 'float32' : 'float16');
 
@@ -293,22 +324,8 @@ export async function loadCheckpoint(source: string, opts: LoadOptions, o: Check
     );
   const sources = isFolder ? folderSources(source, p) : singleFileSources(source, readSafetensorsHeader(source), p);
 
-  // Content identity: A1111's hash of a single file; every file of a folder.
-  let identity: ModelIdentity;
-  if (isFolder) identity = folderHashes(source, root);
-  else {
-    const h = fileHashes(source, root);
-    const st = statSync(source);
-    identity = {
-      hash: h.modelHash,
-      files: [{ path: basename(source), bytes: h.bytes, sha256: h.sha256, mtimeMs: st.mtimeMs }],
-    };
-  }
   const loras = resolveLoras(o.loras ?? [], p, root);
-  for (const l of loras) {
-    const st = statSync(l.file);
-    identity.files.push({ path: l.file, bytes: st.size, sha256: l.sha256, mtimeMs: st.mtimeMs } as ModelFileHash);
-  }
+  const identity = checkpointIdentity(source, loras, root);
 
   // Tokenizers: the recipe's folder, else the diffusers folder's own, else CLIP's shipped vocabulary.
   const tokenizerDirs = p.text.map((t, i) => {
@@ -424,7 +441,7 @@ export async function loadCheckpoint(source: string, opts: LoadOptions, o: Check
     },
   );
   const open = await openModelFolder(dir, [...opts.providers], opts.threads);
-  const name = isFolder ? basename(source) : basename(source).replace(/\.safetensors$/i, '');
+  const name = checkpointName(source);
   o.onReady?.({ dir, built, seconds: (performance.now() - t0) / 1000 });
   return new CheckpointModel(open, opts.threads ?? defaultThreads(), name, identity);
 }
