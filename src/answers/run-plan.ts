@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { sessionThreads, threadPlan } from '../ort/threads.ts';
 import { readManifest } from '../runner/manifest.ts';
-import { type ExecutionPlan, PROVIDERS, planExecution } from '../runner/plan.ts';
+import { type ExecutionPlan, PROVIDERS, planRecipe } from '../runner/plan.ts';
 import { expandImages, loadRecipe, recipeFingerprint } from '../runner/recipe.ts';
 import { fileMatches, readRunFile } from '../runner/stores/fs.ts';
 import { choice, count, field, text } from './fields.ts';
@@ -65,16 +65,7 @@ export function runPlanAnswer(
 ): RunPlanAnswer {
   const recipe = loadRecipe(req.recipe, req.output !== undefined ? { output: req.output } : {});
   const images = expandImages(recipe);
-  const execution = planExecution({
-    modelDir: recipe.modelDir,
-    recipeBatch: recipe.batch,
-    width: recipe.width,
-    height: recipe.height,
-    steps: recipe.steps,
-    guidance: recipe.guidance,
-    ...(req.batch !== undefined ? { batchOverride: req.batch } : {}),
-    ...(req.provider !== undefined ? { provider: req.provider } : {}),
-  });
+  const execution = planRecipe(recipe, { batch: req.batch, provider: req.provider });
   const pool = threadPlan(machine.load1, machine.cores, req.threads);
   const chosen = sessionThreads(pool, req.threads);
   const previous = readRunFile(recipe.outputDir);

@@ -43,7 +43,7 @@ export interface CheckpointPipeline {
 }
 
 /** runwayml/stable-diffusion-v1-5 scheduler/scheduler_config.json (PNDMScheduler). */
-const SD15_SCHEDULER = {
+export const SD15_SCHEDULER = {
   _class_name: 'PNDMScheduler',
   num_train_timesteps: 1000,
   beta_start: 0.00085,

@@ -10,6 +10,7 @@ import type { AutoencoderArch, ClipTextArch, UNetArch } from '../catalog/models.
 import { writeOnnxModel } from '../graph/index.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { ensureDir, fileError } from './_files.ts';
+import { SD15_SCHEDULER } from './checkpoint-pipelines.ts';
 import { RunnerError } from './errors.ts';
 
 /** Two UNet levels of 32/64 channels with cross-attention, as the SD UNet but ~1 M parameters. */
@@ -184,22 +185,7 @@ async function writeExampleFiles(
     json({ model_max_length: TINY_TOKENS, tokenizer_class: 'CLIPTokenizer' }),
   );
   // SD 1.5's published scheduler configuration (runwayml/stable-diffusion-v1-5 scheduler/scheduler_config.json).
-  writeFileAtomic(
-    join(m, 'scheduler', 'scheduler_config.json'),
-    json({
-      _class_name: 'PNDMScheduler',
-      num_train_timesteps: 1000,
-      beta_start: 0.00085,
-      beta_end: 0.012,
-      beta_schedule: 'scaled_linear',
-      set_alpha_to_one: false,
-      skip_prk_steps: true,
-      steps_offset: 1,
-      clip_sample: false,
-      prediction_type: 'epsilon',
-      timestep_spacing: 'leading',
-    }),
-  );
+  writeFileAtomic(join(m, 'scheduler', 'scheduler_config.json'), json(SD15_SCHEDULER));
   writeFileAtomic(
     join(m, 'unet', 'config.json'),
     json({

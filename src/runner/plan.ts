@@ -17,6 +17,7 @@ import type { ModelEntry } from '../catalog/models.types.ts';
 import { inspectCheckpoint } from '../checkpoint/inspect.ts';
 import { bestThroughput } from '../planner/throughput.ts';
 import { RunnerError } from './errors.ts';
+import type { Recipe } from './recipe.ts';
 
 export const PROVIDERS = ['cpu', 'cuda', 'dml', 'coreml'] as const;
 export type Provider = (typeof PROVIDERS)[number];
@@ -74,6 +75,23 @@ function thisCpu() {
     cores: Math.max(1, list.length),
     simd: { avx2: /\bavx2\b/.test(flags), avx512: /\bavx512f\b/.test(flags), neon: process.arch === 'arm64' },
     ramGiB: Math.max(1, Math.round(totalmem() / 2 ** 30)),
+  });
+}
+
+/** The plan for a recipe as `run` (and `run --plan`) makes it: its model, size, steps and guidance, with the run's overrides. */
+export function planRecipe(
+  recipe: Pick<Recipe, 'modelDir' | 'batch' | 'width' | 'height' | 'steps' | 'guidance'>,
+  o: { batch?: number | undefined; provider?: string | undefined } = {},
+): ExecutionPlan {
+  return planExecution({
+    modelDir: recipe.modelDir,
+    recipeBatch: recipe.batch,
+    width: recipe.width,
+    height: recipe.height,
+    steps: recipe.steps,
+    guidance: recipe.guidance,
+    ...(o.batch !== undefined ? { batchOverride: o.batch } : {}),
+    ...(o.provider ? { provider: o.provider } : {}),
   });
 }
 

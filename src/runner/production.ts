@@ -15,7 +15,7 @@ import { RunnerError } from './errors.ts';
 import { MANIFEST, type ManifestEntry } from './manifest.ts';
 import { formatParameters, type LoraRecord } from './parameters.ts';
 import { checkMemory, checkSize, generateBatch, TextEncoderCache } from './pipeline.ts';
-import { type ExecutionPlan, planExecution } from './plan.ts';
+import { type ExecutionPlan, planRecipe } from './plan.ts';
 import { encodePng } from './png.ts';
 import type { Backend, LoadedModel, RunInfo, RunSession, RunStore, WorkItem } from './ports.ts';
 import { expandImages, type ImageSpec, type Recipe, recipeFingerprint } from './recipe.ts';
@@ -113,16 +113,7 @@ export async function runProduction(recipe: Recipe, opts: RunOptions = {}): Prom
   const now = opts.now ?? (() => new Date());
   // File names are checked (distinct, plain) before anything is loaded or written.
   const images = expandImages(recipe);
-  const plan = planExecution({
-    modelDir: recipe.modelDir,
-    recipeBatch: recipe.batch,
-    width: recipe.width,
-    height: recipe.height,
-    steps: recipe.steps,
-    guidance: recipe.guidance,
-    ...(opts.batch !== undefined ? { batchOverride: opts.batch } : {}),
-    ...(opts.provider ? { provider: opts.provider } : {}),
-  });
+  const plan = planRecipe(recipe, { batch: opts.batch, provider: opts.provider });
   const backend =
     opts.backend ??
     backendFor(recipe.modelDir, {

@@ -14,21 +14,9 @@
  * holder folds the records into `manifest.jsonl` (`adopt`).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../io/atomic.ts';
+import { writeFileAtomic, writeFileSynced } from '../../io/atomic.ts';
 import { ensureDir, fileError, withFileErrors } from '../_files.ts';
 import { RunnerError } from '../errors.ts';
 import { type ManifestEntry, ManifestWriter, readManifest } from '../manifest.ts';
@@ -114,15 +102,7 @@ function linkExclusive(tmpDir: string, target: string, bytes: Uint8Array): boole
   mkdirSync(tmpDir, { recursive: true });
   const tmp = join(tmpDir, `${process.pid}.${randomBytes(6).toString('hex')}.part`);
   try {
-    const fd = openSync(tmp, 'wx');
-    try {
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-      // Flushed before the link so a crash never leaves a complete-looking name over partial bytes.
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writeFileSynced(tmp, bytes, 'wx');
     linkSync(tmp, target);
     return true;
   } catch (err) {
