@@ -54,7 +54,7 @@ export const commands: Record<string, CommandEntry> = {
     import('./commands/constants.ts').then((m) => m.constantsCommand),
   ),
   run: entry(
-    'generate a recipe’s images with a local ONNX model; resumable',
+    'generate a recipe’s images from a checkpoint or ONNX model; resumable',
     'npx genready run --example demo && npx genready run demo/recipe.json',
     () => import('./commands/run.ts').then((m) => m.runRecipeCommand),
   ),

@@ -6,11 +6,11 @@
  * assumptions in words, a headline graded as the CLI grades the same request. Screenshots go to test-artifacts/dashboard-fixes/.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { MANIFEST } from '../../src/runner/manifest.ts';
 import { encodePng } from '../../src/runner/png.ts';
 import { createApp } from '../../src/server/app.ts';
@@ -19,20 +19,10 @@ import { type Listening, LOOPBACK_HOSTNAMES, listen } from '../../src/server/nod
 import { reviewRoutes } from '../../src/server/review.ts';
 import { ensureWebBuilt } from '../../src/server/web-build.ts';
 import { TIER_COLORS } from '../../src/web/format.ts';
+import { chromiumMissing, launchChromium } from './_chromium.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SHOTS = 'test-artifacts/dashboard-fixes';
-const missing = !existsSync(CHROMIUM) && !process.env.CI ? `no chromium at ${CHROMIUM}` : false;
+const missing = chromiumMissing;
 
 // WCAG 2.x relative luminance and contrast ratio of two sRGB colours.
 type Rgb = [number, number, number];
@@ -98,7 +88,7 @@ describe('dashboard fixes (issue 19 item 6) in chromium', { skip: missing }, () 
       { port: 0 },
     );
     base = `http://127.0.0.1:${server.port}/`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 30_000 });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
@@ -331,7 +321,7 @@ describe('review gallery at 390 px (a phone)', { skip: missing }, () => {
       }),
       { port: 0 },
     );
-    phone = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 30_000 });
+    phone = await launchChromium();
   });
   after(async () => {
     await phone?.close();

@@ -4,27 +4,16 @@
  * Screenshots of each step go to test-artifacts/dashboard/.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createApp } from '../../src/server/app.ts';
 import { productionDeps } from '../../src/server/deps.ts';
 import { type Listening, LOOPBACK_HOSTNAMES, listen } from '../../src/server/node.ts';
 import { ensureWebBuilt } from '../../src/server/web-build.ts';
 import { gb, rate } from '../../src/web/format.ts';
+import { chromiumMissing, launchChromium } from './_chromium.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// This machine's closed network makes chromium hang on its background connections without these.
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SHOTS = 'test-artifacts/dashboard';
 
 let server: Listening;
@@ -87,12 +76,7 @@ interface Estimate {
   memory: { peakDeviceBytes: number; phases: { phase: string; weightBytes: number; activationBytes: number }[] };
 }
 
-// Without chromium the suite is skipped (a developer machine), except under CI (CI=true, as CI services set),
-// where a missing browser must fail rather than pass unseen.
-const missing =
-  !existsSync(CHROMIUM) && !process.env.CI
-    ? `no chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`
-    : false;
+const missing = chromiumMissing;
 
 describe('dashboard in chromium', { skip: missing }, () => {
   before(async () => {
@@ -103,7 +87,7 @@ describe('dashboard in chromium', { skip: missing }, () => {
       { port: 0 },
     );
     base = `http://127.0.0.1:${server.port}/`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 30_000 });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

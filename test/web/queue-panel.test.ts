@@ -4,10 +4,9 @@
  * tier, images/hour, time left, failures) and stays hidden on a server without a queue.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { fakeProbe } from '../../src/probe/fake.ts';
 import { queuePanel } from '../../src/queue/admin.ts';
 import { KEYS } from '../../src/queue/types.ts';
@@ -19,22 +18,9 @@ import { type Listening, LOOPBACK_HOSTNAMES, listen } from '../../src/server/nod
 import { ensureWebBuilt } from '../../src/server/web-build.ts';
 import { seconds } from '../../src/web/format.ts';
 import { startRedis, type TestRedis } from '../queue/_redis.ts';
+import { chromiumMissing, launchChromium } from './_chromium.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const missing =
-  !existsSync(CHROMIUM) && !process.env.CI
-    ? `no chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`
-    : false;
+const missing = chromiumMissing;
 
 describe('queue panel in chromium', { skip: missing }, () => {
   let redis: TestRedis;
@@ -84,7 +70,7 @@ describe('queue panel in chromium', { skip: missing }, () => {
       createApp({ deps: productionDeps(), webRoot: web.out, allowedHostnames: LOOPBACK_HOSTNAMES }),
       { port: 0 },
     );
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 30_000 });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
