@@ -103,7 +103,8 @@ function progress(quiet: boolean): RunEvents & { stop(): void } {
 export const runRecipeCommand = defineCommand({
   meta: {
     name: 'run',
-    description: 'Generate a recipe’s images from a .safetensors checkpoint, a diffusers folder or an ONNX export; resumable; records every image',
+    description:
+      'Generate a recipe’s images from a .safetensors checkpoint, a diffusers folder or an ONNX export; resumable; records every image',
   },
   args: runArgs,
   async run({ args, data, rawArgs }) {
