@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuDevice } from '../catalog/cpu.ts';
+import { cpuDevice, onThreads } from '../catalog/cpu.ts';
 import type { Device } from '../catalog/devices.types.ts';
 import { resolveModel } from '../catalog/models.ts';
 import type { ModelEntry } from '../catalog/models.types.ts';
@@ -243,8 +243,15 @@ export function checkFits(plan: BenchPlan, p: Provider, totalBytes: number): voi
 export async function runBench(plan: BenchPlan, deps: BenchDeps): Promise<BenchReport> {
   const { machine, provider } = deps;
   checkFits(plan, provider, deps.totalMemoryBytes ?? totalmem());
-  const device = computeDevice(machine, provider);
-  const environment = environmentOf(machine, provider, (deps.clock ?? (() => new Date()))());
+  const cores = machine.probe.cpu.cores;
+  // A CPU run on fewer threads than cores is predicted for the cores it computed on.
+  const threads =
+    provider.id === 'cpu' && deps.threads && deps.threads.threads < cores ? deps.threads.threads : undefined;
+  const device = onThreads(computeDevice(machine, provider), threads, cores);
+  const environment = {
+    ...environmentOf(machine, provider, (deps.clock ?? (() => new Date()))()),
+    ...(threads !== undefined ? { threads } : {}),
+  };
   const runPhase = deps.runPhase ?? forkPhase;
   const emit = deps.onEvent ?? (() => {});
   const precision = provider.dtype === 'float32' ? 'fp32' : 'fp16';

@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { onThreads } from '../catalog/cpu.ts';
 import type { Device } from '../catalog/devices.types.ts';
 import type { Calibration } from '../cost/calibration.ts';
 import { estimate } from '../cost/estimate.ts';
@@ -43,6 +44,8 @@ const environmentSchema = z.object({
   provider: z.string(),
   cpu: z.string(),
   cores: z.number(),
+  /** onnxruntime's intra-op threads where the run used fewer than one per core (a busy machine). */
+  threads: z.number().int().positive().optional(),
   ramBytes: z.number(),
   os: z.string(),
   versions: z.record(z.string(), z.string()),
@@ -165,7 +168,7 @@ export function calibrationFor(device: Device, store: CalibrationStore): Calibra
   for (const m of entry.measurements) {
     let predicted: number;
     try {
-      predicted = predictSeconds(m, device);
+      predicted = predictSeconds(m, onThreads(device, m.environment.threads, m.environment.cores));
     } catch {
       continue; // a model or size the catalog no longer has
     }

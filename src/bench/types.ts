@@ -18,6 +18,8 @@ export interface Environment {
   provider: ProviderId | 'cuda' | 'rocm' | 'mps';
   cpu: string;
   cores: number;
+  /** onnxruntime's intra-op threads, where a CPU run used fewer than one per core (a busy machine). */
+  threads?: number;
   ramBytes: number;
   os: string;
   /** Library versions: node, onnxruntime (or torch), genready. */

@@ -133,3 +133,23 @@ export function cpuDevice(spec: CpuSpec): Device {
     notes: notes.join('; '),
   };
 }
+
+/**
+ * The part of a CPU that a run on `threads` of its `cores` computes on. Peak FLOPs scale with the
+ * cores doing the work (each physical core has its own FMA pipes); the cost model's CPU streaming
+ * rate is already capped by those FLOPs (src/cost/time.ts), so bandwidth needs no second cut.
+ * Why: `bench` and `run` take fewer threads on a busy machine (src/ort/threads.ts), and a one-thread
+ * run on two cores predicted at two cores reads as a machine half as fast as it is.
+ */
+export function onThreads(d: Device, threads: number | undefined, cores: number): Device {
+  if (d.backend !== 'cpu' || threads === undefined || threads >= cores || threads < 1) return d;
+  const share = threads / cores;
+  const scaled = (v: number | null) => (v === null ? null : v * share);
+  return {
+    ...d,
+    fp32Tflops: d.fp32Tflops * share,
+    bf16MatrixTflops: scaled(d.bf16MatrixTflops),
+    int8Tops: scaled(d.int8Tops),
+    notes: `${d.notes}; ${threads} of ${cores} cores computing`,
+  };
+}

@@ -19,7 +19,7 @@ import {
 } from '../../src/bench/calibration.ts';
 import { BenchError } from '../../src/bench/errors.ts';
 import type { Environment } from '../../src/bench/types.ts';
-import { cpuDevice } from '../../src/catalog/cpu.ts';
+import { cpuDevice, onThreads } from '../../src/catalog/cpu.ts';
 import { resolveDevice } from '../../src/catalog/devices.ts';
 import { type Calibration, calibrateTime } from '../../src/cost/calibration.ts';
 import { estimate } from '../../src/cost/estimate.ts';
@@ -145,4 +145,21 @@ test('a corrupt calibration file is a clear error for bench and a warning (not a
   const r = loadCalibration(cpu, path);
   assert.equal(r.calibration, null);
   assert.match(r.warning!, /not a genready calibration file/);
+});
+
+test('a measurement taken on fewer threads than cores calibrates against the cores it used', () => {
+  const path = store();
+  const m = { ...base, phase: 'denoising' as const };
+  const oneThread = { ...env('2026-11-28T10:00:00.000Z'), threads: 1 };
+  // Measured exactly as predicted for one of the two cores: the model is right, the factor is 1.
+  const seconds = predictSeconds(m, onThreads(cpu, 1, 2));
+  assert.ok(seconds > 1.5 * predictSeconds(m, cpu));
+  recordMeasurements([{ ...m, measuredSeconds: seconds, environment: oneThread }], path);
+  const c = calibrationFor(cpu, loadStore(path))!;
+  assert.ok(Math.abs(c.factors.denoising! - 1) < 1e-9, String(c.factors.denoising));
+  // Only CPUs are shared out by threads, and a whole CPU is itself.
+  const gpu = resolveDevice('RTX 4090');
+  assert.equal(onThreads(gpu, 1, 2), gpu);
+  assert.equal(onThreads(cpu, 2, 2), cpu);
+  assert.equal(onThreads(cpu, 1, 2).fp32Tflops, cpu.fp32Tflops / 2);
 });

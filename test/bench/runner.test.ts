@@ -233,3 +233,47 @@ test('runBench: results carry the contract fields, the prediction for the same w
   );
   assert.deepEqual(events, ['case', 'cache', 'loaded', 'result', 'case', 'cache', 'loaded', 'result']);
 });
+
+test('runBench on fewer threads than cores predicts for the cores that computed, and records the threads', async () => {
+  const machine = machineFromProbe(fakeProbe({ ramGiB: 32 }));
+  const cores = machine.probe.cpu.cores;
+  assert.ok(cores >= 2, 'the fake probe has several cores');
+  const run = (threads?: { threads: number; spinning: boolean }) =>
+    runBench(planBench({ quick: true }), {
+      machine,
+      provider: providerById('cpu'),
+      totalMemoryBytes: 64e9,
+      ensure: async (arch) => ({
+        path: `/fake/${arch.kind}.onnx`,
+        dir: '/fake',
+        parameters: 1,
+        status: 'reused',
+        bytes: 1,
+      }),
+      runPhase: async () => ({
+        kind: 'done',
+        samples: [1],
+        warmup: [1],
+        minSeconds: 1,
+        medianSeconds: 1,
+        peakRssBytes: 1,
+        loadSeconds: 0,
+      }),
+      ...(threads ? { threads } : {}),
+    });
+  const all = await run();
+  const one = await run({ threads: 1, spinning: false });
+  const same = await run({ threads: cores, spinning: true });
+  assert.equal(all.environment.threads, undefined);
+  assert.equal(same.environment.threads, undefined, 'one thread per core is the whole CPU');
+  assert.equal(one.environment.threads, 1);
+  for (const [i, r] of one.results.entries()) {
+    const full = all.results[i]!.predictedSeconds;
+    // Compute-bound phases slow by the core ratio; nothing gets faster on fewer cores.
+    assert.ok(
+      r.predictedSeconds > 1.5 * full && r.predictedSeconds <= cores * full * 1.0001,
+      `${r.phase}: ${r.predictedSeconds} vs ${full}`,
+    );
+    assert.equal(same.results[i]!.predictedSeconds, full);
+  }
+});
