@@ -7,7 +7,7 @@
 import { components } from '../catalog/models.ts';
 import type { Component, Precision, Role } from '../catalog/models.types.ts';
 import { sumMacs, walk } from './analyze/index.ts';
-import { computeBytes, isQuantized, PRECISION_NAMES, PRECISIONS } from './precision.ts';
+import { computeBytes, isQuantized, keepsFp32Modules, PRECISION_NAMES, PRECISIONS } from './precision.ts';
 import type { AttentionKernel, Geometry, Op, Phase } from './types.ts';
 import type { Workload } from './workload.ts';
 
@@ -80,14 +80,17 @@ export function activationPeak(ops: readonly Op[], batch: number, kernel: Attent
   return peak;
 }
 
-/** Stored bytes of a component's weights in a format: matmul/conv weights quantized, the rest 16-bit. */
-export function weightBytes(ops: readonly Op[], buffers: number, p: Precision): number {
+/**
+ * Stored bytes of a component's weights in a format: matmul/conv weights quantized, the rest 16-bit;
+ * with `keepsFp32`, the layers the library keeps in float32 (`Op.keptFp32`) at 4 bytes.
+ */
+export function weightBytes(ops: readonly Op[], buffers: number, p: Precision, keepsFp32 = false): number {
   const info = PRECISIONS[p];
   const plain = isQuantized(p) ? 2 : info.bytesPerParam;
   let bytes = buffers * plain;
   for (const op of ops) {
     const quantizable = op.kind === 'linear' || op.kind === 'conv';
-    bytes += op.params * (quantizable ? info.bytesPerParam : plain);
+    bytes += op.params * (keepsFp32 && op.keptFp32 ? 4 : quantizable ? info.bytesPerParam : plain);
   }
   return bytes;
 }
@@ -162,9 +165,10 @@ export function breakdown(w: Workload): ComponentBreakdown[] {
     const opSums = sums(ops);
     const byPrecision = Object.fromEntries(
       PRECISION_NAMES.map((p) => {
-        const key = `${p}:${buffers}`;
+        const keeps = keepsFp32Modules(c.role, p, w.quantBackend);
+        const key = `${p}:${buffers}:${keeps}`;
         let b = opSums.weights.get(key);
-        if (b === undefined) opSums.weights.set(key, (b = weightBytes(ops, buffers, p)));
+        if (b === undefined) opSums.weights.set(key, (b = weightBytes(ops, buffers, p, keeps)));
         return [p, b];
       }),
     ) as Record<Precision, number>;

@@ -6,7 +6,7 @@
  * 16-bit copy on every forward, which costs memory traffic and kernel launches, not less of them.
  */
 import { WorkloadError } from '../catalog/errors.ts';
-import type { Precision } from '../catalog/models.types.ts';
+import type { Precision, Role } from '../catalog/models.types.ts';
 
 export interface PrecisionInfo {
   /** Stored bytes per weight, including block scales. */
@@ -299,4 +299,21 @@ export function quantPath(p: Precision, backend: QuantBackend | null): QuantPath
   if (!isQuantized(p)) return null;
   const b = backend && QUANT_PATHS[backend][p] ? backend : DEFAULT_QUANT_BACKEND[p]!;
   return QUANT_PATHS[b][p] ?? null;
+}
+
+/**
+ * Whether a component in format `p` keeps its library's `_keep_in_fp32_modules` (`Op.keptFp32`) in
+ * float32. Only text encoders load through transformers, which keeps them when loading in float16
+ * (`torch_dtype=torch.float16`, as SD3's and PixArt's pipelines do) and under quantizers that ask
+ * for it: bitsandbytes does (`use_keep_in_fp32_modules = True`), quanto and torchao do not, and
+ * diffusers' quantization blog shows both (FLUX after loading: T5 at one byte per weight under
+ * quanto and torchao, T5's `wo` in float32 under bitsandbytes nf4). bf16 needs no exception.
+ * GGUF and fp8 casts are ComfyUI's loaders, which store the whole encoder in the format.
+ */
+export function keepsFp32Modules(role: Role, p: Precision, backend: QuantBackend | null): boolean {
+  if (role !== 'text-encoder') return false;
+  if (p === 'fp16') return true;
+  if (!isQuantized(p)) return false;
+  const library = backend && QUANT_PATHS[backend][p] ? backend : DEFAULT_QUANT_BACKEND[p];
+  return library === 'bnb';
 }

@@ -31,6 +31,11 @@ export interface Op {
   groups?: number;
   /** Kernels the op stands for when it is several eager kernels in a row (default 1): each costs a launch. */
   launches?: number;
+  /**
+   * A layer its library lists in `_keep_in_fp32_modules` (T5's FFN output `wo`, whose activations
+   * overflow fp16): stored in float32 where the loader honours the list (src/cost/precision.ts).
+   */
+  keptFp32?: true;
 }
 
 /** The pieces of one phase a person asks about. */

@@ -55,7 +55,8 @@ export function walkT5Encoder(a: T5EncoderArch): Tracer {
       norm(t, 'ln2', d, 1);
       t.op('linear', 'ff.wi', { params: 2 * d * a.ffn, macs: 2 * L * d * a.ffn, out: 2 * L * a.ffn });
       elementwise(t, 'ff.gate', L * a.ffn);
-      linear(t, 'ff.wo', a.ffn, d, L, false);
+      // transformers' T5 lists `wo` in `_keep_in_fp32_modules`: fp16 overflows in its output.
+      t.op('linear', 'ff.wo', { params: a.ffn * d, macs: L * a.ffn * d, out: L * d, keptFp32: true });
       t.release();
       elementwise(t, 'residual2');
     });

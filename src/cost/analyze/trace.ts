@@ -51,6 +51,7 @@ export class Tracer {
       /** Extra activation elements read + written beyond input + output (several passes over one tensor). */
       extraIo?: number;
       launches?: number;
+      keptFp32?: true;
     },
   ): void {
     const inElems = this.cur + (p.extraIn ?? 0);
@@ -66,6 +67,7 @@ export class Tracer {
     if (p.launches && p.launches !== 1) op.launches = p.launches;
     if (p.attention) op.attention = p.attention;
     if (p.groups) op.groups = p.groups;
+    if (p.keptFp32) op.keptFp32 = true;
     this.ops.push(op);
     this.cur = p.out;
     this.curHeld = false;
