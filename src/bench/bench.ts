@@ -25,7 +25,7 @@ import type { WorkerJob, WorkerMessage } from './_worker.ts';
 import { cacheRoot, ensureModel } from './cache.ts';
 import { predictSeconds } from './calibration.ts';
 import { BenchError } from './errors.ts';
-import type { BenchPhase, BenchReport, BenchResult, Environment } from './types.ts';
+import { BENCH_PHASES, type BenchPhase, type BenchReport, type BenchResult, type Environment } from './types.ts';
 
 export const GENREADY_VERSION: string = JSON.parse(
   readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
@@ -61,8 +61,21 @@ export interface PlanInput {
   phases?: readonly BenchPhase[];
 }
 
+/**
+ * The text-encoding phase is measured where one graph is the whole phase: a model with a single
+ * CLIP text encoder (SD 1.x, SD 2.x). SDXL's two encoders, and T5, are not benched yet.
+ */
+export function benchesTextEncoding(m: ModelEntry): boolean {
+  return m.textEncoders.length === 1 && m.textEncoders[0]!.arch.kind === 'clip-text';
+}
+
 function archFor(m: ModelEntry, phase: BenchPhase): GraphArch {
-  const component = phase === 'denoising' ? m.denoiser : m.vae;
+  if (phase === 'text-encoding' && !benchesTextEncoding(m))
+    throw new BenchError(
+      'unsupported-model',
+      `${m.name}: bench measures text encoding only for a single CLIP text encoder (SD 1.x, SD 2.x)`,
+    );
+  const component = phase === 'denoising' ? m.denoiser : phase === 'vae-decode' ? m.vae : m.textEncoders[0]!;
   const arch: { kind: string } = component.arch;
   // Every denoiser and VAE kind of the catalog has a builder; this guards a kind added to the catalog later.
   // A model too big for this machine's RAM (FLUX in fp32) is refused by checkFits, before anything is built.
@@ -84,7 +97,8 @@ export function planBench(input: PlanInput): BenchPlan {
   if (!Number.isInteger(iterations) || iterations < 1)
     throw new BenchError('bad-iterations', `--iterations must be a whole number ≥ 1, got ${iterations}`);
   const sizes = input.sizes ?? [input.quick ? QUICK_SIZE : [model.defaults.width, model.defaults.height]];
-  const phases = input.phases ?? ['denoising', 'vae-decode'];
+  const phases =
+    input.phases ?? (benchesTextEncoding(model) ? BENCH_PHASES : BENCH_PHASES.filter((p) => p !== 'text-encoding'));
   const cases: BenchCase[] = [];
   for (const [width, height] of sizes) {
     // makeWorkload validates the size (multiple of the model's latent grid, within limits).
@@ -100,9 +114,16 @@ export function planBench(input: PlanInput): BenchPlan {
   return { cases, warmup, iterations, seed: input.seed ?? DEFAULT_SEED };
 }
 
-/** Samples per forward: the denoiser runs uncond + cond together with CFG (as diffusers batches them). */
+/**
+ * Samples per forward: the denoiser runs uncond + cond together with CFG (as diffusers batches
+ * them); the text encoder encodes the prompt and, with CFG, the negative prompt, once per call.
+ */
 export const forwardBatch = (c: BenchCase) =>
-  c.phase === 'denoising' ? c.workload.batch * c.workload.passes : c.workload.batch;
+  c.phase === 'denoising'
+    ? c.workload.batch * c.workload.passes
+    : c.phase === 'text-encoding'
+      ? c.workload.passes
+      : c.workload.batch;
 
 /**
  * RAM a phase needs on the CPU: its weights, the cost model's activation peak for the phase, and
@@ -231,7 +252,8 @@ export function checkFits(plan: BenchPlan, p: Provider, totalBytes: number): voi
   for (const c of plan.cases) {
     const need = phaseMemoryBytes(c, 4);
     if (need > 0.9 * totalBytes) {
-      const what = c.phase === 'denoising' ? c.model.denoiser.name : c.model.vae.name;
+      const what =
+        c.phase === 'denoising' ? c.model.denoiser.name : c.phase === 'vae-decode' ? c.model.vae.name : 'text encoder';
       throw new BenchError(
         'does-not-fit',
         `${c.model.name} does not fit this machine for a CPU benchmark: its ${what} needs about ${(need / 1e9).toFixed(1)} GB of RAM in fp32 at ${c.workload.width}x${c.workload.height}, this machine has ${(totalBytes / 1e9).toFixed(1)} GB`,

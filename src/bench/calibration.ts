@@ -56,7 +56,7 @@ const environmentSchema = z.object({
 /** What a measured case is: one phase of one model at a size and batch (shared with `--import`). */
 export const caseFields = {
   model: z.string(),
-  phase: z.enum(['denoising', 'vae-decode']),
+  phase: z.enum(['text-encoding', 'denoising', 'vae-decode']),
   width: z.number().int().positive(),
   height: z.number().int().positive(),
   batch: z.number().int().positive(),

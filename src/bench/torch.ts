@@ -80,13 +80,16 @@ export function torchCases(opts: { models?: string[]; sizes?: [number, number][]
   );
 }
 
+const TORCH_PHASES: readonly BenchCase['phase'][] = ['denoising', 'vae-decode'];
+
 export function torchCasesFor(specs: readonly TorchCaseSpec[]): TorchCase[] {
   return specs.flatMap((spec) =>
     planBench({
       model: spec.model,
       ...(spec.size ? { sizes: [spec.size] } : {}),
       ...(spec.batch !== undefined ? { batch: spec.batch } : {}),
-      ...(spec.phases ? { phases: spec.phases } : {}),
+      // The script measures the denoiser and the decoder; text encoding is onnxruntime's (genready bench).
+      phases: spec.phases ?? TORCH_PHASES,
     }).cases.map((c) => {
       if (!TORCH_KINDS.includes(c.arch.kind)) {
         throw new BenchError(

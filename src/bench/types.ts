@@ -5,8 +5,8 @@
 import type { ProviderId } from '../ort/providers.ts';
 
 /** The phases bench measures: one sampler step of the denoiser, one VAE decode. */
-export type BenchPhase = 'denoising' | 'vae-decode';
-export const BENCH_PHASES: readonly BenchPhase[] = ['denoising', 'vae-decode'];
+export type BenchPhase = 'text-encoding' | 'denoising' | 'vae-decode';
+export const BENCH_PHASES: readonly BenchPhase[] = ['text-encoding', 'denoising', 'vae-decode'];
 
 /** Where and with what a result was measured (saved with every result). */
 export interface Environment {

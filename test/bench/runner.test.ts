@@ -118,13 +118,28 @@ test('plan: --quick is SD 1.5 at 256² with fixed iterations; sizes are validate
   assert.deepEqual(
     q.cases.map((c) => [c.model.id, c.phase, c.workload.width, c.workload.height]),
     [
+      ['sd15', 'text-encoding', 256, 256],
       ['sd15', 'denoising', 256, 256],
       ['sd15', 'vae-decode', 256, 256],
     ],
   );
   assert.deepEqual([q.warmup, q.iterations], [1, 3]);
+  // The prompt and the negative prompt are encoded once per call; the denoiser runs both each step.
   assert.equal(forwardBatch(q.cases[0]!), 2);
-  assert.equal(forwardBatch(q.cases[1]!), 1);
+  assert.equal(forwardBatch(q.cases[1]!), 2);
+  assert.equal(forwardBatch(q.cases[2]!), 1);
+  const batch4 = planBench({ quick: true, batch: 4 });
+  assert.deepEqual(batch4.cases.map(forwardBatch), [2, 8, 4]);
+  assert.equal(q.cases[0]!.arch.kind, 'clip-text');
+  // SDXL's two encoders are not one graph: its default plan leaves text encoding out, and asking for it is refused.
+  assert.deepEqual(
+    planBench({ model: 'sdxl' }).cases.map((c) => c.phase),
+    ['denoising', 'vae-decode'],
+  );
+  assert.throws(
+    () => planBench({ model: 'sdxl', phases: ['text-encoding'] }),
+    (e: unknown) => e instanceof BenchError && e.code === 'unsupported-model' && /single CLIP/.test(e.message),
+  );
   assert.equal(planBench({ model: 'sdxl-turbo' }).cases[0]!.workload.passes, 1);
   assert.throws(() => planBench({ model: 'sd15', sizes: [[500, 500]] }), /multiple/);
   assert.throws(() => planBench({ model: 'nope' }), /unknown model/);
@@ -197,9 +212,17 @@ test('runBench: results carry the contract fields, the prediction for the same w
   });
   assert.deepEqual(jobs, [
     { batch: 2, h: 32 },
+    { batch: 2, h: 32 },
     { batch: 1, h: 32 },
   ]);
-  const [step, decode] = report.results;
+  const [encode, step, decode] = report.results;
+  assert.equal(
+    encode!.predictedSeconds,
+    predictSeconds(
+      { model: 'sd15', phase: 'text-encoding', width: 256, height: 256, batch: 1, precision: 'fp32', strategy: 'cpu' },
+      machine.host,
+    ),
+  );
   // The minimum is the measurement (interference only adds time); the median is kept beside it.
   assert.equal(step!.measuredSeconds, 2);
   assert.equal(step!.medianSeconds, 3);
@@ -231,7 +254,11 @@ test('runBench: results carry the contract fields, the prediction for the same w
   assert.ok(
     report.environment.versions.onnxruntime && report.environment.versions.node && report.environment.versions.genready,
   );
-  assert.deepEqual(events, ['case', 'cache', 'loaded', 'result', 'case', 'cache', 'loaded', 'result']);
+  assert.deepEqual(events, [
+    ...['case', 'cache', 'loaded', 'result'],
+    ...['case', 'cache', 'loaded', 'result'],
+    ...['case', 'cache', 'loaded', 'result'],
+  ]);
 });
 
 test('runBench on fewer threads than cores predicts for the cores that computed, and records the threads', async () => {

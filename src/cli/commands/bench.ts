@@ -125,14 +125,16 @@ function render(out: Output, r: BenchReport): void {
     'peak memory',
   ]);
   for (const x of r.results) {
-    const unit = x.phase === 'denoising' ? '/step' : '/decode';
+    const unit = x.phase === 'denoising' ? '/step' : x.phase === 'vae-decode' ? '/decode' : '/encode';
     t.push([
       x.model,
       x.phase,
       `${x.width}×${x.height}`,
       x.phase === 'denoising' && x.forwardBatch !== x.batch
         ? `${x.batch} (×${x.forwardBatch / x.batch} CFG)`
-        : String(x.batch),
+        : x.phase === 'text-encoding'
+          ? `${x.batch} (${x.forwardBatch} prompt${x.forwardBatch === 1 ? '' : 's'})`
+          : String(x.batch),
       `${seconds(x.measuredSeconds)}${unit} · ${seconds(x.medianSeconds)}`,
       `${seconds(x.predictedSeconds)}${unit}`,
       (x.predictedSeconds / x.measuredSeconds).toFixed(2),
