@@ -78,6 +78,7 @@ const paths: Path[] = [
   eff('vector'),
   top('launchSeconds', false, 2e-6, 60e-6),
   top('serverLaunchFactor', false, 1, 3),
+  clock('desktop'),
   clock('laptop'),
   clock('datacenter'),
   clock('slotPowered'),

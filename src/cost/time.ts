@@ -121,7 +121,8 @@ export function stackFactor(w: Workload, d: Device, K: ModelConstants): number {
  */
 export function matrixClock(d: Device, K: ModelConstants): number {
   if (d.backend === 'cpu' || d.backend === 'metal') return 1;
-  if (d.segment === 'datacenter')
+  // Workstation boards (RTX A6000 at 300 W on a full GA102) hold their power cap as datacenter ones do.
+  if (d.segment === 'datacenter' || d.segment === 'workstation')
     return d.tdpW !== null && d.tdpW <= SLOT_POWER_W ? K.sustainedClock.slotPowered : K.sustainedClock.datacenter;
   return d.segment === 'consumer_laptop' ? K.sustainedClock.laptop : K.sustainedClock.desktop;
 }

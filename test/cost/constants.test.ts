@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import { CONSTANT_NOTES, constantValue, MODEL_CONSTANTS } from '../../src/cost/constants.ts';
 import { cli } from '../cli/helpers.ts';
 
-// Reference points by definition, not measured: CUDA is the unit of backendScale, a desktop card the unit of sustainedClock.
-const BY_DEFINITION = new Set(['backendScale.cuda', 'sustainedClock.desktop']);
+// Reference points by definition, not measured: CUDA is the unit of backendScale.
+const BY_DEFINITION = new Set(['backendScale.cuda']);
 
 function leaves(o: object, prefix = ''): string[] {
   return Object.entries(o).flatMap(([k, v]) =>

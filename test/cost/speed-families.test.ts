@@ -141,6 +141,9 @@ test('power caps slow tensor-core work only: a slot-powered T4 runs fp16 GEMMs a
   assert.equal(matrixClock(resolveDevice('Tesla T4'), K), K.sustainedClock.slotPowered);
   assert.equal(matrixClock(resolveDevice('H100 SXM'), K), K.sustainedClock.datacenter);
   assert.equal(matrixClock(resolveDevice('RTX 4090'), K), K.sustainedClock.desktop);
+  // Workstation boards hold their power cap like datacenter ones; a 70 W one is slot-powered.
+  assert.equal(matrixClock(resolveDevice('RTX A6000'), K), K.sustainedClock.datacenter);
+  assert.equal(matrixClock(resolveDevice('RTX A2000 12GB'), K), K.sustainedClock.slotPowered);
   const t4 = resolveDevice('Tesla T4');
   const uncapped = { ...K, sustainedClock: { ...K.sustainedClock, slotPowered: K.sustainedClock.datacenter } };
   const sd15 = (precision: string, constants: typeof K) =>
