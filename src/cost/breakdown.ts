@@ -11,6 +11,8 @@ import { computeBytes, isQuantized, keepsFp32Modules, PRECISION_NAMES, PRECISION
 import type { AttentionKernel, Geometry, Op, Phase } from './types.ts';
 import type { Workload } from './workload.ts';
 
+const keptParameters = (ops: readonly Op[]) => ops.reduce((s, op) => s + (op.keptFp32 ? op.params : 0), 0);
+
 /** Tile edge in pixels for tiled VAE decode (ComfyUI VAEDecodeTiled default 512, overlap 64 → stride 448). */
 export const VAE_TILE_PX = 512;
 export const VAE_TILE_OVERLAP_PX = 64;
@@ -25,6 +27,8 @@ export interface ComponentBreakdown {
   precision: Precision;
   weightBytes: number;
   weightBytesByPrecision: Record<Precision, number>;
+  /** Parameters stored in float32 in `precision` because the loader keeps them there (T5's `wo` in fp16 or under bitsandbytes); 0 otherwise. */
+  fp32KeptParameters: number;
   /** FLOPs of one forward of one sample (2 × MACs). */
   flopsPerForward: number;
   /** Forwards per pipeline call, as samples: text encoders 1–2 prompts, denoiser steps × passes, VAE 1 per image. */
@@ -203,6 +207,7 @@ export function breakdown(w: Workload): ComponentBreakdown[] {
       buffers,
       precision,
       weightBytes: byPrecision[precision],
+      fp32KeptParameters: keepsFp32Modules(c.role, precision, w.quantBackend) ? keptParameters(ops) : 0,
       weightBytesByPrecision: byPrecision,
       flopsPerForward: 2 * sums(actOps).macs,
       samplesPerCall: forwardBatch * forwardsPerCall,

@@ -38,6 +38,7 @@ export function componentsJson(parts: readonly ComponentBreakdown[]) {
     buffers: c.buffers,
     precision: c.precision,
     weightBytes: Math.round(c.weightBytes),
+    fp32KeptParameters: c.fp32KeptParameters,
     weightBytesByPrecision: Object.fromEntries(
       Object.entries(c.weightBytesByPrecision).map(([k, v]) => [k, Math.round(v)]),
     ),

@@ -23,6 +23,9 @@ test('T5 in fp16 keeps wo in float32: 2 bytes more per wo weight than bf16', () 
   const fp16 = t5Of({ model: 'sd3-medium', precision: 'fp16' });
   const bf16 = t5Of({ model: 'sd3-medium', precision: 'bf16' });
   assert.equal(fp16.weightBytes - bf16.weightBytes, 2 * WO_PARAMS);
+  // The breakdown says how many parameters stay in float32, so the bytes can be traced.
+  assert.equal(fp16.fp32KeptParameters, WO_PARAMS);
+  assert.equal(bf16.fp32KeptParameters, 0);
   // CLIP has no kept layer: the same bytes in fp16 and bf16.
   const clip = (p: 'fp16' | 'bf16') =>
     breakdown(makeWorkload({ model: 'sd3-medium', precision: p })).find((c) => /CLIP/.test(c.name))!.weightBytes;

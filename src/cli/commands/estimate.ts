@@ -176,7 +176,8 @@ function renderBreakdown(parts: EstimateAnswer['components']): string {
       c.name,
       c.role,
       params(c.parameters),
-      `${gb(c.weightBytes)} ${c.precision}`,
+      // A loader's float32 exceptions (T5's wo) say why the bytes exceed parameters × the format.
+      `${gb(c.weightBytes)} ${c.precision}${c.fp32KeptParameters > 0 ? ` (${params(c.fp32KeptParameters)} fp32)` : ''}`,
       tflops(c.flopsPerForward * c.forwardBatch),
       `${c.forwardsPerCall} × batch ${c.forwardBatch}`,
       `${gb(act.naive)} / ${gb(act.sliced)} / ${gb(act.flash)}`,
