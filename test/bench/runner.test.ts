@@ -10,7 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { WorkerMessage } from '../../src/bench/_worker.ts';
-import { type BenchEvent, checkFits, forkPhase, forwardBatch, planBench, runBench } from '../../src/bench/bench.ts';
+import {
+  type BenchDeps,
+  type BenchEvent,
+  checkFits,
+  forkPhase,
+  forwardBatch,
+  planBench,
+  runBench,
+} from '../../src/bench/bench.ts';
 import { ensureModel } from '../../src/bench/cache.ts';
 import { predictSeconds } from '../../src/bench/calibration.ts';
 import { BenchError } from '../../src/bench/errors.ts';
@@ -178,6 +186,15 @@ test('models that cannot run here say so: no room in RAM for the weights in fp32
   );
 });
 
+/** The graph cache stand-in: every graph is already built (ensureModel is tested below and in cache.test.ts). */
+const cachedGraph: NonNullable<BenchDeps['ensure']> = async (arch) => ({
+  path: `/fake/${arch.kind}.onnx`,
+  dir: '/fake',
+  parameters: 42,
+  status: 'reused',
+  bytes: 168,
+});
+
 test('runBench: results carry the contract fields, the prediction for the same workload and device, and the environment', async () => {
   const machine = machineFromProbe(fakeProbe({ ramGiB: 32 }));
   const plan = planBench({ quick: true });
@@ -188,13 +205,7 @@ test('runBench: results carry the contract fields, the prediction for the same w
     provider: providerById('cpu'),
     totalMemoryBytes: 64e9,
     clock: () => new Date('2026-11-26T12:00:00Z'),
-    ensure: async (arch) => ({
-      path: `/fake/${arch.kind}.onnx`,
-      dir: '/fake',
-      parameters: 42,
-      status: 'reused',
-      bytes: 168,
-    }),
+    ensure: cachedGraph,
     runPhase: async (job, on) => {
       jobs.push({ batch: job.shape.batch, h: job.shape.latentHeight });
       on({ kind: 'loaded', seconds: 0.5 });
@@ -270,13 +281,7 @@ test('runBench on fewer threads than cores predicts for the cores that computed,
       machine,
       provider: providerById('cpu'),
       totalMemoryBytes: 64e9,
-      ensure: async (arch) => ({
-        path: `/fake/${arch.kind}.onnx`,
-        dir: '/fake',
-        parameters: 1,
-        status: 'reused',
-        bytes: 1,
-      }),
+      ensure: cachedGraph,
       runPhase: async () => ({
         kind: 'done',
         samples: [1],
