@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { isCheckpointSource } from '../runner/backends/checkpoint.ts';
+import { isCheckpointSource, tokenizerHash } from '../runner/backends/checkpoint.ts';
 import { RunnerError } from '../runner/errors.ts';
 import { readLayout } from '../runner/model-folder.ts';
 import type { ConflictReport, RunInfo } from '../runner/ports.ts';
@@ -169,6 +169,7 @@ export async function runCoordinator(recipe: Recipe, opts: CoordinatorOptions): 
         `the model files changed since this run started (hash ${previous.model.hash} → ${hashed.hash}); use a new output folder`,
       );
     const records = loraRecords(loras);
+    const tokenizer = recipe.tokenizer !== undefined ? tokenizerHash(recipe.tokenizer) : undefined;
     const model = {
       dir: recipe.modelDir,
       name: hashed.name,
@@ -200,6 +201,7 @@ export async function runCoordinator(recipe: Recipe, opts: CoordinatorOptions): 
         outputDir: dir,
         model,
         ...(loras.length || recipe.tokenizer !== undefined ? { extras } : {}),
+        ...(tokenizer !== undefined ? { tokenizerHash: tokenizer } : {}),
         recipeBatch: recipe.batch,
         backend,
         mixed: opts.mixed === true,

@@ -53,6 +53,8 @@ export interface ChunkJob {
   model: ModelRef;
   /** What the recipe adds to a checkpoint (LoRA files as the coordinator sees them, a tokenizer folder). */
   extras?: ModelExtras;
+  /** sha256 of the recipe's tokenizer folder as the coordinator read it: a worker whose folder differs would encode other ids. */
+  tokenizerHash?: string;
   recipeBatch: number | 'auto';
   backend: BackendClass;
   mixed: boolean;

@@ -15,10 +15,12 @@ import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ortVersion } from '../ort/session.ts';
 import type { ProbeResult } from '../probe/types.ts';
+import { tokenizerHash } from '../runner/backends/checkpoint.ts';
 import type { ModelExtras } from '../runner/backends/index.ts';
 import { planExecution } from '../runner/plan.ts';
 import { deviceInfo, loraRecords } from '../runner/production.ts';
 import { FsRunStore } from '../runner/stores/fs.ts';
+import { hasTokenizerFiles } from '../runner/tokenizer.ts';
 import { sourceIdentity } from './_identity.ts';
 import { InferenceChild } from './_infer.ts';
 import { checkRedis, queueConnection } from './connect.ts';
@@ -132,6 +134,23 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   };
 
   /**
+   * The recipe's tokenizer folder, under --models (by name) or at the coordinator's path, must hold
+   * the files the coordinator read: another vocabulary would encode the prompts to other ids.
+   */
+  function checkTokenizer(j: ChunkJob, dir: string | undefined): void {
+    if (j.tokenizerHash === undefined || dir === undefined) return;
+    const found = hasTokenizerFiles(dir) ? tokenizerHash(dir) : null;
+    if (found === j.tokenizerHash) return;
+    const want = j.tokenizerHash.slice(0, 12);
+    throw new QueueError(
+      found ? 'model-mismatch' : 'model-missing',
+      found
+        ? `run ${j.runId} needs tokenizer ${basename(dir)} with sha256 ${want}…; ${dir} has ${found.slice(0, 12)}…: refusing to make images that would not match`
+        : `run ${j.runId} needs tokenizer ${basename(dir)} (sha256 ${want}…); no tokenizer files at ${dir} (give --models DIR)`,
+    );
+  }
+
+  /**
    * The model for a job: by its hash (the backend's identity: a folder's files, a checkpoint's A1111
    * hash) and its LoRAs' hashes, under --models (by name) or at the coordinator's path.
    */
@@ -140,7 +159,11 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   ): Promise<{ dir: string; files: Record<string, string>; extras?: ModelExtras }> {
     const candidates = [...(opts.modelsDir ? [join(opts.modelsDir, basename(j.model.dir))] : []), j.model.dir];
     const loras = (j.extras?.loras ?? []).map((l) => ({ ...l, file: local(l.file) }));
-    const extras: ModelExtras | undefined = j.extras ? { ...j.extras, loras } : undefined;
+    const tokenizer = j.extras?.tokenizer !== undefined ? local(j.extras.tokenizer) : undefined;
+    checkTokenizer(j, tokenizer);
+    const extras: ModelExtras | undefined = j.extras
+      ? { ...j.extras, loras, ...(tokenizer !== undefined ? { tokenizer } : {}) }
+      : undefined;
     const wanted = JSON.stringify((j.model.loras ?? []).map((l) => l.hash));
     const seen: string[] = [];
     for (const dir of candidates) {

@@ -5,9 +5,9 @@
  * worker whose file has another hash than the one recorded refuses the run.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { a1111Hashes } from '../../src/checkpoint/hash.ts';
@@ -18,6 +18,7 @@ import { parseQueueUrl } from '../../src/queue/url.ts';
 import { startWorker } from '../../src/queue/worker.ts';
 import { runProduction } from '../../src/runner/production.ts';
 import { recipeFrom } from '../../src/runner/recipe.ts';
+import { writeClipTokenizer } from '../../src/runner/tokenizer.ts';
 import { writeTinyLora, writeTinySingleFile } from '../runner/_checkpoint.ts';
 import { startRedis, type TestRedis } from './_redis.ts';
 import './_tiny-checkpoint.ts';
@@ -43,6 +44,8 @@ const pngs = (out: string) =>
     .sort()
     .map((f) => [f, readFileSync(join(out, f)).toString('hex')] as const);
 
+after(() => rmSync(dir, { recursive: true, force: true }));
+
 describe('a checkpoint + LoRA recipe through the queue', () => {
   let redis: TestRedis;
   const env = { cache: process.env.GENREADY_CACHE_DIR, seam: process.env[CHILD_IMPORT_ENV] };
@@ -58,7 +61,6 @@ describe('a checkpoint + LoRA recipe through the queue', () => {
     ] as const)
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('a worker builds its own cache and makes the local run’s bytes; a file changed since is refused', async () => {
@@ -134,5 +136,69 @@ describe('a checkpoint + LoRA recipe through the queue', () => {
     ac.abort();
     const s2 = await run2;
     assert.equal(s2.done, 0);
+  });
+});
+
+describe('a recipe’s tokenizer folder through the queue', () => {
+  // Its own Redis: the run the test above aborts leaves its chunks in that one's queue.
+  let redis: TestRedis;
+  const env = { cache: process.env.GENREADY_CACHE_DIR, seam: process.env[CHILD_IMPORT_ENV] };
+  before(async () => {
+    redis = await startRedis();
+    process.env[CHILD_IMPORT_ENV] = SEAM;
+  });
+  after(async () => {
+    await redis.stop();
+    for (const [k, v] of [
+      ['GENREADY_CACHE_DIR', env.cache],
+      [CHILD_IMPORT_ENV, env.seam],
+    ] as const)
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+  });
+
+  it('a worker with the same files makes the images, one with other files refuses', async () => {
+    process.env.GENREADY_CACHE_DIR = join(dir, 'cache-tok');
+    const address = parseQueueUrl(redis.url);
+    const tok = join(dir, 'tok');
+    writeClipTokenizer(tok, 'end', (path, text) => {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, text);
+    });
+    // The worker's own copy under --models, found by the folder's name.
+    const models = join(dir, 'models');
+    mkdirSync(join(models, 'tok'), { recursive: true });
+    for (const f of readdirSync(tok)) copyFileSync(join(tok, f), join(models, 'tok', f));
+    const r = recipeFrom({ ...base, loras: [], tokenizer: 'tok', output: 'out-tok' }, join(dir, 'recipe.json'));
+    const work = (id: string) =>
+      startWorker({
+        address,
+        id,
+        threads: 1,
+        modelsDir: models,
+        probe: async () => fakeProbe({ ramGiB: 8 }),
+        lockMs: 5000,
+      });
+    const w = await work('w-tok');
+    try {
+      const s = await runCoordinator(r, { address, chunk: 3, tickMs: 200 });
+      assert.equal(s.done, 3);
+    } finally {
+      await w.stop('test');
+      await w.done.catch(() => {});
+    }
+
+    // The worker's copy now differs by one merge: it refuses before making anything.
+    const merges = join(models, 'tok', 'merges.txt');
+    writeFileSync(merges, readFileSync(merges, 'utf8').replace(/\n[^\n]+\n$/, '\n'));
+    const ac = new AbortController();
+    const run2 = runCoordinator(
+      recipeFrom({ ...base, loras: [], tokenizer: 'tok', output: 'out-tok2' }, join(dir, 'recipe.json')),
+      { address, chunk: 3, tickMs: 200, signal: ac.signal },
+    );
+    const w2 = await work('w-tok2');
+    await assert.rejects(w2.done, /needs tokenizer tok with sha256 \w+…; .* has \w+…: refusing to make images/);
+    ac.abort();
+    assert.equal((await run2).done, 0);
   });
 });

@@ -233,8 +233,8 @@ function copyTokenizer(from: string, to: string): void {
     }
 }
 
-/** sha256 of a tokenizer folder's files (part of the cache key when one is used). */
-function tokenizerHash(dir: string): string {
+/** sha256 of a tokenizer folder's files (part of the cache key when one is used; workers check it). */
+export function tokenizerHash(dir: string): string {
   const h = createHash('sha256');
   for (const f of ['vocab.json', 'merges.txt', 'tokenizer.json', 'special_tokens_map.json', 'tokenizer_config.json'])
     if (existsSync(join(dir, f))) h.update(`${f}\n`).update(readFileSync(join(dir, f)));
