@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { isCheckpointSource, tokenizerHash } from '../runner/backends/checkpoint.ts';
+import { backendFor } from '../runner/backends/index.ts';
 import { RunnerError } from '../runner/errors.ts';
 import { readLayout } from '../runner/model-folder.ts';
 import type { ConflictReport, RunInfo } from '../runner/ports.ts';
@@ -159,10 +160,18 @@ export async function runCoordinator(recipe: Recipe, opts: CoordinatorOptions): 
         'recipe-changed',
         `${dir} holds a run of a different recipe (started from ${previous.recipe}); use a new output folder`,
       );
-    const hashed = await sourceIdentity(recipe.modelDir, extras, previous?.model.files ?? []).catch((err: unknown) => {
+    // What reading the model can fail with, as one line naming it.
+    const modelError = (err: unknown): never => {
       if (err instanceof RunnerError) throw err;
       throw new RunnerError('bad-model', `${recipe.modelDir}: ${(err as Error).message.split('\n')[0]}`);
-    });
+    };
+    const hashed = await sourceIdentity(recipe.modelDir, extras, previous?.model.files ?? []).catch(modelError);
+    // What would fail on every worker (a LoRA for another family) is refused here, before a chunk is offered.
+    try {
+      backendFor(recipe.modelDir, extras).check?.(recipe.modelDir);
+    } catch (err) {
+      modelError(err);
+    }
     if (previous && previous.model.hash !== hashed.hash)
       throw new RunnerError(
         'model-changed',

@@ -153,6 +153,12 @@ export interface Backend {
    * Every problem is one RunnerError naming the file, found before any image is started.
    */
   load(source: string, opts: LoadOptions): Promise<LoadedModel>;
+  /**
+   * What `load` would refuse, found from headers alone without building anything (a checkpoint of
+   * an unsupported family, a LoRA for another one): a queued run's coordinator asks before it
+   * offers a chunk, so that every worker does not fail on it. A backend without it is checked at load.
+   */
+  check?(source: string): void;
 }
 
 // ───────────────────────────────────────── RunStore ─────────────────────────────────────────

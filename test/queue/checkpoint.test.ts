@@ -11,11 +11,14 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { a1111Hashes } from '../../src/checkpoint/hash.ts';
+import { writeSafetensors } from '../../src/checkpoint/write.ts';
 import { fakeProbe } from '../../src/probe/fake.ts';
 import { CHILD_IMPORT_ENV } from '../../src/queue/_infer-protocol.ts';
+import { queueStatus } from '../../src/queue/admin.ts';
 import { runCoordinator } from '../../src/queue/coordinator.ts';
 import { parseQueueUrl } from '../../src/queue/url.ts';
 import { startWorker } from '../../src/queue/worker.ts';
+import { RunnerError } from '../../src/runner/errors.ts';
 import { runProduction } from '../../src/runner/production.ts';
 import { recipeFrom } from '../../src/runner/recipe.ts';
 import { writeClipTokenizer } from '../../src/runner/tokenizer.ts';
@@ -200,5 +203,29 @@ describe('a recipe’s tokenizer folder through the queue', () => {
     await assert.rejects(w2.done, /needs tokenizer tok with sha256 \w+…; .* has \w+…: refusing to make images/);
     ac.abort();
     assert.equal((await run2).done, 0);
+  });
+
+  it('a LoRA for another family is refused by the coordinator in one line, before any chunk is offered', async () => {
+    const address = parseQueueUrl(redis.url);
+    // An SDXL LoRA (cross-attention keys 2048 wide) for the SD 1.x checkpoint.
+    const f32 = (n: number) => new Uint8Array(new Float32Array(n).buffer);
+    const name = 'lora_unet_input_blocks_4_1_transformer_blocks_0_attn2_to_k';
+    writeSafetensors(join(dir, 'xl-lora.safetensors'), [
+      { name: `${name}.lora_down.weight`, dtype: 'F32', shape: [2, 2048], data: f32(4096) },
+      { name: `${name}.lora_up.weight`, dtype: 'F32', shape: [640, 2], data: f32(1280) },
+    ]);
+    const before = await queueStatus(address);
+    const r = recipeFrom(
+      { ...base, loras: [{ file: 'xl-lora.safetensors', weight: 1 }], output: 'out-xl' },
+      join(dir, 'recipe.json'),
+    );
+    await assert.rejects(
+      runCoordinator(r, { address, chunk: 3, tickMs: 200 }),
+      (e: Error) =>
+        e instanceof RunnerError &&
+        /xl-lora\.safetensors: a LoRA for Stable Diffusion XL base, the model is sd15/.test(e.message) &&
+        !e.message.includes('\n'),
+    );
+    assert.deepEqual((await queueStatus(address)).runs, before.runs, 'no run was offered');
   });
 });

@@ -140,27 +140,36 @@ interface ResolvedLora extends LoraSpec {
   modules: number;
 }
 
+/**
+ * Refuses, from the headers alone, a file that is not a LoRA or a LoRA trained for another family
+ * than `model` (a catalog id): what a local run says when it loads, and what the queue's coordinator
+ * says before it hands out a chunk.
+ */
+function checkLora(file: string, model: string): void {
+  let ins: Inspection;
+  try {
+    ins = inspectCheckpoint(file);
+  } catch (err) {
+    if (err instanceof CheckpointError) throw new RunnerError('bad-lora', `LoRA ${err.message}`, { cause: err });
+    throw err;
+  }
+  if (ins.kind !== 'lora')
+    throw new RunnerError(
+      'bad-lora',
+      `${file}: not a LoRA (${ins.kind ?? 'unknown layout'}${ins.family ? `, ${ins.family}` : ''})`,
+    );
+  // The family the LoRA was trained for, where its tensors or metadata say it.
+  const family = ins.model ?? (ins.lora?.familyName ? ins.lora.familyName : null);
+  if (family !== null && ins.model !== model)
+    throw new RunnerError(
+      'bad-lora',
+      `${file}: a LoRA for ${ins.lora?.familyName ?? ins.model}, the model is ${model}; it cannot be merged`,
+    );
+}
+
 function resolveLoras(loras: readonly LoraSpec[], p: CheckpointPipeline, cacheRoot: string): ResolvedLora[] {
   return loras.map((l) => {
-    let ins: Inspection;
-    try {
-      ins = inspectCheckpoint(l.file);
-    } catch (err) {
-      if (err instanceof CheckpointError) throw new RunnerError('bad-lora', `LoRA ${err.message}`, { cause: err });
-      throw err;
-    }
-    if (ins.kind !== 'lora')
-      throw new RunnerError(
-        'bad-lora',
-        `${l.file}: not a LoRA (${ins.kind ?? 'unknown layout'}${ins.family ? `, ${ins.family}` : ''})`,
-      );
-    // The family the LoRA was trained for, where its tensors or metadata say it.
-    const family = ins.model ?? (ins.lora?.familyName ? ins.lora.familyName : null);
-    if (family !== null && ins.model !== p.model)
-      throw new RunnerError(
-        'bad-lora',
-        `${l.file}: a LoRA for ${ins.lora?.familyName ?? ins.model}, the model is ${p.model}; it cannot be merged`,
-      );
+    checkLora(l.file, p.model);
     const h = fileHashes(l.file, cacheRoot);
     const header = readSafetensorsHeader(l.file);
     return {
@@ -293,15 +302,8 @@ export const checkpointName = (source: string) => basename(source).replace(/\.sa
 /** Float32 on the CPU provider; float16 when the first provider is a GPU one. */
 const dtypeFor = (providers: readonly string[]) => ((providers[0] ?? 'cpu') === 'cpu' ? 'float32' : 'float16');
 
-export async function loadCheckpoint(source: string, opts: LoadOptions, o: CheckpointOptions = {}): Promise<OrtModel> {
-  const t0 = performance.now();
-  const root = o.cacheRoot ?? checkpointCacheRoot();
-  let isFolder = false;
-  try {
-    isFolder = statSync(source).isDirectory();
-  } catch {
-    // inspectCheckpoint names a missing file.
-  }
+/** The pipeline a checkpoint runs on, from its headers: its family's, or the one the options give; else one line why not. */
+function pipelineOf(source: string, o: CheckpointOptions): { p: CheckpointPipeline; ins: Inspection } {
   let ins: Inspection;
   try {
     ins = inspectCheckpoint(source);
@@ -322,6 +324,19 @@ export async function loadCheckpoint(source: string, opts: LoadOptions, o: Check
       'unsupported-model',
       `${source}: a ${ins.kind} file, not a whole pipeline; genready runs checkpoints with the UNet, text encoder(s) and VAE in one file or folder`,
     );
+  return { p, ins };
+}
+
+export async function loadCheckpoint(source: string, opts: LoadOptions, o: CheckpointOptions = {}): Promise<OrtModel> {
+  const t0 = performance.now();
+  const root = o.cacheRoot ?? checkpointCacheRoot();
+  let isFolder = false;
+  try {
+    isFolder = statSync(source).isDirectory();
+  } catch {
+    // inspectCheckpoint names a missing file.
+  }
+  const { p, ins } = pipelineOf(source, o);
   const sources = isFolder ? folderSources(source, p) : singleFileSources(source, readSafetensorsHeader(source), p);
 
   const loras = resolveLoras(o.loras ?? [], p, root);
@@ -447,5 +462,12 @@ export async function loadCheckpoint(source: string, opts: LoadOptions, o: Check
 }
 
 export function checkpointBackend(o: CheckpointOptions = {}): Backend {
-  return { name: 'checkpoint', load: (source, opts) => loadCheckpoint(source, opts, o) };
+  return {
+    name: 'checkpoint',
+    load: (source, opts) => loadCheckpoint(source, opts, o),
+    check: (source) => {
+      const { p } = pipelineOf(source, o);
+      for (const l of o.loras ?? []) checkLora(l.file, p.model);
+    },
+  };
 }
