@@ -191,6 +191,16 @@ describe('run on a checkpoint', () => {
       image(single, [{ file: xl, weight: 1, name: 'xl-lora' }]),
       /xl-lora\.safetensors: a LoRA for Stable Diffusion XL base, the model is sd15/,
     );
+    // check() says the same from the headers alone, building nothing; a LoRA of the family passes.
+    const checker = (loras: LoraSpec[]) => checkpointBackend({ pipeline: tinyPipeline(), cacheRoot: cache, loras });
+    const before = readdirSync(cache).length;
+    assert.throws(
+      () => checker([{ file: xl, weight: 1, name: 'xl-lora' }]).check!(single),
+      /xl-lora\.safetensors: a LoRA for Stable Diffusion XL base, the model is sd15/,
+    );
+    const own = writeTinyLora(join(dir, 'own-lora.safetensors'));
+    assert.doesNotThrow(() => checker([{ file: own, weight: 1, name: 'own-lora' }]).check!(single));
+    assert.equal(readdirSync(cache).length, before, 'nothing was built');
   });
 
   it('refuses an unsupported family with the families it runs', async () => {
