@@ -4,7 +4,7 @@
  */
 import type { ProviderId } from '../ort/providers.ts';
 
-/** The phases bench measures: one sampler step of the denoiser, one VAE decode. */
+/** The phases bench measures: one prompt encoding (prompt + negative), one sampler step of the denoiser, one VAE decode. */
 export type BenchPhase = 'text-encoding' | 'denoising' | 'vae-decode';
 export const BENCH_PHASES: readonly BenchPhase[] = ['text-encoding', 'denoising', 'vae-decode'];
 

@@ -131,8 +131,8 @@ export const MODEL_CONSTANTS: ModelConstants = {
   >,
   /**
    * fit: sustained tensor clock over the spec-sheet boost clock the peak figures assume. GeForce
-   * cards boost past their rated clock when cool (desktop 1.07, fit 2026-12-03 with the others held:
-   * an RTX 4090 rated 2520 MHz typically holds 2.6–2.8 GHz); laptops, workstation boards (an RTX
+   * cards boost past their rated clock when power and temperature allow (GPU Boost; desktop 1.07,
+   * fit 2026-12-03 with the others held); laptops, workstation boards (an RTX
    * A6000: a full GA102 at 300 W) and datacenter parts hold their power cap under dense matrix load
    * and run below it (an H100 at 700 W); workstation boards share the datacenter value, which the
    * same fit also gives them on their own (0.749 vs 0.749). It scales
