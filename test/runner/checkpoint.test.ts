@@ -200,6 +200,13 @@ describe('run on a checkpoint', () => {
     );
     const own = writeTinyLora(join(dir, 'own-lora.safetensors'));
     assert.doesNotThrow(() => checker([{ file: own, weight: 1, name: 'own-lora' }]).check!(single));
+    // A tokenizer folder without a vocabulary is refused by check() as by load().
+    const empty = join(dir, 'empty-tokenizer');
+    mkdirSync(empty, { recursive: true });
+    assert.throws(
+      () => checkpointBackend({ pipeline: tinyPipeline(), cacheRoot: cache, tokenizer: empty }).check!(single),
+      /tokenizer folder .*empty-tokenizer has no vocab\.json/,
+    );
     assert.equal(readdirSync(cache).length, before, 'nothing was built');
   });
 

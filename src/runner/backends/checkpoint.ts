@@ -167,6 +167,12 @@ function checkLora(file: string, model: string): void {
     );
 }
 
+/** The recipe's tokenizer folder must hold a BPE vocabulary. */
+function checkTokenizer(dir: string): void {
+  if (!hasTokenizerFiles(dir))
+    throw new RunnerError('bad-model', `tokenizer folder ${dir} has no vocab.json + merges.txt (or tokenizer.json)`);
+}
+
 function resolveLoras(loras: readonly LoraSpec[], p: CheckpointPipeline, cacheRoot: string): ResolvedLora[] {
   return loras.map((l) => {
     checkLora(l.file, p.model);
@@ -345,11 +351,7 @@ export async function loadCheckpoint(source: string, opts: LoadOptions, o: Check
   // Tokenizers: the recipe's folder, else the diffusers folder's own, else CLIP's shipped vocabulary.
   const tokenizerDirs = p.text.map((t, i) => {
     if (i === 0 && o.tokenizer) {
-      if (!hasTokenizerFiles(o.tokenizer))
-        throw new RunnerError(
-          'bad-model',
-          `tokenizer folder ${o.tokenizer} has no vocab.json + merges.txt (or tokenizer.json)`,
-        );
+      checkTokenizer(o.tokenizer);
       return o.tokenizer;
     }
     const own = join(source, t.folder.replace('text_encoder', 'tokenizer'));
@@ -468,6 +470,7 @@ export function checkpointBackend(o: CheckpointOptions = {}): Backend {
     check: (source) => {
       const { p } = pipelineOf(source, o);
       for (const l of o.loras ?? []) checkLora(l.file, p.model);
+      if (o.tokenizer !== undefined) checkTokenizer(o.tokenizer);
     },
   };
 }
