@@ -16,7 +16,7 @@ import { walk } from '../src/cost/analyze/index.ts';
 import { groupOps } from '../src/cost/breakdown.ts';
 import { cpuSessionSeconds } from '../src/cost/first-image.ts';
 import { ortVersion } from '../src/ort/session.ts';
-import { TINY_UNET, TINY_VAE, tinyTokenizer, writeExample } from '../src/runner/example.ts';
+import { EXAMPLE_RECIPE, TINY_UNET, TINY_VAE, tinyTokenizer, writeExample } from '../src/runner/example.ts';
 import { runProduction } from '../src/runner/production.ts';
 import { recipeFrom } from '../src/runner/recipe.ts';
 
@@ -30,22 +30,8 @@ const wall = () => performance.now() / 1000;
 
 try {
   const ex = await writeExample(dir);
-  const recipe = recipeFrom(
-    {
-      model: './tiny-sd',
-      prompts: ['a photo of a cat', 'a red house in the snow'],
-      negativePrompt: 'blurry',
-      seeds: `1-${images}`,
-      steps: 8,
-      guidance: 7,
-      sampler: 'euler_a',
-      size: '32x32',
-      batch: 2,
-      output: './out',
-      filename: '{index:04}-{seed}.png',
-    },
-    join(dir, 'recipe.json'),
-  );
+  // The example's own recipe (`genready run --example`), with as many seeds as images asked for.
+  const recipe = recipeFrom({ ...EXAMPLE_RECIPE, seeds: `1-${images}` }, join(dir, 'recipe.json'));
   const load0 = loadavg()[0]!.toFixed(2);
   const marks: { wall: number; cpu: number }[] = [{ wall: wall(), cpu: cpu() }];
   let lastDone = 0;

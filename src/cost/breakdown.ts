@@ -11,8 +11,6 @@ import { computeBytes, isQuantized, keepsFp32Modules, PRECISION_NAMES, PRECISION
 import type { AttentionKernel, Geometry, Op, Phase } from './types.ts';
 import type { Workload } from './workload.ts';
 
-const keptParameters = (ops: readonly Op[]) => ops.reduce((s, op) => s + (op.keptFp32 ? op.params : 0), 0);
-
 /** Tile edge in pixels for tiled VAE decode (ComfyUI VAEDecodeTiled default 512, overlap 64 → stride 448). */
 export const VAE_TILE_PX = 512;
 export const VAE_TILE_OVERLAP_PX = 64;
@@ -127,7 +125,13 @@ function phaseOf(role: Role): Phase {
 const walks = new WeakMap<object, Map<string, Op[]>>();
 const derived = new WeakMap<
   readonly Op[],
-  { groups: { op: Op; count: number }[]; macs: number; params: number; weights: Map<string, number> }
+  {
+    groups: { op: Op; count: number }[];
+    macs: number;
+    params: number;
+    keptFp32Params: number;
+    weights: Map<string, number>;
+  }
 >();
 
 function walkCached(arch: Component['arch'], geom: ReturnType<typeof geometryFor>): Op[] {
@@ -152,6 +156,7 @@ function sums(ops: readonly Op[]) {
         groups: groupOps(ops),
         macs: sumMacs(ops),
         params: ops.reduce((s, o) => s + o.params, 0),
+        keptFp32Params: ops.reduce((s, o) => s + (o.keptFp32 ? o.params : 0), 0),
         weights: new Map(),
       }),
     );
@@ -207,7 +212,7 @@ export function breakdown(w: Workload): ComponentBreakdown[] {
       buffers,
       precision,
       weightBytes: byPrecision[precision],
-      fp32KeptParameters: keepsFp32Modules(c.role, precision, w.quantBackend) ? keptParameters(ops) : 0,
+      fp32KeptParameters: keepsFp32Modules(c.role, precision, w.quantBackend) ? opSums.keptFp32Params : 0,
       weightBytesByPrecision: byPrecision,
       flopsPerForward: 2 * sums(actOps).macs,
       samplesPerCall: forwardBatch * forwardsPerCall,

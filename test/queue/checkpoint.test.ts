@@ -49,15 +49,19 @@ const pngs = (out: string) =>
 
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('a checkpoint + LoRA recipe through the queue', () => {
-  let redis: TestRedis;
+/**
+ * A suite's own redis-server and the child-import seam, with the environment put back after: each
+ * suite gets a fresh queue (a run a test aborts leaves its chunks in its queue).
+ */
+function ownRedis(): { readonly url: string } {
+  let redis: TestRedis | undefined;
   const env = { cache: process.env.GENREADY_CACHE_DIR, seam: process.env[CHILD_IMPORT_ENV] };
   before(async () => {
     redis = await startRedis();
     process.env[CHILD_IMPORT_ENV] = SEAM;
   });
   after(async () => {
-    await redis.stop();
+    await redis?.stop();
     for (const [k, v] of [
       ['GENREADY_CACHE_DIR', env.cache],
       [CHILD_IMPORT_ENV, env.seam],
@@ -65,6 +69,16 @@ describe('a checkpoint + LoRA recipe through the queue', () => {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
   });
+  return {
+    get url() {
+      if (!redis) throw new Error('redis is started in before()');
+      return redis.url;
+    },
+  };
+}
+
+describe('a checkpoint + LoRA recipe through the queue', () => {
+  const redis = ownRedis();
 
   it('a worker builds its own cache and makes the local run’s bytes; a file changed since is refused', async () => {
     process.env.GENREADY_CACHE_DIR = join(dir, 'cache-local');
@@ -143,22 +157,8 @@ describe('a checkpoint + LoRA recipe through the queue', () => {
 });
 
 describe('a recipe’s tokenizer folder through the queue', () => {
-  // Its own Redis: the run the test above aborts leaves its chunks in that one's queue.
-  let redis: TestRedis;
-  const env = { cache: process.env.GENREADY_CACHE_DIR, seam: process.env[CHILD_IMPORT_ENV] };
-  before(async () => {
-    redis = await startRedis();
-    process.env[CHILD_IMPORT_ENV] = SEAM;
-  });
-  after(async () => {
-    await redis.stop();
-    for (const [k, v] of [
-      ['GENREADY_CACHE_DIR', env.cache],
-      [CHILD_IMPORT_ENV, env.seam],
-    ] as const)
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-  });
+  // Its own Redis: the run the suite above aborts leaves its chunks in that one's queue.
+  const redis = ownRedis();
 
   it('a worker with the same files makes the images, one with other files refuses', async () => {
     process.env.GENREADY_CACHE_DIR = join(dir, 'cache-tok');
