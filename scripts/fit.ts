@@ -8,7 +8,8 @@
  */
 import { MODEL_CONSTANTS, type ModelConstants } from '../src/cost/constants.ts';
 import { isHoldout, isMemoryField, loadMeasuredRows } from '../src/validate/rows.ts';
-import { predictRow, quantile } from '../src/validate/validate.ts';
+import { quantile } from '../src/validate/stats.ts';
+import { predictRow } from '../src/validate/validate.ts';
 
 const train = loadMeasuredRows().filter((r) => !isHoldout(r.id));
 const speedRows = train.filter((r) => !isMemoryField(r.compare));

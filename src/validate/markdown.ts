@@ -1,7 +1,9 @@
 /** The validation report as markdown (docs/accuracy.md, linked from the README). */
 import { pct } from '../text/units.ts';
 import type { OwnRunComparison } from './own-gpu.ts';
-import type { Stats, ValidationReport } from './validate.ts';
+import type { Replication } from './replication.ts';
+import type { Stats } from './stats.ts';
+import type { ValidationReport } from './validate.ts';
 
 const cell = (s: Stats) => (s.n ? `${pct(s.median)} / ${pct(s.p90)} (n=${s.n})` : '—');
 const num = (x: number | null, field: string) =>
@@ -35,6 +37,7 @@ export function validationMarkdown(
     '',
     `Out-of-memory facts (\`data/eval/oom.jsonl\`): ${r.oom.length} checked, ${s.oomViolations} predicted to fit.`,
     '',
+    ...replicationMarkdown(s.replication),
     '## By family',
     '',
     'The pipelines where the speed model is least certain, each split into the rows `scripts/fit.ts` saw (training) and',
@@ -71,6 +74,21 @@ export function validationMarkdown(
     '',
   ];
   return lines.join('\n');
+}
+
+/** How far published sources of one setup disagree: what no model of these rows can get under. */
+function replicationMarkdown(x: Replication): string[] {
+  if (!x.pairs) return [];
+  return [
+    '## How far the sources themselves disagree',
+    '',
+    `${x.setups} setups (same model, device, weights, strategy, batch, size and attention) are published by more than one`,
+    `source: ${x.pairs} pairs of speed rows. After the estimate accounts for what still differs (steps, sampler overhead),`,
+    'the two rows of a pair should have the same predicted/measured ratio; the spread of their difference, divided by √2,',
+    `is the error a perfect model would show on rows like these (\`src/validate/replication.ts\`): ${pct(x.floor.median)} median,`,
+    `${pct(x.floor.p90)} p90. Error figures near these are at the limit of what the published data can confirm.`,
+    '',
+  ];
 }
 
 const ratio = (x: { measured: number; predicted: number } | null, unit: 'GB' | 'ms') =>

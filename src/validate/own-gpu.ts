@@ -16,7 +16,7 @@ import { estimate } from '../cost/estimate.ts';
 import { deviceFigures, growthBytes } from '../cost/memory.ts';
 import { makeWorkload } from '../cost/workload.ts';
 import { gb, pct } from '../text/units.ts';
-import { type Stats, stats } from './validate.ts';
+import { type Stats, stats } from './stats.ts';
 
 export const OWN_GPU_DIR = new URL('../../data/eval/own-gpu/', import.meta.url).pathname;
 

@@ -9,6 +9,7 @@ import { type Estimate, estimate } from '../cost/estimate.ts';
 import { isQuantized } from '../cost/precision.ts';
 import { type EstimateJson, estimateJson } from '../cost/report.ts';
 import { makeWorkload } from '../cost/workload.ts';
+import { type Replication, replication } from './replication.ts';
 import {
   type CompareField,
   isHoldout,
@@ -18,6 +19,7 @@ import {
   type MeasuredRow,
   type OomRow,
 } from './rows.ts';
+import { type Stats, stats } from './stats.ts';
 
 /** The families the issue tracker asks about, so users see where to trust the numbers. */
 export const FAMILIES = ['quantized', 'fp32', 'DiT', 'Apple', 'AMD', 'other'] as const;
@@ -35,12 +37,6 @@ export interface RowResult {
   failure?: string;
 }
 
-export interface Stats {
-  n: number;
-  median: number;
-  p90: number;
-}
-
 export interface ValidationReport {
   rows: RowResult[];
   oom: { row: OomRow; predictedFits: boolean; peakDeviceBytes: number; usableBytes: number }[];
@@ -52,6 +48,8 @@ export interface ValidationReport {
     /** Per family, training and held-out split apart. */
     byFamily: Record<Family, Record<'train' | 'holdout', { speed: Stats; memory: Stats }>>;
     oomViolations: number;
+    /** Speed rows' disagreement between independent sources of one setup: the floor under the error. */
+    replication: Replication;
   };
 }
 
@@ -62,18 +60,6 @@ const pick: Record<CompareField, (j: EstimateJson) => number> = {
   peakReservedBytes: (j) => j.memory.peakReservedBytes,
   peakDeviceBytes: (j) => j.memory.peakDeviceBytes,
 };
-
-export function quantile(xs: readonly number[], q: number): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-}
-
-export const stats = (xs: readonly number[]): Stats => ({
-  n: xs.length,
-  median: quantile(xs, 0.5),
-  p90: quantile(xs, 0.9),
-});
 
 function estimateRow(r: MeasuredRow | OomRow, constants: ModelConstants = MODEL_CONSTANTS) {
   const w = makeWorkload({
@@ -181,6 +167,7 @@ export function validate(
         }),
       ) as ValidationReport['summary']['byFamily'],
       oomViolations: oom.filter((o) => o.predictedFits).length,
+      replication: replication(results),
     },
   };
 }

@@ -3,7 +3,7 @@ import { defineCommand } from 'citty';
 import { parseValidate, validateAnswer, validation } from '../../answers/validate.ts';
 import { writeFileAtomic } from '../../io/atomic.ts';
 import { validationMarkdown } from '../../validate/markdown.ts';
-import type { Stats } from '../../validate/validate.ts';
+import type { Stats } from '../../validate/stats.ts';
 import { cliAnswer, rejectUnknownFlags, requestOf, UsageError } from '../_args.ts';
 import { color, pct, table } from '../format.ts';
 import type { Output } from '../output.ts';
@@ -71,6 +71,11 @@ export const validateCommand = defineCommand({
     const oom =
       s.oomViolations === 0 ? color.green(`0 of ${r.oom.length}`) : color.red(`${s.oomViolations} of ${r.oom.length}`);
     out.text(`published out-of-memory cases predicted to fit: ${oom}`);
+    const rep = s.replication;
+    if (rep.pairs)
+      out.text(
+        `sources of one setup disagree (${rep.pairs} pairs in ${rep.setups} setups): a perfect model would still miss speed by ${pct(rep.floor.median)} median / ${pct(rep.floor.p90)} p90`,
+      );
     if (own.length) {
       // Our own runs of the real architectures (random weights) on a GPU: never used to fit.
       const o = table([

@@ -25,7 +25,11 @@ export function renderValidation(v: ValidationReport, model: string, onlyModel: 
     h(
       'p',
       { class: 'muted' },
-      `Published out-of-memory cases predicted to fit: ${s.oomViolations} of ${v.oom.length}. ${rows.length} rows shown.`,
+      `Published out-of-memory cases predicted to fit: ${s.oomViolations} of ${v.oom.length}. ` +
+        (s.replication.pairs
+          ? `Sources of one setup disagree so much that a perfect model would still miss speed by ${pct(s.replication.floor.median)} median / ${pct(s.replication.floor.p90)} p90 (${s.replication.pairs} pairs). `
+          : '') +
+        `${rows.length} rows shown.`,
     ),
     table(
       ['model', 'device', 'size · batch', 'measured', 'estimated', 'error', 'split', 'source'],
