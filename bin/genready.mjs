@@ -49,6 +49,9 @@ const metaUrl = {
   },
 };
 
+/** How long a build of earlier sources is kept: far longer than any command takes to load its chunk. */
+const STALE_BUILD_MS = 10 * 60 * 1000;
+
 async function bundle(cache, id) {
   const dir = join(cache, id);
   try {
@@ -77,15 +80,26 @@ async function bundle(cache, id) {
   } catch {
     rmSync(tmp, { recursive: true, force: true }); // another process built the same sources first
   }
-  for (const old of readdirSync(cache))
-    if (old !== id && !old.includes('.tmp-')) rmSync(join(cache, old), { recursive: true, force: true });
+  // Builds of earlier sources go, but only once no process can still be starting from one: a
+  // command loads its chunk after main.mjs, so deleting a build the moment the sources change broke
+  // a `genready` started a moment before (seen as "Cannot find module …/chunk-….mjs").
+  const now = Date.now();
+  for (const old of readdirSync(cache)) {
+    if (old === id || old.includes('.tmp-')) continue;
+    const p = join(cache, old);
+    try {
+      if (now - statSync(p).mtimeMs > STALE_BUILD_MS) rmSync(p, { recursive: true, force: true });
+    } catch {} // another process pruned it first
+  }
   return dir;
 }
 
 let entry = null;
 if (!process.env.GENREADY_NO_BUNDLE) {
   try {
-    const cache = join(root, 'node_modules', '.cache', 'genready-cli');
+    // GENREADY_BUNDLE_CACHE: another folder for the builds, inside the project so that packages resolve
+    // (the tests' own, so they never prune the one in use).
+    const cache = process.env.GENREADY_BUNDLE_CACHE || join(root, 'node_modules', '.cache', 'genready-cli');
     mkdirSync(cache, { recursive: true });
     entry = join(await bundle(cache, fingerprint()), 'main.mjs');
   } catch (err) {
