@@ -106,9 +106,10 @@ export const SLOT_POWER_W = 75;
 
 export const MODEL_CONSTANTS: ModelConstants = {
   /**
-   * fit (scripts/fit.ts, 2026-12-03 second refit, training split of the 203 speed rows; refit after
-   * the transformer blocks got their eager elementwise kernels (analyze/dit.ts EAGER), streaming
-   * stopped paying the power-capped SM clock, and slot-powered cards got their own clock): share of
+   * fit (scripts/fit.ts, 2026-12-03 third refit, training split of the 188 speed rows, after 34 rows
+   * were added: AMD and Intel crowd and maintainer benchmarks, Apple MLX and MPS, torchao on an H100;
+   * earlier refits followed the transformer blocks' eager elementwise kernels (analyze/dit.ts EAGER),
+   * streaming no longer paying the power-capped SM clock, and slot-powered cards' own clock): share of
    * the dense peak reached by eager PyTorch per kind of op. Linear
    * layers are large GEMMs near peak (GeForce cards boost above the rated clock the spec sheets'
    * peaks assume). conv is measured, not fitted: 0.46 puts our own H100/H200 VAE decodes
@@ -118,14 +119,15 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * set by the training rows that run there (T4 fp32, P40, GTX 10-series). bandwidth: streaming
    * kernels and the dequantization passes of quantized layers.
    */
-  efficiency: { linear: 1, conv: 0.46, attention: 0.656, bandwidth: 0.679, vector: 0.478 } satisfies Efficiency,
+  efficiency: { linear: 0.995, conv: 0.46, attention: 0.558, bandwidth: 0.727, vector: 0.511 } satisfies Efficiency,
   /**
-   * Backends relative to CUDA (same kernels, less tuned libraries). rocm and metal fit (2026-12-03)
+   * Backends relative to CUDA (same kernels, less tuned libraries). rocm and metal fit (2026-12-03; rocm
+   * again after the crowd rows of RDNA2/3/4 cards were added)
    * each on its own vendor's training rows only (the only rows it moves), with the stack factors
    * (`stack`) taking the rows whose ROCm or PyTorch version predates tuned kernels; oneapi and directml assumed from the Arc rows of
    * measurements.csv. cpu: kept at 1; CPUs take their per-ISA efficiencies (`cpu`).
    */
-  backendScale: { cuda: 1, rocm: 1.13, metal: 0.824, oneapi: 0.5, directml: 0.45, cpu: 1 } satisfies Record<
+  backendScale: { cuda: 1, rocm: 0.956, metal: 0.824, oneapi: 0.5, directml: 0.45, cpu: 1 } satisfies Record<
     Backend,
     number
   >,
@@ -134,8 +136,7 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * cards boost past their rated clock when power and temperature allow (GPU Boost; desktop 1.07,
    * fit 2026-12-03 with the others held); laptops, workstation boards (an RTX
    * A6000: a full GA102 at 300 W) and datacenter parts hold their power cap under dense matrix load
-   * and run below it (an H100 at 700 W); workstation boards share the datacenter value, which the
-   * same fit also gives them on their own (0.749 vs 0.749). It scales
+   * and run below it (an H100 at 700 W); workstation boards share the datacenter value. It scales
    * tensor-core work only (matrixClock in time.ts): FP32 FMA work on the vector ALUs draws less power
    * and stays near boost, and the memory clock does not drop with the SM clock, so streaming
    * kernels keep their bandwidth (a V100's fp32 rows, a P40's, ran 1.3–2× faster than the shared
@@ -144,16 +145,16 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * rows, at its lower bound 0.4, which is about the T4's base clock over its boost (585 / 1590 MHz,
    * NVIDIA T4 datasheet): the clock the board guarantees at its power limit.
    */
-  sustainedClock: { desktop: 1.07, laptop: 0.856, datacenter: 0.749, slotPowered: 0.4 },
+  sustainedClock: { desktop: 1.07, laptop: 0.856, datacenter: 0.697, slotPowered: 0.4 },
   /** fit: time per launched kernel on the host (eager PyTorch dispatch ≈ 10–25 µs per kernel). */
-  launchSeconds: 1.7e-5,
+  launchSeconds: 1.58e-5,
   /**
    * fit: datacenter GPUs sit in servers whose CPUs dispatch slower (lower single-thread clocks,
    * virtualisation); launch-bound work (SD 1.5 at batch 1) runs that much slower there.
    */
   serverLaunchFactor: 2.41,
   /** fit: scheduler step, CFG combine and Python per denoising step. */
-  stepOverheadSeconds: 0.000344,
+  stepOverheadSeconds: 0.000729,
   /** fit: per pipeline call: tokenisation, latent set-up, image post-processing. */
   callOverheadSeconds: 0.294,
   /**
@@ -164,7 +165,7 @@ export const MODEL_CONSTANTS: ModelConstants = {
    */
   reservedActivationFactor: 1,
   /** fit: fixed slack the caching allocator holds beyond the allocated peak (small-block pools, cuBLAS workspace). */
-  reservedFixedBytes: 0.0336e9,
+  reservedFixedBytes: 0.0509e9,
   /** fit: CUDA context, cuDNN/cuBLAS handles and kernels loaded into device memory, seen by nvidia-smi only. */
   contextBytes: 0.884e9,
   /**
@@ -189,11 +190,11 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * fit: offload hooks (accelerate's cpu_offload / cpu_offload_with_hook) move pageable tensors;
    * the driver copies them through a pinned staging buffer with a host memcpy, which caps the rate
    * at a few GB/s whatever the PCIe generation (CUDA C Best Practices Guide, "Pinned Memory";
-   * bandwidthTest's pageable figures). Fit on the training offload rows: 7 GB/s; one sequential
+   * bandwidthTest's pageable figures). Fit on the training offload rows: 7.5 GB/s; one sequential
    * SDXL UNet forward on an L40S (M0342, 5.1 GB moved in 0.56 s) needs at least 9 GB/s, the
    * FLUX bf16 model-offload on an H100 (M0741 − M0739: +8 s for ≈ 67 GB moved in and out) 8.4.
    */
-  pageableCopyBytesPerSecond: 7e9,
+  pageableCopyBytesPerSecond: 7.49e9,
   /**
    * fit: share of that rate at which quantized weights move. They are tensor subclasses (torchao
    * AffineQuantizedTensor, quanto QTensor, GGUFParameter) or carry scale tensors, moved tensor by
@@ -208,14 +209,14 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * and unpacks each weight tile again for every 16-row slab of activations; pytorch/ao#3496
    * measured it 6–13× slower than fp16 for batched inputs on an A100.
    */
-  int4GemmEfficiency: 0.0361,
+  int4GemmEfficiency: 0.0444,
   /**
    * fit: stack factors where the row names its version. rocmUntuned: RDNA4 on ROCm 6.3/6.4 rows
-   * (M0661, M0663, M0721–M0723) against the same card on ROCm 7; mpsBeforeTorch2: the 2022 MPS rows
+   * (M0661, M0663, M0721–M0723, and SD.Next's crowd rows M0779, M0781) against the same card on ROCm 7; mpsBeforeTorch2: the 2022 MPS rows
    * (PyTorch 1.12/1.13 nightlies: M0711, M0713, M0714) against backendScale.metal, which is now set
    * by the PyTorch 2.x rows (M2 Ultra with PyTorch 2.1, M1 Max Nov 2023).
    */
-  stack: { rocmUntuned: 0.139, mpsBeforeTorch2: 0.738 },
+  stack: { rocmUntuned: 0.195, mpsBeforeTorch2: 0.686 },
   /**
    * measured (`npx tsx bench/cpu-sd15.ts --cpu-time`: SD 1.5 text encoder, UNet step with CFG and
    * VAE decode on random-weight graphs, onnxruntime 1.30 CPU fp32; one intra-op thread timed in

@@ -47,10 +47,10 @@ export interface MemoryEstimate {
 
 /**
  * How far the memory model may be off, as a fraction of the measured figure: the p90 of the absolute
- * memory error over every published row `genready validate` compares (0.167 on 34 rows when this was
- * set; test/cost/fit-grade.test.ts recomputes it and fails if validate drifts away from this figure).
+ * memory error over every published row `genready validate` compares (0.143 on 52 rows when this was
+ * last set, 2026-12-03; test/cost/fit-grade.test.ts recomputes it and fails if validate drifts away from this figure).
  */
-export const MEMORY_ERROR_P90 = 0.17;
+export const MEMORY_ERROR_P90 = 0.14;
 
 /** How safely a run fits: `tight` = within the memory model's p90 error of what is available. */
 export type FitGrade = 'comfortable' | 'tight' | 'does-not-fit';

@@ -353,7 +353,7 @@ function rungRuns(r: LadderRung): string {
   return `${rungName(r)}: ${rate(r.imagesPerHour)} images/hour (batch ${r.batch})`;
 }
 
-/** "tight: needs 12.3 GB of 12.4 GB, within the memory model's 17 % p90 error; comfortable with …". */
+/** "tight: needs 12.3 GB of 12.4 GB, within the memory model's 14 % p90 error; comfortable with …". */
 export function tightNote(r: LadderRung, comfortable: LadderRung | null): string {
   const onCpu = r.step.strategy === 'cpu';
   const need = onCpu ? r.peakHostBytes : r.peakRequiredBytes;
