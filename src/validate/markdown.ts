@@ -84,8 +84,9 @@ function replicationMarkdown(x: Replication): string[] {
     '',
     `${x.setups} setups (same model, device, weights, strategy, batch, size and attention) are published by more than one`,
     `source: ${x.pairs} pairs of speed rows. After the estimate accounts for what still differs (steps, sampler overhead),`,
-    'the two rows of a pair should have the same predicted/measured ratio; the spread of their difference, divided by √2,',
-    `is the error a perfect model would show on rows like these (\`src/validate/replication.ts\`): ${pct(x.floor.median)} median,`,
+    'the two rows of a pair should have the same predicted/measured ratio; the spread of their difference, divided by √2',
+    'and counted as this page counts errors (too slow and too fast alike), is the error a perfect model would show on rows',
+    `like these (\`src/validate/replication.ts\`): ${pct(x.floor.median)} median,`,
     `${pct(x.floor.p90)} p90. Error figures near these are at the limit of what the published data can confirm.`,
     '',
   ];

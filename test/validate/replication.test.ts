@@ -62,9 +62,12 @@ test('only rows of one setup from different publications pair up, and the floor 
   // Setup 1: A–B, A–C, B–C, A2–B, A2–C (A–A2 is one publication); setup 2: E–F.
   assert.equal(r.pairs, 6);
   const ln2 = Math.log(2);
-  // Gaps in ln: A–B ln2, A–C 2ln2, B–C ln2, A2–B 2ln2, A2–C ln2, E–F ln2; sorted, index 3 is ln2, index 5 is 2ln2.
-  assert.ok(Math.abs(r.floor.median - (Math.exp(ln2 / Math.SQRT2) - 1)) < 1e-12, String(r.floor.median));
-  assert.ok(Math.abs(r.floor.p90 - (Math.exp((2 * ln2) / Math.SQRT2) - 1)) < 1e-12);
+  // Gaps in ln: A–B ln2, A–C 2ln2, B–C ln2, A2–B 2ln2, A2–C ln2, E–F ln2. Each counts once too slow
+  // (e^(g/√2) − 1) and once too fast (1 − e^(−g/√2)): four times 0.387 and 0.632 (ln2), twice 0.625
+  // and 1.665 (2ln2). Sorted, index 6 of 12 is 0.632, index 10 is 1.665.
+  const up = (g: number) => Math.expm1(g / Math.SQRT2);
+  assert.ok(Math.abs(r.floor.median - up(ln2)) < 1e-12, String(r.floor.median));
+  assert.ok(Math.abs(r.floor.p90 - up(2 * ln2)) < 1e-12, String(r.floor.p90));
   // Without the disagreeing rows there is nothing to measure.
   assert.equal(replication(results.slice(7)).pairs, 0);
   assert.ok(Number.isNaN(replication([]).floor.median));
