@@ -1,6 +1,7 @@
 /**
  * Fits the cost model's few constants (src/cost/constants.ts) on the TRAINING split of
- * data/eval/published.jsonl by coordinate descent on the median-and-p90 of |predicted − measured| / measured.
+ * data/eval/published.jsonl by coordinate descent on the median-and-p90 of |predicted − measured| / measured,
+ * round after round until a round moves no constant.
  * The held-out quarter (isHoldout) is never read here. Prints the fitted values; a person copies
  * them into constants.ts with the date, so every constant's provenance is this script + that data.
  *
@@ -111,8 +112,11 @@ function loss(k: ModelConstants, memory: boolean, vendor?: string): number {
 }
 
 let k: ModelConstants = structuredClone(MODEL_CONSTANTS);
-const ROUNDS = Number(process.env.FIT_ROUNDS ?? 3);
-for (let round = 0; round < ROUNDS; round++) {
+// Rounds until one moves no constant (the fit has converged from where it started), or FIT_ROUNDS.
+// A fixed small count would stop wherever it happens to be, one more choice made by hand.
+const ROUNDS = Number(process.env.FIT_ROUNDS ?? 50);
+for (let round = 0, moved = true; round < ROUNDS && moved; round++) {
+  moved = false;
   for (const p of paths) {
     let best = loss(k, p.memory, p.vendor);
     for (const f of [0.5, 0.7, 0.85, 0.93, 1.07, 1.15, 1.4, 2]) {
@@ -122,6 +126,7 @@ for (let round = 0; round < ROUNDS; round++) {
       if (l < best - 1e-4) {
         best = l;
         k = cand;
+        moved = true;
       }
     }
     console.error(`round ${round} ${p.name} = ${p.get(k).toPrecision(3)} (loss ${best.toFixed(4)})`);

@@ -106,7 +106,7 @@ export const SLOT_POWER_W = 75;
 
 export const MODEL_CONSTANTS: ModelConstants = {
   /**
-   * fit (scripts/fit.ts, 2026-12-03 third refit, training split of the 188 speed rows, after 34 rows
+   * fit (scripts/fit.ts, 2026-12-03 third refit, run to convergence, training split of the 188 speed rows, after 36 rows
    * were added: AMD and Intel crowd and maintainer benchmarks, Apple MLX and MPS, torchao on an H100;
    * earlier refits followed the transformer blocks' eager elementwise kernels (analyze/dit.ts EAGER),
    * streaming no longer paying the power-capped SM clock, and slot-powered cards' own clock): share of
@@ -119,7 +119,7 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * set by the training rows that run there (T4 fp32, P40, GTX 10-series). bandwidth: streaming
    * kernels and the dequantization passes of quantized layers.
    */
-  efficiency: { linear: 0.995, conv: 0.46, attention: 0.558, bandwidth: 0.727, vector: 0.511 } satisfies Efficiency,
+  efficiency: { linear: 1, conv: 0.46, attention: 0.519, bandwidth: 0.778, vector: 0.511 } satisfies Efficiency,
   /**
    * Backends relative to CUDA (same kernels, less tuned libraries). rocm and metal fit (2026-12-03; rocm
    * again after the crowd rows of RDNA2/3/4 cards were added)
@@ -127,7 +127,7 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * (`stack`) taking the rows whose ROCm or PyTorch version predates tuned kernels; oneapi and directml assumed from the Arc rows of
    * measurements.csv. cpu: kept at 1; CPUs take their per-ISA efficiencies (`cpu`).
    */
-  backendScale: { cuda: 1, rocm: 0.956, metal: 0.824, oneapi: 0.5, directml: 0.45, cpu: 1 } satisfies Record<
+  backendScale: { cuda: 1, rocm: 1.01, metal: 0.882, oneapi: 0.5, directml: 0.45, cpu: 1 } satisfies Record<
     Backend,
     number
   >,
@@ -154,9 +154,9 @@ export const MODEL_CONSTANTS: ModelConstants = {
    */
   serverLaunchFactor: 2.41,
   /** fit: scheduler step, CFG combine and Python per denoising step. */
-  stepOverheadSeconds: 0.000729,
+  stepOverheadSeconds: 0.000508,
   /** fit: per pipeline call: tokenisation, latent set-up, image post-processing. */
-  callOverheadSeconds: 0.294,
+  callOverheadSeconds: 0.315,
   /**
    * measured: caching-allocator growth over the allocated peak, as a share of the growing activations
    * (see growthBytes): the segments of a decoder's smaller earlier stages stay reserved beside the
@@ -209,14 +209,14 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * and unpacks each weight tile again for every 16-row slab of activations; pytorch/ao#3496
    * measured it 6–13× slower than fp16 for batched inputs on an A100.
    */
-  int4GemmEfficiency: 0.0444,
+  int4GemmEfficiency: 0.0413,
   /**
    * fit: stack factors where the row names its version. rocmUntuned: RDNA4 on ROCm 6.3/6.4 rows
    * (M0661, M0663, M0721–M0723, and SD.Next's crowd rows M0779, M0781) against the same card on ROCm 7; mpsBeforeTorch2: the 2022 MPS rows
    * (PyTorch 1.12/1.13 nightlies: M0711, M0713, M0714) against backendScale.metal, which is now set
    * by the PyTorch 2.x rows (M2 Ultra with PyTorch 2.1, M1 Max Nov 2023).
    */
-  stack: { rocmUntuned: 0.195, mpsBeforeTorch2: 0.686 },
+  stack: { rocmUntuned: 0.178, mpsBeforeTorch2: 0.638 },
   /**
    * measured (`npx tsx bench/cpu-sd15.ts --cpu-time`: SD 1.5 text encoder, UNet step with CFG and
    * VAE decode on random-weight graphs, onnxruntime 1.30 CPU fp32; one intra-op thread timed in
