@@ -38,6 +38,7 @@ describe('the bundled CLI', () => {
   it('prunes builds of other sources only once no process can still be loading from them', () => {
     // Its own cache folder: pruning the shared one would pull chunks from under the other tests. It
     // sits beside the shared one, where the bundle's packages resolve from the project's node_modules.
+    mkdirSync(join(CACHE, '..'), { recursive: true });
     const cache = mkdtempSync(join(CACHE, '..', 'genready-cli-test-'));
     const stale = join(cache, 'earlier-sources-an-hour-ago');
     const fresh = join(cache, 'earlier-sources-just-now');
