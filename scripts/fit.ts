@@ -55,6 +55,7 @@ const top = (
     | 'serverLaunchFactor'
     | 'stepOverheadSeconds'
     | 'callOverheadSeconds'
+    | 'scriptCallOverheadSeconds'
     | 'hostLinkEfficiency'
     | 'pageableCopyBytesPerSecond'
     | 'quantizedMoveShare'
@@ -86,6 +87,7 @@ const paths: Path[] = [
   clock('slotPowered'),
   top('stepOverheadSeconds', false, 0, 0.05),
   top('callOverheadSeconds', false, 0, 0.5),
+  top('scriptCallOverheadSeconds', false, 0, 0.5),
   top('hostLinkEfficiency', false, 0.03, 1),
   top('pageableCopyBytesPerSecond', false, 2e9, 1e12),
   top('quantizedMoveShare', false, 0.1, 1),

@@ -8,6 +8,8 @@ import { STRATEGIES } from '../cost/memory.ts';
 import { PRECISION_NAMES, QUANT_BACKENDS } from '../cost/precision.ts';
 import {
   ATTENTION_KERNELS,
+  FRONTENDS,
+  type Frontend,
   MAX_BATCH,
   MAX_SIDE,
   MAX_STEPS,
@@ -41,6 +43,8 @@ export const workloadFields = {
   torchVersion: field(version).optional(),
   /** ROCm release the run uses (`--rocm-version 6.4`): the stack factors (an architecture before its tuned kernels). */
   rocmVersion: field(version).optional(),
+  /** What calls the pipeline (`--frontend app|script`): an app's per-image work, or a script's. */
+  frontend: field(choice(FRONTENDS)).optional(),
   /** Let the ladder lower the weights to fp8 or 4-bit to fit (false: never). */
   quantize: field(flag).optional(),
   /** Pin the ladder (and estimate) to one placement; auto: the ladder's choice. */
@@ -65,6 +69,7 @@ export interface WorkloadFields {
   quantBackend?: string | undefined;
   torchVersion?: number | undefined;
   rocmVersion?: number | undefined;
+  frontend?: Frontend | undefined;
   quantize?: boolean | undefined;
   strategy?: string | undefined;
 }
@@ -118,10 +123,11 @@ export function workloadInput(f: WorkloadFields & { model: string | ModelEntry }
   if (f.vaeTiling !== undefined) input.vaeTiling = f.vaeTiling;
   if (f.controlnet !== undefined) input.controlnet = f.controlnet;
   if (f.quantBackend !== undefined) input.quantBackend = f.quantBackend;
-  if (f.torchVersion !== undefined || f.rocmVersion !== undefined) {
+  if (f.torchVersion !== undefined || f.rocmVersion !== undefined || f.frontend !== undefined) {
     input.software = {};
     if (f.torchVersion !== undefined) input.software.torch = f.torchVersion;
     if (f.rocmVersion !== undefined) input.software.rocm = f.rocmVersion;
+    if (f.frontend !== undefined) input.software.frontend = f.frontend;
   }
   return input;
 }

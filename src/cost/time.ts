@@ -468,7 +468,8 @@ export function timeFromForwards(
     phases.push({ phase, seconds: seconds + transfer, transferSeconds: transfer });
   }
   const secondsPerStep = stepSeconds + K.stepOverheadSeconds + stepTransfer;
-  const call = phases.reduce((s, p) => s + p.seconds, 0) + K.callOverheadSeconds;
+  const callOverhead = w.software.frontend === 'script' ? K.scriptCallOverheadSeconds : K.callOverheadSeconds;
+  const call = phases.reduce((s, p) => s + p.seconds, 0) + callOverhead;
   const secondsPerImage = call / w.batch;
   const bound =
     stepTransfer > stepSeconds

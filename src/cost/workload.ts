@@ -29,14 +29,23 @@ export interface WorkloadInput {
   controlnet?: boolean;
   /** Library running the quantized denoiser (`--quant-backend`); default: the format's usual one. */
   quantBackend?: string;
-  /** Software versions where known (`--rocm-version`, `--torch-version`): the time model's stack factors. */
+  /** Software versions where known (`--rocm-version`, `--torch-version`) and what drives the pipeline (`--frontend`). */
   software?: SoftwareStack;
 }
+
+/**
+ * What calls the pipeline: an `app` (A1111, Forge, SD.Next, ComfyUI, SwarmUI, Fooocus, InvokeAI, Draw
+ * Things), which also saves each image with its metadata, updates previews and runs its hooks, or a
+ * `script` calling a library (diffusers, MLX) that returns the images. The default is an app.
+ */
+export const FRONTENDS = ['app', 'script'] as const;
+export type Frontend = (typeof FRONTENDS)[number];
 
 /** Versions as numbers that order like the versions (versionNumber: ROCm 6.4 → 6.04, PyTorch 2.10 → 2.1). */
 export interface SoftwareStack {
   rocm?: number;
   torch?: number;
+  frontend?: Frontend;
 }
 
 /**
@@ -100,6 +109,11 @@ function softwareOf(v: SoftwareStack | undefined): SoftwareStack {
     if (!Number.isFinite(x) || x <= 0)
       throw new WorkloadError('bad-version', `--${k}-version must be a version such as 6.4, got ${x}`);
     out[k] = x;
+  }
+  if (v?.frontend !== undefined) {
+    if (!FRONTENDS.includes(v.frontend))
+      throw new WorkloadError('bad-frontend', `--frontend must be ${FRONTENDS.join(' or ')}, got ${v.frontend}`);
+    out.frontend = v.frontend;
   }
   return out;
 }

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CatalogError } from '../catalog/errors.ts';
 import { QUANT_BACKENDS } from '../cost/precision.ts';
-import { versionNumber } from '../cost/workload.ts';
+import { FRONTENDS, versionNumber } from '../cost/workload.ts';
 
 export const COMPARE_FIELDS = [
   'stepsPerSecond',
@@ -46,8 +46,11 @@ const base = {
   quantBackend: z.enum(QUANT_BACKENDS as [string, ...string[]]).optional(),
   /** Weight format of the text encoders where the source quantized them too (T5 in nf4/int8). */
   textEncoderPrecision: z.string().optional(),
-  /** `--rocm-version` / `--torch-version`, where the measurement names them. */
-  stack: z.object({ rocm: release.optional(), torch: release.optional() }).strict().optional(),
+  /** `--rocm-version` / `--torch-version` where the measurement names them; `--frontend`, what drove the pipeline. */
+  stack: z
+    .object({ rocm: release.optional(), torch: release.optional(), frontend: z.enum(FRONTENDS).optional() })
+    .strict()
+    .optional(),
   source: z.string().min(1),
   note: z.string().optional(),
 };

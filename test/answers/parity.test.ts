@@ -100,6 +100,7 @@ const CASES: Case[] = [
       strategy: 'model-offload',
       torchVersion: '2.5.1',
       rocmVersion: 6.4,
+      frontend: 'script',
       runtime: Object.keys((await import('../../src/cost/constants.ts')).RUNTIMES).at(-1)!,
       ram: 16,
     },
@@ -196,6 +197,12 @@ const BAD: Case[] = [
     cmd: estimateCommand,
     route: 'POST /api/estimate',
     fields: { model: 'sd15', device: 'Apple M1 Pro 32GB', torchVersion: 'latest' },
+  },
+  {
+    name: 'a frontend that is not one',
+    cmd: estimateCommand,
+    route: 'POST /api/estimate',
+    fields: { model: 'sd15', device: 'RTX 4090', frontend: 'notebook' },
   },
   { name: 'a zero max price', cmd: gpusCommand, route: 'POST /api/gpus', fields: { model: 'sdxl', maxPrice: 0 } },
   {

@@ -81,6 +81,32 @@ test('the software version counts only where it is named and only where it matte
   assert.equal(sdxl('RTX 4090', { rocm: 5.0, torch: 1.13 }), sdxl('RTX 4090', {}));
 });
 
+test('a script calling the library pays less per call than an app, and only per call', () => {
+  const run = (frontend?: 'app' | 'script') =>
+    estimate(
+      makeWorkload({ model: 'sd15', batch: 2, ...(frontend ? { software: { frontend } } : {}) }),
+      resolveDevice('RTX 4090'),
+      {
+        strategy: 'gpu',
+      },
+    ).chosen.time;
+  const app = run('app');
+  const script = run('script');
+  // An app is the default; the step is the same; the call differs by the two constants, shared by the batch.
+  assert.deepEqual(run(), app);
+  assert.equal(script.secondsPerStep, app.secondsPerStep);
+  const K = MODEL_CONSTANTS;
+  assert.ok(K.scriptCallOverheadSeconds < K.callOverheadSeconds);
+  assert.ok(
+    Math.abs(app.secondsPerImage - script.secondsPerImage - (K.callOverheadSeconds - K.scriptCallOverheadSeconds) / 2) <
+      1e-12,
+  );
+  assert.throws(
+    () => makeWorkload({ model: 'sd15', software: { frontend: 'notebook' as 'app' } }),
+    (e: unknown) => e instanceof WorkloadError && e.code === 'bad-frontend' && !e.message.includes('\n'),
+  );
+});
+
 test('fused attention pads keys and queries to blocks of 128 and heads to multiples of 32', () => {
   assert.equal(flashTileUse({ queries: 4096, keys: 4096, headDim: 64 }), 1);
   assert.equal(flashTileUse({ queries: 4096, keys: 77, headDim: 64 }), 77 / 128);

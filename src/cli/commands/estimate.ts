@@ -44,6 +44,10 @@ export const workloadArgs = {
     type: 'string',
     description: 'ROCm release the run uses, e.g. 6.4 (time: a GPU before its tuned kernels runs slower)',
   },
+  frontend: {
+    type: 'string',
+    description: 'what calls the pipeline: app (A1111, Forge, ComfyUI, …: default) or script (diffusers in Python)',
+  },
   quantize: {
     type: 'boolean',
     default: true,
