@@ -2,7 +2,7 @@
 import { defineCommand } from 'citty';
 import { QueueError } from '../../queue/errors.ts';
 import { resolveQueueUrl } from '../../queue/url.ts';
-import { startWorker, type WorkerEvent } from '../../queue/worker.ts';
+import { startWorker, type WorkerEvent, type WorkerHandle } from '../../queue/worker.ts';
 import { num, rejectUnknownFlags } from '../_args.ts';
 
 const workerArgs = {
@@ -54,22 +54,31 @@ export const workerCommand = defineCommand({
       args.json
         ? process.stdout.write(`${JSON.stringify({ t: Date.now(), ...e })}\n`)
         : process.stderr.write(`${line(e)}\n`);
-    const handle = await startWorker({
-      address,
-      ...(typeof args.provider === 'string' ? { provider: args.provider } : {}),
-      ...(threads !== undefined ? { threads } : {}),
-      ...(typeof args.models === 'string' && args.models ? { modelsDir: args.models } : {}),
-      ...(typeof args.id === 'string' && args.id ? { id: args.id } : {}),
-      ...(lock !== undefined ? { lockMs: lock * 1000 } : {}),
-      ...(deadline !== undefined ? { redisDeadlineMs: deadline * 1000 } : {}),
-      onEvent: print,
-    });
-    // The worker closes everything it opened, so the process ends by itself once `done` settles.
-    const onTerm = () => void handle.stop('SIGTERM');
-    const onInt = () => void handle.stop('SIGINT');
+    // Signals are taken from the start: 'ready' reaches whoever watches stdout before startWorker
+    // returns, and a SIGTERM sent at once must still stop the worker rather than kill the process.
+    let handle: WorkerHandle | null = null;
+    let asked: 'SIGTERM' | 'SIGINT' | null = null;
+    const onSignal = (sig: 'SIGTERM' | 'SIGINT') => () => {
+      asked ??= sig;
+      if (handle) void handle.stop(sig);
+    };
+    const onTerm = onSignal('SIGTERM');
+    const onInt = onSignal('SIGINT');
     process.once('SIGTERM', onTerm);
     process.once('SIGINT', onInt);
     try {
+      handle = await startWorker({
+        address,
+        ...(typeof args.provider === 'string' ? { provider: args.provider } : {}),
+        ...(threads !== undefined ? { threads } : {}),
+        ...(typeof args.models === 'string' && args.models ? { modelsDir: args.models } : {}),
+        ...(typeof args.id === 'string' && args.id ? { id: args.id } : {}),
+        ...(lock !== undefined ? { lockMs: lock * 1000 } : {}),
+        ...(deadline !== undefined ? { redisDeadlineMs: deadline * 1000 } : {}),
+        onEvent: print,
+      });
+      if (asked) void handle.stop(asked);
+      // The worker closes everything it opened, so the process ends by itself once `done` settles.
       await handle.done;
     } finally {
       process.off('SIGTERM', onTerm);
