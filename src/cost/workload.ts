@@ -41,7 +41,10 @@ export interface WorkloadInput {
 export const FRONTENDS = ['app', 'script'] as const;
 export type Frontend = (typeof FRONTENDS)[number];
 
-/** Versions as numbers that order like the versions (versionNumber: ROCm 6.4 → 6.04, PyTorch 2.10 → 2.1). */
+/**
+ * The software around a run: release versions as numbers that order like the versions (versionNumber:
+ * ROCm 6.4 → 6.04, PyTorch 2.10 → 2.1), and the frontend that calls the pipeline.
+ */
 export interface SoftwareStack {
   rocm?: number;
   torch?: number;
