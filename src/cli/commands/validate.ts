@@ -74,7 +74,7 @@ export const validateCommand = defineCommand({
     const rep = s.replication;
     if (rep.pairs)
       out.text(
-        `sources of one setup disagree (${rep.pairs} pairs in ${rep.setups} setups): a perfect model would still miss speed by ${pct(rep.floor.median)} median / ${pct(rep.floor.p90)} p90`,
+        `sources of one setup disagree (${rep.pairs} pairs in ${rep.setups} setups): a perfect model would still miss speed by ${pct(rep.floor.median)} median / ${pct(rep.floor.p90)} p90 (pair gaps ÷ √2, docs/accuracy.md)`,
       );
     if (own.length) {
       // Our own runs of the real architectures (random weights) on a GPU: never used to fit.

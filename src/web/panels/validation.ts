@@ -27,7 +27,7 @@ export function renderValidation(v: ValidationReport, model: string, onlyModel: 
       { class: 'muted' },
       `Published out-of-memory cases predicted to fit: ${s.oomViolations} of ${v.oom.length}. ` +
         (s.replication.pairs
-          ? `Sources of one setup disagree so much that a perfect model would still miss speed by ${pct(s.replication.floor.median)} median / ${pct(s.replication.floor.p90)} p90 (${s.replication.pairs} pairs). `
+          ? `Sources of one setup disagree so much that a perfect model would still miss speed by ${pct(s.replication.floor.median)} median / ${pct(s.replication.floor.p90)} p90 (${s.replication.pairs} pairs; their gaps ÷ √2, as docs/accuracy.md explains). `
           : '') +
         `${rows.length} rows shown.`,
     ),
