@@ -24,7 +24,7 @@ import {
   quantPath,
 } from './precision.ts';
 import { bandwidth, eightBitPeak, hostLink, type Peak, peakRate } from './rates.ts';
-import type { Phase } from './types.ts';
+import { isIdle, type Phase } from './types.ts';
 import type { Workload } from './workload.ts';
 
 export interface PhaseTime {
@@ -276,7 +276,7 @@ function opTable(c: ComponentBreakdown): OpTable {
   };
   c.opGroups.forEach(({ op, count }, i) => {
     t!.count[i] = count;
-    t!.idle[i] = op.macs === 0 && op.ioElems === 0 ? 1 : 0;
+    t!.idle[i] = isIdle(op) ? 1 : 0;
     t!.gathers[i] = op.kind === 'embedding' ? 1 : 0;
     t!.kind[i] =
       op.kind === 'linear' ? LINEAR : op.kind === 'conv' ? CONV : op.kind === 'attention' ? ATTENTION : OTHER;

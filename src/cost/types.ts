@@ -38,6 +38,12 @@ export interface Op {
   keptFp32?: true;
 }
 
+/**
+ * Weights that are loaded but never run (a text-to-image VAE's encoder): no time, and sequential
+ * offload never brings them to the device, since its hooks move a layer only when it runs.
+ */
+export const isIdle = (op: Pick<Op, 'macs' | 'ioElems'>): boolean => op.macs === 0 && op.ioElems === 0;
+
 /** The pieces of one phase a person asks about. */
 export type Phase = 'text-encoding' | 'denoising' | 'vae-decode';
 
