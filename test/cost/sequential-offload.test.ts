@@ -12,17 +12,20 @@ import { estimate } from '../../src/cost/estimate.ts';
 import { isIdle } from '../../src/cost/types.ts';
 import { makeWorkload } from '../../src/cost/workload.ts';
 
+/** Bytes of the largest layer of a component among those that run (or that never run: `idle`). */
+function largestLayer(c: ReturnType<typeof breakdown>[number], idle = false): number {
+  const perParam = c.weightBytes / (c.parameters + c.buffers);
+  return Math.max(...c.ops.filter((o) => isIdle(o) === idle).map((o) => o.params * perParam));
+}
+
 test("sequential offload's VAE decode holds two of the decoder's layers, not the idle encoder", () => {
   const w = makeWorkload({ model: 'sdxl', width: 512, height: 512 });
   const vae = breakdown(w).find((c) => c.phase === 'vae-decode');
   assert.ok(vae, 'the pipeline has a VAE');
-  const perParam = vae.weightBytes / (vae.parameters + vae.buffers);
-  const idle = vae.ops.filter(isIdle);
-  const run = vae.ops.filter((o) => !isIdle(o));
   // The fixture is what the rule is about: an encoder loaded whole, larger than any decoder layer.
-  assert.equal(idle.length, 1);
-  const largestRun = Math.max(...run.map((o) => o.params * perParam));
-  assert.ok(idle[0]!.params * perParam > 10 * largestRun);
+  assert.equal(vae.ops.filter(isIdle).length, 1);
+  const largestRun = largestLayer(vae);
+  assert.ok(largestLayer(vae, true) > 10 * largestRun);
 
   const e = estimate(w, resolveDevice('GeForce GTX 1070'), { strategy: 'sequential-offload' });
   const decode = e.chosen.memory.phases.find((p) => p.phase === 'vae-decode');
@@ -33,12 +36,7 @@ test("sequential offload's VAE decode holds two of the decoder's layers, not the
 test('an embedding table is a layer that runs: sequential offload moves it whole', () => {
   const w = makeWorkload({ model: 'sdxl', width: 512, height: 512 });
   const encoders = breakdown(w).filter((c) => c.phase === 'text-encoding');
-  const largest = Math.max(
-    ...encoders.flatMap((c) => {
-      const perParam = c.weightBytes / (c.parameters + c.buffers);
-      return c.ops.filter((o) => !isIdle(o)).map((o) => o.params * perParam);
-    }),
-  );
+  const largest = Math.max(...encoders.map((c) => largestLayer(c)));
   // OpenCLIP bigG's token embedding, 49408 × 1280 in fp16, is the largest layer that runs.
   assert.ok(Math.abs(largest - 49408 * 1280 * 2) / largest < 0.01);
   const e = estimate(w, resolveDevice('GeForce GTX 1070'), { strategy: 'sequential-offload' });
