@@ -6,6 +6,7 @@
  * them into constants.ts with the date, so every constant's provenance is this script + that data.
  *
  *   npx tsx scripts/fit.ts
+ *   FIT_ONLY=efficiency.vector,efficiency.pseudoHalf npx tsx scripts/fit.ts
  */
 import { MODEL_CONSTANTS, type ModelConstants } from '../src/cost/constants.ts';
 import { isHoldout, isMemoryField, loadMeasuredRows } from '../src/validate/rows.ts';
@@ -79,6 +80,7 @@ const paths: Path[] = [
   eff('attention'),
   eff('bandwidth'),
   eff('vector'),
+  eff('pseudoHalf'),
   top('launchSeconds', false, 2e-6, 60e-6),
   top('serverLaunchFactor', false, 1, 3),
   clock('desktop'),
@@ -113,13 +115,20 @@ function loss(k: ModelConstants, memory: boolean, vendor?: string): number {
   return quantile(e, 0.5) + 0.5 * quantile(e, 0.9);
 }
 
+// FIT_ONLY=a,b: fit these constants alone, the others held where constants.ts has them (a new constant
+// joining a converged fit, without moving the rest).
+const only = process.env.FIT_ONLY?.split(',').map((s) => s.trim());
+const unknown = only?.filter((n) => !paths.some((p) => p.name === n));
+if (unknown?.length) throw new Error(`FIT_ONLY names no constant: ${unknown.join(', ')}`);
+const fitted = only ? paths.filter((p) => only.includes(p.name)) : paths;
+
 let k: ModelConstants = structuredClone(MODEL_CONSTANTS);
 // Rounds until one moves no constant (the fit has converged from where it started), or FIT_ROUNDS.
 // A fixed small count would stop wherever it happens to be, one more choice made by hand.
 const ROUNDS = Number(process.env.FIT_ROUNDS ?? 50);
 for (let round = 0, moved = true; round < ROUNDS && moved; round++) {
   moved = false;
-  for (const p of paths) {
+  for (const p of fitted) {
     let best = loss(k, p.memory, p.vendor);
     for (const f of [0.5, 0.7, 0.85, 0.93, 1.07, 1.15, 1.4, 2]) {
       const v = Math.min(p.hi, Math.max(p.lo, p.get(k) * f || p.lo));

@@ -45,6 +45,8 @@ export const workloadFields = {
   rocmVersion: field(version).optional(),
   /** What calls the pipeline (`--frontend app|script`): an app's per-image work, or a script's. */
   frontend: field(choice(FRONTENDS)).optional(),
+  /** fp32 matmuls on TF32 tensor cores (`--tf32 on|off`); default: on in apps, PyTorch's default (off) in scripts. */
+  tf32: field(choice(['on', 'off'] as const)).optional(),
   /** Let the ladder lower the weights to fp8 or 4-bit to fit (false: never). */
   quantize: field(flag).optional(),
   /** Pin the ladder (and estimate) to one placement; auto: the ladder's choice. */
@@ -70,6 +72,7 @@ export interface WorkloadFields {
   torchVersion?: number | undefined;
   rocmVersion?: number | undefined;
   frontend?: Frontend | undefined;
+  tf32?: 'on' | 'off' | undefined;
   quantize?: boolean | undefined;
   strategy?: string | undefined;
 }
@@ -123,11 +126,12 @@ export function workloadInput(f: WorkloadFields & { model: string | ModelEntry }
   if (f.vaeTiling !== undefined) input.vaeTiling = f.vaeTiling;
   if (f.controlnet !== undefined) input.controlnet = f.controlnet;
   if (f.quantBackend !== undefined) input.quantBackend = f.quantBackend;
-  if (f.torchVersion !== undefined || f.rocmVersion !== undefined || f.frontend !== undefined) {
+  if (f.torchVersion !== undefined || f.rocmVersion !== undefined || f.frontend !== undefined || f.tf32 !== undefined) {
     input.software = {};
     if (f.torchVersion !== undefined) input.software.torch = f.torchVersion;
     if (f.rocmVersion !== undefined) input.software.rocm = f.rocmVersion;
     if (f.frontend !== undefined) input.software.frontend = f.frontend;
+    if (f.tf32 !== undefined) input.software.tf32 = f.tf32 === 'on';
   }
   return input;
 }

@@ -17,6 +17,8 @@ export interface Efficiency {
   bandwidth: number;
   /** Fraction of the vector (non-tensor-core) peak reached by matmul-like ops: fp32 before Ampere, GPUs without matrix units, CPUs. */
   vector: number;
+  /** The same for 16-bit tensors on the vector ALUs of GPUs without fast 16-bit math (`Peak.pseudoHalf`). */
+  pseudoHalf: number;
 }
 
 export interface Runtime {
@@ -117,10 +119,22 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * (conv-dominated, data/eval/own-gpu) at predicted/measured 0.87–1.09, median 0.96 (convolutions
    * pay cuDNN's NCHW ↔ channels-last copies; was 0.6 while streaming paid the SM clock too).
    * Fused attention runs below GEMM rate (softmax between the two matmuls) even on full tiles. vector: ops on the vector ALUs (fp32 before Ampere, GPUs without tensor cores),
-   * set by the training rows that run there (T4 fp32, P40, GTX 10-series). bandwidth: streaming
-   * kernels and the dequantization passes of quantized layers.
+   * set by the training rows that run there (T4 fp32, V100/TITAN RTX fp32). pseudoHalf: fp16 tensors
+   * on the FP32 ALUs of GPUs without fast 16-bit math (Pascal GeForce runs fp16 at 1/64 rate, the P40
+   * likewise), where cuBLAS and cuDNN convert on load and run their pseudo-half configurations: fit
+   * alone (FIT_ONLY, 2026-12-03) on the 4 training rows that run there (P40, P104-100, GTX 1060),
+   * the rest held; the 3 held-out Pascal rows (GTX 1070/1080/1080 Ti) moved from 0.80–0.83 of their
+   * measured time to 0.94–0.96. bandwidth: streaming kernels and the dequantization passes of
+   * quantized layers.
    */
-  efficiency: { linear: 1, conv: 0.46, attention: 0.519, bandwidth: 0.778, vector: 0.511 } satisfies Efficiency,
+  efficiency: {
+    linear: 1,
+    conv: 0.46,
+    attention: 0.519,
+    bandwidth: 0.778,
+    vector: 0.511,
+    pseudoHalf: 0.4344,
+  } satisfies Efficiency,
   /**
    * Backends relative to CUDA (same kernels, less tuned libraries). rocm and metal fit (2026-12-03; again
    * after the crowd rows of RDNA2/3/4 cards were added, and once more, alone, when scripts got their own
@@ -350,6 +364,13 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
     unit: 'of peak',
     setBy: 'fit',
     reason: 'matmul-like ops on vector ALUs (fp32 before Ampere, no tensor cores); 5 training rows run there',
+  },
+  {
+    name: 'efficiency.pseudoHalf',
+    unit: 'of peak',
+    setBy: 'fit',
+    reason:
+      'fp16 on GPUs without fast 16-bit math (Pascal): cuBLAS/cuDNN pseudo-half kernels convert on load; fit alone on the 4 training rows that run there (P40, P104-100, GTX 1060)',
   },
   {
     name: 'backendScale.rocm',

@@ -21,14 +21,23 @@ export type Units = 'matrix' | 'vector';
 export interface Peak {
   flops: number;
   units: Units;
+  /**
+   * 16-bit tensors computed on the FP32 vector ALUs of a GPU without fast 16-bit math (Pascal
+   * GeForce runs fp16 at 1/64 rate; bf16 before Ampere): the libraries convert on load and run
+   * their slower "pseudo-half" kernels.
+   */
+  pseudoHalf?: true;
 }
 
 /*
- * fp32 on sm_80+ runs as TF32 on the tensor cores, convolutions and matmuls alike. cuDNN allows it
- * for convolutions by default; for matmuls NVIDIA's NGC PyTorch containers enable it by default and
- * diffusers' speed guide tells fp32 users to set `allow_tf32`; the published fp32 rows on A100s
- * (diffusers torch 2.0 table, Lambda's NGC 22.11 runs) are faster than FP32 math allows (1.8 s per
- * SD 1.5 image = 28 TFLOP/s on a 19.5 TFLOP/s FP32 part), so they ran TF32.
+ * fp32 on sm_80+ can run as TF32 on the tensor cores. cuDNN allows it for convolutions by default
+ * (`torch.backends.cudnn.allow_tf32`), so convolutions always do, and so does fused attention in the
+ * published fp32 rows. Matrix products do only where the run allows it (`gemmPeak`): PyTorch 1.12
+ * turned `torch.backends.cuda.matmul.allow_tf32` off by default. The diffusers PyTorch 2.0
+ * benchmark asked for it (`set_float32_matmul_precision('high')`) and NVIDIA's NGC containers set
+ * it (TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1): their A100 rows ran faster than FP32 math allows (1.8 s per
+ * SD 1.5 image = 28 TFLOP/s on a 19.5 TFLOP/s FP32 part). The SDXL optimization blog's plain fp32
+ * script did not: 72 s for 4 images, about what IEEE FP32 linear layers take.
  */
 
 function computePeak(d: Device, compute: ComputeType): Peak {
@@ -36,11 +45,15 @@ function computePeak(d: Device, compute: ComputeType): Peak {
   const vector = (t: number): Peak => ({ flops: t * TERA, units: 'vector' });
   // Without matrix units fp16 GEMMs run as "pseudo-fp16" at the FP32 (or packed FP16) vector rate;
   // Pascal GeForce's native fp16 is 1/64 rate, so max() picks FP32 there.
-  const fp16 = () => matrix(d.fp16MatrixTflops) ?? vector(Math.max(d.fp32Tflops, d.fp16VectorTflops ?? 0));
+  // cuBLAS and cuDNN run 16-bit tensors on FP32 ALUs as "pseudo-half" configurations.
+  const onFp32 = (): Peak =>
+    d.backend === 'cuda' ? { flops: d.fp32Tflops * TERA, units: 'vector', pseudoHalf: true } : vector(d.fp32Tflops);
+  const fp16 = () =>
+    matrix(d.fp16MatrixTflops) ?? ((d.fp16VectorTflops ?? 0) >= d.fp32Tflops ? vector(d.fp16VectorTflops!) : onFp32());
   if (compute === 'fp16') return fp16();
   if (compute === 'bf16') {
     // No bf16 hardware (Turing, Volta, Pascal): PyTorch falls back to FP32 math.
-    return matrix(d.bf16MatrixTflops) ?? (d.bf16Support ? fp16() : vector(d.fp32Tflops));
+    return matrix(d.bf16MatrixTflops) ?? (d.bf16Support ? fp16() : onFp32());
   }
   // fp32 on sm_80+: TF32 at half the dense fp16 rate (see above).
   if (smVersion(d) >= 80 && d.fp16MatrixTflops && d.fp16MatrixTflops / 2 > d.fp32Tflops)
@@ -49,6 +62,15 @@ function computePeak(d: Device, compute: ComputeType): Peak {
 }
 
 const peaks = new WeakMap<Device, Partial<Record<ComputeType, Peak>>>();
+
+/**
+ * Peak of a matrix product (a linear layer; attention's score and value products when they run as
+ * batched GEMMs) in a compute type: fp32 products run as IEEE FP32 on the vector ALUs unless the run
+ * allows TF32 for them (`tf32`).
+ */
+export function gemmPeak(d: Device, compute: ComputeType, tf32: boolean): Peak {
+  return compute === 'fp32' && !tf32 ? { flops: d.fp32Tflops * TERA, units: 'vector' } : peakRate(d, compute);
+}
 
 /** Peak FLOP/s of matmul-like ops (linear, conv, attention) in a compute type, and the units that deliver it. */
 export function peakRate(d: Device, compute: ComputeType): Peak {

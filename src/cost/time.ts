@@ -23,9 +23,9 @@ import {
   type QuantPath,
   quantPath,
 } from './precision.ts';
-import { bandwidth, eightBitPeak, hostLink, type Peak, peakRate } from './rates.ts';
+import { bandwidth, eightBitPeak, gemmPeak, hostLink, type Peak, peakRate } from './rates.ts';
 import { isIdle, type Phase } from './types.ts';
-import type { Workload } from './workload.ts';
+import { tf32Matmul, type Workload } from './workload.ts';
 
 export interface PhaseTime {
   phase: Phase;
@@ -174,6 +174,10 @@ function opContext(c: ComponentBreakdown, w: Workload, d: Device, rt: Runtime, K
   const rate = (isCpu ? cpuStreamRate(d, K) : bandwidth(d) * eff.bandwidth) * Math.min(1, scale);
   const server = d.segment === 'datacenter' ? K.serverLaunchFactor : 1;
   const peak = peakRate(d, ct);
+  // Linear layers, and attention's products where they run as batched GEMMs, follow the run's TF32
+  // setting for matmuls; convolutions and fused attention run TF32 either way (see rates.ts).
+  const gemm = gemmPeak(d, ct, tf32Matmul(w.software));
+  const plainPeaks = [peak, gemm, peak, w.attention === 'flash' ? peak : gemm];
   const quantPeak = path?.gemm === 'int8' || path?.gemm === 'fp8' ? eightBitPeak(d, path.gemm) : null;
   const cpu = isCpu ? cpuEfficiency(d, K) : null;
   return {
@@ -183,8 +187,14 @@ function opContext(c: ComponentBreakdown, w: Workload, d: Device, rt: Runtime, K
     actBytes,
     scale,
     path,
-    plain: matmulRates(peak, cpu, false, clock, K),
-    quantized: matmulRates(path ? (quantPeak ?? peak) : peak, cpu, path?.gemm === 'int4', clock, K),
+    plain: matmulRates(plainPeaks, cpu, false, clock, K),
+    quantized: matmulRates(
+      path ? [peak, quantPeak ?? gemm, quantPeak ?? peak, plainPeaks[ATTENTION]!] : plainPeaks,
+      cpu,
+      path?.gemm === 'int4',
+      clock,
+      K,
+    ),
     quantWeightBytes: path?.gemm === 'dequantized' ? 2 : stored,
     stored,
     perParam: c.weightBytes / Math.max(1, c.parameters + c.buffers),
@@ -334,8 +344,8 @@ function componentSeconds(c: ComponentBreakdown, x: OpContext, out: number[], at
     if (k !== OTHER) {
       const r = quant ? quantized : plain;
       let e = r.efficiency[k]!;
-      if (attention[i] && r.matrix && flash) e *= tileUse[i]!;
-      compute = flops[i]! / (r.flops * e * scale);
+      if (attention[i] && r.matrix[k] && flash) e *= tileUse[i]!;
+      compute = flops[i]! / (r.flops[k]! * e * scale);
     }
     // The matmul reads the weight as stored, or the 16-bit copy the library dequantized it to.
     const weightRead = gathers[i] ? 0 : quant ? p * weightBytesQuant : p * weightBytesPlain;
@@ -384,19 +394,27 @@ function componentSeconds(c: ComponentBreakdown, x: OpContext, out: number[], at
  * the tensor-core share depends on the kind of op; a CPU's on its vector unit (`cpu`).
  */
 interface MatmulRates {
-  flops: number;
-  matrix: boolean;
+  flops: readonly number[];
+  matrix: readonly boolean[];
   efficiency: readonly number[];
 }
 
-function matmulRates(peak: Peak, cpu: number | null, int4: boolean, clock: number, K: ModelConstants): MatmulRates {
+/** From the peak each kind of op runs at (indexed by OTHER, LINEAR, CONV, ATTENTION). */
+function matmulRates(
+  peaks: readonly Peak[],
+  cpu: number | null,
+  int4: boolean,
+  clock: number,
+  K: ModelConstants,
+): MatmulRates {
   const eff = K.efficiency;
-  const efficiency = [0, eff.linear, eff.conv, eff.attention].map((kindEfficiency) => {
-    const e = cpu ?? (peak.units === 'vector' ? eff.vector : kindEfficiency);
+  const efficiency = [0, eff.linear, eff.conv, eff.attention].map((kindEfficiency, k) => {
+    const peak = peaks[k]!;
+    const e = cpu ?? (peak.units === 'vector' ? (peak.pseudoHalf ? eff.pseudoHalf : eff.vector) : kindEfficiency);
     return int4 ? e * K.int4GemmEfficiency : e;
   });
-  const matrix = peak.units === 'matrix';
-  return { flops: peak.flops * (matrix ? clock : 1), matrix, efficiency };
+  const matrix = peaks.map((p) => p.units === 'matrix');
+  return { flops: peaks.map((p, k) => p.flops * (matrix[k] ? clock : 1)), matrix, efficiency };
 }
 
 /**

@@ -49,6 +49,20 @@ export interface SoftwareStack {
   rocm?: number;
   torch?: number;
   frontend?: Frontend;
+  /** fp32 matrix products on TF32 tensor cores (`torch.backends.cuda.matmul.allow_tf32`), where known. */
+  tf32?: boolean;
+}
+
+/**
+ * Whether fp32 matrix products run as TF32 (on GPUs that have it). Said by the run where known;
+ * otherwise the apps turn it on at start-up (A1111 and Forge in `enable_tf32`, SD.Next), while a
+ * script gets PyTorch's default: on before 1.12, off since (the 1.12 release turned
+ * `allow_tf32` off for matmuls; cuDNN's convolutions kept it on).
+ */
+export function tf32Matmul(v: SoftwareStack): boolean {
+  if (v.tf32 !== undefined) return v.tf32;
+  if (v.frontend !== 'script') return true;
+  return v.torch !== undefined && v.torch < 1.12;
 }
 
 /**
@@ -118,6 +132,7 @@ function softwareOf(v: SoftwareStack | undefined): SoftwareStack {
       throw new WorkloadError('bad-frontend', `--frontend must be ${FRONTENDS.join(' or ')}, got ${v.frontend}`);
     out.frontend = v.frontend;
   }
+  if (v?.tf32 !== undefined) out.tf32 = v.tf32;
   return out;
 }
 

@@ -46,9 +46,17 @@ const base = {
   quantBackend: z.enum(QUANT_BACKENDS as [string, ...string[]]).optional(),
   /** Weight format of the text encoders where the source quantized them too (T5 in nf4/int8). */
   textEncoderPrecision: z.string().optional(),
-  /** `--rocm-version` / `--torch-version` where the measurement names them; `--frontend`, what drove the pipeline. */
+  /**
+   * `--rocm-version` / `--torch-version` where the measurement names them; `--frontend`, what drove the
+   * pipeline; `--tf32`, where the source says how fp32 matmuls ran.
+   */
   stack: z
-    .object({ rocm: release.optional(), torch: release.optional(), frontend: z.enum(FRONTENDS).optional() })
+    .object({
+      rocm: release.optional(),
+      torch: release.optional(),
+      frontend: z.enum(FRONTENDS).optional(),
+      tf32: z.boolean().optional(),
+    })
     .strict()
     .optional(),
   source: z.string().min(1),

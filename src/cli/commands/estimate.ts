@@ -48,6 +48,11 @@ export const workloadArgs = {
     type: 'string',
     description: 'what calls the pipeline: app (A1111, Forge, ComfyUI, …: default) or script (diffusers in Python)',
   },
+  tf32: {
+    type: 'string',
+    description:
+      'fp32 matmuls on TF32 tensor cores (Ampere and newer): on|off (default: on from an app, off from a script, PyTorch’s default since 1.12)',
+  },
   quantize: {
     type: 'boolean',
     default: true,
