@@ -43,13 +43,13 @@ export interface Peak {
 function computePeak(d: Device, compute: ComputeType): Peak {
   const matrix = (t: number | null | undefined): Peak | null => (t ? { flops: t * TERA, units: 'matrix' } : null);
   const vector = (t: number): Peak => ({ flops: t * TERA, units: 'vector' });
-  // Without matrix units fp16 GEMMs run as "pseudo-fp16" at the FP32 (or packed FP16) vector rate;
-  // Pascal GeForce's native fp16 is 1/64 rate, so max() picks FP32 there.
-  // cuBLAS and cuDNN run 16-bit tensors on FP32 ALUs as "pseudo-half" configurations.
+  // Without matrix units fp16 runs on the vector ALUs: natively where packed FP16 is at least as
+  // fast as FP32 (RDNA, Apple); on the FP32 ALUs where it is not (Pascal GeForce's fp16 is 1/64
+  // rate), which cuBLAS and cuDNN do as "pseudo-half" configurations.
   const onFp32 = (): Peak =>
     d.backend === 'cuda' ? { flops: d.fp32Tflops * TERA, units: 'vector', pseudoHalf: true } : vector(d.fp32Tflops);
-  const fp16 = () =>
-    matrix(d.fp16MatrixTflops) ?? ((d.fp16VectorTflops ?? 0) >= d.fp32Tflops ? vector(d.fp16VectorTflops!) : onFp32());
+  const fp16Vector = d.fp16VectorTflops ?? 0;
+  const fp16 = () => matrix(d.fp16MatrixTflops) ?? (fp16Vector >= d.fp32Tflops ? vector(fp16Vector) : onFp32());
   if (compute === 'fp16') return fp16();
   if (compute === 'bf16') {
     // No bf16 hardware (Turing, Volta, Pascal): PyTorch falls back to FP32 math.
