@@ -40,14 +40,16 @@ export interface Peak {
  * script did not: 72 s for 4 images, about what IEEE FP32 linear layers take.
  */
 
+/** A vector-ALU peak from a spec sheet's TFLOP/s. */
+const vector = (t: number): Peak => ({ flops: t * TERA, units: 'vector' });
+
 function computePeak(d: Device, compute: ComputeType): Peak {
   const matrix = (t: number | null | undefined): Peak | null => (t ? { flops: t * TERA, units: 'matrix' } : null);
-  const vector = (t: number): Peak => ({ flops: t * TERA, units: 'vector' });
   // Without matrix units fp16 runs on the vector ALUs: natively where packed FP16 is at least as
   // fast as FP32 (RDNA, Apple); on the FP32 ALUs where it is not (Pascal GeForce's fp16 is 1/64
   // rate), which cuBLAS and cuDNN do as "pseudo-half" configurations.
   const onFp32 = (): Peak =>
-    d.backend === 'cuda' ? { flops: d.fp32Tflops * TERA, units: 'vector', pseudoHalf: true } : vector(d.fp32Tflops);
+    d.backend === 'cuda' ? { ...vector(d.fp32Tflops), pseudoHalf: true } : vector(d.fp32Tflops);
   const fp16Vector = d.fp16VectorTflops ?? 0;
   const fp16 = () => matrix(d.fp16MatrixTflops) ?? (fp16Vector >= d.fp32Tflops ? vector(fp16Vector) : onFp32());
   if (compute === 'fp16') return fp16();
@@ -69,7 +71,7 @@ const peaks = new WeakMap<Device, Partial<Record<ComputeType, Peak>>>();
  * allows TF32 for them (`tf32`).
  */
 export function gemmPeak(d: Device, compute: ComputeType, tf32: boolean): Peak {
-  return compute === 'fp32' && !tf32 ? { flops: d.fp32Tflops * TERA, units: 'vector' } : peakRate(d, compute);
+  return compute === 'fp32' && !tf32 ? vector(d.fp32Tflops) : peakRate(d, compute);
 }
 
 /** Peak FLOP/s of matmul-like ops (linear, conv, attention) in a compute type, and the units that deliver it. */
