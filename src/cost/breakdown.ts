@@ -7,7 +7,14 @@
 import { components } from '../catalog/models.ts';
 import type { Component, Precision, Role } from '../catalog/models.types.ts';
 import { sumMacs, walk } from './analyze/index.ts';
-import { computeBytes, isQuantized, keepsFp32Modules, PRECISION_NAMES, PRECISIONS } from './precision.ts';
+import {
+  computeBytes,
+  isQuantized,
+  keepsFp32Modules,
+  keepsModulation16,
+  PRECISION_NAMES,
+  PRECISIONS,
+} from './precision.ts';
 import type { AttentionKernel, Geometry, Op, Phase } from './types.ts';
 import type { Workload } from './workload.ts';
 
@@ -27,6 +34,8 @@ export interface ComponentBreakdown {
   weightBytesByPrecision: Record<Precision, number>;
   /** Parameters stored in float32 in `precision` because the loader keeps them there (T5's `wo` in fp16 or under bitsandbytes); 0 otherwise. */
   fp32KeptParameters: number;
+  /** The layers its library keeps out of `precision` (the time model runs them unquantized). */
+  kept: KeptLayers;
   /** FLOPs of one forward of one sample (2 × MACs). */
   flopsPerForward: number;
   /** Forwards per pipeline call, as samples: text encoders 1–2 prompts, denoiser steps × passes, VAE 1 per image. */
@@ -82,19 +91,39 @@ export function activationPeak(ops: readonly Op[], batch: number, kernel: Attent
   return peak;
 }
 
+/** Which layers a library keeps out of a component's storage format (src/cost/precision.ts). */
+export interface KeptLayers {
+  /** `Op.keptFp32` layers in float32. */
+  fp32: boolean;
+  /** `Op.modulation` layers in the 16-bit compute type. */
+  modulation: boolean;
+}
+
+const NONE_KEPT: KeptLayers = { fp32: false, modulation: false };
+
+/** Whether an op's weights are stored in the component's (quantized) format. */
+export function storedQuantized(op: Op, kept: KeptLayers): boolean {
+  return (op.kind === 'linear' || op.kind === 'conv') && !(kept.modulation && op.modulation);
+}
+
 /**
  * Stored bytes of a component's weights in a format: matmul/conv weights quantized, the rest 16-bit;
- * with `keepsFp32`, the layers the library keeps in float32 (`Op.keptFp32`) at 4 bytes.
+ * the layers the library keeps (`kept`) in float32 or 16-bit.
  */
-export function weightBytes(ops: readonly Op[], buffers: number, p: Precision, keepsFp32 = false): number {
+export function weightBytes(ops: readonly Op[], buffers: number, p: Precision, kept: KeptLayers = NONE_KEPT): number {
   const info = PRECISIONS[p];
   const plain = isQuantized(p) ? 2 : info.bytesPerParam;
   let bytes = buffers * plain;
-  for (const op of ops) {
-    const quantizable = op.kind === 'linear' || op.kind === 'conv';
-    bytes += op.params * (keepsFp32 && op.keptFp32 ? 4 : quantizable ? info.bytesPerParam : plain);
-  }
+  for (const op of ops)
+    bytes += op.params * (kept.fp32 && op.keptFp32 ? 4 : storedQuantized(op, kept) ? info.bytesPerParam : plain);
   return bytes;
+}
+
+function keptLayers(role: Role, p: Precision, w: Workload): KeptLayers {
+  return {
+    fp32: keepsFp32Modules(role, p, w.quantBackend),
+    modulation: keepsModulation16(role, p, w.quantBackend, w.software.frontend),
+  };
 }
 
 function geometryFor(w: Workload, width: number, height: number): Geometry {
@@ -169,15 +198,16 @@ export function breakdown(w: Workload): ComponentBreakdown[] {
     const geom = geometryFor(w, w.width, w.height);
     const ops = walkCached(c.arch, geom);
     const precision = w.precision[c.role];
+    const kept = keptLayers(c.role, precision, w);
     const bytes = computeBytes(precision);
     const buffers = c.buffers ?? 0;
     const opSums = sums(ops);
     const byPrecision = Object.fromEntries(
       PRECISION_NAMES.map((p) => {
-        const keeps = keepsFp32Modules(c.role, p, w.quantBackend);
-        const key = `${p}:${buffers}:${keeps}`;
+        const kept = keptLayers(c.role, p, w);
+        const key = `${p}:${buffers}:${kept.fp32}:${kept.modulation}`;
         let b = opSums.weights.get(key);
-        if (b === undefined) opSums.weights.set(key, (b = weightBytes(ops, buffers, p, keeps)));
+        if (b === undefined) opSums.weights.set(key, (b = weightBytes(ops, buffers, p, kept)));
         return [p, b];
       }),
     ) as Record<Precision, number>;
@@ -212,7 +242,8 @@ export function breakdown(w: Workload): ComponentBreakdown[] {
       buffers,
       precision,
       weightBytes: byPrecision[precision],
-      fp32KeptParameters: keepsFp32Modules(c.role, precision, w.quantBackend) ? opSums.keptFp32Params : 0,
+      fp32KeptParameters: kept.fp32 ? opSums.keptFp32Params : 0,
+      kept,
       weightBytesByPrecision: byPrecision,
       flopsPerForward: 2 * sums(actOps).macs,
       samplesPerCall: forwardBatch * forwardsPerCall,

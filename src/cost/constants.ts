@@ -229,6 +229,7 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * AffineQuantizedTensor, quanto QTensor, GGUFParameter) or carry scale tensors, moved tensor by
    * tensor in Python: in the diffusers quantization benchmark on an H100, model offload costs
    * int8 FLUX +11 s over the same run on the device where bf16, twice the bytes, costs +8 s.
+   * fp8 casting keeps plain fp8 tensors, which move at the full rate (time.ts `moveShare`).
    */
   quantizedMoveShare: 0.425,
   /**

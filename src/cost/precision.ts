@@ -7,6 +7,7 @@
  */
 import { WorkloadError } from '../catalog/errors.ts';
 import type { Precision, Role } from '../catalog/models.types.ts';
+import type { Frontend } from './workload.ts';
 
 export interface PrecisionInfo {
   /** Stored bytes per weight, including block scales. */
@@ -296,9 +297,14 @@ export function resolveQuantBackend(p: Precision, asked?: string): QuantBackend 
 
 /** How a layer of a component in format `p` runs under `backend` (the format's default library when null). */
 export function quantPath(p: Precision, backend: QuantBackend | null): QuantPath | null {
+  const b = quantLibrary(p, backend);
+  return b && (QUANT_PATHS[b][p] ?? null);
+}
+
+/** The library that runs a component in format `p`: `backend` where it runs the format, else the format's usual one; null unquantized. */
+export function quantLibrary(p: Precision, backend: QuantBackend | null): QuantBackend | null {
   if (!isQuantized(p)) return null;
-  const b = backend && QUANT_PATHS[backend][p] ? backend : DEFAULT_QUANT_BACKEND[p]!;
-  return QUANT_PATHS[b][p] ?? null;
+  return backend && QUANT_PATHS[backend][p] ? backend : DEFAULT_QUANT_BACKEND[p]!;
 }
 
 /**
@@ -313,7 +319,24 @@ export function quantPath(p: Precision, backend: QuantBackend | null): QuantPath
 export function keepsFp32Modules(role: Role, p: Precision, backend: QuantBackend | null): boolean {
   if (role !== 'text-encoder') return false;
   if (p === 'fp16') return true;
-  if (!isQuantized(p)) return false;
-  const library = backend && QUANT_PATHS[backend][p] ? backend : DEFAULT_QUANT_BACKEND[p];
-  return library === 'bnb';
+  return quantLibrary(p, backend) === 'bnb';
+}
+
+/**
+ * Whether a denoiser stored in format `p` keeps its adaLN modulation layers (`Op.modulation`) in the
+ * 16-bit compute type. diffusers' layerwise casting (`enable_layerwise_casting`: the `cast` library
+ * called from a script) skips every module whose name matches the model's
+ * `_skip_layerwise_casting_patterns`: "norm" in FLUX and SD3, whose modulation projections live
+ * under `norm1`, `norm1_context`, `norm` and `norm_out`, and also "adaln_single" in PixArt. In
+ * FLUX.1 that is 3.2 B of 11.9 B parameters, which is why diffusers' quantization blog measures its
+ * fp8-cast pipeline at 3.6 GB above an all-fp8 transformer after loading. ComfyUI builds every
+ * linear layer, modulation included, in the weight type it is given, so from an app they are cast.
+ */
+export function keepsModulation16(
+  role: Role,
+  p: Precision,
+  backend: QuantBackend | null,
+  frontend: Frontend | undefined,
+): boolean {
+  return role === 'denoiser' && frontend === 'script' && quantLibrary(p, backend) === 'cast';
 }

@@ -4,7 +4,7 @@
  * launch the op, plus per-step and per-call overheads and, for offload, the weight transfers.
  */
 import type { Device } from '../catalog/devices.types.ts';
-import type { ComponentBreakdown } from './breakdown.ts';
+import { type ComponentBreakdown, storedQuantized } from './breakdown.ts';
 import {
   MODEL_CONSTANTS,
   type ModelConstants,
@@ -17,10 +17,10 @@ import type { Strategy } from './memory.ts';
 import {
   computeBytes,
   computeType,
-  isQuantized,
   PRECISIONS,
   QUANT_PATHS,
   type QuantPath,
+  quantLibrary,
   quantPath,
 } from './precision.ts';
 import { bandwidth, eightBitPeak, gemmPeak, hostLink, type Peak, peakRate } from './rates.ts';
@@ -53,6 +53,17 @@ const CAST_PATH = QUANT_PATHS.cast.fp8!;
  * The quantization path of a component's matmul/conv weights on a device (only those are stored
  * quantized; a CPU runs them in fp32).
  */
+/**
+ * Share of the host-link rate at which a component's weights move. Libraries that keep quantized
+ * weights as tensor subclasses or beside scale tensors (torchao, quanto, bitsandbytes, GGUF) move
+ * them tensor by tensor in Python (`quantizedMoveShare`); fp8 casting stores plain fp8 tensors,
+ * which move as 16-bit ones do.
+ */
+function moveShare(c: ComponentBreakdown, w: Workload, K: ModelConstants): number {
+  const library = quantLibrary(c.precision, w.quantBackend);
+  return library === null || library === 'cast' ? 1 : K.quantizedMoveShare;
+}
+
 function componentQuantPath(c: ComponentBreakdown, w: Workload, d: Device): QuantPath | null {
   if (d.backend === 'cpu') return null;
   const path = quantPath(c.precision, c.role === 'denoiser' ? w.quantBackend : null);
@@ -290,7 +301,7 @@ function opTable(c: ComponentBreakdown): OpTable {
     t!.gathers[i] = op.kind === 'embedding' ? 1 : 0;
     t!.kind[i] =
       op.kind === 'linear' ? LINEAR : op.kind === 'conv' ? CONV : op.kind === 'attention' ? ATTENTION : OTHER;
-    t!.quantizable[i] = (op.kind === 'linear' || op.kind === 'conv') && op.params !== 0 ? 1 : 0;
+    t!.quantizable[i] = storedQuantized(op, c.kept) && op.params !== 0 ? 1 : 0;
     t!.flops[i] = 2 * op.macs * (op.ioElems > 0 ? B : 1);
     t!.params[i] = op.params;
     t!.ioElems[i] = op.ioElems;
@@ -469,7 +480,7 @@ export function timeFromForwards(
         // Model offload moves each component in once per call and back out when the next one is
         // called (accelerate's cpu_offload_with_hook: two copies); sequential offload streams every
         // layer in for every forward (moving it out is a free pointer swap to the CPU copy).
-        const rate = linkRate * (isQuantized(c.precision) ? K.quantizedMoveShare : 1);
+        const rate = linkRate * moveShare(c, w, K);
         if (strategy === 'model-offload') transfer += (2 * c.weightBytes) / rate;
         if (strategy === 'sequential-offload') transfer += (c.weightBytes / rate) * c.forwardsPerCall;
       }
@@ -479,7 +490,7 @@ export function timeFromForwards(
         stepShare.bandwidth += forwards[at + FORWARD_BANDWIDTH]!;
         stepShare.launch += forwards[at + FORWARD_LAUNCH]!;
         if (strategy === 'sequential-offload' && linkRate !== null)
-          stepTransfer += c.weightBytes / (linkRate * (isQuantized(c.precision) ? K.quantizedMoveShare : 1));
+          stepTransfer += c.weightBytes / (linkRate * moveShare(c, w, K));
       }
     }
     if (phase === 'denoising') seconds += K.stepOverheadSeconds * w.steps;

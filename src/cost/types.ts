@@ -36,6 +36,11 @@ export interface Op {
    * overflow fp16): stored in float32 where the loader honours the list (src/cost/precision.ts).
    */
   keptFp32?: true;
+  /**
+   * An adaLN modulation layer (the timestep-conditioned shift/scale/gate projection of a DiT block).
+   * diffusers' layerwise casting leaves these in the compute type (src/cost/precision.ts).
+   */
+  modulation?: true;
 }
 
 /**

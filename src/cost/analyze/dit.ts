@@ -6,6 +6,9 @@
 import type { CrossDiTArch, FluxArch, MMDiTArch } from '../../catalog/models.types.ts';
 import { attention, conv, eagerPasses, elementwise, linear, linParams, norm, Tracer } from './trace.ts';
 
+/** Marks an adaLN modulation projection (in PixArt, the whole adaln_single with its timestep MLP). */
+const MOD = { modulation: true } as const;
+
 /**
  * The eager elementwise kernels of the diffusers transformer blocks (transformer_flux.py,
  * transformer_sd3.py / attention_processor.py, pixart's BasicTransformerBlock) that the walk's norm,
@@ -114,8 +117,8 @@ export function walkMMDiT(a: MMDiTArch, g: DiTGeometry): Tracer {
       // adaLN-Zero modulation: image 6D (9D with the extra attention), text 6D (2D on the last block).
       const modImg = (dual ? 9 : 6) * d;
       const modTxt = (last ? 2 : 6) * d;
-      t.param('linear', 'norm1', linParams(d, modImg), d * modImg);
-      t.param('linear', 'norm1_context', linParams(d, modTxt), d * modTxt);
+      t.param('linear', 'norm1', linParams(d, modImg), d * modImg, MOD);
+      t.param('linear', 'norm1_context', linParams(d, modTxt), d * modTxt, MOD);
       t.hold();
       norm(t, 'ln', d, 0);
       // Both streams: modulate, gate the attention and the MLP output, modulate before the MLP.
@@ -153,7 +156,7 @@ export function walkMMDiT(a: MMDiTArch, g: DiTGeometry): Tracer {
     });
   }
   t.set(img * d);
-  t.param('linear', 'norm_out', linParams(d, 2 * d), d * 2 * d);
+  t.param('linear', 'norm_out', linParams(d, 2 * d), d * 2 * d, MOD);
   norm(t, 'norm_out.ln', d, 0);
   linear(t, 'proj_out', d, a.patchSize * a.patchSize * a.outChannels, img);
   return t;
@@ -180,8 +183,8 @@ export function walkFlux(a: FluxArch, g: DiTGeometry): Tracer {
   const mlpHidden = a.mlpRatio * d;
   for (let i = 0; i < a.doubleBlocks; i++) {
     t.in(`double${i}`, () => {
-      t.param('linear', 'img_mod', linParams(d, 6 * d), d * 6 * d);
-      t.param('linear', 'txt_mod', linParams(d, 6 * d), d * 6 * d);
+      t.param('linear', 'img_mod', linParams(d, 6 * d), d * 6 * d, MOD);
+      t.param('linear', 'txt_mod', linParams(d, 6 * d), d * 6 * d, MOD);
       t.hold();
       norm(t, 'ln', d, 0);
       passes(t, 'eager.stream', L * d, [
@@ -203,7 +206,7 @@ export function walkFlux(a: FluxArch, g: DiTGeometry): Tracer {
   }
   for (let i = 0; i < a.singleBlocks; i++) {
     t.in(`single${i}`, () => {
-      t.param('linear', 'modulation', linParams(d, 3 * d), d * 3 * d);
+      t.param('linear', 'modulation', linParams(d, 3 * d), d * 3 * d, MOD);
       t.hold();
       norm(t, 'ln', d, 0);
       // Modulate, q/k RMSNorm, RoPE, the transpose after SDPA, the gate; GELU over the 4d MLP
@@ -233,7 +236,7 @@ export function walkFlux(a: FluxArch, g: DiTGeometry): Tracer {
     });
   }
   t.set(img * d);
-  t.param('linear', 'norm_out', linParams(d, 2 * d), d * 2 * d);
+  t.param('linear', 'norm_out', linParams(d, 2 * d), d * 2 * d, MOD);
   norm(t, 'norm_out.ln', d, 0);
   linear(t, 'proj_out', d, packed, img);
   return t;
@@ -251,6 +254,7 @@ export function walkCrossDiT(a: CrossDiTArch, g: DiTGeometry): Tracer {
     'adaln_single',
     linParams(a.timeEmbedDim, d) + linParams(d, d) + linParams(d, 6 * d),
     a.timeEmbedDim * d + d * d + d * 6 * d,
+    MOD,
   );
   t.hold(); // image tokens wait while the captions are projected
   t.set(txt * a.captionChannels);

@@ -73,16 +73,21 @@ export class Tracer {
     this.curHeld = false;
   }
 
-  /** Parameters that run once per forward on a tiny input (time/pooled embeddings): no activation cost. */
-  param(kind: OpKind, name: string, params: number, macs: number): void {
-    this.ops.push({
+  /**
+   * Parameters that run once per forward on a tiny input (time/pooled embeddings, adaLN modulation):
+   * no activation cost.
+   */
+  param(kind: OpKind, name: string, params: number, macs: number, flags: { modulation?: true } = {}): void {
+    const op: Op = {
       kind,
       name: [...this.scope, name].join('.'),
       params,
       macs,
       ioElems: 0,
       liveElems: this.heldSum + this.cur,
-    });
+    };
+    if (flags.modulation) op.modulation = true;
+    this.ops.push(op);
   }
 
   /** Keep the current activation alive (a skip connection or a residual input). */
