@@ -122,7 +122,7 @@ export function weightBytes(ops: readonly Op[], buffers: number, p: Precision, k
 function keptLayers(role: Role, p: Precision, w: Workload): KeptLayers {
   return {
     fp32: keepsFp32Modules(role, p, w.quantBackend),
-    modulation: keepsModulation16(role, p, w.quantBackend, w.software.frontend),
+    modulation: keepsModulation16(role, p, w.quantBackend, w.software.frontend === 'script'),
   };
 }
 

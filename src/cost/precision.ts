@@ -7,7 +7,6 @@
  */
 import { WorkloadError } from '../catalog/errors.ts';
 import type { Precision, Role } from '../catalog/models.types.ts';
-import type { Frontend } from './workload.ts';
 
 export interface PrecisionInfo {
   /** Stored bytes per weight, including block scales. */
@@ -336,7 +335,7 @@ export function keepsModulation16(
   role: Role,
   p: Precision,
   backend: QuantBackend | null,
-  frontend: Frontend | undefined,
+  fromScript: boolean,
 ): boolean {
-  return role === 'denoiser' && frontend === 'script' && quantLibrary(p, backend) === 'cast';
+  return role === 'denoiser' && fromScript && quantLibrary(p, backend) === 'cast';
 }

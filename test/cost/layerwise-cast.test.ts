@@ -50,13 +50,12 @@ test('other fp8 libraries, and models without adaLN, store every matmul weight i
 });
 
 test('only a denoiser under diffusers layerwise casting keeps its modulation', () => {
-  assert.equal(keepsModulation16('denoiser', 'fp8', 'cast', 'script'), true);
-  assert.equal(keepsModulation16('denoiser', 'fp8', null, 'script'), true, 'fp8 is cast by default');
-  assert.equal(keepsModulation16('denoiser', 'fp8', 'cast', 'app'), false);
-  assert.equal(keepsModulation16('denoiser', 'fp8', 'cast', undefined), false);
-  assert.equal(keepsModulation16('denoiser', 'fp8', 'torchao', 'script'), false);
-  assert.equal(keepsModulation16('denoiser', 'bf16', null, 'script'), false);
-  assert.equal(keepsModulation16('text-encoder', 'fp8', 'cast', 'script'), false);
+  assert.equal(keepsModulation16('denoiser', 'fp8', 'cast', true), true);
+  assert.equal(keepsModulation16('denoiser', 'fp8', null, true), true, 'fp8 is cast by default');
+  assert.equal(keepsModulation16('denoiser', 'fp8', 'cast', false), false);
+  assert.equal(keepsModulation16('denoiser', 'fp8', 'torchao', true), false);
+  assert.equal(keepsModulation16('denoiser', 'bf16', null, true), false);
+  assert.equal(keepsModulation16('text-encoder', 'fp8', 'cast', true), false);
 });
 
 test('offload moves cast fp8 weights like 16-bit ones, and library-quantized ones at the tensor-by-tensor share', () => {
