@@ -101,8 +101,9 @@ export interface KeptLayers {
 
 const NONE_KEPT: KeptLayers = { fp32: false, modulation: false };
 
-/** Whether an op's weights are stored in the component's (quantized) format. */
+/** Whether an op's weights are stored in the component's (quantized) format, not kept out of it. */
 export function storedQuantized(op: Op, kept: KeptLayers): boolean {
+  if (kept.fp32 && op.keptFp32) return false;
   return (op.kind === 'linear' || op.kind === 'conv') && !(kept.modulation && op.modulation);
 }
 

@@ -327,7 +327,7 @@ export function keepsFp32Modules(role: Role, p: Precision, backend: QuantBackend
  * called from a script) skips every module whose name matches the model's
  * `_skip_layerwise_casting_patterns`: "norm" in FLUX and SD3, whose modulation projections live
  * under `norm1`, `norm1_context`, `norm` and `norm_out`, and also "adaln_single" in PixArt. In
- * FLUX.1 that is 3.2 B of 11.9 B parameters, which is why diffusers' quantization blog measures its
+ * FLUX.1 that is 3.25 B of 11.9 B parameters, which is why diffusers' quantization blog measures its
  * fp8-cast pipeline at 3.6 GB above an all-fp8 transformer after loading. ComfyUI builds every
  * linear layer, modulation included, in the weight type it is given, so from an app they are cast.
  */

@@ -50,10 +50,6 @@ export interface TimeEstimate {
 const CAST_PATH = QUANT_PATHS.cast.fp8!;
 
 /**
- * The quantization path of a component's matmul/conv weights on a device (only those are stored
- * quantized; a CPU runs them in fp32).
- */
-/**
  * Share of the host-link rate at which a component's weights move. Libraries that keep quantized
  * weights as tensor subclasses or beside scale tensors (torchao, quanto, bitsandbytes, GGUF) move
  * them tensor by tensor in Python (`quantizedMoveShare`); fp8 casting stores plain fp8 tensors,
@@ -64,6 +60,10 @@ function moveShare(c: ComponentBreakdown, w: Workload, K: ModelConstants): numbe
   return library === null || library === 'cast' ? 1 : K.quantizedMoveShare;
 }
 
+/**
+ * The quantization path of a component's matmul/conv weights on a device (only those are stored
+ * quantized; a CPU runs them in fp32).
+ */
 function componentQuantPath(c: ComponentBreakdown, w: Workload, d: Device): QuantPath | null {
   if (d.backend === 'cpu') return null;
   const path = quantPath(c.precision, c.role === 'denoiser' ? w.quantBackend : null);
