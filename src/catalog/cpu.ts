@@ -18,7 +18,8 @@ export interface CpuSpec {
   threads?: number;
   /** Sustained all-core clock in GHz; `DEFAULT_CLOCK_GHZ` when unknown. */
   clockGHz?: number;
-  simd: { avx2?: boolean; avx512?: boolean; amx?: boolean; neon?: boolean };
+  /** avx512Halves: AVX-512 executed as two 256-bit halves (Zen 4), at AVX2's FLOPs per cycle. */
+  simd: { avx2?: boolean; avx512?: boolean; avx512Halves?: boolean; amx?: boolean; neon?: boolean };
   /**
    * FP32 FLOP per clock per core, when the probe knows better than the SIMD flags. Needed for
    * AVX-512 parts with one 512-bit FMA pipe or a double-pumped one (Zen 4: 32, not 64).
@@ -51,6 +52,8 @@ export const DEFAULT_CPU_BANDWIDTH_GBS = 51.2;
 
 function flopsPerCycle(spec: CpuSpec): { value: number; basis: string } {
   if (spec.flopsPerCycle !== undefined) return { value: spec.flopsPerCycle, basis: 'given' };
+  if (spec.simd.avx512 && spec.simd.avx512Halves)
+    return { value: FLOPS_PER_CYCLE.avx2, basis: 'AVX-512 on 256-bit halves, as AVX2' };
   if (spec.simd.avx512) return { value: FLOPS_PER_CYCLE.avx512, basis: 'AVX-512, 2 FMA pipes' };
   if (spec.simd.avx2) return { value: FLOPS_PER_CYCLE.avx2, basis: 'AVX2, 2 FMA pipes' };
   if (spec.simd.neon) return { value: FLOPS_PER_CYCLE.neon, basis: 'NEON, 2 x 128-bit FMA pipes' };
@@ -90,7 +93,10 @@ export function cpuDevice(spec: CpuSpec): Device {
   // cores × FLOP/cycle × GHz gives GFLOPS; /1000 for TFLOPS. Rounded to whole GFLOPS to avoid float noise.
   const tera = (opsPerCycle: number) => Math.round(spec.cores * opsPerCycle * clock) / 1000;
   const amx = spec.simd.amx === true;
-  const simd = (['avx512', 'avx2', 'amx', 'neon'] as const).filter((k) => spec.simd[k]);
+  // Halved AVX-512 is named apart ("avx512/256"), so the cost model rates it as the AVX2 it runs as.
+  const simd = (['avx512', 'avx2', 'amx', 'neon'] as const)
+    .filter((k) => spec.simd[k])
+    .map((k) => (k === 'avx512' && spec.simd.avx512Halves ? 'avx512/256' : k));
 
   const notes = [
     `peak = ${spec.cores} cores x ${perCycle.value} FP32 FLOP/cycle (${perCycle.basis}) x ${clock} GHz`,

@@ -251,16 +251,20 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * measured (`npx tsx bench/cpu-sd15.ts --cpu-time`: SD 1.5 text encoder, UNet step with CFG and
    * VAE decode on random-weight graphs, onnxruntime 1.30 CPU fp32; one intra-op thread timed in
    * process CPU seconds, so other load on a shared machine does not count). The peak they divide is
-   * cores × vector lanes × 2 (FMA) × 2 pipes × clock (src/catalog/cpu.ts); a 1-second AVX2 FMA loop
-   * ran at 94.6 GFLOP/s per core on the 2-vCPU AMD EPYC (Zen 3) these were set on (2026-12-03), two
-   * threads at once 91 each: two real cores near 2.95 GHz, so the probe's assumed 3 GHz holds.
+   * cores × vector lanes × 2 (FMA) × 2 pipes × clock (src/catalog/cpu.ts), at the clock the probe
+   * measures (src/probe/clock.ts; 3 GHz where it cannot). A 1-second AVX2 FMA loop ran at 94.6
+   * GFLOP/s per core on the 2-vCPU AMD EPYC (Zen 3) avx2 was set on (2026-12-03), two threads at
+   * once 91 each: two real cores near 2.95 GHz, the 3 GHz the probe then assumed.
    * avx2: the share MLAS's GEMM and convolution kernels reach, from onnxruntime's profile of one
    * thread there: convolutions 77–78 GFLOP/s (UNet and VAE), linear layers ~75, CLIP's 83; 0.8 of
    * the 96 GFLOP/s peak. neon: assumed equal (no Arm measurement; same two-FMA-pipe structure).
-   * avx512: the 2-core Xeon with AVX-512 and AMX (2026-11-26, wall time on both cores: steps 1.53 s /
-   * 7.6 s at 256² / 512², decodes 2.4 s / 11.2 s) put at predicted/measured 0.91–1.06 by this model
-   * at 0.68: below AVX2's share because heavy 512-bit FMA code runs at a lower licence clock than the
-   * all-core clock the peak assumes, and two threads on a busy pair of cores lose some to waiting.
+   * avx512: a 2-core Xeon with AVX-512 and AMX (2026-12-04), its clock measured at 4.09 GHz: wall
+   * time on both cores, steps 1.30 s / 6.03 s at 256² / 512², decodes 1.95 s / 8.09 s, predicted at
+   * 0.96–1.04 of them (text encoding 0.92–0.94), and on one thread 0.93–1.08. Below AVX2's share
+   * because heavy 512-bit FMA code runs at a lower licence clock than the scalar clock measured: an
+   * unrolled FMA loop there ran 239 GFLOP/s per core with AVX-512 (3.74 GHz × 64) and 127 with AVX2
+   * (3.98 GHz × 32), both cores at once alike. The same constant set on 2026-11-26 on a Xeon of this
+   * kind at an assumed 3 GHz also held there (0.91–1.06); at 3 GHz this one read 1.18–1.34.
    * bandwidth: share of DRAM bandwidth all cores reach on streaming ops, as the Xeon runs showed.
    * streamBytesPerFlop: the elementwise, normalisation and softmax kernels are vectorised like the
    * GEMMs but reach far less than DRAM speed on one core: the Zen 3 profile put them at ~4 GB/s
@@ -532,7 +536,7 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
     unit: 'of FMA peak',
     setBy: 'measured',
     reason:
-      'MLAS fp32 kernels on AVX-512 cores: bench/cpu-sd15.ts on a 2-core Xeon (UNet step and VAE decode at 256² and 512²); below AVX2 for the lower AVX-512 licence clock',
+      'MLAS fp32 kernels on AVX-512 cores: bench/cpu-sd15.ts on a 2-core Xeon at its measured 4.09 GHz (UNet step and VAE decode at 256² and 512²); below AVX2 for the lower AVX-512 licence clock (3.74 GHz there)',
   },
   {
     name: 'cpu.avx2',

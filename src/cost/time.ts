@@ -88,7 +88,8 @@ const blockUse = (n: number, block: number) => n / (Math.ceil(n / block) * block
 /**
  * A CPU's widest vector unit: the probe's SIMD flags (`computeId`, e.g. `avx512+avx2+amx`), or for
  * the catalog's CPU rows the ISA their architecture names ("AVX-512 full 512-bit datapath"). Zen 4's
- * AVX-512 runs on 256-bit datapaths: its peak is counted as AVX2's and it runs MLAS like AVX2.
+ * AVX-512 runs on 256-bit datapaths: its peak is counted as AVX2's and it runs MLAS like AVX2 (the
+ * probe names it `avx512/256`, the catalog "AVX-512 on 256-bit datapaths").
  */
 export function cpuIsa(d: Device): 'avx512' | 'avx2' | 'neon' {
   const isa = d.computeId.split('+');

@@ -64,7 +64,7 @@ export function machineFromProbe(p: ProbeResult): Machine {
     model: c.model,
     cores: c.cores,
     threads: c.threads,
-    ...(c.clockGHz ? { clockGHz: c.clockGHz } : {}),
+    ...(c.clockGHz ? { clockGHz: c.clockGHz.value } : {}),
     simd: c.simd,
     ramGiB,
   });

@@ -82,7 +82,7 @@ export function fakeProbe(spec: FakeMachineSpec = {}): ProbeResult {
       threads: cores,
       clockGHz: null,
       // A modern desktop CPU is assumed: AVX2 on x86-64 (2013+), NEON on every arm64.
-      simd: { avx2: arch === 'x64', avx512: false, amx: false, neon: arch === 'arm64' },
+      simd: { avx2: arch === 'x64', avx512: false, avx512Halves: false, amx: false, neon: arch === 'arm64' },
       from: {
         source: spec.cores !== undefined || spec.cpuModel !== undefined ? 'user' : 'default',
         confidence: 'assumed',

@@ -7,6 +7,7 @@ import { readFile as fsReadFile } from 'node:fs/promises';
 import os from 'node:os';
 import si from 'systeminformation';
 import { errorMessage, execTool, formatSeconds, nameKey, withDeadline } from './_shared.ts';
+import { CLOCK_ENV, pinnedClockGHz, thisCoreClock } from './clock.ts';
 import { adaptersFor, detectPlatform } from './platforms.ts';
 import type {
   AdapterOutcome,
@@ -58,6 +59,7 @@ export const defaultHostBasics = (): HostBasics => ({
 
 export function defaultContext(overrides: Partial<ProbeContext> = {}): ProbeContext {
   const toolTimeoutMs = overrides.toolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS;
+  const env = overrides.env ?? process.env;
   return {
     platform: detectPlatform(process.platform),
     arch: process.arch,
@@ -65,7 +67,8 @@ export function defaultContext(overrides: Partial<ProbeContext> = {}): ProbeCont
     readFile: defaultReadFile,
     si: defaultSystemInfo,
     hostBasics: defaultHostBasics,
-    env: process.env,
+    coreClock: () => thisCoreClock(env),
+    env,
     homedir: os.homedir(),
     // Adapters run at most two tools one after the other (nvidia-smi's retry); one second on top
     // covers parsing and process teardown.
@@ -189,8 +192,8 @@ function fallbackSystem(ctx: ProbeContext): SystemFacts {
       vendor: '',
       cores: Math.max(1, h.logicalCpus),
       threads: Math.max(1, h.logicalCpus),
-      clockGHz: null,
-      simd: { avx2: false, avx512: false, amx: false, neon: arm },
+      clockGHz: ctx.coreClock(),
+      simd: { avx2: false, avx512: false, avx512Halves: false, amx: false, neon: arm },
       from: { source: 'node:os', confidence: 'reported' },
     },
     ramBytes: { value: h.totalMemBytes, from: { source: 'node:os', confidence: 'reported' } },
@@ -232,7 +235,11 @@ function crossNotes(
  * real tools; tests pass fake `exec`, `readFile`, `si` and `hostBasics`.
  */
 export async function probeMachine(overrides: Partial<ProbeContext> = {}): Promise<ProbeResult> {
-  const ctx = guarded(defaultContext(overrides));
+  const base = guarded(defaultContext(overrides));
+  // The clock is timed before the adapters start their tools: processes they spawn would take
+  // turns on the core the timing runs on.
+  const clock = base.coreClock();
+  const ctx: ProbeContext = { ...base, coreClock: () => clock };
   const adapters = adaptersFor(ctx.platform);
   const outcomes = await Promise.all(adapters.map((a) => runGuarded(a, ctx)));
   const byName = new Map(adapters.map((a, i) => [a.name as string, outcomes[i] as AdapterOutcome]));
@@ -251,6 +258,8 @@ export async function probeMachine(overrides: Partial<ProbeContext> = {}): Promi
   if (byName.get('system')?.system === undefined)
     notes.push('system facts came from node:os (systeminformation unavailable)');
   notes.push(...crossNotes(gpus, byName, ctx));
+  if (pinnedClockGHz(ctx.env) === 'invalid')
+    notes.push(`${CLOCK_ENV}="${ctx.env[CLOCK_ENV]}" is not a clock in GHz (0.5–7): ignored, the clock was measured`);
 
   return {
     os: system.os,

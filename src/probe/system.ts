@@ -33,7 +33,10 @@ import type {
 
 const SOURCE = 'systeminformation';
 
-/** SIMD support from a flags list: si.cpuFlags() text, or /proc/cpuinfo (x86 "flags", arm "Features"). */
+/**
+ * SIMD support from a flags list: si.cpuFlags() text, or /proc/cpuinfo (x86 "flags", arm "Features";
+ * its "vendor_id" and "cpu family" lines also tell halved AVX-512).
+ */
 export function parseCpuFlags(text: string, arch: string): SimdFlags {
   const lines = text.split(/\r?\n/);
   const flagLine = lines.find((l) => /^\s*(flags|features)\s*:/i.test(l));
@@ -42,14 +45,30 @@ export function parseCpuFlags(text: string, arch: string): SimdFlags {
     .split(/[\s,]+/)
     .filter(Boolean);
   const has = (f: string): boolean => list.includes(f);
+  const field = (name: string) =>
+    lines
+      .find((l) => new RegExp(`^${name}\\s*:`, 'i').test(l))
+      ?.split(':')[1]
+      ?.trim();
   const arm = /^(arm64|aarch64)$/i.test(arch);
   return {
     avx2: has('avx2'),
     avx512: has('avx512f'),
+    avx512Halves: avx512OnHalves(field('vendor_id') ?? '', field('cpu family'), has('avx512f')),
     amx: has('amx_tile') || has('amx-tile'),
     // Advanced SIMD (NEON) is mandatory in ARMv8-A, so every arm64 CPU has it.
     neon: arm || has('asimd') || has('neon'),
   };
+}
+
+/**
+ * Whether AVX-512 runs on 256-bit halves: AMD's family 25 (19h) is Zen 3 and Zen 4, and only Zen 4
+ * has AVX-512, which it executes in two 256-bit passes (AMD's Zen 4 disclosures; the reference
+ * table's "Zen 3/Zen 4: 32 FLOP/clk"). Zen 5 (family 26) has full 512-bit datapaths on desktop and
+ * server parts.
+ */
+export function avx512OnHalves(vendor: string, family: string | undefined, avx512: boolean): boolean {
+  return avx512 && /\b(amd|authenticamd)\b/i.test(vendor) && family?.trim() === '25';
 }
 
 /** The user's cache directory, where model weights usually land (huggingface, pip, torch). */
@@ -177,7 +196,12 @@ export async function probeSystem(ctx: ProbeContext): Promise<AdapterOutcome> {
 
   let flags = flagsText ?? '';
   if (flags.trim() === '' && ctx.platform === 'linux') flags = (await ctx.readFile('/proc/cpuinfo')) ?? '';
-  const simd = parseCpuFlags(flags, arch);
+  const flagged = parseCpuFlags(flags, arch);
+  // systeminformation's flags are a bare list: the family comes from its cpu() instead.
+  const simd =
+    cpu === null || flagged.avx512Halves
+      ? flagged
+      : { ...flagged, avx512Halves: avx512OnHalves(`${cpu.manufacturer} ${cpu.vendor}`, cpu.family, flagged.avx512) };
 
   let machineCpu: MachineCpu;
   if (cpu !== null) {
@@ -188,13 +212,14 @@ export async function probeSystem(ctx: ProbeContext): Promise<AdapterOutcome> {
         ? `${maker} ${brand}`
         : brand || maker || 'unknown CPU';
     const threads = cpu.cores > 0 ? cpu.cores : (host?.logicalCpus ?? 1);
-    const clock = cpu.speedMax > 0 ? cpu.speedMax : cpu.speed > 0 ? cpu.speed : null;
+    const reported = cpu.speedMax > 0 ? cpu.speedMax : cpu.speed > 0 ? cpu.speed : null;
     machineCpu = {
       model,
       vendor: cpu.vendor || maker,
       cores: cpu.physicalCores > 0 ? cpu.physicalCores : threads,
       threads,
-      clockGHz: clock,
+      // Measured first: the OS's figure is missing in VMs and is the base clock in brand strings.
+      clockGHz: ctx.coreClock() ?? (reported !== null ? sourced(reported, SOURCE, 'reported') : null),
       simd,
       from: { source: SOURCE, confidence: 'measured' },
     };
@@ -205,7 +230,7 @@ export async function probeSystem(ctx: ProbeContext): Promise<AdapterOutcome> {
       vendor: '',
       cores: Math.max(1, h.logicalCpus),
       threads: Math.max(1, h.logicalCpus),
-      clockGHz: null,
+      clockGHz: ctx.coreClock(),
       simd,
       from: { source: 'node:os', confidence: 'reported' },
     };

@@ -7,7 +7,7 @@
  *
  * The port is `ProbeAdapter`: one small adapter per tool (`nvidia-smi.ts`, `rocm-smi.ts`, …), each
  * with a pure parse function over the tool's text. Side effects enter only through `ProbeContext`
- * (`exec`, `readFile`, `si`, `hostBasics`), so every adapter runs unchanged over captured fixtures.
+ * (`exec`, `readFile`, `si`, `hostBasics`, `coreClock`), so every adapter runs unchanged over captured fixtures.
  */
 import type { Backend, Vendor } from '../catalog/devices.types.ts';
 
@@ -75,6 +75,11 @@ export interface DetectedGpu {
 export interface SimdFlags {
   avx2: boolean;
   avx512: boolean;
+  /**
+   * AVX-512 executed as two 256-bit halves (AMD Zen 4): the instructions are there, the FLOPs per
+   * cycle are AVX2's. Not in any flags list; the probe knows it from the CPU family.
+   */
+  avx512Halves: boolean;
   amx: boolean;
   neon: boolean;
 }
@@ -86,7 +91,8 @@ export interface MachineCpu {
   cores: number;
   /** Logical processors. */
   threads: number;
-  clockGHz: number | null;
+  /** The clock a busy core runs at: pinned or measured (src/probe/clock.ts), else what the OS reports. */
+  clockGHz: Sourced<number> | null;
   simd: SimdFlags;
   from: Provenance;
 }
@@ -146,6 +152,8 @@ export interface SystemInfoSource {
     vendor: string;
     speed: number;
     speedMax: number;
+    /** CPUID family, as text ("25" for AMD Zen 3 and Zen 4); absent where systeminformation has none. */
+    family?: string;
     cores: number;
     physicalCores: number;
   }>;
@@ -192,6 +200,8 @@ export interface ProbeContext {
   readFile: ReadFile;
   si: SystemInfoSource;
   hostBasics: () => HostBasics;
+  /** A core's clock under load in GHz: pinned or measured (src/probe/clock.ts); null where neither. */
+  coreClock: () => Sourced<number> | null;
   env: Readonly<Record<string, string | undefined>>;
   homedir: string;
   /** Per tool invocation (one exec, one systeminformation call). Default 5000. */

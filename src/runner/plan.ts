@@ -16,6 +16,8 @@ import { listModels } from '../catalog/models.ts';
 import type { ModelEntry } from '../catalog/models.types.ts';
 import { inspectCheckpoint } from '../checkpoint/inspect.ts';
 import { bestThroughput } from '../planner/throughput.ts';
+import { thisCoreClock } from '../probe/clock.ts';
+import { parseCpuFlags } from '../probe/system.ts';
 import { RunnerError } from './errors.ts';
 import type { Recipe } from './recipe.ts';
 
@@ -70,10 +72,12 @@ export function matchCatalogModel(modelDir: string): ModelEntry | null {
 function thisCpu() {
   const list = cpus();
   const flags = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+  const clockGHz = thisCoreClock()?.value ?? null;
   return cpuDevice({
     model: list[0]?.model.trim() || 'unknown CPU',
     cores: Math.max(1, list.length),
-    simd: { avx2: /\bavx2\b/.test(flags), avx512: /\bavx512f\b/.test(flags), neon: process.arch === 'arm64' },
+    ...(clockGHz !== null ? { clockGHz } : {}),
+    simd: parseCpuFlags(flags, process.arch),
     ramGiB: Math.max(1, Math.round(totalmem() / 2 ** 30)),
   });
 }

@@ -15,7 +15,9 @@ import { probeMachine } from '../../src/probe/probe.ts';
 import { cli } from '../cli/helpers.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'genready-home-'));
-const env = { GENREADY_HOME: home, GENREADY_CACHE_DIR: join(home, 'cache') };
+// The CPU clock is pinned: each process would otherwise time its own (src/probe/clock.ts), and a
+// shared host's clock moves by a few percent between them, while these tests compare processes.
+const env = { GENREADY_HOME: home, GENREADY_CACHE_DIR: join(home, 'cache'), GENREADY_CPU_GHZ: '3.5' };
 
 test('bench refuses what it cannot run, in one line', () => {
   const cases: [string[], RegExp][] = [
@@ -86,7 +88,7 @@ test('after a calibration for this machine, check and estimate --device here say
   assert.equal(sd15Before.basis, 'estimated');
   assert.equal(before.calibration, null);
   // A measurement twice as slow as predicted, for this machine's compute device.
-  const m = machineFromProbe(await probeMachine());
+  const m = machineFromProbe(await probeMachine({ env: { ...process.env, ...env } }));
   const c = {
     model: 'sd15',
     phase: 'denoising',

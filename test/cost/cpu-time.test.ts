@@ -11,7 +11,7 @@ import { listDevices } from '../../src/catalog/devices.ts';
 import { breakdown } from '../../src/cost/breakdown.ts';
 import { MODEL_CONSTANTS } from '../../src/cost/constants.ts';
 import { estimate } from '../../src/cost/estimate.ts';
-import { cpuIsa, cpuStreamRate, estimateTime } from '../../src/cost/time.ts';
+import { cpuEfficiency, cpuIsa, cpuStreamRate, estimateTime } from '../../src/cost/time.ts';
 import { makeWorkload, type WorkloadInput } from '../../src/cost/workload.ts';
 
 const K = MODEL_CONSTANTS;
@@ -43,6 +43,25 @@ test('the catalog CPU rows are rated by the vector unit their architecture names
   assert.equal(cpuIsa(byId.get('intel-core-i5-12400')!), 'avx2'); // "AVX-512 fused off"
   assert.equal(cpuIsa(cpuDevice({ model: 'Apple M2', cores: 8, simd: { neon: true } })), 'neon');
   assert.equal(cpuIsa(cpuDevice({ model: 'Xeon', cores: 2, simd: { avx2: true, avx512: true, amx: true } })), 'avx512');
+});
+
+test('a probed Zen 4 (AVX-512 on 256-bit halves) has the peak and the share of the AVX2 it runs as', () => {
+  const simd = { avx2: true, avx512: true, avx512Halves: true };
+  const zen4 = cpuDevice({ model: 'AMD Ryzen 9 7950X', cores: 16, clockGHz: 5, simd });
+  const full = cpuDevice({
+    model: 'AMD Ryzen 9 9950X',
+    cores: 16,
+    clockGHz: 5,
+    simd: { ...simd, avx512Halves: false },
+  });
+  assert.equal(zen4.fp32Tflops, (16 * 32 * 5) / 1000);
+  assert.equal(full.fp32Tflops, 2 * zen4.fp32Tflops);
+  assert.equal(zen4.computeId, 'avx512/256+avx2');
+  assert.deepEqual([cpuIsa(zen4), cpuIsa(full)], ['avx2', 'avx512']);
+  assert.equal(cpuEfficiency(zen4, K), K.cpu.avx2);
+  // As the catalog's own Zen 4 row, whose architecture says the same.
+  const catalog = listDevices().find((d) => d.id === 'amd-ryzen-9-7950x')!;
+  assert.equal(cpuIsa(catalog), cpuIsa(zen4));
 });
 
 test('streaming kernels run at a per-core rate tied to the vector peak until the cores meet DRAM', () => {

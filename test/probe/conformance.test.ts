@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { sourced } from '../../src/probe/_shared.ts';
 import { fakeProbe } from '../../src/probe/fake.ts';
 import { probeDrm, readerFromSnapshot, type SysfsSnapshot } from '../../src/probe/linux-drm.ts';
 import { parseSysctl, parseSystemProfiler } from '../../src/probe/macos.ts';
@@ -452,6 +453,7 @@ describe('system facts parse from captured output', () => {
     assert.deepEqual(parseCpuFlags(fixture('system/proc-cpuinfo-xeon-vm.txt'), 'x64'), {
       avx2: true,
       avx512: true,
+      avx512Halves: false,
       amx: true,
       neon: false,
     });
@@ -460,6 +462,7 @@ describe('system facts parse from captured output', () => {
     assert.deepEqual(parseCpuFlags(fixture('system/proc-cpuinfo-arm64-asahi.txt'), 'arm64'), {
       avx2: false,
       avx512: false,
+      avx512Halves: false,
       amx: false,
       neon: true,
     });
@@ -468,9 +471,34 @@ describe('system facts parse from captured output', () => {
     assert.deepEqual(parseCpuFlags('fpu sse2 avx avx2 fma', 'x64'), {
       avx2: true,
       avx512: false,
+      avx512Halves: false,
       amx: false,
       neon: false,
     });
+  });
+  test('AVX-512 on 256-bit halves: AMD family 25 with avx512f (Zen 4), from /proc/cpuinfo or systeminformation', async () => {
+    const cpuinfo = (vendor: string, family: number, flags: string) =>
+      `processor\t: 0\nvendor_id\t: ${vendor}\ncpu family\t: ${family}\nmodel\t\t: 97\nflags\t\t: fpu sse2 avx avx2 fma ${flags}\n`;
+    const halves = (text: string) => parseCpuFlags(text, 'x64').avx512Halves;
+    assert.equal(halves(cpuinfo('AuthenticAMD', 25, 'avx512f avx512bw avx512_bf16')), true); // Zen 4
+    assert.equal(halves(cpuinfo('AuthenticAMD', 25, '')), false); // Zen 3: no AVX-512 at all
+    assert.equal(halves(cpuinfo('AuthenticAMD', 26, 'avx512f avx512bw')), false); // Zen 5: full width
+    assert.equal(halves(cpuinfo('GenuineIntel', 6, 'avx512f avx512bw amx_tile')), false);
+    const si = fakeSi({
+      cpu: async () => ({
+        manufacturer: 'AMD',
+        brand: 'Ryzen 9 7950X 16-Core Processor',
+        vendor: 'AuthenticAMD',
+        family: '25',
+        speed: 4.5,
+        speedMax: 5.88,
+        cores: 32,
+        physicalCores: 16,
+      }),
+      cpuFlags: async () => 'fpu sse2 avx avx2 fma avx512f avx512bw',
+    });
+    const r = await probeMachine(ctx('linux', { si }));
+    assert.deepEqual(r.cpu.simd, { avx2: true, avx512: true, avx512Halves: true, amx: false, neon: false });
   });
   test("systeminformation graphics() on an Intel Mac: shared iGPU memory unknown, dGPU VRAM 'reported'", () => {
     const { controllers } = JSON.parse(fixture('system/si-graphics-intel-mac.json')) as { controllers: [] };
@@ -581,6 +609,8 @@ function ctx(platform: Platform, over: Partial<ProbeContext> = {}): Partial<Prob
     readFile: async () => null,
     si: fakeSi(),
     hostBasics,
+    // A faked machine's clock is what its systeminformation says, unless a test measures one.
+    coreClock: () => null,
     env: {},
     homedir: platform === 'win32' ? 'C:\\Users\\ada' : platform === 'darwin' ? '/Users/ada' : '/home/ada',
     toolTimeoutMs: TOOL_TIMEOUT,
@@ -810,13 +840,43 @@ describe('probeMachine over faked machines', () => {
       ['ok', 'tool-missing', 'ok', 'ok'],
     );
     assert.equal(r.cpu.model, 'Intel Core™ i7-12700K');
-    assert.deepEqual([r.cpu.cores, r.cpu.threads, r.cpu.clockGHz], [12, 20, 5.0]);
+    assert.deepEqual(
+      [r.cpu.cores, r.cpu.threads, r.cpu.clockGHz],
+      [12, 20, sourced(5.0, 'systeminformation', 'reported')],
+    );
     assert.equal(r.cpu.simd.avx2, true);
     assert.equal(r.ramBytes.value, 32 * GiB);
     assert.equal(r.diskPath, '/home/ada/.cache');
     assert.equal(r.freeDiskBytes?.value, 900 * GiB);
     assert.equal(r.os.release, 'Ubuntu 24.04');
     assert.ok(!r.notes.some((n) => n.includes('rocm-smi')), 'a missing optional tool is not a note');
+  });
+
+  test('a measured core clock wins over the one systeminformation reports, and survives its failure', async () => {
+    const measured = sourced(4.09, 'dependent-multiply chain (src/probe/clock.ts)', 'measured');
+    const r = await probeMachine(ctx('linux', { coreClock: () => measured }));
+    assert.deepEqual(r.cpu.clockGHz, measured);
+    const failing = fakeSi({ cpu: () => Promise.reject(new Error('no dmidecode')) });
+    const fallback = await probeMachine(ctx('linux', { si: failing, coreClock: () => measured }));
+    assert.deepEqual(fallback.cpu.clockGHz, measured);
+  });
+
+  test('GENREADY_CPU_GHZ pins the clock; a value that is not a clock is a note, and the clock is measured', async () => {
+    const withEnv = (value: string): Partial<ProbeContext> => {
+      const { coreClock: _faked, ...rest } = ctx('linux', { env: { GENREADY_CPU_GHZ: value } });
+      return rest;
+    };
+    const pinned = await probeMachine(withEnv(' 3.7 '));
+    assert.deepEqual(pinned.cpu.clockGHz, sourced(3.7, 'GENREADY_CPU_GHZ', 'assumed'));
+    assert.ok(!pinned.notes.some((n) => n.includes('GENREADY_CPU_GHZ')));
+    for (const bad of ['fast', '0', '4.2GHz', '4200']) {
+      const r = await probeMachine(withEnv(bad));
+      assert.ok(
+        r.notes.includes(`GENREADY_CPU_GHZ="${bad}" is not a clock in GHz (0.5–7): ignored, the clock was measured`),
+        r.notes.join(' | '),
+      );
+      assert.notEqual(r.cpu.clockGHz?.from.source, 'GENREADY_CPU_GHZ');
+    }
   });
 
   test('linux with no GPU and no vendor tools: no-gpu, CPU and RAM still known', async () => {
