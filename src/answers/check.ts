@@ -69,7 +69,13 @@ export function checkReport(m: Machine, verbose: boolean, calibration: Calibrati
         memoryGiB: m.device.memoryGiB,
         note: m.deviceNote,
       },
-      cpu: { model: p.cpu.model, cores: p.cpu.cores, threads: p.cpu.threads, simd: p.cpu.simd },
+      cpu: {
+        model: p.cpu.model,
+        cores: p.cpu.cores,
+        threads: p.cpu.threads,
+        clockGHz: p.cpu.clockGHz,
+        simd: p.cpu.simd,
+      },
       ramGiB: Math.round(m.ramGiB * 10) / 10,
       os: p.os,
       gpus: p.gpus.map((g) => ({

@@ -9,6 +9,7 @@ import { release } from 'node:os';
 import { calibrationPath, loadCalibration, loadStore, measuredOnCpu } from '../bench/calibration.ts';
 import { machineFromProbe } from '../planner/machine.ts';
 import { tierOf } from '../planner/verdict.ts';
+import { clockLabel } from '../probe/clock.ts';
 import { type ProbeCall, probeRecorded } from '../probe/recorded.ts';
 
 const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
@@ -30,7 +31,7 @@ export async function bugReport(
     .filter(([, v]) => v)
     .map(([k]) => k);
   lines.push(
-    `CPU: ${p.cpu.model} · ${p.cpu.cores} cores / ${p.cpu.threads} threads · ${simd.join(', ') || 'no SIMD flags read'} (${p.cpu.from.source})`,
+    `CPU: ${p.cpu.model} · ${p.cpu.cores} cores / ${p.cpu.threads} threads · ${p.cpu.clockGHz ? clockLabel(p.cpu.clockGHz) : 'clock unknown'} · ${simd.join(', ') || 'no SIMD flags read'} (${p.cpu.from.source})`,
   );
   lines.push(`RAM: ${gib(p.ramBytes.value)} (${p.ramBytes.from.source})`);
   lines.push('', `Probe: ${p.status}, ${p.gpus.length} GPU(s)`);

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { runCommand } from 'citty';
 import { editDistance } from '../catalog/_similar.ts';
 import { GenreadyError } from '../catalog/errors.ts';
+import { CLOCK_ENV, pinnedClockGHz } from '../probe/clock.ts';
 import { type CommandEntry, commandHelp, mainHelp } from './_help.ts';
 import { setWide } from './format.ts';
 import { type Output, stdout } from './output.ts';
@@ -134,6 +135,12 @@ export async function run(argv: string[], out: Output = stdout): Promise<number>
       out.text(name ? await commandHelp(name, lookup(name)) : mainHelp(VERSION, commands));
       return 0;
     }
+    // Caught before any command probes: a probe only notes it and measures the clock instead.
+    if (pinnedClockGHz(process.env) === 'invalid')
+      throw new GenreadyError(
+        'bad-env',
+        `${CLOCK_ENV} must be a CPU clock in GHz from 0.5 to 7, got "${process.env[CLOCK_ENV]}"`,
+      );
     // `genready` alone runs the main job.
     if (argv.length === 0 || argv[0]!.startsWith('-')) argv = ['check', ...argv];
     const command = await lookup(argv[0]!).load();

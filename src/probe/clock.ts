@@ -80,3 +80,9 @@ export function thisCoreClock(env: Readonly<Record<string, string | undefined>> 
   if (measured === undefined) measured = measureCoreClockGHz();
   return measured === null ? null : sourced(measured, 'dependent-multiply chain (src/probe/clock.ts)', 'measured');
 }
+
+/** A clock for a person, with where it came from: "4.09 GHz measured", "4.1 GHz from GENREADY_CPU_GHZ". */
+export function clockLabel(clock: Sourced<number>): string {
+  const how = clock.from.source === CLOCK_ENV ? `from ${CLOCK_ENV}` : clock.from.confidence;
+  return `${clock.value} GHz ${how}`;
+}

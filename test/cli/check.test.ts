@@ -23,6 +23,33 @@ test('check on this machine ends with a verdict and JSON for scripts', () => {
   }
 });
 
+test('GENREADY_CPU_GHZ pins the clock check rates this CPU at; a value that is not a clock is one line, exit 1', () => {
+  // No calibration: a time measured here by bench would stand in for the estimate whatever the clock.
+  const home = { GENREADY_HOME: '/nonexistent-genready-home' };
+  const at = (ghz: string) => cli(['check', '--json'], { ...home, GENREADY_CPU_GHZ: ghz });
+  const slow = JSON.parse(at('2').stdout);
+  const fast = JSON.parse(at('4').stdout);
+  assert.deepEqual(slow.machine.cpu.clockGHz, {
+    value: 2,
+    from: { source: 'GENREADY_CPU_GHZ', confidence: 'assumed' },
+  });
+  if (slow.machine.device.backend === 'cpu') {
+    // On a CPU-only machine the clock sets the compute: twice the clock is faster, but at most twice
+    // as fast (memory traffic stops scaling at DRAM's share; per-call costs do not scale).
+    const time = (j: { models: { model: string; secondsPerImage: number }[] }) =>
+      j.models.find((m) => m.model === 'sd15')!.secondsPerImage;
+    assert.ok(time(fast) < 0.75 * time(slow), `${time(fast)} vs ${time(slow)}`);
+    assert.ok(time(fast) >= time(slow) / 2 - 1e-9, `${time(fast)} vs ${time(slow)}`);
+  }
+  assert.match(
+    cli(['check'], { ...home, GENREADY_CPU_GHZ: '4.1' }).stdout,
+    /\(\d+ cores, 4\.1 GHz from GENREADY_CPU_GHZ\)/,
+  );
+  const bad = cli(['check'], { GENREADY_CPU_GHZ: '4.2GHz' });
+  assert.equal(bad.code, 1);
+  assert.equal(bad.stderr, 'genready: GENREADY_CPU_GHZ must be a CPU clock in GHz from 0.5 to 7, got "4.2GHz"\n');
+});
+
 test('check --as evaluates a hypothetical machine', () => {
   const r = cli(['check', '--as', 'RTX 3060 12GB', '--ram', '32', '--json']);
   assert.equal(r.code, 0, r.stderr);

@@ -1,6 +1,7 @@
 import { defineCommand } from 'citty';
 import { checkAnswer, parseCheck } from '../../answers/check.ts';
 import { productionLocal } from '../../answers/local.ts';
+import { clockLabel } from '../../probe/clock.ts';
 import { cliAnswer, rejectUnknownFlags, requestOf } from '../_args.ts';
 import { figure, modelCell, reasonNotes } from '../_verdict-text.ts';
 import { type Column, color, gb, rate, seconds, table } from '../format.ts';
@@ -39,7 +40,7 @@ export const checkCommand = defineCommand({
     if (a.json) return out.json(r);
     const mc = r.machine;
     out.text(
-      `${color.bold('Machine')}: ${mc.device.note}; ${mc.cpu.model} (${mc.cpu.cores} cores), ${mc.ramGiB} GiB RAM`,
+      `${color.bold('Machine')}: ${mc.device.note}; ${mc.cpu.model} (${mc.cpu.cores} cores${mc.cpu.clockGHz ? `, ${clockLabel(mc.cpu.clockGHz)}` : ''}), ${mc.ramGiB} GiB RAM`,
     );
     const t = r.tier;
     out.text(`${color.bold(`Tier ${t.level}`)} — ${t.name}`);
