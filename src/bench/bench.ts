@@ -21,6 +21,7 @@ import { buildGraph, GRAPH_KINDS, type GraphArch, isGraphArch } from '../graph/i
 import { detectProvider, type Provider, type ProviderId, providerById, providerWorks } from '../ort/providers.ts';
 import { ortVersion } from '../ort/session.ts';
 import type { Machine } from '../planner/machine.ts';
+import { clockLabel } from '../probe/clock.ts';
 import type { WorkerJob, WorkerMessage } from './_worker.ts';
 import { cacheRoot, ensureModel } from './cache.ts';
 import { predictSeconds } from './calibration.ts';
@@ -234,6 +235,7 @@ export function environmentOf(m: Machine, p: Provider, date: Date): Environment 
     provider: p.id,
     cpu: m.probe.cpu.model,
     cores: m.probe.cpu.cores,
+    ...(m.probe.cpu.clockGHz ? { cpuClock: clockLabel(m.probe.cpu.clockGHz) } : {}),
     ramBytes: m.probe.ramBytes.value,
     os: `${m.probe.os.platform} ${m.probe.os.release} ${m.probe.os.arch}`,
     versions: {

@@ -44,6 +44,7 @@ const environmentSchema = z.object({
   provider: z.string(),
   cpu: z.string(),
   cores: z.number(),
+  cpuClock: z.string().optional(),
   /** onnxruntime's intra-op threads where the run used fewer than one per core (a busy machine). */
   threads: z.number().int().positive().optional(),
   ramBytes: z.number(),

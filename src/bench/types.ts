@@ -18,6 +18,8 @@ export interface Environment {
   provider: ProviderId | 'cuda' | 'rocm' | 'mps';
   cpu: string;
   cores: number;
+  /** The CPU clock the estimates beside the measurements used, with where it came from ("4.09 GHz measured"). */
+  cpuClock?: string;
   /** onnxruntime's intra-op threads, where a CPU run used fewer than one per core (a busy machine). */
   threads?: number;
   ramBytes: number;

@@ -14,6 +14,7 @@ import {
   type BenchDeps,
   type BenchEvent,
   checkFits,
+  environmentOf,
   forkPhase,
   forwardBatch,
   planBench,
@@ -262,6 +263,7 @@ test('runBench: results carry the contract fields, the prediction for the same w
   assert.equal(report.environment.deviceId, machine.host.id);
   assert.equal(report.environment.provider, 'cpu');
   assert.equal(report.environment.date, '2026-11-26T12:00:00.000Z');
+  assert.equal(report.environment.cpuClock, undefined, 'a hypothetical CPU has no clock to name');
   assert.ok(
     report.environment.versions.onnxruntime && report.environment.versions.node && report.environment.versions.genready,
   );
@@ -308,4 +310,25 @@ test('runBench on fewer threads than cores predicts for the cores that computed,
     );
     assert.equal(same.results[i]!.predictedSeconds, full);
   }
+});
+
+test('a CPU run names the clock its estimates used, with where it came from', () => {
+  const probe = fakeProbe({ ramGiB: 32 });
+  const at = (clockGHz: (typeof probe.cpu)['clockGHz']) =>
+    environmentOf(machineFromProbe({ ...probe, cpu: { ...probe.cpu, clockGHz } }), providerById('cpu'), new Date(0));
+  const measured = {
+    value: 4.09,
+    from: { source: 'dependent-multiply chain (src/probe/clock.ts)', confidence: 'measured' },
+  } as const;
+  assert.equal(at(measured).cpuClock, '4.09 GHz measured');
+  assert.equal(
+    at({ value: 4.1, from: { source: 'GENREADY_CPU_GHZ', confidence: 'assumed' } }).cpuClock,
+    '4.1 GHz from GENREADY_CPU_GHZ',
+  );
+  assert.equal(at(null).cpuClock, undefined);
+  // The estimate beside the measurement is made at that clock.
+  assert.equal(
+    machineFromProbe({ ...probe, cpu: { ...probe.cpu, clockGHz: measured } }).host.fp32Tflops,
+    Math.round(probe.cpu.cores * 32 * 4.09) / 1000,
+  );
 });

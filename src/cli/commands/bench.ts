@@ -112,7 +112,7 @@ function progress(out: Output, json: boolean) {
 function render(out: Output, r: BenchReport): void {
   const env = r.environment;
   out.text(
-    `${color.bold('Measured here')}: ${env.device} · onnxruntime ${env.versions.onnxruntime} ${env.provider} · ${env.date}`,
+    `${color.bold('Measured here')}: ${env.device}${env.provider === 'cpu' && env.cpuClock ? ` at ${env.cpuClock}` : ''} · onnxruntime ${env.versions.onnxruntime} ${env.provider} · ${env.date}`,
   );
   const t = table([
     'model',
