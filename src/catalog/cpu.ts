@@ -21,8 +21,8 @@ export interface CpuSpec {
   /** avx512Halves: AVX-512 executed as two 256-bit halves (Zen 4), at AVX2's FLOPs per cycle. */
   simd: { avx2?: boolean; avx512?: boolean; avx512Halves?: boolean; amx?: boolean; neon?: boolean };
   /**
-   * FP32 FLOP per clock per core, when the probe knows better than the SIMD flags. Needed for
-   * AVX-512 parts with one 512-bit FMA pipe or a double-pumped one (Zen 4: 32, not 64).
+   * FP32 FLOP per clock per core, when the caller knows better than the SIMD flags: AVX-512 parts
+   * with one 512-bit FMA pipe (Zen 4's halves are `simd.avx512Halves`).
    */
   flopsPerCycle?: number;
   memoryBandwidthGBs?: number;

@@ -260,7 +260,7 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * the 96 GFLOP/s peak. neon: assumed equal (no Arm measurement; same two-FMA-pipe structure).
    * avx512: a 2-core Xeon with AVX-512 and AMX (2026-12-04), its clock measured at 4.09 GHz: wall
    * time on both cores, steps 1.30 s / 6.03 s at 256² / 512², decodes 1.95 s / 8.09 s, predicted at
-   * 0.96–1.04 of them (text encoding 0.92–0.94), and on one thread 0.93–1.08. Below AVX2's share
+   * 0.96–1.04 of them (text encoding 0.83–0.94), and on one thread 0.93–1.08. Below AVX2's share
    * because heavy 512-bit FMA code runs at a lower licence clock than the scalar clock measured: an
    * unrolled FMA loop there ran 239 GFLOP/s per core with AVX-512 (3.74 GHz × 64) and 127 with AVX2
    * (3.98 GHz × 32), both cores at once alike. The same constant set on 2026-11-26 on a Xeon of this

@@ -2,8 +2,8 @@
  * The clock an x86-64 core runs at under load, measured rather than read: virtual machines and many
  * laptops report no frequency at all (systeminformation's speed is 0 in a KVM guest), and a brand
  * string's "@ 2.60GHz" is the base clock, not the turbo clock a busy core holds. A CPU's peak FLOPs
- * scale with that clock, so the same "2-core Xeon with AVX-512" read as 3 GHz on one host and runs
- * at 4.1 GHz on the next.
+ * scale with that clock: a "2-core Xeon with AVX-512" that reports none was taken for 3 GHz, and
+ * the one this was built on runs at 4.1 GHz.
  *
  * How: a chain of dependent 32-bit integer multiplies. Each multiply waits for the one before, and
  * every x86-64 core in use (Intel since Nehalem, AMD since Zen) takes 3 cycles for IMUL r32,r32

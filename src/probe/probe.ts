@@ -259,7 +259,7 @@ export async function probeMachine(overrides: Partial<ProbeContext> = {}): Promi
     notes.push('system facts came from node:os (systeminformation unavailable)');
   notes.push(...crossNotes(gpus, byName, ctx));
   if (pinnedClockGHz(ctx.env) === 'invalid')
-    notes.push(`${CLOCK_ENV}="${ctx.env[CLOCK_ENV]}" is not a clock in GHz (0.5–7): ignored, the clock was measured`);
+    notes.push(`${CLOCK_ENV}="${ctx.env[CLOCK_ENV]}" is not a clock in GHz (0.5–7): ignored`);
 
   return {
     os: system.os,
