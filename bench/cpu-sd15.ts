@@ -23,6 +23,7 @@ import { chooseProvider, forkPhase, type PhaseRunner, planBench, runBench } from
 import { ensureModel } from '../src/bench/cache.ts';
 import { predictSeconds } from '../src/bench/calibration.ts';
 import { feedsFor, measure, openSession } from '../src/bench/runner.ts';
+import { DEFAULT_CLOCK_GHZ } from '../src/catalog/cpu.ts';
 import type { Device } from '../src/catalog/devices.types.ts';
 import { resolveModel } from '../src/catalog/models.ts';
 import { breakdown, contextTokens } from '../src/cost/breakdown.ts';
@@ -107,7 +108,7 @@ const host = machine.host;
 const oneCore: Device = { ...host, id: `${host.id}-1core`, fp32Tflops: host.fp32Tflops / env.cores };
 const device = cpuTime ? oneCore : host;
 console.log(
-  `${env.device} (${env.cores} cores, ${host.computeId}, ${env.cpuClock ?? 'clock unknown: 3 GHz'}, ${host.fp32Tflops} TFLOP/s fp32 peak) · onnxruntime ${env.versions.onnxruntime} ${env.provider} · node ${env.versions.node} · load ${loadBefore} → ${loadavg()[0]!.toFixed(2)} · ${env.date}`,
+  `${env.device} (${env.cores} cores, ${host.computeId}, ${env.cpuClock ?? `clock unknown: ${DEFAULT_CLOCK_GHZ} GHz`}, ${host.fp32Tflops} TFLOP/s fp32 peak) · onnxruntime ${env.versions.onnxruntime} ${env.provider} · node ${env.versions.node} · load ${loadBefore} → ${loadavg()[0]!.toFixed(2)} · ${env.date}`,
 );
 console.log(
   cpuTime ? 'timing: CPU seconds on one intra-op thread, against one core' : 'timing: wall seconds, all cores',

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { runCommand } from 'citty';
 import { editDistance } from '../catalog/_similar.ts';
 import { GenreadyError } from '../catalog/errors.ts';
-import { CLOCK_ENV, pinnedClockGHz } from '../probe/clock.ts';
+import { CLOCK_ENV, PINNABLE_GHZ, pinnedClockGHz } from '../probe/clock.ts';
 import { type CommandEntry, commandHelp, mainHelp } from './_help.ts';
 import { setWide } from './format.ts';
 import { type Output, stdout } from './output.ts';
@@ -139,7 +139,7 @@ export async function run(argv: string[], out: Output = stdout): Promise<number>
     if (pinnedClockGHz(process.env) === 'invalid')
       throw new GenreadyError(
         'bad-env',
-        `${CLOCK_ENV} must be a CPU clock in GHz from 0.5 to 7, got "${process.env[CLOCK_ENV]}"`,
+        `${CLOCK_ENV} must be a CPU clock in GHz from ${PINNABLE_GHZ[0]} to ${PINNABLE_GHZ[1]}, got "${process.env[CLOCK_ENV]}"`,
       );
     // `genready` alone runs the main job.
     if (argv.length === 0 || argv[0]!.startsWith('-')) argv = ['check', ...argv];

@@ -58,7 +58,7 @@ export function measureCoreClockGHz(arch: string = process.arch): number | null 
 /** The variable that pins the CPU clock, in GHz, instead of timing it. */
 export const CLOCK_ENV = 'GENREADY_CPU_GHZ';
 /** A pinned clock outside this range is a typo, not a CPU. */
-const PINNABLE_GHZ = [0.5, 7] as const;
+export const PINNABLE_GHZ = [0.5, 7] as const;
 
 /** The clock `GENREADY_CPU_GHZ` pins: its GHz, 'invalid' when it holds anything else, null when unset. */
 export function pinnedClockGHz(env: Readonly<Record<string, string | undefined>>): number | 'invalid' | null {

@@ -7,7 +7,7 @@ import { readFile as fsReadFile } from 'node:fs/promises';
 import os from 'node:os';
 import si from 'systeminformation';
 import { errorMessage, execTool, formatSeconds, nameKey, withDeadline } from './_shared.ts';
-import { CLOCK_ENV, pinnedClockGHz, thisCoreClock } from './clock.ts';
+import { CLOCK_ENV, PINNABLE_GHZ, pinnedClockGHz, thisCoreClock } from './clock.ts';
 import { adaptersFor, detectPlatform } from './platforms.ts';
 import type {
   AdapterOutcome,
@@ -259,7 +259,9 @@ export async function probeMachine(overrides: Partial<ProbeContext> = {}): Promi
     notes.push('system facts came from node:os (systeminformation unavailable)');
   notes.push(...crossNotes(gpus, byName, ctx));
   if (pinnedClockGHz(ctx.env) === 'invalid')
-    notes.push(`${CLOCK_ENV}="${ctx.env[CLOCK_ENV]}" is not a clock in GHz (0.5–7): ignored`);
+    notes.push(
+      `${CLOCK_ENV}="${ctx.env[CLOCK_ENV]}" is not a clock in GHz (${PINNABLE_GHZ[0]}–${PINNABLE_GHZ[1]}): ignored`,
+    );
 
   return {
     os: system.os,
