@@ -141,7 +141,10 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * call overhead: the AMD and Apple rows driven by scripts moved)
    * each on its own vendor's training rows only (the only rows it moves), with the stack factors
    * (`stack`) taking the rows whose ROCm or PyTorch version predates tuned kernels; oneapi and directml assumed from the Arc rows of
-   * measurements.csv. cpu: kept at 1; CPUs take their per-ISA efficiencies (`cpu`).
+   * measurements.csv. oneapi is not fit on the five Arc A770 eval rows: they pull both ways (fp32 under
+   * IPEX 2.1 ran 1.7× faster than it allows, SDXL under PyTorch 2.7 XPU 2.6× slower), and what moved
+   * the PyTorch XPU rows was the attention SDPA runs as there (attention-run.ts), not a kernel-wide
+   * factor. cpu: kept at 1; CPUs take their per-ISA efficiencies (`cpu`).
    */
   backendScale: { cuda: 1, rocm: 0.909, metal: 0.838, oneapi: 0.5, directml: 0.45, cpu: 1 } satisfies Record<
     Backend,
@@ -394,7 +397,8 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
     name: 'backendScale.oneapi',
     unit: '× CUDA',
     setBy: 'assumed',
-    reason: 'from the Arc rows of measurements.csv; no eval rows',
+    reason:
+      'from the Arc rows of measurements.csv; not fit on the 5 Arc A770 eval rows, which pull both ways (fp32 1.7× faster than it allows, SDXL on PyTorch 2.7 XPU 2.6× slower)',
   },
   {
     name: 'backendScale.directml',

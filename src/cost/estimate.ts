@@ -7,6 +7,7 @@
 import { cpuDevice } from '../catalog/cpu.ts';
 import type { Device } from '../catalog/devices.types.ts';
 import { WorkloadError } from '../catalog/errors.ts';
+import { type AttentionRun, attentionRun } from './attention-run.ts';
 import { breakdown, type ComponentBreakdown } from './breakdown.ts';
 import { appliesTo, type Basis, type Calibration, calibrateTime } from './calibration.ts';
 import type { ModelConstants, Runtime } from './constants.ts';
@@ -56,6 +57,8 @@ export interface Estimate {
   calibration: Calibration | null;
   /** Time to the first image of the chosen outcome (load, warm-up, first call), apart from its steady rate. */
   firstImage: FirstImage;
+  /** The attention kernel the chosen outcome's compute device runs for the one asked. */
+  attention: AttentionRun;
 }
 
 export interface EstimateOptions {
@@ -146,7 +149,8 @@ function fitOf(
   opts: EstimateOptions,
   usable: UsableMemory,
 ): Fit {
-  const memory = estimateMemory(w, parts, strategy, opts.constants, usable.bytes);
+  const kernel = attentionRun(w, computeDeviceOf(device, strategy, opts)).memory;
+  const memory = estimateMemory(withAttention(w, kernel), parts, strategy, opts.constants, usable.bytes);
   const ram = opts.ramGiB !== undefined ? opts.ramGiB * 2 ** 30 : Infinity;
   // On a CPU device the workload's memory is its RAM: the host figure is graded against the usable RAM.
   const hostGrade = fitGrade(memory.peakHostBytes, device.backend === 'cpu' ? Math.min(ram, usable.bytes) : ram);
@@ -157,6 +161,15 @@ function fitOf(
   // The grade never says more than `fits` (a CPU device keeps its RAM-only check for the fit itself).
   const grade = fits ? worseGrade(deviceGrade, hostGrade === 'does-not-fit' ? 'tight' : hostGrade) : 'does-not-fit';
   return { memory, fits, fitGrade: grade };
+}
+
+/**
+ * The workload with the kernel that runs. The breakdown holds every kernel's activations, so `parts`
+ * stays that of the workload as asked, and the memo of forwards (keyed by breakdown and device)
+ * stays right: the kernel that runs is a function of the two.
+ */
+function withAttention(w: Workload, attention: Workload['attention']): Workload {
+  return attention === w.attention ? w : { ...w, attention };
 }
 
 /** The device a strategy computes on. Without a known host, the CPU strategy runs on a typical desktop CPU (8 cores, AVX2), said as assumed. */
@@ -172,7 +185,8 @@ function timed(
   opts: EstimateOptions,
 ): { time: TimeEstimate; basis: Basis } {
   const computeDevice = computeDeviceOf(device, strategy, opts);
-  const predicted = timeOf(w, parts, computeDevice, strategy, opts.runtime ?? 'pytorch', opts.constants);
+  const asRun = withAttention(w, attentionRun(w, computeDevice).time);
+  const predicted = timeOf(asRun, parts, computeDevice, strategy, opts.runtime ?? 'pytorch', opts.constants);
   const calibrated = appliesTo(opts.calibration, computeDevice.id, w.model.id);
   const time = calibrated ? calibrateTime(predicted, opts.calibration!, w.batch) : predicted;
   return { time, basis: calibrated ? 'measured here' : 'estimated' };
@@ -232,6 +246,7 @@ export function estimate(w: Workload, device: Device, opts: EstimateOptions = {}
     chosen = alternatives.find((a) => a.strategy === choice) ?? outcome(w, parts, device, choice, opts, usable);
   }
   const calibration = chosen!.basis === 'measured here' ? opts.calibration! : null;
+  const computeDevice = computeDeviceOf(device, chosen!.strategy, opts);
   return {
     workload: w,
     device,
@@ -241,13 +256,7 @@ export function estimate(w: Workload, device: Device, opts: EstimateOptions = {}
     chosen: chosen!,
     alternatives,
     calibration,
-    firstImage: firstImageCost(
-      parts,
-      computeDeviceOf(device, chosen!.strategy, opts),
-      chosen!.strategy,
-      chosen!.time,
-      w.batch,
-      opts.constants,
-    ),
+    firstImage: firstImageCost(parts, computeDevice, chosen!.strategy, chosen!.time, w.batch, opts.constants),
+    attention: attentionRun(w, computeDevice),
   };
 }

@@ -98,6 +98,8 @@ export function estimateJson(e: Estimate) {
     },
     /** Time to the first image apart from the steady rate: disk read, load/conversion, warm-up, first call (src/cost/first-image.ts). */
     firstImage: e.firstImage,
+    /** The attention kernel that runs for the one asked (Intel GPUs' SDPA: src/cost/attention-run.ts); `reason` null when it is the one asked. */
+    attention: e.attention,
     /** `measured here`: times scaled by this machine's `genready bench` measurements (see `calibration`). */
     basis: chosen.basis,
     calibration: e.calibration && {

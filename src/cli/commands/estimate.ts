@@ -133,6 +133,12 @@ export function renderEstimate(a: EstimateAnswer): string[] {
       : color.dim('no speed: it does not run as asked (the ladder below says what does)'),
   );
   if (j.fits) lines.push(firstImageLine(j.firstImage));
+  if (j.attention.reason)
+    lines.push(
+      color.dim(
+        `attention: ${j.attention.requested} asked; ${j.attention.reason} (timed as ${j.attention.time}, memory as ${j.attention.memory})`,
+      ),
+    );
   if (j.calibration) {
     const f = Object.entries(j.calibration.factors)
       .map(([p, x]) => `${p} ×${x.toFixed(2)}`)
