@@ -28,9 +28,13 @@ export const PRECISIONS: Record<Precision, PrecisionInfo> = {
     layout: 'GGUF Q8_0: 32 int8 + fp16 scale per block',
     compute: 'auto',
   },
+  // Without double quantization: `bnb_4bit_use_double_quant` is off by default in diffusers' and
+  // transformers' BitsAndBytesConfig (diffusers src/diffusers/quantizers/quantization_config.py), and
+  // Forge's flux1-dev-bnb-nf4-v2 stores its absmax in fp32 too. Double quantization (8-bit absmax
+  // with an fp32 scale per 256 blocks) would save 0.047 bytes per weight.
   nf4: {
-    bytesPerParam: 0.5 + 1 / 64 + 4 / (64 * 256),
-    layout: 'bitsandbytes NF4: 4 bit, 8-bit absmax per 64, fp32 per 256 blocks',
+    bytesPerParam: 0.5 + 4 / 64,
+    layout: 'bitsandbytes NF4: 4 bit, fp32 absmax per block of 64',
     compute: 'auto',
   },
   int4: {
@@ -188,9 +192,10 @@ const INT4_KERNEL: QuantPath = {
  */
 export const QUANT_PATHS: Record<QuantBackend, Partial<Record<Precision, QuantPath>>> = {
   bnb: {
-    // Linear4bit: dequantize_4bit (one kernel, packed → 16-bit) + the absmax double-quant, then F.linear.
+    // Linear4bit: dequantize_4bit (one kernel, packed → 16-bit, reading the fp32 absmax; no nested
+    // absmax to dequantize first without double quantization), then F.linear.
     nf4: {
-      kernels: [UNPACK_TO_16, ...tiny(1)],
+      kernels: [UNPACK_TO_16],
       gemm: 'dequantized',
       hostSync: false,
       source: 'bitsandbytes matmul_4bit for inputs of more than one row (functional.dequantize_4bit)',
