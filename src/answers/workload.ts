@@ -39,7 +39,7 @@ export const workloadFields = {
   controlnet: field(flag).optional(),
   /** The library that runs quantized weights (bnb, quanto, torchao, gguf, fp8-native, cast); default per format. */
   quantBackend: field(choice(QUANT_BACKENDS)).optional(),
-  /** PyTorch release the run uses (`--torch-version 2.5`): the stack factors (MPS before 2.0). */
+  /** PyTorch release the run uses (`--torch-version 2.5`): the stack factors (MPS before 2.0) and what SDPA runs as on Intel GPUs. */
   torchVersion: field(version).optional(),
   /** ROCm release the run uses (`--rocm-version 6.4`): the stack factors (an architecture before its tuned kernels). */
   rocmVersion: field(version).optional(),
