@@ -266,6 +266,15 @@ describe('dashboard fixes (issue 19 item 6) in chromium', { skip: missing }, () 
     }
   });
 
+  test('the headline says when the attention that runs is not the one asked (SDPA on an Arc A770)', async () => {
+    const arc = await open('/?device=intel-arc-a770-16gb&model=sdxl');
+    assert.match((await arc.locator('#answer-what').textContent()) ?? '', /Attention: oneDNN's SDPA .* Xe-HPG/);
+    await arc.close();
+    const rtx = await open('/?device=nvidia-geforce-rtx-4090&model=sdxl');
+    assert.doesNotMatch((await rtx.locator('#answer-what').textContent()) ?? '', /Attention:/);
+    await rtx.close();
+  });
+
   test('the cost panel’s assumptions are in words, not internal identifiers', async () => {
     const page = await open('/?device=nvidia-geforce-rtx-4090&model=sd15');
     const note = page.locator('#cost-text .note');

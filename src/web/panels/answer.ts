@@ -46,8 +46,11 @@ export function renderAnswer(e: EstimateJson): void {
     e.fitGrade === 'tight'
       ? ` It needs ${gb(e.memory.peakRequiredBytes)} of ${gb(e.usableDeviceBytes)} usable, within the memory model’s ${Math.round(e.verdict.memoryErrorP90 * 100)} % error${better ? `; comfortable ${better.label}` : ''}.`
       : '';
+  // Where the attention kernel that runs is not the one asked (SDPA on Intel GPUs), say so: the time assumes it.
+  const reason = e.attention.reason;
+  const attention = reason ? ` Attention: ${reason}.` : '';
   $('answer-what').textContent =
-    `${e.model.name} at ${w.width}×${w.height}, batch ${w.batch}, ${w.steps} steps, ${w.precision.denoiser} on ${e.device.name}${e.fits ? '' : ` (even with ${e.strategy})`}.${need}`;
+    `${e.model.name} at ${w.width}×${w.height}, batch ${w.batch}, ${w.steps} steps, ${w.precision.denoiser} on ${e.device.name}${e.fits ? '' : ` (even with ${e.strategy})`}.${need}${attention}`;
   put('answer-iph', rate(e.time.imagesPerHour), e.time.imagesPerHour);
   put('answer-spi', seconds(e.time.secondsPerImage), e.time.secondsPerImage);
   put('answer-strategy', e.strategy, e.strategy);
