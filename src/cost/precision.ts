@@ -30,8 +30,10 @@ export const PRECISIONS: Record<Precision, PrecisionInfo> = {
   },
   // Without double quantization: `bnb_4bit_use_double_quant` is off by default in diffusers' and
   // transformers' BitsAndBytesConfig (diffusers src/diffusers/quantizers/quantization_config.py), and
-  // Forge's flux1-dev-bnb-nf4-v2 stores its absmax in fp32 too. Double quantization (8-bit absmax
-  // with an fp32 scale per 256 blocks) would save 0.047 bytes per weight.
+  // Forge's flux1-dev-bnb-nf4 v2, the one its model card says to use, turned it off too (its absmax
+  // per 64 in fp32, 0.5 GB more than v1; lllyasviel/flux1-dev-bnb-nf4, Forge discussion #981).
+  // Double quantization (8-bit absmax with an fp32 scale per 256 blocks) would save 0.047 bytes per
+  // weight.
   nf4: {
     bytesPerParam: 0.5 + 4 / 64,
     layout: 'bitsandbytes NF4: 4 bit, fp32 absmax per block of 64',

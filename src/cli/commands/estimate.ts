@@ -38,7 +38,8 @@ export const workloadArgs = {
   },
   torchVersion: {
     type: 'string',
-    description: 'PyTorch release the run uses, e.g. 2.5 (time: MPS before 2.0 runs slower; on Intel GPUs SDPA before 2.7 is the math path)',
+    description:
+      'PyTorch release the run uses, e.g. 2.5 (time: MPS before 2.0 runs slower; on Intel GPUs SDPA before 2.7 is the math path)',
   },
   rocmVersion: {
     type: 'string',
