@@ -64,7 +64,7 @@ export function groupOps(ops: readonly Op[]): { op: Op; count: number }[] {
   return [...groups.values()];
 }
 
-const KERNELS: AttentionKernel[] = ['naive', 'sliced', 'flash'];
+const KERNELS: AttentionKernel[] = ['naive', 'sliced', 'flash', 'math'];
 
 /** Scratch memory an attention op needs beyond q, k, v and output, for `batch` samples. */
 export function attentionWorkspace(op: Op, batch: number, kernel: AttentionKernel, bytes: number): number {
@@ -75,6 +75,9 @@ export function attentionWorkspace(op: Op, batch: number, kernel: AttentionKerne
     // Materialised scores and their softmax, both alive at once.
     case 'naive':
       return 2 * batch * a.heads * scores * bytes;
+    // The same in fp32 (its fp32 copies of q, k and v are small beside the scores).
+    case 'math':
+      return 2 * batch * a.heads * scores * 4;
     // diffusers "auto" slicing: half the heads of one sample at a time.
     case 'sliced':
       return 2 * Math.max(1, Math.floor(a.heads / 2)) * scores * bytes;

@@ -171,6 +171,8 @@ interface OpContext {
   rowRate: number;
   launch: number;
   flash: boolean;
+  /** Bytes per element of materialised attention scores: the compute type's, fp32 on the math path. */
+  scoreBytes: number;
 }
 
 function opContext(c: ComponentBreakdown, w: Workload, d: Device, rt: Runtime, K: ModelConstants): OpContext {
@@ -189,7 +191,10 @@ function opContext(c: ComponentBreakdown, w: Workload, d: Device, rt: Runtime, K
   // Linear layers, and attention's products where they run as batched GEMMs, follow the run's TF32
   // setting for matmuls; convolutions and fused attention run TF32 either way (see rates.ts).
   const gemm = gemmPeak(d, ct, tf32Matmul(w.software));
-  const plainPeaks = [peak, gemm, peak, w.attention === 'flash' ? peak : gemm];
+  // The math path upcasts q, k and v: its two products run as fp32 GEMMs.
+  const math = w.attention === 'math';
+  const attentionPeak = w.attention === 'flash' ? peak : math ? gemmPeak(d, 'fp32', tf32Matmul(w.software)) : gemm;
+  const plainPeaks = [peak, gemm, peak, attentionPeak];
   const quantPeak = path?.gemm === 'int8' || path?.gemm === 'fp8' ? eightBitPeak(d, path.gemm) : null;
   const cpu = isCpu ? cpuEfficiency(d, K) : null;
   return {
@@ -216,6 +221,7 @@ function opContext(c: ComponentBreakdown, w: Workload, d: Device, rt: Runtime, K
     rowRate: rate / actBytes,
     launch: isCpu ? 0 : K.launchSeconds * rt.launchScale * server,
     flash: w.attention === 'flash',
+    scoreBytes: math ? 4 : actBytes,
   };
 }
 
@@ -332,7 +338,7 @@ function opTable(c: ComponentBreakdown): OpTable {
  */
 /** Writes one component's forward into `out` at `at` (see `Forwards`). */
 function componentSeconds(c: ComponentBreakdown, x: OpContext, out: number[], at: number): void {
-  const { B, K, scale, actBytes, rate, launch, path: quantPath, flash, rowRate } = x;
+  const { B, K, scale, actBytes, rate, launch, path: quantPath, flash, rowRate, scoreBytes } = x;
   const t = opTable(c);
   const { count, kind, quantizable, flops, params, ioElems, ioBatchElems, attention, tileUse, scoreElems } = t;
   const { statsElems, groupRows, idle, gathers, launches } = t;
@@ -363,7 +369,7 @@ function componentSeconds(c: ComponentBreakdown, x: OpContext, out: number[], at
     const weightRead = gathers[i] ? 0 : quant ? p * weightBytesQuant : p * weightBytesPlain;
     let bytes = weightRead + ioBatchElems[i]! * actBytes;
     // Materialised attention scores.
-    if (attention[i] && !flash) bytes += scoreElems[i]! * actBytes;
+    if (attention[i] && !flash) bytes += scoreElems[i]! * scoreBytes;
     let memory = bytes / rate;
     // GroupNorm reads its input once more for the statistics, on one thread block per sample × group.
     if (groupRows[i] && groupNormStats) memory += statsElems[i]! / Math.min(rowRate, groupRows[i]! * groupNormRate);

@@ -6,7 +6,12 @@ import type { Precision, Role } from '../catalog/models.types.ts';
 
 export type OpKind = 'conv' | 'linear' | 'attention' | 'norm' | 'elementwise' | 'embedding';
 
-export type AttentionKernel = 'naive' | 'sliced' | 'flash';
+/**
+ * How attention runs. naive, sliced and flash are the kernels a user asks for (`--attention`);
+ * math is PyTorch's SDPA math path from 2.5 on, which materialises the scores in fp32 whatever the
+ * inputs' type: a run gets it where SDPA has no fused kernel (src/cost/attention-run.ts).
+ */
+export type AttentionKernel = 'naive' | 'sliced' | 'flash' | 'math';
 
 export interface AttentionShape {
   heads: number;

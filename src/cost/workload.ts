@@ -12,6 +12,7 @@ import type { AttentionKernel } from './types.ts';
 export const MAX_SIDE = 16384;
 export const MAX_BATCH = 1024;
 export const MAX_STEPS = 1000;
+/** The kernels a run may ask for; `math` is only what a run gets (attention-run.ts). */
 export const ATTENTION_KERNELS: readonly AttentionKernel[] = ['naive', 'sliced', 'flash'];
 
 export interface WorkloadInput {
