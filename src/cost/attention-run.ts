@@ -3,9 +3,11 @@
  * PyTorch's `scaled_dot_product_attention` (SDPA), what diffusers and the apps call by default, and
  * what SDPA dispatches to depends on the backend, the PyTorch release and what calls it. Where it
  * has no fused kernel it runs its math path, which materialises the scores; from PyTorch 2.5 that
- * path upcasts fp16/bf16 inputs to fp32 unless `allow_fp16_bf16_reduction_math_sdp` is set
- * (pytorch/pytorch#135964), and ComfyUI sets it (comfy/model_management.py), so an app's math path
- * stays in 16 bits (`naive`) and a script's is `math`.
+ * path upcasts fp16/bf16 inputs to fp32 (`math`) unless `allow_fp16_bf16_reduction_math_sdp` is set
+ * (pytorch/pytorch#135964). ComfyUI sets it (comfy/model_management.py); SD.Next's runs behave as
+ * if it does not: its users' SD 1.5 runs on PyTorch 2.6 XPU ran at 0.36–0.53 of the speed of the
+ * same cards on 2.7 and 2.9 (rows M0841, M0843–M0845), as fp32 scores and products would, where
+ * 16-bit ones would cost far less. PyTorch's default is taken.
  *
  * - Intel GPUs (the XPU backend, PyTorch 2.4 on): through 2.6 SDPA is the math path
  *   (intel/torch-xpu-ops#1128, 2024-11). PyTorch 2.7 brought oneDNN's graph SDPA
@@ -18,8 +20,8 @@
  *   experimental there and off unless TORCH_ROCM_AOTRITON_ENABLE_EXPERIMENTAL=1 (pytorch/pytorch#134498
  *   for gfx1100, 2024-09; still so on gfx1200 with PyTorch 2.11 and ROCm 7.13, unslothai/unsloth#8821,
  *   2026-08), and RDNA2 has none. A script gets the math path. The apps choose their own attention
- *   on AMD (ComfyUI its sub-quadratic kernel, or SDPA with the experimental kernels where it turns
- *   them on), which the workload names, so an app's is taken as asked.
+ *   on AMD (ComfyUI its sub-quadratic kernel, or SDPA on the architectures and releases it lists),
+ *   which the workload names, so an app's is taken as asked.
  */
 import type { Device } from '../catalog/devices.types.ts';
 import type { AttentionKernel } from './types.ts';
@@ -59,9 +61,8 @@ export function attentionRun(
 ): AttentionRun {
   if (w.attention !== 'flash') return asAsked(w.attention);
   const { torch, frontend } = w.software;
-  const script = frontend === 'script';
-  // The math path's precision: fp32 in a script on PyTorch 2.5 on (or a release not given), 16-bit before or in an app.
-  const math: AttentionKernel = script && (torch === undefined || torch >= MATH_SDPA_FP32_SINCE) ? 'math' : 'naive';
+  // The math path's precision: fp32 on PyTorch 2.5 on (or a release not given), 16-bit before.
+  const math: AttentionKernel = torch === undefined || torch >= MATH_SDPA_FP32_SINCE ? 'math' : 'naive';
   const inFp32 = math === 'math' ? ', in fp32' : '';
   if (d.backend === 'oneapi') {
     if (torch !== undefined && torch < XPU_BACKEND_SINCE) return asAsked(w.attention);
@@ -80,7 +81,7 @@ export function attentionRun(
       };
     return asAsked(w.attention);
   }
-  if (d.backend === 'rocm' && script && RDNA.test(d.computeId))
+  if (d.backend === 'rocm' && frontend === 'script' && RDNA.test(d.computeId))
     return mathPath(
       math,
       `PyTorch's fused SDPA kernels are off on AMD's consumer GPUs unless TORCH_ROCM_AOTRITON_ENABLE_EXPERIMENTAL=1: a script's SDPA runs its math path, which materialises the attention scores${inFp32}`,

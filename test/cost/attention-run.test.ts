@@ -1,7 +1,7 @@
 /**
  * What PyTorch's SDPA runs as: on Intel GPUs the math path before 2.7, oneDNN's unfused SDPA on
  * Xe-HPG from 2.7, the fused one on Xe2; on AMD's consumer GPUs the math path from a script; the
- * math path in fp32 from a script on PyTorch 2.5 on; elsewhere the kernel asked.
+ * math path in fp32 from PyTorch 2.5 on; elsewhere the kernel asked.
  */
 
 import assert from 'node:assert/strict';
@@ -38,8 +38,8 @@ test('the versions are the releases they name', () => {
 });
 
 test('SDPA on an Intel GPU: math path before 2.7, unfused oneDNN on Xe-HPG from 2.7, fused on Xe2, IPEX before 2.4', () => {
-  assert.deepEqual(kernels(attentionRun(flash({ torch: torch('2.5') }), A770)), ['naive', 'naive']);
-  assert.deepEqual(kernels(attentionRun(flash({ torch: torch('2.6') }), B580)), ['naive', 'naive']);
+  assert.deepEqual(kernels(attentionRun(flash({ torch: torch('2.5') }), A770)), ['math', 'math']);
+  assert.deepEqual(kernels(attentionRun(flash({ torch: torch('2.6') }), B580)), ['math', 'math']);
   assert.deepEqual(kernels(attentionRun(flash({ torch: torch('2.7') }), A770)), ['naive', 'flash']);
   // Without a version, today's PyTorch.
   assert.deepEqual(kernels(attentionRun(flash({}), A770)), ['naive', 'flash']);
@@ -53,14 +53,16 @@ test('SDPA on an Intel GPU: math path before 2.7, unfused oneDNN on Xe-HPG from 
   assert.equal(attentionRun(flash({}), B580).reason, null);
 });
 
-test("a script's math path is fp32 from PyTorch 2.5 (an app's stays 16-bit: ComfyUI allows the reduction)", () => {
-  const script = (v?: string) => flash({ frontend: 'script', ...(v ? { torch: torch(v) } : {}) });
-  assert.deepEqual(kernels(attentionRun(script('2.5'), A770)), ['math', 'math']);
-  assert.deepEqual(kernels(attentionRun(script('2.4'), A770)), ['naive', 'naive']);
-  assert.deepEqual(kernels(attentionRun(flash({ frontend: 'app', torch: torch('2.5') }), A770)), ['naive', 'naive']);
-  assert.match(attentionRun(script('2.5'), A770).reason!, /in fp32/);
-  // oneDNN's SDPA from 2.7 is not the math path, script or not.
-  assert.deepEqual(kernels(attentionRun(script('2.7'), A770)), ['naive', 'flash']);
+test('the math path is fp32 from PyTorch 2.5 (its default upcast), 16-bit before, from an app or a script', () => {
+  for (const frontend of ['app', 'script'] as const) {
+    const at = (v: string) => flash({ frontend, torch: torch(v) });
+    assert.deepEqual(kernels(attentionRun(at('2.5'), A770)), ['math', 'math'], frontend);
+    assert.deepEqual(kernels(attentionRun(at('2.4'), A770)), ['naive', 'naive'], frontend);
+    assert.match(attentionRun(at('2.6'), A770).reason!, /in fp32/);
+    assert.doesNotMatch(attentionRun(at('2.4'), A770).reason!, /fp32/);
+    // oneDNN's SDPA from 2.7 is not the math path.
+    assert.deepEqual(kernels(attentionRun(at('2.7'), A770)), ['naive', 'flash'], frontend);
+  }
 });
 
 test("AMD's consumer GPUs run a script's SDPA as the math path; datacenter parts and apps as asked", () => {
@@ -97,14 +99,15 @@ test('an estimate on an A770 is timed and sized with the kernel that runs there'
   const size = { width: 1024, height: 1024 };
   const denoise = (e: ReturnType<typeof run>) => e.chosen.memory.phases.find((p) => p.phase === 'denoising')!;
   const oneDnn = run(A770, { ...size, software: { torch: torch('2.7') } });
-  const mathPath = run(A770, { ...size, software: { torch: torch('2.5') } });
+  const mathPath = run(A770, { ...size, software: { torch: torch('2.4') } });
   const naive = run(A770, { ...size, attention: 'naive', software: { torch: torch('2.7') } });
   const fused = run(A770, { ...size, attention: 'flash', software: { torch: torch('2.1') } });
   // oneDNN's SDPA: the materialised kernel's time, the fused kernel's memory.
   assert.equal(oneDnn.chosen.time.secondsPerStep, naive.chosen.time.secondsPerStep);
   assert.equal(denoise(oneDnn).activationBytes, denoise(fused).activationBytes);
   assert.ok(oneDnn.chosen.time.secondsPerStep > fused.chosen.time.secondsPerStep * 1.2);
-  // The math path also holds the scores: SDXL's 4096-token self-attention, ten heads, CFG's two samples.
+  // PyTorch 2.4's math path (16-bit) also holds the scores: SDXL's 4096-token self-attention, ten
+  // heads, CFG's two samples.
   const scores = 2 * 2 * 10 * 4096 * 4096 * 2;
   assert.ok(denoise(mathPath).activationBytes >= denoise(fused).activationBytes + scores * 0.9);
   assert.equal(mathPath.chosen.time.secondsPerStep, oneDnn.chosen.time.secondsPerStep);
