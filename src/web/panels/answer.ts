@@ -46,7 +46,8 @@ export function renderAnswer(e: EstimateJson): void {
     e.fitGrade === 'tight'
       ? ` It needs ${gb(e.memory.peakRequiredBytes)} of ${gb(e.usableDeviceBytes)} usable, within the memory model’s ${Math.round(e.verdict.memoryErrorP90 * 100)} % error${better ? `; comfortable ${better.label}` : ''}.`
       : '';
-  // Where the attention kernel that runs is not the one asked (SDPA on Intel GPUs), say so: the time assumes it.
+  // Where the attention kernel that runs is not the one asked (SDPA on Intel GPUs, a script's on AMD's consumer
+  // GPUs), say so: the time and memory assume it.
   const reason = e.attention.reason;
   const attention = reason ? ` Attention: ${reason}.` : '';
   $('answer-what').textContent =
