@@ -141,8 +141,9 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * call overhead: the AMD and Apple rows driven by scripts moved)
    * each on its own vendor's training rows only (the only rows it moves), with the stack factors
    * (`stack`) taking the rows whose ROCm or PyTorch version predates tuned kernels; oneapi and directml assumed from the Arc rows of
-   * measurements.csv. oneapi is not fit on the five Arc A770 eval rows: they pull both ways (fp32 under
-   * IPEX 2.1 ran 1.7× faster than it allows, SDXL under PyTorch 2.7 XPU 2.6× slower), and what moved
+   * measurements.csv. oneapi is not fit on the eight Arc eval rows (M0775, M0812, M0813, M0841–M0845):
+   * they pull both ways (M0775, fp32 under IPEX 2.1, ran 1.7× faster than it allows; M0842, SDXL under
+   * PyTorch 2.7 XPU, 2.6× slower, most of it a per-call offload its note describes), and what moved
    * the PyTorch XPU rows was the attention SDPA runs as there (attention-run.ts), not a kernel-wide
    * factor. cpu: kept at 1; CPUs take their per-ISA efficiencies (`cpu`).
    */
@@ -398,7 +399,7 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
     unit: '× CUDA',
     setBy: 'assumed',
     reason:
-      'from the Arc rows of measurements.csv; not fit on the 5 Arc A770 eval rows, which pull both ways (fp32 1.7× faster than it allows, SDXL on PyTorch 2.7 XPU 2.6× slower)',
+      'from the Arc rows of measurements.csv; not fit on the 8 Arc eval rows, which pull both ways (M0775, fp32 under IPEX 2.1: 1.7× faster than it allows; M0842, SDXL on PyTorch 2.7 XPU: 2.6× slower)',
   },
   {
     name: 'backendScale.directml',

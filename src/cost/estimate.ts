@@ -149,8 +149,8 @@ function fitOf(
   opts: EstimateOptions,
   usable: UsableMemory,
 ): Fit {
-  const kernel = attentionRun(w, computeDeviceOf(device, strategy, opts)).memory;
-  const memory = estimateMemory(withAttention(w, kernel), parts, strategy, opts.constants, usable.bytes);
+  const asRun = asRunOn(w, computeDeviceOf(device, strategy, opts), 'memory');
+  const memory = estimateMemory(asRun, parts, strategy, opts.constants, usable.bytes);
   const ram = opts.ramGiB !== undefined ? opts.ramGiB * 2 ** 30 : Infinity;
   // On a CPU device the workload's memory is its RAM: the host figure is graded against the usable RAM.
   const hostGrade = fitGrade(memory.peakHostBytes, device.backend === 'cpu' ? Math.min(ram, usable.bytes) : ram);
@@ -164,11 +164,13 @@ function fitOf(
 }
 
 /**
- * The workload with the kernel that runs. The breakdown holds every kernel's activations, so `parts`
- * stays that of the workload as asked, and the memo of forwards (keyed by breakdown and device)
- * stays right: the kernel that runs is a function of the two.
+ * The workload with the attention kernel that runs on the compute device, for the time or the
+ * memory model. The breakdown holds every kernel's activations, so `parts` stays that of the
+ * workload as asked, and the memo of forwards (keyed by breakdown and device) stays right: the
+ * kernel that runs is a function of the two.
  */
-function withAttention(w: Workload, attention: Workload['attention']): Workload {
+function asRunOn(w: Workload, computeDevice: Device, model: 'time' | 'memory'): Workload {
+  const attention = attentionRun(w, computeDevice)[model];
   return attention === w.attention ? w : { ...w, attention };
 }
 
@@ -185,7 +187,7 @@ function timed(
   opts: EstimateOptions,
 ): { time: TimeEstimate; basis: Basis } {
   const computeDevice = computeDeviceOf(device, strategy, opts);
-  const asRun = withAttention(w, attentionRun(w, computeDevice).time);
+  const asRun = asRunOn(w, computeDevice, 'time');
   const predicted = timeOf(asRun, parts, computeDevice, strategy, opts.runtime ?? 'pytorch', opts.constants);
   const calibrated = appliesTo(opts.calibration, computeDevice.id, w.model.id);
   const time = calibrated ? calibrateTime(predicted, opts.calibration!, w.batch) : predicted;
