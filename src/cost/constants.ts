@@ -79,8 +79,10 @@ export interface CpuEfficiency {
   neon: number;
   /** Share of DRAM bandwidth all cores together reach on streaming ops. */
   bandwidth: number;
-  /** Bytes one core streams through elementwise, norm and softmax kernels per FLOP of its vector peak. */
-  streamBytesPerFlop: number;
+  /** Bytes one core streams through elementwise, norm and softmax kernels per clock cycle. */
+  streamBytesPerCycle: number;
+  /** Bytes of GEMM and convolution weights one core reads from DRAM per clock cycle. */
+  weightBytesPerCycle: number;
 }
 
 /** Software-stack factors, applied only where the workload names the version (`software`). */
@@ -252,31 +254,45 @@ export const MODEL_CONSTANTS: ModelConstants = {
    */
   stack: { rocmUntuned: 0.178, mpsBeforeTorch2: 0.638 },
   /**
-   * measured (`npx tsx bench/cpu-sd15.ts --cpu-time`: SD 1.5 text encoder, UNet step with CFG and
-   * VAE decode on random-weight graphs, onnxruntime 1.30 CPU fp32; one intra-op thread timed in
-   * process CPU seconds, so other load on a shared machine does not count). The peak they divide is
-   * cores × vector lanes × 2 (FMA) × 2 pipes × clock (src/catalog/cpu.ts), at the clock the probe
-   * measures (src/probe/clock.ts; 3 GHz where it cannot). A 1-second AVX2 FMA loop ran at 94.6
-   * GFLOP/s per core on the 2-vCPU AMD EPYC (Zen 3) avx2 was set on (2026-12-03), two threads at
-   * once 91 each: two real cores near 2.95 GHz, the 3 GHz the probe then assumed.
-   * avx2: the share MLAS's GEMM and convolution kernels reach, from onnxruntime's profile of one
-   * thread there: convolutions 77–78 GFLOP/s (UNet and VAE), linear layers ~75, CLIP's 83; 0.8 of
-   * the 96 GFLOP/s peak. neon: assumed equal (no Arm measurement; same two-FMA-pipe structure).
-   * avx512: a 2-core Xeon with AVX-512 and AMX (2026-12-04), its clock measured at 4.09 GHz: wall
-   * time on both cores, steps 1.30 s / 6.03 s at 256² / 512², decodes 1.95 s / 8.09 s, predicted at
-   * 0.96–1.04 of them (text encoding 0.83–0.94), and on one thread 0.93–1.08. Below AVX2's share
-   * because heavy 512-bit FMA code runs at a lower licence clock than the scalar clock measured: an
-   * unrolled FMA loop there ran 239 GFLOP/s per core with AVX-512 (3.74 GHz × 64) and 127 with AVX2
-   * (3.98 GHz × 32), both cores at once alike. The same constant set on 2026-11-26 on a Xeon of this
-   * kind at an assumed 3 GHz also held there (0.91–1.06); at 3 GHz this one read 1.18–1.34.
-   * bandwidth: share of DRAM bandwidth all cores reach on streaming ops, as the Xeon runs showed.
-   * streamBytesPerFlop: the elementwise, normalisation and softmax kernels are vectorised like the
-   * GEMMs but reach far less than DRAM speed on one core: the Zen 3 profile put them at ~4 GB/s
-   * per core of the model's bytes (UNet 1.2 GB in 0.29 s, VAE 2.4 GB in 0.61 s, softmax over
-   * materialised scores alike), 0.042 bytes per FLOP of the core's vector peak; a core with wider
-   * vectors streams proportionally more, until all cores together meet the DRAM share.
+   * CPUs, measured on SD 1.5's three graphs (random weights, onnxruntime 1.30 CPU, fp32). The peak
+   * is cores × vector lanes × 2 (FMA) × 2 pipes × clock (src/catalog/cpu.ts), at the clock the
+   * probe measures (src/probe/clock.ts; 3 GHz where it cannot); a core-cycle is one core for one
+   * clock cycle (cpuCoreGHz in time.ts).
+   *
+   * A GEMM or convolution costs its FLOPs at a share of that peak plus its weight bytes read from
+   * DRAM, one after the other; streaming ops (norms, elementwise, softmax) move a fixed number of
+   * bytes per core-cycle. `npx tsx bench/cpu-profile.ts [--threads 1]` measures all three from
+   * onnxruntime's per-node profile, fitting every GEMM node of the three graphs at once (FLOPs and
+   * weights from its shapes). On a 2-core Xeon with AVX-512 and AMX (2026-12-04, clock read
+   * 3.69–3.79 GHz): efficiency 0.77 on two threads and 0.76 on one; weights 2.83 and 2.52 bytes per
+   * core-cycle; streaming 1.24–1.53 and 1.44–1.75 bytes per core-cycle over the three graphs.
+   *
+   * Why weights add rather than overlap: the profile's 3×3 convolutions over 32×32 latents ran at
+   * 0.79 of the peak, over 16×16 at 0.73, 8×8 at 0.61 and 4×4 at 0.34; the smaller the grid, the
+   * fewer FLOPs each weight byte carries (16 at 4×4), and the sum of the two terms follows all four.
+   * A roofline's max(compute, weights) put 8×8 at 0.76 of its time. The VAE's convolutions, whose
+   * weights carry thousands of FLOPs a byte, ran at 0.83–0.85 of the peak.
+   *
+   * Why streaming is per core-cycle, not per FLOP: the earlier law scaled it with the vector peak
+   * (0.042 bytes a FLOP, from a Zen 3 core streaming ~4 GB/s at 2.95 GHz, 1.36 bytes a cycle). The
+   * Xeon's 512-bit cores stream 1.2–1.8 bytes a cycle, not the 2.7 that law gave them; its AVX-512
+   * efficiency was then set at 0.68 to absorb the difference, which made the VAE (streaming-heavy)
+   * and the text encoder (GEMM-heavy) err in opposite directions.
+   *
+   * avx512: the profile's 0.76–0.77. Out of the fit, `bench/cpu-sd15.ts` and `genready bench
+   * --quick` phase totals on that Xeon (four runs, 13 phase/size cases, both thread counts, 256²
+   * and 512²) are predicted at 0.88–1.09 of measured; text encoding 0.95–1.05 (0.82 before).
+   * Each run's clock reading moves its prediction with it: the host moves the clock with its other
+   * tenants' load (src/probe/clock.ts), 3.59–4.09 GHz this day.
+   * avx2: fit on the Zen 3 EPYC's two phase totals (data/measurements.md: UNet step 5.53 and VAE
+   * decode 8.41 CPU-s on one core at 2.95 GHz), predicted at 1.00 and 0.98 with the shared weight
+   * and streaming rates. Above AVX-512's share: heavy 512-bit FMA code runs at a lower licence clock
+   * than the scalar clock the probe reads (an unrolled FMA loop on that Xeon ran 239 GFLOP/s per
+   * core with AVX-512, 3.74 GHz × 64, and 127 with AVX2, 3.98 GHz × 32).
+   * neon: assumed equal to AVX2's (no Arm CPU measured; two FMA pipes per core alike).
+   * bandwidth: share of DRAM bandwidth all cores reach, the ceiling of both per-core rates.
    */
-  cpu: { avx512: 0.68, avx2: 0.8, neon: 0.8, bandwidth: 0.72, streamBytesPerFlop: 0.042 },
+  cpu: { avx512: 0.76, avx2: 0.86, neon: 0.86, bandwidth: 0.72, streamBytesPerCycle: 1.5, weightBytesPerCycle: 2.6 },
   /**
    * Before the first image (src/cost/first-image.ts). diskBytesPerSecond assumed: an NVMe SSD read
    * through the page cache, 1.5 GB/s; with the host-link copy below it reproduces the one published
@@ -541,14 +557,14 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
     unit: 'of FMA peak',
     setBy: 'measured',
     reason:
-      'MLAS fp32 kernels on AVX-512 cores: bench/cpu-sd15.ts on a 2-core Xeon at its measured 4.09 GHz (UNet step and VAE decode at 256² and 512²); below AVX2 for the lower AVX-512 licence clock (3.74 GHz there)',
+      'MLAS fp32 GEMMs and convolutions on AVX-512 cores: bench/cpu-profile.ts on a 2-core Xeon, 0.77 on two threads and 0.76 on one, fitted over every GEMM node with the weights term; phase totals out of the fit at 0.88–1.09',
   },
   {
     name: 'cpu.avx2',
     unit: 'of FMA peak',
-    setBy: 'measured',
+    setBy: 'fit',
     reason:
-      'MLAS fp32 GEMMs and convolutions on AVX2 cores: onnxruntime profile of one thread on a Zen 3 EPYC (bench/cpu-sd15.ts --cpu-time), 77–83 of 96 GFLOP/s',
+      'MLAS fp32 on AVX2 cores: the Zen 3 EPYC one-core UNet step and VAE decode (bench/cpu-sd15.ts --cpu-time) with the shared weight and streaming rates; above AVX-512 for its lower licence clock',
   },
   {
     name: 'cpu.neon',
@@ -564,11 +580,18 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
     reason: 'streaming ops (norms, activations) with all cores: the share the Xeon bench runs were consistent with',
   },
   {
-    name: 'cpu.streamBytesPerFlop',
-    unit: 'B per peak FLOP',
+    name: 'cpu.streamBytesPerCycle',
+    unit: 'B per core-cycle',
     setBy: 'measured',
     reason:
-      'elementwise, norm and softmax kernels stream ~4 GB/s per Zen 3 core (onnxruntime profile, one thread): far below DRAM, scaling with the vector peak',
+      "norm, elementwise and softmax kernels: bench/cpu-profile.ts, the model's bytes over onnxruntime's time outside GEMMs and attention, 1.24–1.75 on a Xeon (AVX-512); an earlier profile of one Zen 3 core (AVX2) streamed ~4 GB/s at 2.95 GHz, 1.36: not scaling with vector width",
+  },
+  {
+    name: 'cpu.weightBytesPerCycle',
+    unit: 'B per core-cycle',
+    setBy: 'measured',
+    reason:
+      'GEMM and convolution weights read from DRAM before the cores use them: bench/cpu-profile.ts fit over every GEMM node, 2.52 (one thread) and 2.83 (two) on a Xeon; what makes a 3×3 convolution over 4×4 latents run at 0.34 of the peak',
   },
   {
     name: 'firstImage.diskBytesPerSecond',

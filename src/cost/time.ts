@@ -3,6 +3,7 @@
  * op (times a kernel efficiency), against bytes over its bandwidth — floored by the host's cost to
  * launch the op, plus per-step and per-call overheads and, for offload, the weight transfers.
  */
+import { FLOPS_PER_CYCLE } from '../catalog/cpu.ts';
 import type { Device } from '../catalog/devices.types.ts';
 import { type ComponentBreakdown, storedQuantized } from './breakdown.ts';
 import {
@@ -106,12 +107,31 @@ export function cpuEfficiency(d: Device, K: ModelConstants): number {
 }
 
 /**
+ * A CPU's cores × clock (core-GHz), from its vector peak: the catalog's rows and the probe's both
+ * count that peak as cores × FLOP per cycle × clock (src/catalog/cpu.ts), so dividing by the FLOP
+ * per cycle of its widest unit gives back the core-cycles per second.
+ */
+export function cpuCoreGHz(d: Device): number {
+  const perCycle = d.computeId === 'scalar' ? FLOPS_PER_CYCLE.scalar : FLOPS_PER_CYCLE[cpuIsa(d)];
+  return (d.fp32Tflops * 1e3) / perCycle;
+}
+
+/**
  * Bytes per second a CPU streams through onnxruntime's elementwise, normalisation and softmax
- * kernels: they are vectorised like the GEMMs, so one core moves a fixed number of bytes per FLOP of
- * its vector peak (K.cpu.streamBytesPerFlop), up to the share of DRAM bandwidth all cores reach.
+ * kernels: a fixed number of bytes per core-cycle (K.cpu.streamBytesPerCycle), whatever the vector
+ * width, up to the share of DRAM bandwidth all cores reach.
  */
 export function cpuStreamRate(d: Device, K: ModelConstants): number {
-  return Math.min(bandwidth(d) * K.cpu.bandwidth, d.fp32Tflops * 1e12 * K.cpu.streamBytesPerFlop);
+  return Math.min(bandwidth(d) * K.cpu.bandwidth, cpuCoreGHz(d) * 1e9 * K.cpu.streamBytesPerCycle);
+}
+
+/**
+ * Bytes per second a CPU reads GEMM and convolution weights at: a layer's weights come from DRAM on
+ * every forward (the activations between layers evict them), at a per-core rate
+ * (K.cpu.weightBytesPerCycle), up to the DRAM share.
+ */
+export function cpuWeightRate(d: Device, K: ModelConstants): number {
+  return Math.min(bandwidth(d) * K.cpu.bandwidth, cpuCoreGHz(d) * 1e9 * K.cpu.weightBytesPerCycle);
 }
 
 /** Software-version factor where the workload names the version: old ROCm on a newer architecture, pre-2.0 MPS. */
@@ -169,6 +189,8 @@ interface OpContext {
   /** Bytes/s of activation traffic, and elements/s (for GroupNorm's statistics). */
   rate: number;
   rowRate: number;
+  /** A CPU's weight-read rate (cpuWeightRate); null on GPUs, whose roofline overlaps weight reads with compute. */
+  weightRate: number | null;
   launch: number;
   flash: boolean;
   /** Bytes per element of materialised attention scores: the compute type's, fp32 on the math path. */
@@ -219,6 +241,7 @@ function opContext(c: ComponentBreakdown, w: Workload, d: Device, rt: Runtime, K
     serialAttention: isCpu,
     rate,
     rowRate: rate / actBytes,
+    weightRate: isCpu ? cpuWeightRate(d, K) * Math.min(1, scale) : null,
     launch: isCpu ? 0 : K.launchSeconds * rt.launchScale * server,
     flash: w.attention === 'flash',
     scoreBytes: math ? 4 : actBytes,
@@ -338,7 +361,7 @@ function opTable(c: ComponentBreakdown): OpTable {
  */
 /** Writes one component's forward into `out` at `at` (see `Forwards`). */
 function componentSeconds(c: ComponentBreakdown, x: OpContext, out: number[], at: number): void {
-  const { B, K, scale, actBytes, rate, launch, path: quantPath, flash, rowRate, scoreBytes } = x;
+  const { B, K, scale, actBytes, rate, launch, path: quantPath, flash, rowRate, scoreBytes, weightRate } = x;
   const t = opTable(c);
   const { count, kind, quantizable, flops, params, ioElems, ioBatchElems, attention, tileUse, scoreElems } = t;
   const { statsElems, groupRows, idle, gathers, launches } = t;
@@ -367,7 +390,12 @@ function componentSeconds(c: ComponentBreakdown, x: OpContext, out: number[], at
     }
     // The matmul reads the weight as stored, or the 16-bit copy the library dequantized it to.
     const weightRead = gathers[i] ? 0 : quant ? p * weightBytesQuant : p * weightBytesPlain;
-    let bytes = weightRead + ioBatchElems[i]! * actBytes;
+    // A CPU's GEMM waits for its weights from DRAM, so their read adds to its FLOPs rather than
+    // overlapping them (onnxruntime profile: a 3×3 convolution over 4×4 latents ran at 0.34 of the
+    // peak and one over 32×32 at 0.79; FLOPs plus weight bytes at a per-core rate give both).
+    const cpuWeights = weightRate !== null && (k === LINEAR || k === CONV);
+    const weightSeconds = cpuWeights ? weightRead / weightRate : 0;
+    let bytes = (cpuWeights ? 0 : weightRead) + ioBatchElems[i]! * actBytes;
     // Materialised attention scores.
     if (attention[i] && !flash) bytes += scoreElems[i]! * scoreBytes;
     let memory = bytes / rate;
@@ -389,15 +417,17 @@ function componentSeconds(c: ComponentBreakdown, x: OpContext, out: number[], at
     // (onnxruntime profile, one thread): attention GEMMs + softmax took 0.58 s of a 5.5 s step at 256²
     // (scores in cache) and ~13 of 29 s at 512² (1 GB score tensors), near GEMM time + score traffic.
     const launchTime = launch * launches[i]!;
-    const roof = serialAttention && attention[i] ? compute + memory : Math.max(compute, memory, launchTime);
+    const roof =
+      serialAttention && attention[i] ? compute + memory : Math.max(compute + weightSeconds, memory, launchTime);
     const seconds = roof + quantSeconds;
     const base = (seconds - quantSeconds) * n;
     total += seconds * n;
     // Dequantization streams weights: it counts as bandwidth-bound time.
     shareBandwidth += quantSeconds * n;
-    const top = Math.max(compute, memory, launchTime);
+    // A CPU GEMM held up mostly by its weights' read is bandwidth-bound.
+    const top = Math.max(compute, memory, launchTime, weightSeconds);
     if (top === compute) shareCompute += base;
-    else if (top === memory) shareBandwidth += base;
+    else if (top === memory || top === weightSeconds) shareBandwidth += base;
     else shareLaunch += base;
   }
   out[at + FORWARD_SECONDS] = total;

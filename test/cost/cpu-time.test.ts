@@ -11,7 +11,7 @@ import { listDevices } from '../../src/catalog/devices.ts';
 import { breakdown } from '../../src/cost/breakdown.ts';
 import { MODEL_CONSTANTS } from '../../src/cost/constants.ts';
 import { estimate } from '../../src/cost/estimate.ts';
-import { cpuEfficiency, cpuIsa, cpuStreamRate, estimateTime } from '../../src/cost/time.ts';
+import { cpuCoreGHz, cpuEfficiency, cpuIsa, cpuStreamRate, cpuWeightRate, estimateTime } from '../../src/cost/time.ts';
 import { makeWorkload, type WorkloadInput } from '../../src/cost/workload.ts';
 
 const K = MODEL_CONSTANTS;
@@ -64,25 +64,57 @@ test('a probed Zen 4 (AVX-512 on 256-bit halves) has the peak and the share of t
   assert.equal(cpuIsa(catalog), cpuIsa(zen4));
 });
 
-test('streaming kernels run at a per-core rate tied to the vector peak until the cores meet DRAM', () => {
+test('streaming kernels move a fixed number of bytes per core-cycle, whatever the vector width, until the cores meet DRAM', () => {
   const one = cpuStreamRate(zen3(1), K);
-  assert.ok(Math.abs(one - 96e9 * K.cpu.streamBytesPerFlop) < 1e6, `${one}`);
+  assert.ok(Math.abs(one - 3e9 * K.cpu.streamBytesPerCycle) < 1e6, `${one}`);
   assert.ok(Math.abs(cpuStreamRate(zen3(4), K) - 4 * one) < 1e6);
   // 64 cores stream no faster than the DRAM share of their two channels.
   assert.equal(cpuStreamRate(zen3(64), K), 51.2e9 * K.cpu.bandwidth);
-  // Wider vectors stream more per core (same cores and clock).
+  // Twice the vector peak (AVX-512), same cores and clock: the same stream.
   const avx512 = cpuDevice({ model: 'Xeon', cores: 1, clockGHz: 3, simd: { avx2: true, avx512: true } });
-  assert.ok(cpuStreamRate(avx512, K) > one);
+  assert.equal(avx512.fp32Tflops, 2 * zen3(1).fp32Tflops);
+  assert.equal(cpuStreamRate(avx512, K), one);
+  // Core-cycles come back from the peak whatever unit set it: SSE-only, Zen 4's halves, NEON.
+  for (const simd of [{}, { avx2: true, avx512: true, avx512Halves: true }, { neon: true }])
+    assert.ok(Math.abs(cpuCoreGHz(cpuDevice({ model: 'x', cores: 6, clockGHz: 2.5, simd })) - 15) < 1e-9);
 });
 
-test('a CPU phase scales with cores while compute-bound, and a memory-starved one stops scaling', () => {
+test('a CPU GEMM waits for its weights: their DRAM read adds to the FLOPs, and matters most where few rows share them', () => {
+  const d = zen3(1);
+  const w = sd15({ attention: 'flash' });
+  const unet = breakdown(w).find((c) => c.phase === 'denoising')!;
+  // One 3×3 convolution at the UNet's deepest level (4×4 latents at 256²) and one at its top (32×32).
+  const conv = (name: RegExp) => {
+    const g = unet.opGroups.find((x) => x.op.kind === 'conv' && name.test(x.op.name))!;
+    const one = { ...unet, opGroups: [{ ...g, count: 1 }], forwardsPerCall: 1 };
+    const t = estimateTime(w, [one], d, 'cpu').phases.find((p) => p.phase === 'denoising')!.seconds;
+    const compute = (2 * g.op.macs * unet.forwardBatch) / (d.fp32Tflops * 1e12 * K.cpu.avx2);
+    const weights = (g.op.params * 4) / cpuWeightRate(d, K);
+    return { t: t - K.stepOverheadSeconds * w.steps, compute, weights };
+  };
+  for (const c of [conv(/^down3\.res0\.conv1$/), conv(/^down0\.res0\.conv1$/)])
+    assert.ok(Math.abs(c.t - (c.compute + c.weights)) < 1e-9 * c.t, `${c.t} vs ${c.compute} + ${c.weights}`);
+  const deep = conv(/^down3\.res0\.conv1$/);
+  const top = conv(/^down0\.res0\.conv1$/);
+  // The deep convolution's 1280² × 9 weights are read for 32 output positions: most of its time.
+  assert.ok(deep.weights / deep.t > 0.3, `${deep.weights / deep.t}`);
+  assert.ok(top.weights / top.t < 0.05, `${top.weights / top.t}`);
+  // The weight rate is per core-cycle up to the DRAM share, like the stream.
+  assert.ok(Math.abs(cpuWeightRate(zen3(2), K) - 2 * 3e9 * K.cpu.weightBytesPerCycle) < 1e6);
+  assert.equal(cpuWeightRate(zen3(64), K), 51.2e9 * K.cpu.bandwidth);
+});
+
+test('a CPU phase scales with cores while its per-core rates stay under DRAM, and a memory-starved one stops scaling', () => {
   const w = sd15();
   const step1 = phase(w, zen3(1), 'denoising');
-  const step8 = phase(w, zen3(8), 'denoising');
-  assert.ok(step1 / step8 > 7.9 && step1 / step8 < 8.1, `${step1 / step8}`);
-  // The same 8 cores on a tenth of the DRAM bandwidth: the streaming part no longer scales.
-  const starved = phase(w, zen3(8, 5), 'denoising');
-  assert.ok(starved > step8 * 1.05, `${starved} vs ${step8}`);
+  const step4 = phase(w, zen3(4), 'denoising');
+  assert.ok(step1 / step4 > 3.95 && step1 / step4 < 4.05, `${step1 / step4}`);
+  // Sixteen cores would read weights faster than two DRAM channels give: they stop short of 16×.
+  const step16 = phase(w, zen3(16), 'denoising');
+  assert.ok(step1 / step16 < 15, `${step1 / step16}`);
+  // The same 4 cores on a tenth of the DRAM bandwidth: the streaming part no longer scales.
+  const starved = phase(w, zen3(4, 5), 'denoising');
+  assert.ok(starved > step4 * 1.05, `${starved} vs ${step4}`);
 });
 
 test('materialised attention on a CPU costs its score traffic on top of the GEMMs, growing with tokens²', () => {
