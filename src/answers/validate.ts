@@ -1,5 +1,6 @@
-/** `validate`: predicted against published measurements, and our own GPU runs (never fitted). */
+/** `validate`: predicted against published measurements, and our own GPU and CPU runs. */
 import { z } from 'zod';
+import { ownCpuJson, ownCpuReport } from '../validate/own-cpu.ts';
 import { ownGpuReport, ownRunJson } from '../validate/own-gpu.ts';
 import { type ValidationReport, validate } from '../validate/validate.ts';
 import { parseRequest } from './request.ts';
@@ -8,15 +9,19 @@ export const validateRequest = z.strictObject({});
 export const parseValidate = (input: unknown) => parseRequest(validateRequest, input, 'validate');
 
 export type OwnGpuReport = ReturnType<typeof ownGpuReport>;
+export type { OwnCpuReport } from '../validate/own-cpu.ts';
 
-/** The report and the own-GPU comparison, as objects (the CLI also renders them as text and markdown). */
-export function validation(): { report: ValidationReport; own: OwnGpuReport } {
-  return { report: validate(), own: ownGpuReport() };
+/** The report and the own-run comparisons, as objects (the CLI also renders them as text and markdown). */
+export function validation(): { report: ValidationReport; own: OwnGpuReport; ownCpu: ReturnType<typeof ownCpuReport> } {
+  return { report: validate(), own: ownGpuReport(), ownCpu: ownCpuReport() };
 }
 
-export type ValidateAnswer = ValidationReport & { ownGpu: ReturnType<typeof ownRunJson>[] };
+export type ValidateAnswer = ValidationReport & {
+  ownGpu: ReturnType<typeof ownRunJson>[];
+  ownCpu: ReturnType<typeof ownCpuJson>;
+};
 
 /** `genready validate --json` and `GET /api/validate`. */
 export function validateAnswer(v = validation()): ValidateAnswer {
-  return { ...v.report, ownGpu: v.own.map(ownRunJson) };
+  return { ...v.report, ownGpu: v.own.map(ownRunJson), ownCpu: ownCpuJson(v.ownCpu) };
 }

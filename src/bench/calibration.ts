@@ -13,9 +13,8 @@ import { z } from 'zod';
 import { onThreads } from '../catalog/cpu.ts';
 import type { Device } from '../catalog/devices.types.ts';
 import type { Calibration } from '../cost/calibration.ts';
-import { estimate } from '../cost/estimate.ts';
+import { phaseSeconds } from '../cost/phase-seconds.ts';
 import type { Phase } from '../cost/types.ts';
-import { makeWorkload } from '../cost/workload.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { BenchError } from './errors.ts';
 import type { BenchPhase, BenchResult, Environment } from './types.ts';
@@ -133,29 +132,11 @@ export function measurementFrom(r: BenchResult, env: Environment, strategy: 'cpu
   };
 }
 
-/**
- * The cost model's seconds for one measured case on `device`: per sampler step (all denoiser passes
- * of the batch), per VAE decode of the batch, or per text encoding of its prompts. fp32 on the CPU,
- * the measured precision elsewhere. On the CPU the measured graphs are onnxruntime's, which
- * materialise the attention scores (MatMul → Softmax → MatMul): predicted with that kernel.
- */
-export function predictSeconds(
+/** The cost model's seconds for one measured case on `device` (src/cost/phase-seconds.ts). */
+export const predictSeconds = (
   m: Pick<Measurement, 'model' | 'width' | 'height' | 'batch' | 'precision' | 'strategy'> & { phase: Phase },
   device: Device,
-): number {
-  const w = makeWorkload({
-    model: m.model,
-    width: m.width,
-    height: m.height,
-    batch: m.batch,
-    precision: m.precision,
-    componentPrecision: { vae: m.precision, 'text-encoder': m.precision },
-    ...(m.strategy === 'cpu' ? { attention: 'naive' } : {}),
-  });
-  const e = estimate(w, device, { strategy: m.strategy, host: device });
-  const t = e.chosen.time;
-  return m.phase === 'denoising' ? t.secondsPerStep : t.phases.find((p) => p.phase === m.phase)!.seconds;
-}
+): number => phaseSeconds(m, device);
 
 /**
  * The calibration for `device` from stored measurements: per phase, the geometric mean of

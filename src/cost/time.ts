@@ -25,7 +25,7 @@ import {
   quantPath,
 } from './precision.ts';
 import { bandwidth, eightBitPeak, gemmPeak, hostLink, type Peak, peakRate } from './rates.ts';
-import { isIdle, type Phase } from './types.ts';
+import { isIdle, PHASES, type Phase } from './types.ts';
 import { tf32Matmul, type Workload } from './workload.ts';
 
 export interface PhaseTime {
@@ -484,8 +484,6 @@ export function forwardTimes(
   }
   return out;
 }
-
-const PHASES: readonly Phase[] = ['text-encoding', 'denoising', 'vae-decode'];
 
 /** The time of a strategy from the forwards of `parts` (`forwardTimes`): steps, transfers, overheads. */
 export function timeFromForwards(

@@ -55,7 +55,8 @@ export interface Op {
 export const isIdle = (op: Pick<Op, 'macs' | 'ioElems'>): boolean => op.macs === 0 && op.ioElems === 0;
 
 /** The pieces of one phase a person asks about. */
-export type Phase = 'text-encoding' | 'denoising' | 'vae-decode';
+export const PHASES = ['text-encoding', 'denoising', 'vae-decode'] as const;
+export type Phase = (typeof PHASES)[number];
 
 /** Geometry a component is evaluated at. */
 export interface Geometry {

@@ -1,5 +1,6 @@
 /** The validation report as markdown (docs/accuracy.md, linked from the README). */
 import { pct } from '../text/units.ts';
+import { type OwnCpuReport, ownCpuLabel } from './own-cpu.ts';
 import type { OwnRunComparison } from './own-gpu.ts';
 import type { Replication } from './replication.ts';
 import type { Stats } from './stats.ts';
@@ -19,6 +20,7 @@ export function validationMarkdown(
   r: ValidationReport,
   generatedAt: string,
   own: readonly OwnRunComparison[] = [],
+  ownCpu: OwnCpuReport | null = null,
 ): string {
   const s = r.summary;
   const lines = [
@@ -63,6 +65,7 @@ export function validationMarkdown(
     ...Object.entries(s.byVendor).map(([k, v]) => `| ${k} | ${cell(v.speed)} | ${cell(v.memory)} |`),
     '',
     ...ownGpuMarkdown(own),
+    ...(ownCpu ? ownCpuMarkdown(ownCpu) : []),
     '## Every row',
     '',
     '| id | split | model | device | size | batch | precision | strategy | field | measured | predicted | error |',
@@ -145,4 +148,26 @@ function ownGpuMarkdown(own: readonly OwnRunComparison[]): string[] {
     }
   }
   return lines;
+}
+
+/** genready's own CPU runs (data/eval/own-cpu.jsonl): SD 1.5's phases on onnxruntime, measured / predicted. */
+function ownCpuMarkdown(r: OwnCpuReport): string[] {
+  if (r.rows.length === 0) return [];
+  const fitted = [...new Set(r.rows.flatMap((c) => (c.row.fitted ? [c.row.fitted] : [])))];
+  return [
+    '## Our own CPU measurements',
+    '',
+    "SD 1.5's phases timed with onnxruntime (`genready bench --quick`, `bench/cpu-sd15.ts`) on the CPUs the CPU",
+    "constants were measured on, each predicted from the CPU's cores, the clock the probe read and its vector units, as",
+    "for a user's machine. The clock moves with a shared host's load, and each prediction with it.",
+    `Never fitted: ${cell(r.checked)}${fitted.length ? `; fitted (they set ${fitted.join(', ')}): ${cell(r.fitted)}` : ''} (median / p90 error).`,
+    '',
+    '| run | measured | predicted / measured |',
+    '|---|---|---|',
+    ...r.rows.map(
+      (c) =>
+        `| ${ownCpuLabel(c)}${c.row.fitted ? ` (fitted: ${c.row.fitted})` : ''} | ${c.row.seconds >= 1 ? `${c.row.seconds.toFixed(2)} s` : `${(c.row.seconds * 1e3).toFixed(0)} ms`} | ${c.ratio.toFixed(2)} |`,
+    ),
+    '',
+  ];
 }

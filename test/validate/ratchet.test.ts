@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { ownCpuReport } from '../../src/validate/own-cpu.ts';
 import { validate } from '../../src/validate/validate.ts';
 
 type Split = 'all' | 'train' | 'holdout';
@@ -14,7 +15,7 @@ type Figures = Record<'speed' | 'memory', Record<Split, { median: number; p90: n
 const SLACK_POINTS = 0.5;
 const committed = JSON.parse(
   readFileSync(new URL('../../data/eval/accuracy-ratchet.json', import.meta.url), 'utf8'),
-) as Figures;
+) as Figures & { ownCpu: { checked: { median: number; p90: number } } };
 
 test('no validate figure is worse than the committed one by more than half a point', () => {
   const { summary } = validate();
@@ -28,4 +29,13 @@ test('no validate figure is worse than the committed one by more than half a poi
           worse.push(`${kind} ${split} ${stat}: ${now.toFixed(2)} % (committed ${then} %)`);
       }
   assert.deepEqual(worse, []);
+});
+
+test('the kept CPU runs never fitted are predicted no worse than committed, by more than half a point', () => {
+  const { checked } = ownCpuReport();
+  for (const stat of ['median', 'p90'] as const) {
+    const now = checked[stat] * 100;
+    const then = committed.ownCpu.checked[stat];
+    assert.ok(now <= then + SLACK_POINTS, `own CPU ${stat}: ${now.toFixed(2)} % (committed ${then} %)`);
+  }
 });

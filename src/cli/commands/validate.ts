@@ -3,9 +3,10 @@ import { defineCommand } from 'citty';
 import { parseValidate, validateAnswer, validation } from '../../answers/validate.ts';
 import { writeFileAtomic } from '../../io/atomic.ts';
 import { validationMarkdown } from '../../validate/markdown.ts';
+import { ownCpuLabel } from '../../validate/own-cpu.ts';
 import type { Stats } from '../../validate/stats.ts';
 import { cliAnswer, rejectUnknownFlags, requestOf, UsageError } from '../_args.ts';
-import { color, pct, table } from '../format.ts';
+import { color, pct, seconds, table } from '../format.ts';
 import type { Output } from '../output.ts';
 
 const args = {
@@ -31,11 +32,11 @@ export const validateCommand = defineCommand({
       parseValidate(requestOf(a, args, ['json', 'verbose', 'markdown']));
       return validation();
     });
-    const { report: r, own } = v;
+    const { report: r, own, ownCpu } = v;
     if (a.markdown) {
       const file = String(a.markdown);
       try {
-        writeFileAtomic(file, validationMarkdown(r, new Date().toISOString().slice(0, 10), own));
+        writeFileAtomic(file, validationMarkdown(r, new Date().toISOString().slice(0, 10), own, ownCpu));
       } catch (err) {
         // A folder that cannot take a file (read-only, /proc, a path through a file, a full disk) is the
         // user's to fix: one line naming the file and the system's reason.
@@ -99,6 +100,20 @@ export const validateCommand = defineCommand({
       }
       out.text(o.toString());
       if (a.verbose) for (const c of own) out.text(c.text);
+    }
+    if (ownCpu.rows.length) {
+      // Our own onnxruntime runs of SD 1.5's phases on CPUs, predicted from each CPU's cores, clock and vector units.
+      const fitted = [...new Set(ownCpu.rows.flatMap((c) => (c.row.fitted ? [c.row.fitted] : [])))].join(', ');
+      const o = table(['own CPU runs (onnxruntime)', 'phase time median / p90']);
+      o.push(['never fitted', cell(ownCpu.checked)]);
+      if (ownCpu.fitted.n) o.push([`fitted (set ${fitted})`, cell(ownCpu.fitted)]);
+      out.text(o.toString());
+      if (a.verbose) {
+        const t = table(['run', 'measured', 'predicted / measured']);
+        for (const c of ownCpu.rows)
+          t.push([`${ownCpuLabel(c)}${c.row.fitted ? ' (fitted)' : ''}`, seconds(c.row.seconds), c.ratio.toFixed(2)]);
+        out.text(t.toString());
+      }
     }
     if (a.markdown) out.text(color.dim(`wrote ${a.markdown}`));
   },
