@@ -9,7 +9,8 @@
  *   squares on relative error over all of them. Its FLOPs and weights come from the node's shapes.
  * - Stream bytes per core-cycle: the bytes the cost model counts for the norms and elementwise ops
  *   (src/cost/breakdown.ts) over the time onnxruntime spends outside GEMMs and attention.
- * - Attention (batched products and softmax) is printed beside what the model predicts for it.
+ * - Attention's batched products and softmax are printed as measured (the model costs them as
+ *   their GEMMs plus their score traffic at the streaming rate).
  *
  * Prints the environment (device, clock, threads, load) with the results; stores nothing.
  *
@@ -39,7 +40,10 @@ const threadsArg = process.argv.indexOf('--threads');
 const machine = machineFromProbe(await probeMachine());
 const cores = machine.probe.cpu.cores;
 const threads = threadsArg > 0 ? Number(process.argv[threadsArg + 1]) : cores;
-if (!Number.isInteger(threads) || threads < 1) throw new Error('--threads takes a whole number ≥ 1');
+if (!Number.isInteger(threads) || threads < 1) {
+  console.error(`--threads takes a whole number ≥ 1, got ${process.argv[threadsArg + 1]}`);
+  process.exit(2);
+}
 const device: Device = onThreads(machine.host, threads, cores);
 const coreHz = cpuCoreGHz(device) * 1e9;
 const peak = device.fp32Tflops * 1e12;

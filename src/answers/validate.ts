@@ -1,6 +1,6 @@
 /** `validate`: predicted against published measurements, and our own GPU and CPU runs. */
 import { z } from 'zod';
-import { ownCpuJson, ownCpuReport } from '../validate/own-cpu.ts';
+import { type OwnCpuReport, ownCpuJson, ownCpuReport } from '../validate/own-cpu.ts';
 import { ownGpuReport, ownRunJson } from '../validate/own-gpu.ts';
 import { type ValidationReport, validate } from '../validate/validate.ts';
 import { parseRequest } from './request.ts';
@@ -9,10 +9,9 @@ export const validateRequest = z.strictObject({});
 export const parseValidate = (input: unknown) => parseRequest(validateRequest, input, 'validate');
 
 export type OwnGpuReport = ReturnType<typeof ownGpuReport>;
-export type { OwnCpuReport } from '../validate/own-cpu.ts';
 
 /** The report and the own-run comparisons, as objects (the CLI also renders them as text and markdown). */
-export function validation(): { report: ValidationReport; own: OwnGpuReport; ownCpu: ReturnType<typeof ownCpuReport> } {
+export function validation(): { report: ValidationReport; own: OwnGpuReport; ownCpu: OwnCpuReport } {
   return { report: validate(), own: ownGpuReport(), ownCpu: ownCpuReport() };
 }
 

@@ -279,11 +279,14 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * efficiency was then set at 0.68 to absorb the difference, which made the VAE (streaming-heavy)
    * and the text encoder (GEMM-heavy) err in opposite directions.
    *
-   * avx512: the profile's 0.76–0.77. Out of the fit, `bench/cpu-sd15.ts` and `genready bench
-   * --quick` phase totals on that Xeon (four runs, 13 phase/size cases, both thread counts, 256²
-   * and 512²) are predicted at 0.88–1.09 of measured; text encoding 0.95–1.05 (0.82 before).
-   * Each run's clock reading moves its prediction with it: the host moves the clock with its other
-   * tenants' load (src/probe/clock.ts), 3.59–4.09 GHz this day.
+   * avx512: the profile's 0.76–0.77. Out of the fit: the phase totals kept in
+   * data/eval/own-cpu.jsonl (`genready validate` compares them), 28 on that Xeon over seven runs,
+   * both thread counts, 256² and 512², three of them SD 2.1 (an architecture measured for nothing
+   * here), are predicted at 0.85–1.13 of measured, 4.7 % median and 13.2 % p90 error; text encoding
+   * 0.95–1.13 (0.82–0.89 before). Each run's clock reading moves its prediction with it: the host
+   * moves the clock with its other tenants' load (src/probe/clock.ts), 3.59–4.09 GHz this day. The
+   * worst, the VAE at 512² (0.85–0.88), streams its 134 MB tensors at 0.9 bytes a core-cycle, not
+   * 1.4: they no longer stay in cache, which the model does not know the size of.
    * avx2: fit on the Zen 3 EPYC's two phase totals (data/measurements.md: UNet step 5.53 and VAE
    * decode 8.41 CPU-s on one core at 2.95 GHz), predicted at 1.00 and 0.98 with the shared weight
    * and streaming rates. Above AVX-512's share: heavy 512-bit FMA code runs at a lower licence clock
@@ -557,7 +560,7 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
     unit: 'of FMA peak',
     setBy: 'measured',
     reason:
-      'MLAS fp32 GEMMs and convolutions on AVX-512 cores: bench/cpu-profile.ts on a 2-core Xeon, 0.77 on two threads and 0.76 on one, fitted over every GEMM node with the weights term; phase totals out of the fit at 0.88–1.09',
+      'MLAS fp32 GEMMs and convolutions on AVX-512 cores: bench/cpu-profile.ts on a 2-core Xeon, 0.77 on two threads and 0.76 on one, fitted over every GEMM node with the weights term; the kept phase totals (data/eval/own-cpu.jsonl), never fitted, at 0.85–1.13',
   },
   {
     name: 'cpu.avx2',

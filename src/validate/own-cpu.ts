@@ -1,7 +1,7 @@
 /**
- * genready's own CPU measurements (data/eval/own-cpu.jsonl): SD 1.5's phases timed with onnxruntime
- * on the machines the CPU constants were measured on, by `genready bench --quick` and
- * `bench/cpu-sd15.ts`. Each row names the CPU as the probe saw it (cores, the clock it read, vector
+ * genready's own CPU measurements (data/eval/own-cpu.jsonl): SD 1.5's (and SD 2.1's) phases timed
+ * with onnxruntime on the machines the CPU constants were measured on, by `genready bench --quick`
+ * and `bench/cpu-sd15.ts`. Each row names the CPU as the probe saw it (cores, the clock it read, vector
  * units) and how it was timed, so the cost model predicts it from those features alone, as it does
  * for a user's machine. Reported apart from the published rows; the rows marked `fitted` set the
  * constant they name, the others were never fitted.
@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { cpuDevice, onThreads } from '../catalog/cpu.ts';
 import type { Device } from '../catalog/devices.types.ts';
-import { CatalogError } from '../catalog/errors.ts';
+import { CatalogError, GenreadyError } from '../catalog/errors.ts';
 import { phaseSeconds } from '../cost/phase-seconds.ts';
 import { PHASES } from '../cost/types.ts';
 import { type Stats, stats } from './stats.ts';
@@ -105,18 +105,26 @@ export function rowDevice(r: OwnCpuRow): Device {
 export function compareOwnCpu(rows: readonly OwnCpuRow[]): OwnCpuReport {
   const compared = rows.map((row): OwnCpuComparison => {
     const device = rowDevice(row);
-    const predicted = phaseSeconds(
-      {
-        model: row.model,
-        phase: row.phase,
-        width: row.width,
-        height: row.height,
-        batch: 1,
-        precision: 'fp32',
-        strategy: 'cpu',
-      },
-      device,
-    );
+    let predicted: number;
+    try {
+      predicted = phaseSeconds(
+        {
+          model: row.model,
+          phase: row.phase,
+          width: row.width,
+          height: row.height,
+          batch: 1,
+          precision: 'fp32',
+          strategy: 'cpu',
+        },
+        device,
+      );
+    } catch (e) {
+      // An unknown model or a size the model cannot take: the row is at fault, so say which.
+      if (e instanceof GenreadyError)
+        throw new CatalogError('invalid-own-cpu', `${row.id}: ${e.message}`, { cause: e });
+      throw e;
+    }
     return { row, device, predicted, ratio: predicted / row.seconds };
   });
   const err = (cs: OwnCpuComparison[]) => stats(cs.map((c) => Math.abs(c.ratio - 1)));

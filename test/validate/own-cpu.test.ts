@@ -12,7 +12,7 @@ import { predictSeconds } from '../../src/bench/calibration.ts';
 import { cpuDevice, onThreads } from '../../src/catalog/cpu.ts';
 import { CatalogError } from '../../src/catalog/errors.ts';
 import { validationMarkdown } from '../../src/validate/markdown.ts';
-import { OWN_CPU_FILE, ownCpuReport, parseOwnCpu } from '../../src/validate/own-cpu.ts';
+import { compareOwnCpu, OWN_CPU_FILE, ownCpuReport, parseOwnCpu } from '../../src/validate/own-cpu.ts';
 import { validate } from '../../src/validate/validate.ts';
 import { cli } from '../cli/helpers.ts';
 
@@ -74,6 +74,17 @@ test('a malformed kept row is a one-line error naming the file, the line and the
   bad((r) => void ((r.cpu as { clockGHz: unknown }).clockGHz = '4 GHz'), /^own-cpu\.jsonl:2: cpu\.clockGHz: /);
   bad((r) => void (r.threads = 64), /^own-cpu\.jsonl:2: threads: 64 on 2 cores$/);
   bad((r) => void (r.extra = true), /^own-cpu\.jsonl:2: row: /);
+  // A row the model cannot take names itself: an unknown model, a size off the latent grid.
+  for (const [field, value, pattern] of [
+    ['model', 'sd99', /^C0001: .*sd99/],
+    ['width', 257, /^C0001: .*257/],
+  ] as const) {
+    const r = parseOwnCpu(lines[0]!)[0]!;
+    assert.throws(
+      () => compareOwnCpu([{ ...r, [field]: value }]),
+      (e: unknown) => e instanceof CatalogError && pattern.test(e.message) && !e.message.includes('\n'),
+    );
+  }
   // An absent file is no runs, not an error: a checkout without data still validates.
   const dir = mkdtempSync(join(tmpdir(), 'genready-own-cpu-'));
   assert.equal(ownCpuReport(join(dir, 'missing.jsonl')).rows.length, 0);
