@@ -280,10 +280,10 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * and the text encoder (GEMM-heavy) err in opposite directions.
    *
    * avx512: the profile's 0.76–0.77. Out of the fit: the phase totals kept in
-   * data/eval/own-cpu.jsonl (`genready validate` compares them), 28 on that Xeon over seven runs,
-   * both thread counts, 256² and 512², three of them SD 2.1 (an architecture measured for nothing
-   * here), are predicted at 0.85–1.13 of measured, 4.7 % median and 13.2 % p90 error; text encoding
-   * 0.95–1.13 (0.82–0.89 before). Each run's clock reading moves its prediction with it: the host
+   * data/eval/own-cpu.jsonl (`genready validate` compares them), 30 on that Xeon over ten runs,
+   * both thread counts, 256² and 512², five of them SD 2.1 and SDXL (architectures measured for
+   * nothing here: 0.97–1.03, where the earlier model had 0.87–1.05), are predicted at 0.85–1.13 of
+   * measured, 4.2 % median and 13.2 % p90 error; text encoding 0.95–1.13 (0.82–0.89 before). Each run's clock reading moves its prediction with it: the host
    * moves the clock with its other tenants' load (src/probe/clock.ts), 3.59–4.09 GHz this day. The
    * worst, the VAE at 512² (0.85–0.88), streams its 134 MB tensors at 0.9 bytes a core-cycle, not
    * 1.4: they no longer stay in cache, which the model does not know the size of.

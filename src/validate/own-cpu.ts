@@ -1,5 +1,5 @@
 /**
- * genready's own CPU measurements (data/eval/own-cpu.jsonl): SD 1.5's (and SD 2.1's) phases timed
+ * genready's own CPU measurements (data/eval/own-cpu.jsonl): SD 1.5's (and SD 2.1's and SDXL's) phases timed
  * with onnxruntime on the machines the CPU constants were measured on, by `genready bench --quick`
  * and `bench/cpu-sd15.ts`. Each row names the CPU as the probe saw it (cores, the clock it read, vector
  * units) and how it was timed, so the cost model predicts it from those features alone, as it does

@@ -24,8 +24,8 @@ test('the kept CPU runs parse, with unique ids, both vector units and every phas
   assert.equal(new Set(rows.map((r) => r.id)).size, rows.length);
   assert.deepEqual([...new Set(report.rows.map((c) => c.device.computeId))].sort(), ['avx2', 'avx512+avx2+amx']);
   assert.deepEqual([...new Set(rows.map((r) => r.phase))].sort(), ['denoising', 'text-encoding', 'vae-decode']);
-  // SD 2.1 (OpenCLIP ViT-H, its own UNet): an architecture no CPU constant was measured on.
-  assert.deepEqual([...new Set(rows.map((r) => r.model))].sort(), ['sd15', 'sd21']);
+  // SD 2.1 (OpenCLIP ViT-H, its own UNet) and SDXL's UNet: architectures no CPU constant was measured on.
+  assert.deepEqual([...new Set(rows.map((r) => r.model))].sort(), ['sd15', 'sd21', 'sdxl']);
   // Only the rows that set cpu.avx2 are fitted; the rest check the model.
   assert.deepEqual(
     rows.filter((r) => r.fitted).map((r) => r.fitted),
