@@ -23,7 +23,7 @@ import { chooseProvider, forkPhase, type PhaseRunner, planBench, runBench } from
 import { ensureModel } from '../src/bench/cache.ts';
 import { predictSeconds } from '../src/bench/calibration.ts';
 import { feedsFor, measure, openSession } from '../src/bench/runner.ts';
-import { DEFAULT_CLOCK_GHZ } from '../src/catalog/cpu.ts';
+import { DEFAULT_CLOCK_GHZ, onThreads } from '../src/catalog/cpu.ts';
 import type { Device } from '../src/catalog/devices.types.ts';
 import { resolveModel } from '../src/catalog/models.ts';
 import { breakdown, contextTokens } from '../src/cost/breakdown.ts';
@@ -105,8 +105,7 @@ const textRun = await (cpuTime ? inProcessCpuTime : forkPhase)(
 const env = report.environment;
 const host = machine.host;
 // One core of this CPU: its peak divided by the cores, everything else as probed.
-const oneCore: Device = { ...host, id: `${host.id}-1core`, fp32Tflops: host.fp32Tflops / env.cores };
-const device = cpuTime ? oneCore : host;
+const device: Device = cpuTime ? onThreads(host, 1, env.cores) : host;
 console.log(
   `${env.device} (${env.cores} cores, ${host.computeId}, ${env.cpuClock ?? `clock unknown: ${DEFAULT_CLOCK_GHZ} GHz`}, ${host.fp32Tflops} TFLOP/s fp32 peak) · onnxruntime ${env.versions.onnxruntime} ${env.provider} · node ${env.versions.node} · load ${loadBefore} → ${loadavg()[0]!.toFixed(2)} · ${env.date}`,
 );

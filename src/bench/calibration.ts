@@ -133,10 +133,7 @@ export function measurementFrom(r: BenchResult, env: Environment, strategy: 'cpu
 }
 
 /** The cost model's seconds for one measured case on `device` (src/cost/phase-seconds.ts). */
-export const predictSeconds = (
-  m: Pick<Measurement, 'model' | 'width' | 'height' | 'batch' | 'precision' | 'strategy'> & { phase: Phase },
-  device: Device,
-): number => phaseSeconds(m, device);
+export { phaseSeconds as predictSeconds };
 
 /**
  * The calibration for `device` from stored measurements: per phase, the geometric mean of
@@ -150,7 +147,7 @@ export function calibrationFor(device: Device, store: CalibrationStore): Calibra
   for (const m of entry.measurements) {
     let predicted: number;
     try {
-      predicted = predictSeconds(m, onThreads(device, m.environment.threads, m.environment.cores));
+      predicted = phaseSeconds(m, onThreads(device, m.environment.threads, m.environment.cores));
     } catch {
       continue; // a model or size the catalog no longer has
     }

@@ -116,23 +116,21 @@ export function cpuCoreGHz(d: Device): number {
   return (d.fp32Tflops * 1e3) / perCycle;
 }
 
+/** A rate of so many bytes per core-cycle, up to the share of DRAM bandwidth all cores reach. */
+const perCoreCycle = (d: Device, K: ModelConstants, bytesPerCycle: number) =>
+  Math.min(bandwidth(d) * K.cpu.bandwidth, cpuCoreGHz(d) * 1e9 * bytesPerCycle);
+
 /**
  * Bytes per second a CPU streams through onnxruntime's elementwise, normalisation and softmax
- * kernels: a fixed number of bytes per core-cycle (K.cpu.streamBytesPerCycle), whatever the vector
- * width, up to the share of DRAM bandwidth all cores reach.
+ * kernels: a fixed number per core-cycle (K.cpu.streamBytesPerCycle), whatever the vector width.
  */
-export function cpuStreamRate(d: Device, K: ModelConstants): number {
-  return Math.min(bandwidth(d) * K.cpu.bandwidth, cpuCoreGHz(d) * 1e9 * K.cpu.streamBytesPerCycle);
-}
+export const cpuStreamRate = (d: Device, K: ModelConstants) => perCoreCycle(d, K, K.cpu.streamBytesPerCycle);
 
 /**
  * Bytes per second a CPU reads GEMM and convolution weights at: a layer's weights come from DRAM on
- * every forward (the activations between layers evict them), at a per-core rate
- * (K.cpu.weightBytesPerCycle), up to the DRAM share.
+ * every forward (the activations between layers evict them), K.cpu.weightBytesPerCycle per core-cycle.
  */
-export function cpuWeightRate(d: Device, K: ModelConstants): number {
-  return Math.min(bandwidth(d) * K.cpu.bandwidth, cpuCoreGHz(d) * 1e9 * K.cpu.weightBytesPerCycle);
-}
+export const cpuWeightRate = (d: Device, K: ModelConstants) => perCoreCycle(d, K, K.cpu.weightBytesPerCycle);
 
 /** Software-version factor where the workload names the version: old ROCm on a newer architecture, pre-2.0 MPS. */
 export function stackFactor(w: Workload, d: Device, K: ModelConstants): number {

@@ -153,14 +153,13 @@ function ownGpuMarkdown(own: readonly OwnRunComparison[]): string[] {
 /** genready's own CPU runs (data/eval/own-cpu.jsonl): SD 1.5's phases on onnxruntime, measured / predicted. */
 function ownCpuMarkdown(r: OwnCpuReport): string[] {
   if (r.rows.length === 0) return [];
-  const fitted = [...new Set(r.rows.flatMap((c) => (c.row.fitted ? [c.row.fitted] : [])))];
   return [
     '## Our own CPU measurements',
     '',
     "SD 1.5's phases timed with onnxruntime (`genready bench --quick`, `bench/cpu-sd15.ts`) on the CPUs the CPU",
     "constants were measured on, each predicted from the CPU's cores, the clock the probe read and its vector units, as",
     "for a user's machine. The clock moves with a shared host's load, and each prediction with it.",
-    `Never fitted: ${cell(r.checked)}${fitted.length ? `; fitted (they set ${fitted.join(', ')}): ${cell(r.fitted)}` : ''} (median / p90 error).`,
+    `Never fitted: ${cell(r.checked)}${r.fittedConstants.length ? `; fitted (they set ${r.fittedConstants.join(', ')}): ${cell(r.fitted)}` : ''} (median / p90 error).`,
     '',
     '| run | measured | predicted / measured |',
     '|---|---|---|',

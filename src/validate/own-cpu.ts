@@ -65,6 +65,8 @@ export interface OwnCpuReport {
   /** Absolute error of the rows never fitted on, and of the fitted ones. */
   checked: Stats;
   fitted: Stats;
+  /** The constants the fitted rows set (`cpu.avx2`). */
+  fittedConstants: string[];
 }
 
 /** Rows of the JSONL file, each checked; a bad line is an error naming its line. */
@@ -132,6 +134,7 @@ export function compareOwnCpu(rows: readonly OwnCpuRow[]): OwnCpuReport {
     rows: compared,
     checked: err(compared.filter((c) => !c.row.fitted)),
     fitted: err(compared.filter((c) => c.row.fitted)),
+    fittedConstants: [...new Set(rows.flatMap((r) => (r.fitted ? [r.fitted] : [])))],
   };
 }
 

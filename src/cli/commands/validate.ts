@@ -103,11 +103,15 @@ export const validateCommand = defineCommand({
     }
     if (ownCpu.rows.length) {
       // Our own onnxruntime runs of SD 1.5's phases on CPUs, predicted from each CPU's cores, clock and vector units.
-      const fitted = [...new Set(ownCpu.rows.flatMap((c) => (c.row.fitted ? [c.row.fitted] : [])))].join(', ');
       const o = table(['own CPU runs (onnxruntime)', 'phase time median / p90']);
       o.push(['never fitted', cell(ownCpu.checked)]);
-      if (ownCpu.fitted.n) o.push([`fitted (set ${fitted})`, cell(ownCpu.fitted)]);
+      if (ownCpu.fitted.n) o.push([`fitted (set ${ownCpu.fittedConstants.join(', ')})`, cell(ownCpu.fitted)]);
       out.text(o.toString());
+      out.text(
+        color.dim(
+          `  rows: data/eval/own-cpu.jsonl, each predicted from its CPU's cores, clock and vector units (--verbose lists them)`,
+        ),
+      );
       if (a.verbose) {
         const t = table(['run', 'measured', 'predicted / measured']);
         for (const c of ownCpu.rows)
