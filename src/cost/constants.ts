@@ -58,11 +58,13 @@ export interface ModelConstants {
 export interface FirstImageConstants {
   /** Disk read rate for weights not in the page cache (B/s). */
   diskBytesPerSecond: number;
-  /** onnxruntime CPU session creation: repacked GEMM/conv weight bytes per second (MLAS prepacking). */
-  cpuSessionBytesPerSecond: number;
+  /** onnxruntime CPU session creation, user time: GEMM/conv weight bytes parsed, copied and repacked per second (MLAS prepacking). */
+  cpuRepackBytesPerSecond: number;
+  /** onnxruntime CPU session creation: bytes of fresh memory it touches per repacked weight byte (each faulted in once). */
+  cpuSessionTouchPerWeightByte: number;
   /** onnxruntime CPU session creation: seconds per op of the graph (parsing, optimisation passes, kernels). */
   cpuSessionSecondsPerOp: number;
-  /** First run on the CPU: activation bytes the arena faults in per second. */
+  /** Fresh memory the kernel faults in and zeroes per second (4 KiB pages): session creation and the first run's arena. */
   cpuFirstTouchBytesPerSecond: number;
   /** First call on a GPU in a new process: lazy kernel loading, cuBLAS/cuDNN handles, algorithm choice. */
   gpuWarmupSeconds: number;
@@ -301,26 +303,39 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * through the page cache, 1.5 GB/s; with the host-link copy below it reproduces the one published
    * cold load we found, safetensors' default path loading Qwen3-30B-A3B (61 GB bf16) onto one H200
    * in 57.4 s, 1.1 GB/s (vLLM docs, "Loading Model Weights with InstantTensor", benchmark table):
-   * 40.7 s read + 11.3 s copy = 52 s. cpuSessionSecondsPerOp and cpuSessionBytesPerSecond measured
-   * here (onnxruntime 1.30, one Zen 3 core, files in the page cache, CPU seconds): session creation
-   * costs per op of the graph (parsing, optimisation passes, kernel creation) and per byte of fp32
-   * GEMM/convolution weights it repacks for MLAS. The example model's graphs (`genready run
-   * --example`, bench/first-image.ts: 1.5 M parameters) took 0.21–0.34 s for the tiny UNet's 221
-   * ops, 0.03–0.05 s for its VAE's 55: ~1 ms per op. bench/cpu-sd15.ts: the SD 1.5 UNet (536 ops,
-   * 3.44 GB) 10.9–12.3 s, CLIP (122 ops, 0.34 GB of linear weights; its token table is only mapped)
-   * 1.0–1.1 s, the VAE decoder (116 ops, 0.20 GB) 0.75–0.95 s: 0.33 GB/s after the per-op part. PyTorch maps safetensors without conversion instead (diffusers docs v0.13,
-   * "Load safetensors": SD 2.1 from_pretrained in 2.03 s on an EPYC 7742), which is why the GPU path
-   * has only the copy. cpuFirstTouchBytesPerSecond assumed: the first onnxruntime run faults in its
-   * arena's pages (4 KiB pages zeroed by the kernel, ≈ 2 GB/s on one core); bench/cpu-sd15.ts shows
-   * the first run against the steady one. gpuWarmupSeconds measured: the first forward in each of our
+   * 40.7 s read + 11.3 s copy = 52 s. onnxruntime's CPU session creation (one thread, files in the
+   * page cache) is user time per op of the graph (parsing, optimisation passes, kernel creation) and
+   * per byte of fp32 GEMM/convolution weights it copies and repacks for MLAS, plus system time for
+   * the fresh memory those copies land in: bench/cpu-session.ts counts the page faults. On SD 1.5's
+   * three graphs at 256² (this 2-vCPU Xeon VM) the user time is 0.73–0.91 s per repacked GB
+   * (cpuRepackBytesPerSecond 1.33 GB/s) and the faults touch 2.7–4.1 bytes per repacked byte (file
+   * buffer, initializer, packed copy; the UNet, most of the bytes, 2.7: cpuSessionTouchPerWeightByte
+   * 2.8), which is most of the time:
+   * the UNet (536 ops, 3.44 GB) took 2.5–2.7 s user and 4.3–13.6 s system. This is also why a second
+   * session in the same process can be faster: it may reuse memory already faulted in.
+   * cpuSessionSecondsPerOp: the example model's graphs (`genready run --example`,
+   * bench/first-image.ts: 1.5 M parameters) took 0.21–0.34 s for the tiny UNet's 221 ops, 0.03–0.05
+   * s for its VAE's 55: ~1 ms per op. cpuFirstTouchBytesPerSecond measured (bench/cpu-session.ts): the
+   * system time per fault of the UNet's session creations, the bulk of the bytes, was 1.9–5.9 µs,
+   * median 4.2 µs a 4 KiB page: 1.0 GB/s. A small fresh buffer faults faster here (1.4–2.0 µs) where
+   * the hypervisor has backed the memory before; gigabytes it must back first cost it 5–11 µs a page.
+   * Bare-metal kernels fault faster still; a VM's figure moves with its host. The first onnxruntime
+   * run faults in its arena's activation pages at the same rate; bench/cpu-sd15.ts shows the first
+   * run against the steady one. Together the three give 0.28 GB/s per repacked byte (the one rate
+   * used before, 0.33 GB/s, was the UNet's total on a Zen 3 core), and the SD 1.5 UNet's session
+   * 12.8 s against 7.5–16.4 s measured in fresh processes here.
+   * PyTorch maps safetensors without conversion instead (diffusers docs v0.13, "Load safetensors":
+   * SD 2.1 from_pretrained in 2.03 s on an EPYC 7742), which is why the GPU path has only the copy.
+   * gpuWarmupSeconds measured: the first forward in each of our
    * PyTorch processes on the lent H100/H200 (data/eval/own-gpu) took 0.5–5.7 s more than the steady
    * one, median 1.1 s (lazy CUDA module loading, cuBLAS/cuDNN handles, algorithm choice).
    */
   firstImage: {
     diskBytesPerSecond: 1.5e9,
-    cpuSessionBytesPerSecond: 0.33e9,
+    cpuRepackBytesPerSecond: 1.33e9,
+    cpuSessionTouchPerWeightByte: 2.8,
     cpuSessionSecondsPerOp: 1e-3,
-    cpuFirstTouchBytesPerSecond: 2e9,
+    cpuFirstTouchBytesPerSecond: 1.0e9,
     gpuWarmupSeconds: 1.1,
   },
 };
@@ -604,11 +619,18 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
       'NVMe SSD read through the page cache; with the host-link copy it gives 52 s for the 57.4 s safetensors cold load of 61 GB onto an H200 (vLLM InstantTensor table)',
   },
   {
-    name: 'firstImage.cpuSessionBytesPerSecond',
+    name: 'firstImage.cpuRepackBytesPerSecond',
     unit: 'B/s',
     setBy: 'measured',
     reason:
-      'onnxruntime CPU session creation repacks GEMM/conv weights for MLAS, one thread: SD 1.5 UNet 3.44 GB in 10.9–12.3 CPU-s on a Zen 3 core',
+      'onnxruntime CPU session creation, user time, one thread: 0.73–0.91 s per GB of GEMM/conv weights parsed, copied and repacked for MLAS (bench/cpu-session.ts, SD 1.5’s three graphs)',
+  },
+  {
+    name: 'firstImage.cpuSessionTouchPerWeightByte',
+    unit: 'B/B',
+    setBy: 'measured',
+    reason:
+      'fresh memory onnxruntime’s session creation faults in per repacked weight byte (file buffer, initializer, packed copy): 2.7–4.1 on SD 1.5’s three graphs, 2.7 on the UNet that holds most of the bytes (bench/cpu-session.ts, minor page faults)',
   },
   {
     name: 'firstImage.cpuSessionSecondsPerOp',
@@ -620,8 +642,9 @@ export const CONSTANT_NOTES: readonly ConstantNote[] = [
   {
     name: 'firstImage.cpuFirstTouchBytesPerSecond',
     unit: 'B/s',
-    setBy: 'assumed',
-    reason: 'the first onnxruntime run faults in its arena pages (kernel-zeroed 4 KiB pages, ≈ 2 GB/s on one core)',
+    setBy: 'measured',
+    reason:
+      'kernel-zeroed 4 KiB pages faulted in per second: median 4.2 µs a page (1.9–5.9) in the SD 1.5 UNet’s session creations on a KVM guest, which backs fresh gigabytes lazily (bench/cpu-session.ts); small buffers 1.4–2.0 µs',
   },
   {
     name: 'firstImage.gpuWarmupSeconds',

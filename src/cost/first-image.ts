@@ -52,14 +52,16 @@ export function runOps(parts: readonly Pick<ComponentBreakdown, 'opGroups'>[]): 
 
 /**
  * onnxruntime CPU session creation: a cost per op (parsing, graph optimisation passes, kernel
- * creation) and per byte of repacked weights.
+ * creation) and, per byte of repacked weights, the copying and repacking itself plus the fresh
+ * memory those copies fault in (the larger part: the kernel zeroes every new page).
  */
 export function cpuSessionSeconds(
   parts: readonly Pick<ComponentBreakdown, 'opGroups'>[],
   K: ModelConstants = MODEL_CONSTANTS,
 ): number {
   const F = K.firstImage;
-  return runOps(parts) * F.cpuSessionSecondsPerOp + prepackedBytes(parts) / F.cpuSessionBytesPerSecond;
+  const perByte = 1 / F.cpuRepackBytesPerSecond + F.cpuSessionTouchPerWeightByte / F.cpuFirstTouchBytesPerSecond;
+  return runOps(parts) * F.cpuSessionSecondsPerOp + prepackedBytes(parts) * perByte;
 }
 
 /**
