@@ -123,14 +123,14 @@ export const sdVae: Component<AutoencoderArch> = {
   },
 };
 
-/** The same VAE as SDXL's pipelines run it: decoded in fp32 (its fp16 activations overflow). */
+/** The same VAE as SDXL's pipelines run it: decoded in fp32 in place of fp16 (its fp16 activations overflow). */
 export const sdxlVae: Component<AutoencoderArch> = {
   ...sdVae,
   name: 'AutoencoderKL 4-ch (SDXL, fp32 decode)',
   forcedPrecision: 'fp32',
   published: {
     ...sdVae.published,
-    source: `${sdVae.published.source}; SDXL vae/config.json force_upcast true — diffusers' StableDiffusionXLPipeline upcasts the VAE to float32 before decoding`,
+    source: `${sdVae.published.source}; SDXL vae/config.json force_upcast true — diffusers' StableDiffusionXLPipeline upcasts the VAE to float32 before decoding when it is float16 (needs_upcasting = vae.dtype == torch.float16 and force_upcast)`,
   },
 };
 

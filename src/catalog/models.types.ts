@@ -175,7 +175,8 @@ export interface Component<A extends Architecture = Architecture> {
   /**
    * A format the reference pipelines force for this component whatever the model's default: SDXL's
    * VAE overflows in fp16, so diffusers decodes it in fp32 (`force_upcast`) and A1111 users run
-   * `--no-half-vae`. An explicit per-component precision still wins.
+   * `--no-half-vae`. Only in place of fp16: a bf16 pipeline decodes in bf16 (diffusers upcasts when
+   * `vae.dtype == torch.float16`). An explicit per-component precision still wins.
    */
   forcedPrecision?: Precision;
 }

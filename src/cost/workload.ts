@@ -169,7 +169,13 @@ export function makeWorkload(input: WorkloadInput): Workload {
   const precision: Record<Role, Precision> = {
     denoiser,
     'text-encoder': cp['text-encoder'] ? precisionOf('text-encoder precision', cp['text-encoder']) : plain,
-    vae: cp.vae ? precisionOf('VAE precision', cp.vae) : (model.vae.forcedPrecision ?? plain),
+    // The forced format answers fp16 overflow only: diffusers upcasts a VAE whose weights are fp16
+    // (`vae.dtype == torch.float16 and force_upcast`); bf16 has fp32's range and decodes as it is.
+    vae: cp.vae
+      ? precisionOf('VAE precision', cp.vae)
+      : plain === 'fp16' && model.vae.forcedPrecision
+        ? model.vae.forcedPrecision
+        : plain,
     controlnet: cp.controlnet ? precisionOf('ControlNet precision', cp.controlnet) : denoiser,
   };
   const cfgDefault = d.guidance.kind === 'cfg';
