@@ -12,13 +12,14 @@
 import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { planBench } from '../src/bench/bench.ts';
+import { forwardBatch, planBench } from '../src/bench/bench.ts';
 import { ensureModel } from '../src/bench/cache.ts';
 import { feedsFor, openSession } from '../src/bench/runner.ts';
 import { breakdown, contextTokens } from '../src/cost/breakdown.ts';
 import { MODEL_CONSTANTS } from '../src/cost/constants.ts';
 import { cpuSessionSeconds, prepackedBytes, runOps } from '../src/cost/first-image.ts';
 import { makeWorkload } from '../src/cost/workload.ts';
+import { vaeScale } from '../src/graph/autoencoder.ts';
 
 const PAGE = 4096;
 const TOUCH_BYTES = 256 * 2 ** 20;
@@ -64,12 +65,11 @@ if (process.argv[2] === '--child') {
   const create = await cost(async () => {
     session = await openSession(path, { provider: 'cpu', threads: 1 });
   });
-  const down = 8;
-  const fb = c.phase === 'vae-decode' ? c.workload.batch : c.workload.batch * c.workload.passes;
+  const down = vaeScale(c.model.vae.arch);
   const feeds = feedsFor(
     c.arch,
     {
-      batch: fb,
+      batch: forwardBatch(c),
       latentHeight: c.workload.height / down,
       latentWidth: c.workload.width / down,
       textTokens: contextTokens(c.workload),

@@ -308,11 +308,11 @@ export const MODEL_CONSTANTS: ModelConstants = {
    * per byte of fp32 GEMM/convolution weights it copies and repacks for MLAS, plus system time for
    * the fresh memory those copies land in: bench/cpu-session.ts counts the page faults. On SD 1.5's
    * three graphs at 256² (this 2-vCPU Xeon VM) the user time is 0.73–0.91 s per repacked GB
-   * (cpuRepackBytesPerSecond 1.33 GB/s) and the faults touch 2.7–4.1 bytes per repacked byte (file
-   * buffer, initializer, packed copy; the UNet, most of the bytes, 2.7: cpuSessionTouchPerWeightByte
-   * 2.8), which is most of the time:
-   * the UNet (536 ops, 3.44 GB) took 2.5–2.7 s user and 4.3–13.6 s system. This is also why a second
-   * session in the same process can be faster: it may reuse memory already faulted in.
+   * (cpuRepackBytesPerSecond 1.33 GB/s), and its copies fault in 2.7–4.1 bytes of fresh pages per
+   * repacked byte (file buffer, initializer, packed copy; 2.7 for the UNet, which holds most of the
+   * bytes: cpuSessionTouchPerWeightByte 2.8). The faults are most of the time: the UNet (536 ops,
+   * 3.44 GB) took 2.5–2.7 s user and 4.3–13.6 s system. A second session in the same process faults
+   * most of its pages again (onnxruntime hands large buffers back to the kernel).
    * cpuSessionSecondsPerOp: the example model's graphs (`genready run --example`,
    * bench/first-image.ts: 1.5 M parameters) took 0.21–0.34 s for the tiny UNet's 221 ops, 0.03–0.05
    * s for its VAE's 55: ~1 ms per op. cpuFirstTouchBytesPerSecond measured (bench/cpu-session.ts): the
