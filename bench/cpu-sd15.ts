@@ -27,8 +27,8 @@ import { DEFAULT_CLOCK_GHZ, onThreads } from '../src/catalog/cpu.ts';
 import type { Device } from '../src/catalog/devices.types.ts';
 import { resolveModel } from '../src/catalog/models.ts';
 import { breakdown, contextTokens } from '../src/cost/breakdown.ts';
-import { MODEL_CONSTANTS } from '../src/cost/constants.ts';
-import { cpuSessionSeconds } from '../src/cost/first-image.ts';
+import { cpuFirstRunSeconds, cpuSessionSeconds } from '../src/cost/first-image.ts';
+import { phaseWorkload } from '../src/cost/phase-seconds.ts';
 import type { Phase } from '../src/cost/types.ts';
 import { makeWorkload } from '../src/cost/workload.ts';
 import { machineFromProbe } from '../src/planner/machine.ts';
@@ -176,21 +176,14 @@ console.log(ok ? 'all ratios within the target' : 'some ratios outside the targe
 // First-image parts per model: session creation (per op + per repacked GEMM/conv byte, single-threaded
 // in onnxruntime, so compared in either timing) and the first run's extra over the steady minimum
 // (activation bytes / cpuFirstTouchBytesPerSecond). The files are in the page cache here: no read.
-const F = MODEL_CONSTANTS.firstImage;
 console.log('first image  size   load measured  predicted  ratio   first-run extra measured  predicted');
 for (const r of rows) {
-  const w = makeWorkload({
-    model: 'sd15',
-    width: r.width,
-    height: r.height,
-    precision: 'fp32',
-    componentPrecision: { vae: 'fp32', 'text-encoder': 'fp32' },
-    attention: 'naive',
-  });
+  const { phase, width, height, batch } = r;
+  const w = phaseWorkload({ model: 'sd15', phase, width, height, batch, precision: 'fp32', strategy: 'cpu' });
   const part = breakdown(w).find((c) => c.phase === r.phase)!;
   const load = cpuSessionSeconds([part]);
   const extra = Math.max(0, ...r.warmup) - r.measured;
-  const touch = part.activationBytes.naive / F.cpuFirstTouchBytesPerSecond;
+  const touch = cpuFirstRunSeconds([part]);
   console.log(
     `${r.phase.padEnd(14)} ${`${r.width}²`.padEnd(6)} ${`${r.loadSeconds.toFixed(2)} s`.padEnd(14)} ${`${load.toFixed(2)} s`.padEnd(10)} ${(load / r.loadSeconds).toFixed(2)}    ${`${extra.toFixed(2)} s`.padEnd(25)} ${touch.toFixed(2)} s`,
   );

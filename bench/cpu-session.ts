@@ -12,14 +12,12 @@
 import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { forwardBatch, planBench } from '../src/bench/bench.ts';
+import { feedShape, planBench } from '../src/bench/bench.ts';
 import { ensureModel } from '../src/bench/cache.ts';
 import { feedsFor, openSession } from '../src/bench/runner.ts';
-import { breakdown, contextTokens } from '../src/cost/breakdown.ts';
-import { MODEL_CONSTANTS } from '../src/cost/constants.ts';
-import { cpuSessionSeconds, prepackedBytes, runOps } from '../src/cost/first-image.ts';
-import { makeWorkload } from '../src/cost/workload.ts';
-import { vaeScale } from '../src/graph/autoencoder.ts';
+import { breakdown } from '../src/cost/breakdown.ts';
+import { cpuFirstRunSeconds, cpuSessionSeconds, prepackedBytes, runOps } from '../src/cost/first-image.ts';
+import { phaseWorkload } from '../src/cost/phase-seconds.ts';
 
 const PAGE = 4096;
 const TOUCH_BYTES = 256 * 2 ** 20;
@@ -65,17 +63,7 @@ if (process.argv[2] === '--child') {
   const create = await cost(async () => {
     session = await openSession(path, { provider: 'cpu', threads: 1 });
   });
-  const down = vaeScale(c.model.vae.arch);
-  const feeds = feedsFor(
-    c.arch,
-    {
-      batch: forwardBatch(c),
-      latentHeight: c.workload.height / down,
-      latentWidth: c.workload.width / down,
-      textTokens: contextTokens(c.workload),
-    },
-    'float32',
-  );
+  const feeds = feedsFor(c.arch, feedShape(c), 'float32');
   const run1 = await cost(() => session!.run(feeds));
   const run2 = await cost(() => session!.run(feeds));
   process.send!({ touch, create, run1, run2 } satisfies ChildReport);
@@ -92,7 +80,6 @@ function inChild(phase: string, path: string): Promise<ChildReport> {
   });
 }
 
-const F = MODEL_CONSTANTS.firstImage;
 const load0 = loadavg()[0]!.toFixed(2);
 console.log(
   'graph          ops  packed GB | create wall  user   sys    faulted GB  faulted/packed  sys µs/fault | model s | first run extra: wall  faulted GB  model s | first touch GB/s',
@@ -101,14 +88,8 @@ const totals = { packed: 0, faults: 0, sys: 0, user: 0, ops: 0 };
 for (const c of plan.cases) {
   const cached = await ensureModel(c.arch, { dtype: 'float32', seed: plan.seed });
   const r = await inChild(c.phase, cached.path);
-  const w = makeWorkload({
-    model: 'sd15',
-    width: 256,
-    height: 256,
-    precision: 'fp32',
-    componentPrecision: { vae: 'fp32', 'text-encoder': 'fp32' },
-    attention: 'naive',
-  });
+  const { width, height, batch } = c.workload;
+  const w = phaseWorkload({ model: 'sd15', phase: c.phase, width, height, batch, precision: 'fp32', strategy: 'cpu' });
   const part = breakdown(w).find((p) => p.phase === c.phase)!;
   const packed = prepackedBytes([part]);
   const ops = runOps([part]);
@@ -137,7 +118,7 @@ for (const c of plan.cases) {
       '|',
       `${extraWall.toFixed(2)} s`.padStart(22),
       ((extraFaults * PAGE) / 1e9).toFixed(2).padStart(11),
-      (part.activationBytes.naive / F.cpuFirstTouchBytesPerSecond).toFixed(2).padStart(8),
+      cpuFirstRunSeconds([part]).toFixed(2).padStart(8),
       '|',
       `${(touchRate / 1e9).toFixed(2)} (${((r.touch.wall / r.touch.faults) * 1e6).toFixed(2)} µs/page)`.padStart(17),
     ].join(' '),

@@ -26,6 +26,7 @@ import type { WorkerJob, WorkerMessage } from './_worker.ts';
 import { cacheRoot, ensureModel } from './cache.ts';
 import { predictSeconds } from './calibration.ts';
 import { BenchError } from './errors.ts';
+import type { FeedShape } from './runner.ts';
 import { BENCH_PHASES, type BenchPhase, type BenchReport, type BenchResult, type Environment } from './types.ts';
 
 export const GENREADY_VERSION: string = JSON.parse(
@@ -125,6 +126,17 @@ export const forwardBatch = (c: BenchCase) =>
     : c.phase === 'text-encoding'
       ? c.workload.passes
       : c.workload.batch;
+
+/** What one forward of a case is fed: the forward batch, the latent grid, the text tokens. */
+export function feedShape(c: BenchCase): FeedShape {
+  const down = vaeScale(c.model.vae.arch);
+  return {
+    batch: forwardBatch(c),
+    latentHeight: c.workload.height / down,
+    latentWidth: c.workload.width / down,
+    textTokens: contextTokens(c.workload),
+  };
+}
 
 /**
  * RAM a phase needs on the CPU: its weights, the cost model's activation peak for the phase, and
@@ -301,17 +313,11 @@ export async function runBench(plan: BenchPlan, deps: BenchDeps): Promise<BenchR
       onBuild: (b) => emit({ kind: 'build', ...b }),
     });
     emit({ kind: 'cache', status: cached.status, ...(cached.reason ? { reason: cached.reason } : {}) });
-    const down = vaeScale(c.model.vae.arch);
     const job: WorkerJob = {
       modelPath: cached.path,
       arch: c.arch,
       dtype: provider.dtype,
-      shape: {
-        batch: fb,
-        latentHeight: height / down,
-        latentWidth: width / down,
-        textTokens: contextTokens(c.workload),
-      },
+      shape: feedShape(c),
       provider: provider.id,
       warmup: plan.warmup,
       iterations: plan.iterations,

@@ -65,6 +65,17 @@ export function cpuSessionSeconds(
 }
 
 /**
+ * The first onnxruntime run on a CPU faults in its arena's activation pages (every later run reuses
+ * them); the graphs materialise the attention scores, so the naive kernel's peak is what gets touched.
+ */
+export function cpuFirstRunSeconds(
+  parts: readonly Pick<ComponentBreakdown, 'activationBytes'>[],
+  K: ModelConstants = MODEL_CONSTANTS,
+): number {
+  return parts.reduce((s, c) => s + c.activationBytes.naive, 0) / K.firstImage.cpuFirstTouchBytesPerSecond;
+}
+
+/**
  * The first-image cost of a workload already estimated: `parts` and `strategy` say which weights go
  * where, `time` is the steady-state time of the chosen strategy (calibrated or not), `computeDevice`
  * is the device that runs (the CPU for the CPU strategy).
@@ -88,10 +99,7 @@ export function firstImageCost(
     // its GEMMs and convolutions into MLAS's blocked layouts: that repacking is the cost (lookup
     // tables such as CLIP's token embeddings are only mapped; a decode graph holds only the decoder).
     loadSeconds = cpuSessionSeconds(parts, K);
-    // The first run faults in the arena's activation pages (every later run reuses them); the
-    // graphs materialise the attention scores, so the naive kernel's peak is what gets touched.
-    const act = parts.reduce((s, c) => s + c.activationBytes.naive, 0);
-    warmupSeconds = act / F.cpuFirstTouchBytesPerSecond;
+    warmupSeconds = cpuFirstRunSeconds(parts, K);
     runtime = 'onnxruntime on the CPU (genready run): session creation per model';
   } else {
     // Weights that live on the device are copied there once; offloaded ones stay in RAM (their

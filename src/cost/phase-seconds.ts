@@ -10,7 +10,7 @@ import type { Device } from '../catalog/devices.types.ts';
 import type { Precision } from '../catalog/models.types.ts';
 import { estimate } from './estimate.ts';
 import type { Phase } from './types.ts';
-import { makeWorkload } from './workload.ts';
+import { makeWorkload, type Workload } from './workload.ts';
 
 export interface PhaseCase {
   model: string;
@@ -22,8 +22,9 @@ export interface PhaseCase {
   strategy: 'cpu' | 'gpu';
 }
 
-export function phaseSeconds(m: PhaseCase, device: Device): number {
-  const w = makeWorkload({
+/** The workload a phase case is predicted on (its parts are what the measured graphs hold). */
+export function phaseWorkload(m: PhaseCase): Workload {
+  return makeWorkload({
     model: m.model,
     width: m.width,
     height: m.height,
@@ -32,6 +33,9 @@ export function phaseSeconds(m: PhaseCase, device: Device): number {
     componentPrecision: { vae: m.precision, 'text-encoder': m.precision },
     ...(m.strategy === 'cpu' ? { attention: 'naive' } : {}),
   });
-  const t = estimate(w, device, { strategy: m.strategy, host: device }).chosen.time;
+}
+
+export function phaseSeconds(m: PhaseCase, device: Device): number {
+  const t = estimate(phaseWorkload(m), device, { strategy: m.strategy, host: device }).chosen.time;
   return m.phase === 'denoising' ? t.secondsPerStep : t.phases.find((p) => p.phase === m.phase)!.seconds;
 }
